@@ -1,0 +1,161 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { DataDirLockedError } from './platform/db/lock.js';
+import { applyMigrations } from './platform/db/database.js';
+import { parseTtl, signToken } from './platform/auth/jwt.js';
+import { resolveJwtSecret } from './platform/auth/secret.js';
+import { principals } from './modules/principals/index.js';
+import { DEMO_PRINCIPALS, isEmpty, seedDemo } from './seed/demo.js';
+import { openDatabase, runHub } from './main.js';
+import { printedSchema } from './schema.js';
+import { eq } from 'drizzle-orm';
+
+const USAGE = `gridhub — a GraphQL data-sharing hub for grassroots governance
+
+Usage:
+  gridhub serve                      start the hub (what \`npm start\` runs)
+  gridhub migrate                    apply the database migrations and exit
+  gridhub seed --demo                load the Nantong/Chongchuan demo data into an empty database
+  gridhub token <name> [--ttl 8h]    print a bearer token for a principal (e.g. city.admin)
+  gridhub print-schema [--check]     print the GraphQL schema, or check schema/schema.graphql
+
+Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
+MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), NODE_ENV.`;
+
+const schemaFile = new URL('../schema/schema.graphql', import.meta.url);
+
+async function serve(config: Config): Promise<void> {
+  const started = Date.now();
+  const handle = await runHub(config);
+  const { url, wsUrl } = handle.server;
+  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  const lines = [
+    `gridhub is up in ${Date.now() - started} ms on ${where}`,
+    ...(handle.seeded ? [`  seeded demo data: ${handle.seeded.units} units, ${handle.seeded.devices} devices, ${handle.seeded.alerts} alerts`] : []),
+    `  GraphQL    ${url}/graphql`,
+    `  WebSocket  ${wsUrl}  (graphql-transport-ws; token in connectionParams.authorization)`,
+    `  GraphiQL   ${url}/graphiql`,
+    `  Health     ${url}/healthz   ${url}/readyz`,
+    '  Get a token (in another terminal):  npx gridhub token city.admin',
+    '  then send  Authorization: Bearer <token>',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down\n`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    handle.close().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function migrate(config: Config): Promise<void> {
+  const { database, release } = await openDatabase(config);
+  try {
+    await applyMigrations(database);
+    process.stdout.write('migrations applied\n');
+  } finally {
+    await database.close();
+    release();
+  }
+}
+
+async function seed(config: Config, demo: boolean): Promise<void> {
+  if (!demo) throw new ConfigError('seed needs --demo (the only data set there is)');
+  const { database, release } = await openDatabase(config);
+  try {
+    await applyMigrations(database);
+    if (!(await isEmpty(database.db))) {
+      process.stdout.write('the database already holds units: nothing seeded\n');
+      return;
+    }
+    const summary = await seedDemo(database.db, { now: new Date() });
+    process.stdout.write(`seeded ${summary.units} units, ${summary.principals} principals, ${summary.devices} devices, ${summary.alerts} alerts\n`);
+  } finally {
+    await database.close();
+    release();
+  }
+}
+
+/**
+ * Prints only the token on stdout. On the embedded database it never opens the database (the
+ * running hub holds it) and knows the demo principals; on a server it checks the principal.
+ */
+async function token(config: Config, name: string | undefined, ttl: string): Promise<void> {
+  if (!name) throw new ConfigError('token needs a principal name, e.g. gridhub token city.admin');
+  const seconds = parseTtl(ttl);
+  const secret = resolveJwtSecret(config);
+  if (config.databaseUrl) {
+    const { database } = await openDatabase(config);
+    try {
+      const [row] = await database.db.select({ name: principals.name }).from(principals).where(eq(principals.name, name));
+      if (!row) throw new ConfigError(`no principal named "${name}" in the database`);
+    } finally {
+      await database.close();
+    }
+  } else if (!DEMO_PRINCIPALS.some((p) => p.name === name)) {
+    throw new ConfigError(`no demo principal named "${name}"; one of: ${DEMO_PRINCIPALS.map((p) => p.name).join(', ')}`);
+  }
+  process.stdout.write(`${await signToken(secret, name, seconds)}\n`);
+}
+
+async function printSchema(check: boolean): Promise<void> {
+  const printed = await printedSchema();
+  if (!check) {
+    writeFileSync(schemaFile, printed);
+    process.stdout.write(`wrote ${schemaFile.pathname}\n`);
+    return;
+  }
+  const committed = readFileSync(schemaFile, 'utf8');
+  if (committed !== printed) throw new ConfigError('schema/schema.graphql differs from the code: run `npm run schema:print` and commit it');
+  process.stdout.write('schema/schema.graphql is current\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { demo: { type: 'boolean', default: false }, ttl: { type: 'string', default: '8h' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'migrate':
+      return migrate(config);
+    case 'seed':
+      return seed(config, values.demo);
+    case 'token':
+      return token(config, rest[0], values.ttl);
+    case 'print-schema':
+      return printSchema(values.check);
+    default:
+      throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof RangeError) {
+    process.stderr.write(`gridhub: ${error.message}\n`);
+  } else {
+    process.stderr.write(`gridhub: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

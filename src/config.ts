@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+
+/**
+ * Terminology
+ * - embedded: no `DATABASE_URL`; the hub runs on PGlite in `DATA_DIR` and seeds demo data
+ *   into an empty database.
+ * - server: `DATABASE_URL` names a PostgreSQL server; nothing is seeded unless asked.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Absent → embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Absent → on embedded, generated once into `dataDir`; on a server, the hub refuses to start. */
+  readonly jwtSecret: string | undefined;
+  /** `development` shows unexpected error messages to clients; anything else masks them. */
+  readonly env: 'development' | 'production' | 'test';
+  /** Deepest selection a query may have before it is refused with QUERY_TOO_COMPLEX. */
+  readonly maxQueryDepth: number;
+  readonly logLevel: 'silent' | 'info';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function intFrom(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = env['NODE_ENV'] === 'development' ? 'development' : env['NODE_ENV'] === 'test' ? 'test' : 'production';
+  return {
+    port: intFrom('PORT', env['PORT'], 4000),
+    host: env['HOST'] || '0.0.0.0',
+    dataDir: resolve(env['DATA_DIR'] || './data'),
+    databaseUrl: env['DATABASE_URL'] || undefined,
+    jwtSecret: env['JWT_SECRET'] || undefined,
+    env: nodeEnv,
+    maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
+    logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
+  };
+}

@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { subject } from '../../platform/auth/ability.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { Unit, createUnitLoaders } from '../units/index.js';
+import { Device, createDeviceLoaders } from '../devices/index.js';
+import { IngestReport } from '../ingest/index.js';
+import { Alert, AlertConnection } from './alert.type.js';
+import { AlertFilter, IngestAlertsInput } from './alert.input.js';
+import { acknowledgeAlert, getAlert, ingestAlerts, listAlerts, toAlertKey } from './alert.service.js';
+import { alertLive } from './alert.live.js';
+
+@Resolver(() => Alert)
+export class AlertResolver {
+  @Query(() => AlertConnection, { description: 'Alerts the caller may see, newest first.' })
+  async alerts(
+    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<InstanceType<typeof AlertConnection>> {
+    return new AlertConnection(await listAlerts(ctx, filter, first, after), toAlertKey);
+  }
+
+  @Query(() => Alert, { description: 'One alert; NOT_FOUND when it does not exist or lies outside your scope.' })
+  alert(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Alert> {
+    return getAlert(ctx, id);
+  }
+
+  @Mutation(() => IngestReport, { description: 'Adapters: push up to 1,000 alerts; one result per record.' })
+  ingestAlerts(@Arg('input', () => IngestAlertsInput) input: IngestAlertsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+    return ingestAlerts(ctx, input);
+  }
+
+  @Mutation(() => Alert, { description: 'Officers and admins: take an OPEN alert within your unit in hand.' })
+  acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Alert> {
+    return acknowledgeAlert(ctx, id);
+  }
+
+  @Subscription(() => Alert, {
+    description: 'Alerts as they are committed, within your scope and the filter.',
+    subscribe: ({ args, context }) => (context as RequestContext).hub.single(alertLive).subscribe(context as RequestContext, (args as { filter?: AlertFilter }).filter),
+  })
+  alertRaised(@Root() alert: Alert, @Arg('filter', () => AlertFilter, { nullable: true }) _filter: AlertFilter | undefined): Alert {
+    return alert;
+  }
+
+  @FieldResolver(() => Unit)
+  async unit(@Root() alert: Alert, @Ctx() ctx: RequestContext): Promise<Unit> {
+    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(alert.unitCode);
+    if (!unit) throw new Error(`alert ${alert.id} has unit ${alert.unitCode}, which does not exist`);
+    return unit;
+  }
+
+  @FieldResolver(() => Device, { nullable: true, description: 'The device that raised it, when registered and visible to you.' })
+  async device(@Root() alert: Alert, @Ctx() ctx: RequestContext): Promise<Device | null> {
+    if (!alert.deviceId) return null;
+    const device = await ctx.loaders.of(createDeviceLoaders).deviceById.load(alert.deviceId);
+    return device && ctx.ability.can('read', subject('Device', { ...device })) ? device : null;
+  }
+}

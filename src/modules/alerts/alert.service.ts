@@ -1,0 +1,228 @@
+import { and, desc, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
+import type { RequestContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
+import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
+import { subject } from '../../platform/auth/ability.js';
+import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { requireUnit, unitsByCodes } from '../units/index.js';
+import { devices } from '../devices/index.js';
+import {
+  buildReport,
+  checkBatchSize,
+  checks,
+  checkSource,
+  markRepeats,
+  placementVerdict,
+  rejection,
+  RecordErrorCode,
+  type IngestReport,
+  type Verdict,
+} from '../ingest/index.js';
+import type { Topics } from '../../topics.js';
+import { alerts, type AlertRow, type NewAlertRow } from './alert.table.js';
+import { Alert } from './alert.type.js';
+import type { AlertFilter, IngestAlertsInput } from './alert.input.js';
+
+/** How the CASL conditions on `Alert` become SQL over the alerts table. */
+export const alertFields: FieldMap = {
+  unitPath: { within: withinPlacement(alerts) },
+  type: { column: alerts.type },
+  severity: { column: alerts.severity },
+  status: { column: alerts.status },
+  source: { column: alerts.source },
+};
+
+export function toAlert(row: AlertRow): Alert {
+  return Object.assign(new Alert(), {
+    id: row.id,
+    externalId: row.externalId,
+    source: row.source,
+    type: row.type,
+    severity: row.severity,
+    status: row.status,
+    occurredAt: row.occurredAt,
+    receivedAt: row.receivedAt,
+    location: row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : null,
+    payload: row.payload,
+    deviceExternalId: row.deviceExternalId,
+    acknowledgedAt: row.acknowledgedAt,
+    deviceId: row.deviceId,
+    unitCode: row.unitCode,
+    unitPath: row.unitPath,
+  });
+}
+
+/** The filter as SQL; `unitCode` resolves to the unit's subtree (NOT_FOUND for no such unit). */
+async function filterSql(db: Executor, filter: AlertFilter | null | undefined): Promise<SQL[]> {
+  if (!filter) return [];
+  const where: SQL[] = [];
+  if (filter.unitCode) where.push(withinPlacement(alerts)((await requireUnit(db, filter.unitCode)).path));
+  if (filter.types) where.push(inArray(alerts.type, filter.types));
+  if (filter.severities) where.push(inArray(alerts.severity, filter.severities));
+  if (filter.statuses) where.push(inArray(alerts.status, filter.statuses));
+  if (filter.from) where.push(gte(alerts.occurredAt, filter.from));
+  if (filter.to) where.push(lt(alerts.occurredAt, filter.to));
+  return where;
+}
+
+/** Newest first; the caller's scope is part of the SQL, and the filter only narrows it. */
+export async function listAlerts(
+  ctx: RequestContext,
+  filter: AlertFilter | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Page<Alert>> {
+  requireCan(ctx, 'read', 'Alert');
+  const limit = pageSize(first);
+  const cursor = decodeCursor(after);
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const keyset = cursor ? sql`(${alerts.occurredAt}, ${alerts.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const rows = await ctx.db
+    .select()
+    .from(alerts)
+    .where(keyset ? and(scope, keyset) : scope)
+    .orderBy(desc(alerts.occurredAt), desc(alerts.id))
+    .limit(limit + 1);
+  return {
+    nodes: rows.slice(0, limit).map(toAlert),
+    hasNextPage: rows.length > limit,
+    count: async () => {
+      const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+/** One alert the caller may read; otherwise NOT_FOUND, whether or not it exists. */
+export async function getAlert(ctx: RequestContext, id: string): Promise<Alert> {
+  requirePrincipal(ctx);
+  const [row] = isUuid(id) ? await ctx.db.select().from(alerts).where(eq(alerts.id, id)) : [];
+  if (!row || !ctx.ability.can('read', subject('Alert', { ...row }))) throw new NotFoundError('Alert', id);
+  return toAlert(row);
+}
+
+export async function acknowledgeAlert(ctx: RequestContext, id: string): Promise<Alert> {
+  const alert = await getAlert(ctx, id);
+  if (!ctx.ability.can('acknowledge', subject('Alert', { ...alert }))) throw new ForbiddenError('acknowledge', 'Alert');
+  const [row] = await ctx.db
+    .update(alerts)
+    .set({ status: 'ACKNOWLEDGED', acknowledgedAt: ctx.hub.clock.now(), acknowledgedBy: ctx.principal.name })
+    .where(and(eq(alerts.id, id), eq(alerts.status, 'OPEN')))
+    .returning();
+  if (!row) throw new ConflictError(`Alert ${id} is ${alert.status}; only an OPEN alert can be acknowledged`, { status: alert.status });
+  return toAlert(row);
+}
+
+export async function alertsByIds(db: Executor, ids: readonly string[]): Promise<AlertRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(alerts).where(inArray(alerts.id, [...ids]));
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** Ids per NOTIFY: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
+const IDS_PER_EVENT = 150;
+
+/**
+ * One batch, one transaction. Records are checked in memory (one query for their units, one
+ * for their devices); the good ones are inserted with ON CONFLICT DO NOTHING, so a retried
+ * batch reports duplicates and never makes a second record. Events are published inside the
+ * transaction and reach subscribers only once it commits.
+ */
+export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput): Promise<IngestReport> {
+  const principal = requirePrincipal(ctx);
+  requireCan(ctx, 'ingest', 'Alert');
+  checkBatchSize(input.records.length);
+  checkSource(principal, input.source);
+
+  const now = ctx.hub.clock.now();
+  const records = input.records;
+  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
+  const verdicts: Verdict[] = records.map((record) => {
+    const invalid =
+      checks.text(record.externalId, 'externalId', 200) ??
+      checks.time(record.occurredAt, 'occurredAt', now) ??
+      checks.location(record.location) ??
+      (record.deviceExternalId != null ? checks.text(record.deviceExternalId, 'deviceExternalId', 200) : undefined) ??
+      checks.json(record.payload, 'payload', 16_384);
+    if (invalid) return invalid;
+    const unit = unitRows.get(record.unitCode);
+    if (!unit) return rejection(RecordErrorCode.UNKNOWN_UNIT, 'unitCode', `No unit has code ${record.unitCode}`);
+    return placementVerdict(ctx.ability, principal, 'Alert', { unitPath: unit.path, type: record.type });
+  });
+  const externalIds = records.map((r) => r.externalId);
+  markRepeats(externalIds, verdicts);
+
+  if (input.atomic && verdicts.some((v) => v.status === 'REJECTED')) return buildReport(externalIds, verdicts, 'aborted');
+
+  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
+  if (pending.length === 0) return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
+
+  const outcome = await ctx.db.transaction(async (tx) => {
+    const deviceIds = await devicesByExternalId(tx, input.source, pending.map((i) => records[i]?.deviceExternalId).filter((d): d is string => !!d));
+    const rows: NewAlertRow[] = pending.map((index) => {
+      const record = records[index]!;
+      const unit = unitRows.get(record.unitCode)!;
+      return {
+        source: input.source,
+        externalId: record.externalId,
+        type: record.type,
+        severity: record.severity,
+        occurredAt: record.occurredAt,
+        receivedAt: now,
+        deviceExternalId: record.deviceExternalId ?? null,
+        deviceId: record.deviceExternalId ? (deviceIds.get(record.deviceExternalId) ?? null) : null,
+        lat: record.location?.lat ?? null,
+        lng: record.location?.lng ?? null,
+        payload: record.payload ?? {},
+        ...placementOf(unit.path),
+      };
+    });
+    const inserted = await tx
+      .insert(alerts)
+      .values(rows)
+      .onConflictDoNothing({ target: [alerts.source, alerts.externalId] })
+      .returning({ id: alerts.id, externalId: alerts.externalId });
+    const insertedIds = new Map(inserted.map((r) => [r.externalId, r.id]));
+    const missing = pending.map((i) => externalIds[i]!).filter((e) => !insertedIds.has(e));
+    const existing = missing.length
+      ? await tx
+          .select({ id: alerts.id, externalId: alerts.externalId })
+          .from(alerts)
+          .where(and(eq(alerts.source, input.source), inArray(alerts.externalId, missing)))
+      : [];
+    const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
+    for (let offset = 0; offset < inserted.length; offset += IDS_PER_EVENT) {
+      const event: Topics['alertRaised'] = { ids: inserted.slice(offset, offset + IDS_PER_EVENT).map((r) => r.id) };
+      await ctx.hub.bus.publish(tx, 'alertRaised', event);
+    }
+    const ids = new Map<number, string>();
+    const insertedIndexes = new Set<number>();
+    for (const index of pending) {
+      const externalId = externalIds[index]!;
+      const id = insertedIds.get(externalId) ?? existingIds.get(externalId);
+      if (id) ids.set(index, id);
+      if (insertedIds.has(externalId)) insertedIndexes.add(index);
+    }
+    return { ids, inserted: insertedIndexes };
+  });
+  return buildReport(externalIds, verdicts, outcome);
+}
+
+async function devicesByExternalId(db: Executor, source: string, externalIds: string[]): Promise<Map<string, string>> {
+  if (externalIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: devices.id, externalId: devices.externalId })
+    .from(devices)
+    .where(and(eq(devices.source, source), inArray(devices.externalId, [...new Set(externalIds)])));
+  return new Map(rows.map((r) => [r.externalId, r.id]));
+}
+
+export function toAlertKey(alert: Alert): TimeKey {
+  return { at: alert.occurredAt, id: alert.id };
+}

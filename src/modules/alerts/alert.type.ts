@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { connectionOf } from '../../platform/graphql/connection.js';
+import { GeoPoint } from '../devices/index.js';
+import {
+  ALERT_STATUSES,
+  ALERT_TYPES,
+  SEVERITIES,
+  type AlertStatusName,
+  type AlertTypeName,
+  type SeverityName,
+} from './alert.table.js';
+
+const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const AlertType = enumOf(ALERT_TYPES);
+registerEnumType(AlertType, {
+  name: 'AlertType',
+  description: 'What was detected.',
+  valuesConfig: {
+    SMOKE: { description: '烟感: a smoke detector went off' },
+    MANHOLE_TILT: { description: '井盖: a manhole cover tilted or moved' },
+    HYDRANT_PRESSURE_LOW: { description: '消防栓: hydrant water pressure below threshold' },
+    EBIKE_IN_ELEVATOR: { description: '电梯梯阻: an e-bike entered an elevator' },
+    THROWN_FROM_HEIGHT: { description: '高空抛物: an object thrown from height' },
+    ELDERLY_ALARM: { description: '独居老人一键告警: an elderly resident pressed the alarm' },
+    GARBAGE_ROOM_FULL: { description: '智能垃圾房: garbage room full or overflowing' },
+    PARKING_VIOLATION: { description: '地磁: parking in a fire lane or no-parking bay' },
+    FIRE_PASSAGE_BLOCKED: { description: '消防通道: fire passage blocked' },
+    STREET_VENDOR: { description: '流动商贩: unlicensed street vendor seen by a camera' },
+    DEVICE_OFFLINE: { description: 'a device stopped sending heartbeats' },
+  },
+});
+
+export const Severity = enumOf(SEVERITIES);
+registerEnumType(Severity, { name: 'Severity', description: 'Declared from LOW to CRITICAL.' });
+
+export const AlertStatus = enumOf(ALERT_STATUSES);
+registerEnumType(AlertStatus, { name: 'AlertStatus' });
+
+@ObjectType('Alert', { description: 'Something a device or system raised in a unit.' })
+export class Alert {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: "The adapter's own id for it; unique with source." })
+  externalId!: string;
+
+  @Field(() => String, { description: 'The system that sent it.' })
+  source!: string;
+
+  @Field(() => AlertType)
+  type!: AlertTypeName;
+
+  @Field(() => Severity)
+  severity!: SeverityName;
+
+  @Field(() => AlertStatus)
+  status!: AlertStatusName;
+
+  @Field(() => DateTimeResolver)
+  occurredAt!: Date;
+
+  @Field(() => DateTimeResolver, { description: 'When the hub stored it.' })
+  receivedAt!: Date;
+
+  @Field(() => GeoPoint, { nullable: true })
+  location!: GeoPoint | null;
+
+  @Field(() => JSONObjectResolver, { description: 'Whatever else the source sent, as it sent it.' })
+  payload!: Record<string, unknown>;
+
+  @Field(() => String, { nullable: true, description: "The device's id in the source system, as sent." })
+  deviceExternalId!: string | null;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  acknowledgedAt!: Date | null;
+
+  deviceId!: string | null;
+  unitCode!: string;
+  unitPath!: string;
+}
+
+export const AlertConnection = connectionOf(Alert, 'Alert');

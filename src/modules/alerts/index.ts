@@ -1,0 +1,4 @@
+export { alerts, ALERT_TYPES, SEVERITIES, ALERT_STATUSES, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
+export { Alert, AlertType, Severity, AlertStatus } from './alert.type.js';
+export { AlertResolver } from './alert.resolver.js';
+export { defineAlertRules } from './alert.policy.js';

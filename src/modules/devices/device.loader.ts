@@ -1,0 +1,31 @@
+import DataLoader from 'dataloader';
+import { inArray } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import { devices, type DeviceRow } from './device.table.js';
+import { Device } from './device.type.js';
+
+export function toDevice(row: DeviceRow): Device {
+  return Object.assign(new Device(), {
+    id: row.id,
+    source: row.source,
+    externalId: row.externalId,
+    type: row.type,
+    name: row.name,
+    model: row.model,
+    status: row.status,
+    location: row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : null,
+    lastHeartbeatAt: row.lastHeartbeatAt,
+    unitCode: row.unitCode,
+    unitPath: row.unitPath,
+  });
+}
+
+export function createDeviceLoaders(db: Executor) {
+  return {
+    deviceById: new DataLoader<string, Device | null>(async (ids) => {
+      const rows = await db.select().from(devices).where(inArray(devices.id, [...ids]));
+      const byId = new Map(rows.map((row) => [row.id, toDevice(row)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  };
+}

@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { DEVICE_STATUSES, DEVICE_TYPES, type DeviceStatusName, type DeviceTypeName } from './device.table.js';
+
+export const DeviceType = Object.fromEntries(DEVICE_TYPES.map((t) => [t, t])) as { [K in DeviceTypeName]: K };
+registerEnumType(DeviceType, {
+  name: 'DeviceType',
+  description: 'Smoke detector, manhole cover, fire hydrant, elevator e-bike blocker, high-throw camera, parking sensor, elderly one-click alarm, smart garbage room, camera.',
+});
+
+export const DeviceStatus = Object.fromEntries(DEVICE_STATUSES.map((t) => [t, t])) as { [K in DeviceStatusName]: K };
+registerEnumType(DeviceStatus, { name: 'DeviceStatus' });
+
+@ObjectType('GeoPoint', { description: 'WGS-84 latitude and longitude.' })
+export class GeoPoint {
+  @Field(() => Float)
+  lat!: number;
+
+  @Field(() => Float)
+  lng!: number;
+}
+
+@ObjectType('Device')
+export class Device {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'The system that registered it.' })
+  source!: string;
+
+  @Field(() => String, { description: "The device's id in that system." })
+  externalId!: string;
+
+  @Field(() => DeviceType)
+  type!: DeviceTypeName;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  model!: string | null;
+
+  @Field(() => DeviceStatus)
+  status!: DeviceStatusName;
+
+  @Field(() => GeoPoint, { nullable: true })
+  location!: GeoPoint | null;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  lastHeartbeatAt!: Date | null;
+
+  unitCode!: string;
+  unitPath!: string;
+}

@@ -1,0 +1,116 @@
+import { subject, type AppAbility } from '../../platform/auth/ability.js';
+import type { Principal } from '../../platform/auth/principal.js';
+import { isWithin } from '../../platform/auth/scope.js';
+import { BadUserInputError, ForbiddenError } from '../../platform/errors.js';
+import { IngestReport, IngestResult, RecordError, RecordErrorCode, RecordStatus } from './ingest.type.js';
+
+export const MAX_BATCH = 1000;
+
+/**
+ * Terminology
+ * - batch: what one ingest mutation carries; one transaction.
+ * - verdict: the outcome decided for one record before anything is written; a record that
+ *   passes every check is `pending` until the insert says ACCEPTED or DUPLICATE.
+ */
+export type Verdict =
+  | { status: 'pending' }
+  | { status: typeof RecordStatus.REJECTED; error: RecordError }
+  | { status: typeof RecordStatus.DUPLICATE; firstIndex: number };
+
+export function rejection(code: RecordErrorCode, field: string | null, message: string): Verdict {
+  return { status: RecordStatus.REJECTED, error: Object.assign(new RecordError(), { code, field, message }) };
+}
+
+export function checkBatchSize(count: number): void {
+  if (count > MAX_BATCH) throw new BadUserInputError(`A batch holds at most ${MAX_BATCH} records; this one has ${count}. Nothing was written.`, 'records');
+}
+
+/** Adapters write under their own name: `name` or `name/subsystem`. */
+export function checkSource(principal: Principal, source: string): void {
+  if (source !== principal.name && !source.startsWith(`${principal.name}/`)) {
+    throw new ForbiddenError('ingest', 'source', `Source must be "${principal.name}" or "${principal.name}/…", got "${source}"`);
+  }
+}
+
+/** Per record: may this principal ingest a `kind` record of `type` at `unitPath`? */
+export function placementVerdict(ability: AppAbility, principal: Principal, kind: string, record: { unitPath: string; type: string }): Verdict {
+  if (ability.can('ingest', subject(kind, { ...record }))) return { status: 'pending' };
+  const jurisdiction = principal.department?.jurisdiction;
+  if (!jurisdiction || !isWithin(record.unitPath, jurisdiction.path)) {
+    return rejection(RecordErrorCode.OUT_OF_JURISDICTION, 'unitCode', `Unit is outside ${jurisdiction ? `${jurisdiction.name} (${jurisdiction.code})` : 'any jurisdiction of yours'}`);
+  }
+  return rejection(RecordErrorCode.OUT_OF_DOMAIN, 'type', `${principal.department?.name ?? 'Your department'} does not own ${kind} records of type ${record.type}`);
+}
+
+/** Marks the second and later records with an externalId already seen in the batch. */
+export function markRepeats(externalIds: readonly string[], verdicts: Verdict[]): void {
+  const first = new Map<string, number>();
+  externalIds.forEach((externalId, index) => {
+    if (verdicts[index]?.status !== 'pending') return;
+    const earlier = first.get(externalId);
+    if (earlier === undefined) first.set(externalId, index);
+    else verdicts[index] = { status: RecordStatus.DUPLICATE, firstIndex: earlier };
+  });
+}
+
+/**
+ * The report, from the verdicts and what the insert found: `ids` maps the index of each
+ * pending record to its stored id, and `inserted` holds the indexes written now.
+ */
+export function buildReport(
+  externalIds: readonly string[],
+  verdicts: readonly Verdict[],
+  outcome: { ids: Map<number, string>; inserted: Set<number> } | 'aborted',
+): IngestReport {
+  const report = Object.assign(new IngestReport(), { accepted: 0, duplicates: 0, rejected: 0, skipped: 0, results: [] as IngestResult[] });
+  verdicts.forEach((verdict, index) => {
+    const result: IngestResult = Object.assign(new IngestResult(), {
+      index,
+      externalId: externalIds[index] ?? '',
+      status: RecordStatus.REJECTED as RecordStatus,
+      id: null as string | null,
+      error: null as RecordError | null,
+    });
+    if (verdict.status === RecordStatus.REJECTED) {
+      result.status = RecordStatus.REJECTED;
+      result.error = verdict.error;
+      report.rejected++;
+    } else if (outcome === 'aborted') {
+      result.status = RecordStatus.SKIPPED;
+      report.skipped++;
+    } else {
+      const ownIndex = verdict.status === RecordStatus.DUPLICATE ? verdict.firstIndex : index;
+      result.id = outcome.ids.get(ownIndex) ?? null;
+      result.status = verdict.status === 'pending' && outcome.inserted.has(index) ? RecordStatus.ACCEPTED : RecordStatus.DUPLICATE;
+      if (result.status === RecordStatus.ACCEPTED) report.accepted++;
+      else report.duplicates++;
+    }
+    report.results.push(result);
+  });
+  return report;
+}
+
+/** Shared field checks; each returns a rejection or undefined. */
+export const checks = {
+  text(value: string, field: string, max: number): Verdict | undefined {
+    if (value.trim() === '') return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} must not be empty`);
+    if (value.length > max) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is longer than ${max} characters`);
+    return undefined;
+  },
+  location(location: { lat: number; lng: number } | null | undefined): Verdict | undefined {
+    if (!location) return undefined;
+    if (!(location.lat >= -90 && location.lat <= 90)) return rejection(RecordErrorCode.INVALID_FIELD, 'location.lat', 'lat must be within -90..90');
+    if (!(location.lng >= -180 && location.lng <= 180)) return rejection(RecordErrorCode.INVALID_FIELD, 'location.lng', 'lng must be within -180..180');
+    return undefined;
+  },
+  time(value: Date, field: string, now: Date, maxAheadMs = 24 * 3600 * 1000): Verdict | undefined {
+    if (Number.isNaN(value.getTime())) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is not a time`);
+    if (value.getTime() > now.getTime() + maxAheadMs) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is more than a day in the future`);
+    return undefined;
+  },
+  json(value: unknown, field: string, maxBytes: number): Verdict | undefined {
+    if (value === null || value === undefined) return undefined;
+    if (Buffer.byteLength(JSON.stringify(value)) > maxBytes) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is larger than ${maxBytes} bytes`);
+    return undefined;
+  },
+};

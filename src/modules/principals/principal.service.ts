@@ -1,0 +1,62 @@
+import { eq } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import type { Principal, UnitScope } from '../../platform/auth/principal.js';
+import { UnauthenticatedError } from '../../platform/errors.js';
+import { unitsByCodes, toUnit, type UnitRow } from '../units/index.js';
+import { departments, principals } from './principal.table.js';
+import { Department, Me } from './principal.type.js';
+
+function scopeOf(row: UnitRow): UnitScope {
+  return { code: row.code, name: row.name, tier: row.tier, path: row.path };
+}
+
+/** The principal behind a verified token; UNAUTHENTICATED when it is unknown or disabled. */
+export async function loadPrincipal(db: Executor, name: string, expiresAt: number | null): Promise<Principal> {
+  const [row] = await db
+    .select({ principal: principals, department: departments })
+    .from(principals)
+    .leftJoin(departments, eq(departments.code, principals.departmentCode))
+    .where(eq(principals.name, name));
+  if (!row || row.principal.disabledAt) throw new UnauthenticatedError(`Unknown or disabled principal "${name}"`, 401);
+  const { principal, department } = row;
+  const codes = [principal.unitCode, department?.jurisdictionCode].filter((c): c is string => !!c);
+  const found = await unitsByCodes(db, codes);
+  const unit = principal.unitCode ? found.get(principal.unitCode) : undefined;
+  const jurisdiction = department ? found.get(department.jurisdictionCode) : undefined;
+  return {
+    name: principal.name,
+    displayName: principal.displayName,
+    kind: principal.kind,
+    roles: principal.roles,
+    unit: unit ? scopeOf(unit) : null,
+    department:
+      department && jurisdiction
+        ? { code: department.code, name: department.name, jurisdiction: scopeOf(jurisdiction), domains: department.domains }
+        : null,
+    expiresAt,
+  };
+}
+
+export async function describePrincipal(db: Executor, principal: Principal): Promise<Me> {
+  const codes = [principal.unit?.code, principal.department?.jurisdiction.code].filter((c): c is string => !!c);
+  const found = await unitsByCodes(db, codes);
+  const unitRow = principal.unit ? found.get(principal.unit.code) : undefined;
+  const jurisdictionRow = principal.department ? found.get(principal.department.jurisdiction.code) : undefined;
+  return Object.assign(new Me(), {
+    name: principal.name,
+    displayName: principal.displayName,
+    kind: principal.kind,
+    roles: principal.roles,
+    unit: unitRow ? toUnit(unitRow) : null,
+    department:
+      principal.department && jurisdictionRow
+        ? Object.assign(new Department(), {
+            code: principal.department.code,
+            name: principal.department.name,
+            jurisdiction: toUnit(jurisdictionRow),
+            domains: principal.department.domains,
+          })
+        : null,
+    expiresAt: principal.expiresAt,
+  });
+}

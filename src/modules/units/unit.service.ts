@@ -1,0 +1,30 @@
+import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import { NotFoundError } from '../../platform/errors.js';
+import type { Tier } from '../../platform/auth/scope.js';
+import { units, type UnitRow } from './unit.table.js';
+import { Unit } from './unit.type.js';
+
+export function toUnit(row: UnitRow): Unit {
+  return Object.assign(new Unit(), { id: row.code, code: row.code, name: row.name, tier: row.tier, path: row.path, parentCode: row.parentCode });
+}
+
+export async function unitsByCodes(db: Executor, codes: readonly string[]): Promise<Map<string, UnitRow>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db.select().from(units).where(inArray(units.code, [...codes]));
+  return new Map(rows.map((row) => [row.code, row]));
+}
+
+export async function requireUnit(db: Executor, code: string): Promise<UnitRow> {
+  const [row] = await db.select().from(units).where(eq(units.code, code));
+  if (!row) throw new NotFoundError('Unit', code);
+  return row;
+}
+
+export async function listUnits(db: Executor, parentCode: string | undefined, tier: Tier | undefined): Promise<Unit[]> {
+  const where: SQL[] = [];
+  if (parentCode !== undefined) where.push(eq(units.parentCode, parentCode));
+  if (tier !== undefined) where.push(eq(units.tier, tier));
+  const rows = await db.select().from(units).where(and(...where)).orderBy(asc(units.code)).limit(5000);
+  return rows.map(toUnit);
+}

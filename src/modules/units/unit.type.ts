@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { TIERS, type Tier as TierName } from '../../platform/auth/scope.js';
+
+export const Tier = Object.fromEntries(TIERS.map((tier) => [tier, tier])) as { [K in TierName]: K };
+registerEnumType(Tier, {
+  name: 'Tier',
+  description: 'Level of the hierarchy: 市 CITY, 区 DISTRICT, 街道 STREET, 社区 COMMUNITY, 网格 GRID.',
+});
+
+@ObjectType('Unit', { description: 'A unit of the administrative hierarchy (市/区/街道/社区/网格).' })
+export class Unit {
+  @Field(() => ID, { description: 'Same as code.' })
+  id!: string;
+
+  @Field(() => String, { description: 'GB/T 2260 or 12-digit statistical code; grids add three digits.' })
+  code!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Tier)
+  tier!: TierName;
+
+  @Field(() => String, { description: 'Dot-joined codes from the city down to this unit.' })
+  path!: string;
+
+  parentCode!: string | null;
+}

@@ -1,0 +1,53 @@
+import { SignJWT, jwtVerify, errors } from 'jose';
+import { UnauthenticatedError } from '../errors.js';
+
+const ISSUER = 'gridhub';
+const AUDIENCE = 'gridhub';
+
+export interface TokenClaims {
+  /** The principal's name, e.g. `xuetian.officer`. */
+  sub: string;
+  exp: number;
+  iat: number;
+}
+
+function keyOf(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** `8h`, `30m`, `7d`, `90s` → seconds. */
+export function parseTtl(ttl: string): number {
+  const match = /^(\d+)\s*([smhd])$/.exec(ttl.trim());
+  if (!match) throw new RangeError(`TTL must look like 90s, 30m, 8h or 7d, got "${ttl}"`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+export async function signToken(secret: string, principalName: string, ttlSeconds: number, now = Date.now()): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(principalName)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(keyOf(secret));
+}
+
+/** Every failure is UNAUTHENTICATED with a reason a developer can act on; HTTP 401. */
+export async function verifyToken(secret: string, token: string): Promise<TokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
+      throw new UnauthenticatedError('Token lacks sub, iat or exp', 401);
+    }
+    return { sub: payload.sub, exp: payload.exp, iat: payload.iat };
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) throw error;
+    if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('Token expired: get a new one', 401);
+    if (error instanceof errors.JWSSignatureVerificationFailed) throw new UnauthenticatedError('Token signature is invalid', 401);
+    if (error instanceof errors.JOSEError) throw new UnauthenticatedError(`Token rejected: ${error.code}`, 401);
+    throw new UnauthenticatedError('Token is malformed', 401);
+  }
+}

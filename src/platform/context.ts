@@ -1,0 +1,53 @@
+import type { Database, Db } from './db/database.js';
+import type { EventBus } from './pubsub/bus.js';
+import type { AppAbility } from './auth/ability.js';
+import type { Principal } from './auth/principal.js';
+import type { Config } from '../config.js';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * What lives as long as a hub process: the database, the event bus, and per-hub singletons
+ * (a module's live fan-out, caches) made on first use by `single(factory)`.
+ */
+export interface Hub {
+  readonly config: Config;
+  readonly database: Database;
+  readonly bus: EventBus<Record<string, unknown>>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The HS256 key bearer tokens are signed with. */
+  readonly jwtSecret: string;
+  single<T>(factory: (hub: Hub) => T): T;
+  /** Registers work to run at shutdown (after HTTP and WebSocket have drained). */
+  onClose(task: () => Promise<void> | void): void;
+}
+
+/** Per request (HTTP) or per subscription (WebSocket). */
+export interface RequestContext {
+  readonly hub: Hub;
+  readonly db: Db;
+  readonly principal: Principal;
+  readonly ability: AppAbility;
+  /** Per-request memo: `ctx.loaders.of(createUnitLoaders)` makes a module's loaders once. */
+  readonly loaders: Memo<Db>;
+  /** Why the caller reads personal data, from `x-purpose`; written to the audit log. */
+  readonly purpose: string | undefined;
+}
+
+export class Memo<Input> {
+  private readonly made = new Map<(input: Input) => unknown, unknown>();
+  constructor(private readonly input: Input) {}
+  of<T>(factory: (input: Input) => T): T {
+    if (!this.made.has(factory)) this.made.set(factory, factory(this.input));
+    return this.made.get(factory) as T;
+  }
+}

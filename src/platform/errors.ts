@@ -1,0 +1,80 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The catalogue of codes a client can see in `extensions.code` (DESIGN.md, "The API").
+ * Anything else that escapes a resolver is masked to INTERNAL_SERVER_ERROR.
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const knownCodes = new Set<string>(Object.values(ErrorCode));
+export function isKnownCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && knownCodes.has(code);
+}
+
+abstract class CodedError extends GraphQLError {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}, httpStatus?: number) {
+    super(message, { extensions: { ...extensions, code, ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+  }
+}
+
+export class UnauthenticatedError extends CodedError {
+  readonly code = ErrorCode.UNAUTHENTICATED;
+  constructor(message = 'Authentication required: send "Authorization: Bearer <token>"', httpStatus?: number) {
+    super(message, ErrorCode.UNAUTHENTICATED, {}, httpStatus);
+  }
+}
+
+export class ForbiddenError extends CodedError {
+  readonly code = ErrorCode.FORBIDDEN;
+  constructor(action: string, subject: string, message = `Not allowed to ${action} ${subject}`) {
+    super(message, ErrorCode.FORBIDDEN, { action, subject });
+  }
+}
+
+export class BadUserInputError extends CodedError {
+  readonly code = ErrorCode.BAD_USER_INPUT;
+  constructor(message: string, field?: string) {
+    super(message, ErrorCode.BAD_USER_INPUT, field ? { field } : {});
+  }
+}
+
+/** Also the answer for records outside the caller's scope: existence is never revealed. */
+export class NotFoundError extends CodedError {
+  readonly code = ErrorCode.NOT_FOUND;
+  constructor(what: string, key: string) {
+    super(`${what} ${key} not found`, ErrorCode.NOT_FOUND, { what, key });
+  }
+}
+
+export class ConflictError extends CodedError {
+  readonly code = ErrorCode.CONFLICT;
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, ErrorCode.CONFLICT, extensions);
+  }
+}
+
+export class QueryTooComplexError extends CodedError {
+  readonly code = ErrorCode.QUERY_TOO_COMPLEX;
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, ErrorCode.QUERY_TOO_COMPLEX, extensions, 400);
+  }
+}
+
+export class ServiceUnavailableError extends CodedError {
+  readonly code = ErrorCode.SERVICE_UNAVAILABLE;
+  constructor(message = 'Service unavailable, try again shortly') {
+    super(message, ErrorCode.SERVICE_UNAVAILABLE, {}, 503);
+  }
+}

@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import { Field, Int, ObjectType, ArgsType, type ClassType } from 'type-graphql';
+import { BadUserInputError } from '../errors.js';
+
+
+/**
+ * Relay connections with keyset cursors. A cursor names the last row seen by its sort key
+ * (time, id), so pages stay stable while newer rows arrive: they sort before the cursor.
+ */
+@ObjectType('PageInfo')
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  }
+  return first;
+}
+
+export interface TimeKey {
+  at: Date;
+  id: string;
+}
+
+export function encodeCursor(key: TimeKey): string {
+  return Buffer.from(JSON.stringify([key.at.toISOString(), key.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | null | undefined): TimeKey | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
+      const at = new Date(parsed[0]);
+      if (!Number.isNaN(at.getTime())) return { at, id: parsed[1] };
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new BadUserInputError('after is not a cursor this API gave out', 'after');
+}
+
+export interface Page<T> {
+  nodes: T[];
+  hasNextPage: boolean;
+  /** Counted only when a client asks for `totalCount`. */
+  count: () => Promise<number>;
+}
+
+export interface ConnectionClass<T> {
+  new (page: Page<T>, keyOf: (node: T) => TimeKey): { edges: { cursor: string; node: T }[]; pageInfo: PageInfo };
+}
+
+/** `XConnection { edges { cursor node } pageInfo totalCount }` and `XEdge` for a node type. */
+export function connectionOf<T extends object>(nodeType: ClassType<T>, name: string): ConnectionClass<T> {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String)
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class Connection {
+    @Field(() => [Edge])
+    edges: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    private readonly count: () => Promise<number>;
+
+    constructor(page: Page<T>, keyOf: (node: T) => TimeKey) {
+      this.edges = page.nodes.map((node) => Object.assign(new Edge(), { node, cursor: encodeCursor(keyOf(node)) }));
+      const last = this.edges[this.edges.length - 1];
+      this.pageInfo = Object.assign(new PageInfo(), { hasNextPage: page.hasNextPage, endCursor: last?.cursor ?? null });
+      this.count = page.count;
+    }
+
+    @Field(() => Int, { description: 'Every record the caller may see that matches the filter, not just this page.' })
+    totalCount(): Promise<number> {
+      return this.count();
+    }
+  }
+  return Connection;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `How many, newest first: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: "The endCursor of the previous page." })
+  after?: string | null;
+}

@@ -1,0 +1,54 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ErrorCode, isKnownCode } from '../errors.js';
+
+/** Apollo's own codes for requests that never reached a resolver, as our catalogue names them. */
+const apolloCodes: Record<string, ErrorCode> = {
+  GRAPHQL_PARSE_FAILED: ErrorCode.BAD_USER_INPUT,
+  GRAPHQL_VALIDATION_FAILED: ErrorCode.BAD_USER_INPUT,
+  BAD_REQUEST: ErrorCode.BAD_USER_INPUT,
+  OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_USER_INPUT,
+  PERSISTED_QUERY_NOT_FOUND: ErrorCode.BAD_USER_INPUT,
+  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_USER_INPUT,
+};
+
+export interface FormatErrorOptions {
+  /** Show unexpected errors' messages (development only). */
+  exposeUnexpected: boolean;
+  log: (error: unknown) => void;
+}
+
+/**
+ * Every error a client sees carries a code of the catalogue. Errors we raised on purpose
+ * keep their message; anything else becomes INTERNAL_SERVER_ERROR with a generic message
+ * (the original goes to the log). No stack trace ever leaves the hub.
+ */
+export function createFormatError(options: FormatErrorOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.['code'];
+    const { stacktrace: _stack, exception: _exception, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    void _stack;
+    void _exception;
+    void _http;
+
+    if (typeof code === 'string' && apolloCodes[code]) {
+      return { ...formatted, extensions: { ...extensions, code: apolloCodes[code] } };
+    }
+    const deliberate = original instanceof GraphQLError && isKnownCode(original.extensions['code']);
+    if (isKnownCode(code) && (deliberate || code !== ErrorCode.INTERNAL_SERVER_ERROR)) {
+      return { ...formatted, extensions: { ...extensions, code } };
+    }
+    // graphql-js's own errors for bad variables or arguments (no code of ours, no original).
+    if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {
+      return { ...formatted, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } };
+    }
+    options.log(original);
+    return {
+      message: options.exposeUnexpected && original instanceof Error ? original.message : 'Internal server error',
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

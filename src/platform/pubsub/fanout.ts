@@ -1,0 +1,60 @@
+import { codesOfPath } from '../auth/scope.js';
+
+/**
+ * Subscribers indexed by the unit code they watch. An event for a record at path
+ * `a.b.c.d` reaches the subscribers watching `a`, `a.b`, `a.b.c` or `a.b.c.d` (at most five
+ * lookups), never by testing every subscriber. Each candidate then applies its own
+ * ability and filter (`offer`).
+ */
+/** Watches every unit: for a principal whose rules carry no unit condition. */
+export const EVERY_UNIT = '*';
+
+export interface Watcher<R> {
+  /** Unit codes this subscriber watches (its scope roots, narrowed by its filter), or EVERY_UNIT. */
+  readonly roots: readonly string[];
+  /** Decide and deliver; called at most once per record even when several roots match. */
+  offer(record: R): void;
+}
+
+export class UnitIndexedFanout<R extends { unitPath: string }> {
+  private readonly byUnit = new Map<string, Set<Watcher<R>>>();
+  private count = 0;
+
+  add(watcher: Watcher<R>): () => void {
+    for (const code of watcher.roots) {
+      let set = this.byUnit.get(code);
+      if (!set) {
+        set = new Set();
+        this.byUnit.set(code, set);
+      }
+      set.add(watcher);
+    }
+    this.count++;
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      this.count--;
+      for (const code of watcher.roots) {
+        const set = this.byUnit.get(code);
+        set?.delete(watcher);
+        if (set && set.size === 0) this.byUnit.delete(code);
+      }
+    };
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  dispatch(record: R): void {
+    const seen = new Set<Watcher<R>>();
+    for (const code of [EVERY_UNIT, ...codesOfPath(record.unitPath)]) {
+      for (const watcher of this.byUnit.get(code) ?? []) {
+        if (seen.has(watcher)) continue;
+        seen.add(watcher);
+        watcher.offer(record);
+      }
+    }
+  }
+}

@@ -1,0 +1,312 @@
+import { count } from 'drizzle-orm';
+import type { Db } from '../platform/db/database.js';
+import { placementOf } from '../platform/db/placement.js';
+import type { DataDomain, Role } from '../platform/auth/principal.js';
+import { units } from '../modules/units/index.js';
+import { principals, departments } from '../modules/principals/index.js';
+import { devices, type DeviceTypeName } from '../modules/devices/index.js';
+import { alerts, type AlertTypeName, type SeverityName } from '../modules/alerts/index.js';
+import { demoUnits, KNOWN, type DemoUnit } from './demo-units.js';
+
+/**
+ * Demo data for Nantong/Chongchuan: the hierarchy, two departments, the fixed demo
+ * principals, devices in every community and a few thousand alerts over the 30 days before
+ * `now`. Deterministic: the same seed and `now` give the same rows.
+ */
+
+export const FIRE_ALERT_TYPES: AlertTypeName[] = ['SMOKE', 'HYDRANT_PRESSURE_LOW', 'EBIKE_IN_ELEVATOR', 'FIRE_PASSAGE_BLOCKED'];
+export const FIRE_DEVICE_TYPES: DeviceTypeName[] = ['SMOKE_DETECTOR', 'FIRE_HYDRANT', 'ELEVATOR_EBIKE_BLOCKER'];
+
+export const DEMO_DEPARTMENTS: { code: string; name: string; jurisdictionCode: string; domains: DataDomain[] }[] = [
+  {
+    code: 'iot-platform',
+    name: '崇川区物联网感知平台',
+    jurisdictionCode: KNOWN.chongchuan,
+    domains: [
+      { kind: 'Alert', types: null },
+      { kind: 'Device', types: null },
+    ],
+  },
+  {
+    code: 'fire-brigade',
+    name: '崇川区消防救援大队',
+    jurisdictionCode: KNOWN.chongchuan,
+    domains: [
+      { kind: 'Alert', types: FIRE_ALERT_TYPES },
+      { kind: 'Device', types: FIRE_DEVICE_TYPES },
+    ],
+  },
+];
+
+export interface DemoPrincipal {
+  name: string;
+  displayName: string;
+  kind: 'PERSON' | 'ADAPTER';
+  roles: Role[];
+  unitCode: string | null;
+  departmentCode: string | null;
+}
+
+export const DEMO_PRINCIPALS: DemoPrincipal[] = [
+  { name: 'city.admin', displayName: '南通市社会治理现代化指挥中心管理员', kind: 'PERSON', roles: ['ADMIN', 'OFFICER'], unitCode: KNOWN.nantong, departmentCode: null },
+  { name: 'chongchuan.officer', displayName: '崇川区指挥中心值班员', kind: 'PERSON', roles: ['OFFICER'], unitCode: KNOWN.chongchuan, departmentCode: null },
+  { name: 'xuetian.officer', displayName: '学田街道指挥中心值班员', kind: 'PERSON', roles: ['OFFICER'], unitCode: KNOWN.xuetian, departmentCode: null },
+  { name: 'wenfeng.officer', displayName: '文峰街道指挥中心值班员', kind: 'PERSON', roles: ['OFFICER'], unitCode: KNOWN.wenfeng, departmentCode: null },
+  { name: 'shuguang.officer', displayName: '曙光社区工作人员', kind: 'PERSON', roles: ['OFFICER'], unitCode: KNOWN.shuguang, departmentCode: null },
+  { name: 'hujing.grid', displayName: '互敬网格网格员', kind: 'PERSON', roles: ['GRID_WORKER'], unitCode: KNOWN.hujing, departmentCode: null },
+  { name: 'fire.officer', displayName: '消防救援大队数据专员', kind: 'PERSON', roles: ['DATA_OFFICER'], unitCode: KNOWN.chongchuan, departmentCode: 'fire-brigade' },
+  { name: 'city.auditor', displayName: '市数据审计员', kind: 'PERSON', roles: ['AUDITOR'], unitCode: KNOWN.nantong, departmentCode: null },
+  { name: 'iot-platform', displayName: '物联网感知平台接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'iot-platform' },
+];
+
+/** mulberry32: small, fast, and the same sequence on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+function weighted<T>(random: () => number, items: readonly (readonly [T, number])[]): T {
+  const total = items.reduce((sum, [, w]) => sum + w, 0);
+  let r = random() * total;
+  for (const [item, w] of items) {
+    r -= w;
+    if (r < 0) return item;
+  }
+  return items[items.length - 1]![0];
+}
+
+/** Device kinds in a compound and how many of each a community typically has. */
+const DEVICE_MIX: readonly (readonly [DeviceTypeName, number, string])[] = [
+  ['SMOKE_DETECTOR', 4, 'JTY-GD-H361'],
+  ['MANHOLE_COVER', 2, 'NB-JG100'],
+  ['FIRE_HYDRANT', 1, 'XHS-P10'],
+  ['ELEVATOR_EBIKE_BLOCKER', 2, 'TZ-AI-02'],
+  ['HIGH_THROW_CAMERA', 1, 'GK-360'],
+  ['PARKING_SENSOR', 2, 'DC-M3'],
+  ['ELDERLY_ALARM_BUTTON', 2, 'YJ-SOS-5'],
+  ['SMART_GARBAGE_ROOM', 1, 'LJF-S8'],
+  ['CAMERA', 1, 'DS-2CD3T'],
+];
+
+const DEVICE_LABEL: Record<DeviceTypeName, string> = {
+  SMOKE_DETECTOR: '独立式烟感',
+  MANHOLE_COVER: '智能井盖',
+  FIRE_HYDRANT: '消防栓水压监测',
+  ELEVATOR_EBIKE_BLOCKER: '电梯梯阻',
+  HIGH_THROW_CAMERA: '高空抛物监控',
+  PARKING_SENSOR: '地磁车位检测',
+  ELDERLY_ALARM_BUTTON: '独居老人一键告警',
+  SMART_GARBAGE_ROOM: '智能垃圾房',
+  CAMERA: '人车识别抓拍',
+};
+
+/** What each device kind raises, with weights. */
+const ALERTS_OF: Record<DeviceTypeName, readonly (readonly [AlertTypeName, number])[]> = {
+  SMOKE_DETECTOR: [['SMOKE', 1]],
+  MANHOLE_COVER: [['MANHOLE_TILT', 1]],
+  FIRE_HYDRANT: [['HYDRANT_PRESSURE_LOW', 1]],
+  ELEVATOR_EBIKE_BLOCKER: [['EBIKE_IN_ELEVATOR', 1]],
+  HIGH_THROW_CAMERA: [['THROWN_FROM_HEIGHT', 1]],
+  PARKING_SENSOR: [['PARKING_VIOLATION', 1]],
+  ELDERLY_ALARM_BUTTON: [['ELDERLY_ALARM', 1]],
+  SMART_GARBAGE_ROOM: [['GARBAGE_ROOM_FULL', 1]],
+  CAMERA: [
+    ['FIRE_PASSAGE_BLOCKED', 2],
+    ['STREET_VENDOR', 3],
+  ],
+};
+
+/** How often each device kind raises something, relative to the others. */
+const ALERT_RATE: Record<DeviceTypeName, number> = {
+  SMOKE_DETECTOR: 0.6,
+  MANHOLE_COVER: 0.8,
+  FIRE_HYDRANT: 0.9,
+  ELEVATOR_EBIKE_BLOCKER: 3,
+  HIGH_THROW_CAMERA: 0.8,
+  PARKING_SENSOR: 2,
+  ELDERLY_ALARM_BUTTON: 0.7,
+  SMART_GARBAGE_ROOM: 2.5,
+  CAMERA: 1.5,
+};
+
+const SEVERITY_OF: Record<AlertTypeName, readonly (readonly [SeverityName, number])[]> = {
+  SMOKE: [['HIGH', 3], ['CRITICAL', 2], ['MEDIUM', 1]],
+  MANHOLE_TILT: [['MEDIUM', 3], ['HIGH', 2]],
+  HYDRANT_PRESSURE_LOW: [['MEDIUM', 3], ['HIGH', 1]],
+  EBIKE_IN_ELEVATOR: [['MEDIUM', 4], ['HIGH', 1]],
+  THROWN_FROM_HEIGHT: [['HIGH', 3], ['CRITICAL', 1]],
+  ELDERLY_ALARM: [['CRITICAL', 3], ['HIGH', 1]],
+  GARBAGE_ROOM_FULL: [['LOW', 4], ['MEDIUM', 1]],
+  PARKING_VIOLATION: [['LOW', 3], ['MEDIUM', 1]],
+  FIRE_PASSAGE_BLOCKED: [['HIGH', 2], ['MEDIUM', 2]],
+  STREET_VENDOR: [['LOW', 3], ['MEDIUM', 1]],
+  DEVICE_OFFLINE: [['LOW', 2], ['MEDIUM', 1]],
+};
+
+/** Alerts by hour of day: quiet nights, a morning rise and an evening peak (e-bikes go home). */
+const HOUR_WEIGHT = [1, 0.6, 0.5, 0.4, 0.4, 0.6, 1.2, 2, 2.6, 2.4, 2.2, 2.2, 2.4, 2.2, 2, 2, 2.2, 2.8, 3.2, 3.4, 3, 2.4, 1.8, 1.3];
+
+/** Busier streets (older, denser compounds) raise more. */
+function streetWeight(code: string): number {
+  const busy: Record<string, number> = { '320613006': 1.6, '320613008': 1.5, '320613002': 1.3, '320613005': 1.2, '320613010': 0.6, '320613018': 0.6 };
+  return busy[code] ?? 1;
+}
+
+// Nantong's centre, roughly; communities are spread around it.
+const CENTRE = { lat: 32.0146, lng: 120.8641 };
+
+export interface SeedOptions {
+  now: Date;
+  alerts?: number;
+  seed?: number;
+}
+
+export interface SeedSummary {
+  units: number;
+  principals: number;
+  devices: number;
+  alerts: number;
+}
+
+export async function isEmpty(db: Db): Promise<boolean> {
+  const [row] = await db.select({ n: count() }).from(units);
+  return Number(row?.n ?? 0) === 0;
+}
+
+export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummary> {
+  const random = seededRandom(options.seed ?? 320613);
+  const alertCount = options.alerts ?? 3000;
+  const hierarchy = demoUnits();
+  const communities = hierarchy.filter((u) => u.tier === 'COMMUNITY');
+  const gridsOf = new Map<string, DemoUnit[]>();
+  for (const unit of hierarchy) {
+    if (unit.tier === 'GRID' && unit.parentCode) gridsOf.set(unit.parentCode, [...(gridsOf.get(unit.parentCode) ?? []), unit]);
+  }
+
+  const deviceRows: (typeof devices.$inferInsert & { id: string; communityWeight: number })[] = [];
+  for (const community of communities) {
+    const origin = { lat: CENTRE.lat + (random() - 0.5) * 0.12, lng: CENTRE.lng + (random() - 0.5) * 0.14 };
+    const grids = gridsOf.get(community.code) ?? [];
+    let n = 0;
+    for (const [type, perCommunity, model] of DEVICE_MIX) {
+      for (let i = 0; i < perCommunity; i++) {
+        n++;
+        const grid = pick(random, grids);
+        deviceRows.push({
+          id: uuidFrom(random),
+          source: 'iot-platform',
+          externalId: `${community.code}-${type.toLowerCase()}-${String(i + 1).padStart(2, '0')}`,
+          type,
+          name: `${community.name}${DEVICE_LABEL[type]}${i + 1}号`,
+          model,
+          departmentCode: FIRE_DEVICE_TYPES.includes(type) ? 'fire-brigade' : 'iot-platform',
+          status: random() < 0.04 ? 'OFFLINE' : 'ONLINE',
+          lat: round6(origin.lat + (random() - 0.5) * 0.004),
+          lng: round6(origin.lng + (random() - 0.5) * 0.004),
+          heartbeatIntervalSeconds: type === 'CAMERA' || type === 'HIGH_THROW_CAMERA' ? 60 : 300,
+          lastHeartbeatAt: new Date(options.now.getTime() - Math.floor(random() * 300_000)),
+          createdAt: new Date(options.now.getTime() - 90 * 86_400_000),
+          attributes: { installedBy: '崇川区物联网感知平台', serial: `SN${community.code.slice(-6)}${String(n).padStart(3, '0')}` },
+          ...placementOf(grid ? grid.path : community.path),
+          communityWeight: streetWeight(community.parentCode ?? ''),
+        });
+      }
+    }
+  }
+
+  const deviceWeights = deviceRows.map((d) => [d, ALERT_RATE[d.type] * d.communityWeight] as const);
+  const alertRows: (typeof alerts.$inferInsert)[] = [];
+  const day = 86_400_000;
+  for (let i = 0; i < alertCount; i++) {
+    const device = weighted(random, deviceWeights);
+    const type: AlertTypeName = random() < 0.02 ? 'DEVICE_OFFLINE' : weighted(random, ALERTS_OF[device.type]);
+    const dayOffset = Math.floor(random() * 30);
+    const hour = weighted(random, HOUR_WEIGHT.map((w, h) => [h, w] as const));
+    const startOfDay = Math.floor((options.now.getTime() - dayOffset * day) / day) * day;
+    let occurredAt = startOfDay + hour * 3_600_000 + Math.floor(random() * 3_600_000);
+    if (occurredAt > options.now.getTime()) occurredAt -= day;
+    const ageHours = (options.now.getTime() - occurredAt) / 3_600_000;
+    const status = ageHours < 6 ? weighted(random, [['OPEN', 3], ['ACKNOWLEDGED', 2]] as const) : weighted(random, [['RESOLVED', 8], ['DISMISSED', 1], ['ACKNOWLEDGED', 1]] as const);
+    alertRows.push({
+      source: 'iot-platform',
+      externalId: `demo-alert-${String(i + 1).padStart(6, '0')}`,
+      type,
+      severity: weighted(random, SEVERITY_OF[type]),
+      status,
+      occurredAt: new Date(occurredAt),
+      receivedAt: new Date(occurredAt + 200 + Math.floor(random() * 2000)),
+      deviceId: device.id,
+      deviceExternalId: device.externalId,
+      lat: device.lat ?? null,
+      lng: device.lng ?? null,
+      payload: payloadFor(type, random),
+      acknowledgedAt: status === 'OPEN' ? null : new Date(occurredAt + 60_000 + Math.floor(random() * 1_800_000)),
+      acknowledgedBy: status === 'OPEN' ? null : 'demo',
+      ...placementOf(device.unitPath),
+    });
+  }
+
+  await db.transaction(async (tx) => {
+    await tx.insert(units).values(hierarchy.map(({ code, name, tier, parentCode, path, depth }) => ({ code, name, tier, parentCode, path, depth })));
+    await tx.insert(departments).values(DEMO_DEPARTMENTS);
+    await tx.insert(principals).values(DEMO_PRINCIPALS);
+    for (const chunk of chunks(deviceRows.map(({ communityWeight: _w, ...row }) => row), 500)) await tx.insert(devices).values(chunk);
+    for (const chunk of chunks(alertRows, 500)) await tx.insert(alerts).values(chunk);
+  });
+  return { units: hierarchy.length, principals: DEMO_PRINCIPALS.length, devices: deviceRows.length, alerts: alertRows.length };
+}
+
+function payloadFor(type: AlertTypeName, random: () => number): Record<string, unknown> {
+  switch (type) {
+    case 'SMOKE':
+      return { smokeDensity: Math.round(random() * 40 + 10) / 10, unit: 'dB/m', building: `${1 + Math.floor(random() * 30)}幢` };
+    case 'MANHOLE_TILT':
+      return { tiltDegrees: Math.round(random() * 40 + 5) };
+    case 'HYDRANT_PRESSURE_LOW':
+      return { pressureMPa: Math.round((0.05 + random() * 0.1) * 100) / 100, thresholdMPa: 0.15 };
+    case 'EBIKE_IN_ELEVATOR':
+      return { elevator: `${1 + Math.floor(random() * 30)}幢${1 + Math.floor(random() * 3)}单元`, blocked: true };
+    case 'THROWN_FROM_HEIGHT':
+      return { estimatedFloor: 3 + Math.floor(random() * 20), clipSeconds: 8 };
+    case 'ELDERLY_ALARM':
+      return { button: 'SOS', building: `${1 + Math.floor(random() * 30)}幢` };
+    case 'GARBAGE_ROOM_FULL':
+      return { fillPercent: 85 + Math.floor(random() * 15) };
+    case 'PARKING_VIOLATION':
+      return { bay: `P${1 + Math.floor(random() * 200)}`, minutes: 10 + Math.floor(random() * 120) };
+    case 'FIRE_PASSAGE_BLOCKED':
+      return { minutesBlocked: 5 + Math.floor(random() * 60) };
+    case 'STREET_VENDOR':
+      return { confidence: Math.round((0.7 + random() * 0.3) * 100) / 100 };
+    case 'DEVICE_OFFLINE':
+      return { silentMinutes: 15 + Math.floor(random() * 600) };
+  }
+}
+
+function uuidFrom(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = ((Math.floor(random() * 4) + 8) as number).toString(16);
+  const s = hex.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,157 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import type { Hub, RequestContext } from './platform/context.js';
+import type { Principal } from './platform/auth/principal.js';
+import { createFormatError } from './platform/graphql/format-error.js';
+import { depthLimitRule } from './platform/graphql/depth-limit.js';
+import { authenticate, createContext } from './context.js';
+import { graphiqlRouter } from './web/graphiql.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** WebSocket close codes the hub uses beyond graphql-ws's own. */
+export const WsClose = {
+  /** No credentials in `connectionParams.authorization`. */
+  Unauthorized: 4401,
+  /** Credentials rejected (malformed, forged, expired, unknown principal) or expired while open. */
+  Forbidden: 4403,
+} as const;
+
+export interface RunningServer {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** HTTP, GraphQL, WebSocket and the pages on one port. */
+export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string): Promise<RunningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer: Server = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const validationRules = [depthLimitRule(hub.config.maxQueryDepth)];
+  const formatError = createFormatError({
+    exposeUnexpected: hub.config.env === 'development',
+    log: (error) => hub.log.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  });
+
+  const principals = new WeakMap<WebSocket, Principal>();
+  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
+    {
+      schema,
+      validate: (schemaToCheck, document) => validate(schemaToCheck, document, [...specifiedRules, ...validationRules]),
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const authorization = ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization'];
+        if (typeof authorization !== 'string' || authorization.trim() === '') {
+          socket.close(WsClose.Unauthorized, 'Unauthorized: send connectionParams.authorization');
+          return false;
+        }
+        try {
+          const principal = await authenticate(hub, authorization);
+          principals.set(socket, principal);
+          if (principal.expiresAt !== null) {
+            const timer = setTimeout(() => socket.close(WsClose.Forbidden, 'Forbidden: token expired'), Math.max(0, principal.expiresAt * 1000 - Date.now()));
+            socket.once('close', () => clearTimeout(timer));
+          }
+          return true;
+        } catch (error) {
+          socket.close(WsClose.Forbidden, `Forbidden: ${error instanceof Error ? error.message : 'credentials rejected'}`.slice(0, 120));
+          return false;
+        }
+      },
+      context: (ctx): RequestContext => {
+        const principal = principals.get(ctx.extra.socket);
+        if (!principal) throw new GraphQLError('connection not initialised');
+        const purpose = ctx.connectionParams?.['purpose'];
+        return createContext(hub, principal, typeof purpose === 'string' ? purpose : undefined);
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => {
+        const formatted = formatError(error.toJSON(), error);
+        return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} });
+      }),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    validationRules,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // The hub reads credentials only from the Authorization header, never from cookies, so a
+    // cross-site page cannot ride on a user's session: CSRF protection has nothing to guard and
+    // would refuse plain `GET /graphql?query=…` (which we allow for queries).
+    csrfPrevention: false,
+    introspection: true,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await Promise.race([hub.database.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+      res.json({ status: 'ready', database: hub.database.kind });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', database: hub.database.kind, reason: error instanceof Error ? error.message : 'unknown' });
+    }
+  });
+  app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH }));
+  app.get('/', (_req, res) => {
+    res.redirect('/graphiql');
+  });
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: '10mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const principal = await authenticate(hub, header(req.headers.authorization));
+        return createContext(hub, principal, header(req.headers['x-purpose']));
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  const actualPort = (httpServer.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    url: `http://${shownHost}:${actualPort}`,
+    wsUrl: `ws://${shownHost}:${actualPort}${GRAPHQL_PATH}`,
+    port: actualPort,
+    async close() {
+      await apollo.stop();
+      wsServer.close();
+    },
+  };
+}
