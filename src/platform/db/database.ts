@@ -81,7 +81,7 @@ export interface OpenServerOptions {
   max?: number;
 }
 
-export async function openServer(options: OpenServerOptions): Promise<Database & { sql: postgres.Sql }> {
+export async function openServer(options: OpenServerOptions): Promise<Database & { sql: postgres.Sql; url: string }> {
   const sql = postgres(options.url, {
     max: options.max ?? 10,
     onnotice: () => {},
@@ -92,6 +92,7 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
     kind: 'postgres',
     db,
     sql,
+    url: options.url,
     async rows<T extends Record<string, unknown>>(query: SQL, executor: Executor = db) {
       return rowsOf<T>(await executor.execute(query));
     },
@@ -116,14 +117,14 @@ export async function applyMigrations(database: Database): Promise<void> {
     await migratePglite(database.db as never, { migrationsFolder });
     return;
   }
-  const { sql } = database as Database & { sql: postgres.Sql };
-  const reserved = await sql.reserve();
+  // One connection of its own, so that the session-level lock covers the migrator's statements.
+  const { url } = database as Database & { url: string };
+  const single = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-    await migratePostgres(drizzlePostgres(reserved as unknown as postgres.Sql), { migrationsFolder });
+    await single`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    await migratePostgres(drizzlePostgres(single), { migrationsFolder });
   } finally {
-    await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
-    reserved.release();
+    await single.end({ timeout: 5 });
   }
 }
 

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openEmbedded, openServer, type Database } from '../../src/platform/db/database.js';
+import { signToken } from '../../src/platform/auth/jwt.js';
+import { createLogger } from '../../src/platform/log.js';
+import { runHub, type HubHandle } from '../../src/main.js';
+import type { Clock } from '../../src/platform/context.js';
+import { TEST_JWT_SECRET } from './template.js';
+import { databaseUrl } from './setup-postgres.js';
+
+export type DbKind = 'pglite' | 'postgres';
+export const dbKind: DbKind = process.env['GRIDHUB_TEST_DB'] === 'postgres' ? 'postgres' : 'pglite';
+
+export interface GqlResponse<T = Record<string, unknown>> {
+  status: number;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+export interface GqlOptions {
+  /** A demo principal's name: a fresh token for it is sent. */
+  as?: string;
+  /** A raw Authorization header value (overrides `as`). */
+  authorization?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestHub {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly database: Database;
+  readonly handle: HubHandle;
+  token(name: string, ttlSeconds?: number): Promise<string>;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: GqlOptions): Promise<GqlResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** A clock tests move by hand. */
+export class TestClock implements Clock {
+  constructor(private current: Date = new Date()) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(date: Date): void {
+    this.current = new Date(date);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** A fresh database made from the template: PGlite in memory, or a new database on the server. */
+export async function freshDatabase(): Promise<{ database: Database; url?: string; drop: () => Promise<void> }> {
+  if (dbKind === 'pglite') {
+    const tar = readFileSync(inject('pgliteTemplate'));
+    const database = await openEmbedded({ dir: undefined, loadDataDir: new Blob([tar]) });
+    return { database, drop: () => database.close() };
+  }
+  const base = process.env['TEST_DATABASE_URL'] as string;
+  const template = inject('postgresTemplate');
+  const name = `${template.replace(/_tpl$/, '')}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}" template "${template}"`);
+  await admin.end();
+  const url = databaseUrl(base, name);
+  const database = await openServer({ url, max: 5 });
+  return {
+    database,
+    url,
+    drop: async () => {
+      await database.close();
+      const dropper = postgres(base, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+export async function createTestHub(options: { clock?: Clock; database?: Database } = {}): Promise<TestHub> {
+  const fresh = options.database ? undefined : await freshDatabase();
+  const database = options.database ?? fresh!.database;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: '.tmp/unused',
+  });
+  const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
+  const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);
+  return {
+    url: handle.server.url,
+    wsUrl: handle.server.wsUrl,
+    database,
+    handle,
+    token,
+    async gql(query, variables, gqlOptions = {}) {
+      const authorization = gqlOptions.authorization ?? (gqlOptions.as ? `Bearer ${await token(gqlOptions.as)}` : undefined);
+      const response = await fetch(`${handle.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...gqlOptions.headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, body: (await response.json()) as GqlResponse['body'] } as never;
+    },
+    async close() {
+      await handle.close();
+      await fresh?.drop();
+    },
+  };
+}
