@@ -32,6 +32,14 @@ export function createFormatError(options: FormatErrorOptions) {
     void _exception;
     void _http;
 
+    // Apollo re-codes validation errors as GRAPHQL_VALIDATION_FAILED; a rule of ours that
+    // raised a coded error (QUERY_TOO_COMPLEX) keeps its own code.
+    const cause = original instanceof GraphQLError ? original.originalError : undefined;
+    if (cause instanceof GraphQLError && isKnownCode(cause.extensions['code'])) {
+      const { http: _causeHttp, ...causeExtensions } = cause.extensions as Record<string, unknown>;
+      void _causeHttp;
+      return { ...formatted, message: cause.message, extensions: causeExtensions };
+    }
     if (typeof code === 'string' && apolloCodes[code]) {
       return { ...formatted, extensions: { ...extensions, code: apolloCodes[code] } };
     }
