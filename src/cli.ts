@@ -41,7 +41,6 @@ async function serve(config: Config): Promise<void> {
     '  Get a token (in another terminal):  npx gridhub token city.admin',
     '  then send  Authorization: Bearer <token>',
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -59,6 +58,8 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Last: whoever reads the banner may signal at once, and the handlers must be in place.
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function migrate(config: Config): Promise<void> {

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dbKind } from '../helpers/hub.js';
+import { databaseUrl } from '../helpers/setup-postgres.js';
+
+/**
+ * The `gridhub` command as a newcomer runs it: `serve` on a fresh DATA_DIR, `token` beside
+ * the running hub, and the same against a PostgreSQL server. Processes, not functions.
+ */
+const BIN = join(process.cwd(), 'bin/gridhub.js');
+const JWT = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/;
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env, LOG_LEVEL: 'silent', ...extra };
+  for (const key of ['DATABASE_URL', 'JWT_SECRET', 'PORT', 'DATA_DIR'] as const) if (!(key in extra)) delete env[key];
+  return env;
+}
+
+function run(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `serve` and resolves when it prints that it is up. */
+function serve(env: Record<string, string>): Promise<{ child: ChildProcess; banner: string; ms: number; exited: Promise<number | null> }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, 'serve'], { env: baseEnv(env) });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('GraphiQL')) resolve({ child, banner: out, ms: Date.now() - started, exited });
+    });
+    child.stderr!.on('data', (d) => (err += d));
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+}
+
+async function gql(port: number, token: string, query: string): Promise<unknown> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  return response.json();
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(process.cwd(), '.tmp', 'cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', () => {
+  it('serve seeds a fresh DATA_DIR; token works beside it; a second hub on the same dir is refused; SIGTERM stops it', async () => {
+    const dataDir = tempDir();
+    const port = String(41000 + (process.pid % 1000));
+    const env = { DATA_DIR: dataDir, PORT: port, HOST: '127.0.0.1' };
+    const hub = await serve(env);
+    expect(hub.banner).toContain(`http://127.0.0.1:${port}/graphql`);
+    expect(hub.banner).toContain(`ws://127.0.0.1:${port}/graphql`);
+    expect(hub.banner).toContain(`http://127.0.0.1:${port}/graphiql`);
+    expect(hub.banner).toContain('npx gridhub token city.admin');
+    expect(hub.banner).toMatch(/seeded demo data: 338 units, \d+ devices, 3000 alerts/);
+    console.info(`cold start on a fresh DATA_DIR: ${hub.ms} ms`);
+
+    const token = await run(['token', 'shuguang.officer', '--ttl', '30m'], env);
+    expect(token.stderr).toBe('');
+    expect(token.code).toBe(0);
+    const lines = token.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(JWT);
+    const payload = JSON.parse(Buffer.from(lines[0]!.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number };
+    expect(payload.exp - payload.iat).toBe(1800);
+    expect(await gql(Number(port), lines[0]!, '{ me { name unit { name } } }')).toEqual({ data: { me: { name: 'shuguang.officer', unit: { name: '曙光社区' } } } });
+
+    const unknown = await run(['token', 'nobody'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(/no demo principal named "nobody"/);
+
+    const second = await run(['serve'], { ...env, PORT: String(Number(port) + 1) });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/is in use by process \d+/);
+
+    hub.child.kill('SIGTERM');
+    expect(await hub.exited).toBe(0);
+
+    // Restart on the same directory: no second seeding, the same secret, so old tokens still work.
+    const again = await serve(env);
+    expect(again.banner).not.toContain('seeded');
+    console.info(`start on an existing DATA_DIR: ${again.ms} ms`);
+    expect(await gql(Number(port), lines[0]!, '{ alerts(first: 1) { totalCount } }')).toMatchObject({ data: { alerts: { totalCount: expect.any(Number) } } });
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('refuses DATABASE_URL without JWT_SECRET and says why', async () => {
+    const result = await run(['serve'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', PORT: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/JWT_SECRET is not set/);
+  });
+});
+
+const serverUrl = process.env['TEST_DATABASE_URL'];
+describe.skipIf(dbKind !== 'pglite' || !serverUrl)('gridhub on a PostgreSQL server', () => {
+  it('migrate, seed --demo once, token checks the principal, serve seeds nothing by itself', async () => {
+    const name = `gh_cli_${process.pid}_${Date.now().toString(36)}`;
+    const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    try {
+      const url = databaseUrl(serverUrl!, name);
+      const env = { DATABASE_URL: url, JWT_SECRET: 'cli-test-secret-cli-test-secret-cli-test-secret' };
+
+      const served = await serve({ ...env, PORT: String(42000 + (process.pid % 1000)), HOST: '127.0.0.1' });
+      expect(served.banner).toContain('PostgreSQL (DATABASE_URL)');
+      expect(served.banner).not.toContain('seeded');
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
+      const db = postgres(url, { max: 1, onnotice: () => {} });
+      expect(await db`select count(*)::int as n from units`).toEqual([{ n: 0 }]);
+
+      expect((await run(['migrate'], env)).stdout).toBe('migrations applied\n');
+      const seeded = await run(['seed', '--demo'], env);
+      expect(seeded.code).toBe(0);
+      expect(seeded.stdout).toMatch(/^seeded 338 units, 9 principals, \d+ devices, 3000 alerts\n$/);
+      expect((await run(['seed', '--demo'], env)).stdout).toBe('the database already holds units: nothing seeded\n');
+      expect(await db`select count(*)::int as n from alerts`).toEqual([{ n: 3000 }]);
+      await db.end();
+
+      const token = await run(['token', 'fire.officer'], env);
+      expect(token.code).toBe(0);
+      expect(token.stdout.trim()).toMatch(JWT);
+      const missing = await run(['token', 'nobody'], env);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/no principal named "nobody"/);
+    } finally {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+});
