@@ -21,8 +21,10 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true as const, test: { ...shared, name: 'pglite', env: { GRIDHUB_TEST_DB: 'pglite' }, globalSetup: ['test/helpers/setup-pglite.ts'] } },
+      // Files that never touch a test database (the GraphiQL page, the CLI's own processes, the
+      // committed schema) run once, in the PGlite project.
       ...(process.env['TEST_DATABASE_URL']
-        ? [{ extends: true as const, test: { ...shared, name: 'postgres', env: { GRIDHUB_TEST_DB: 'postgres' }, globalSetup: ['test/helpers/setup-postgres.ts'] } }]
+        ? [{ extends: true as const, test: { ...shared, exclude: ['test/web/**', 'test/cli/**', 'test/schema-files.test.ts', 'node_modules/**'], name: 'postgres', env: { GRIDHUB_TEST_DB: 'postgres' }, globalSetup: ['test/helpers/setup-postgres.ts'] } }]
         : []),
     ],
   },

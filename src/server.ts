@@ -32,6 +32,30 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Node timers hold at most 2^31-1 ms (~24.8 days); longer waits are re-armed in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function closeAtExpiry(socket: WebSocket, expiresAtMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = expiresAtMs - Date.now();
+    if (left <= 0) socket.close(WsClose.Forbidden, 'Forbidden: token expired');
+    else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/** A WebSocket close reason holds at most 123 bytes of UTF-8; cut on a character boundary. */
+function closeReason(text: string): string {
+  let out = '';
+  for (const char of text) {
+    if (Buffer.byteLength(out + char) > 123) break;
+    out += char;
+  }
+  return out;
+}
+
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -63,13 +87,10 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
         try {
           const principal = await authenticate(hub, authorization);
           principals.set(socket, principal);
-          if (principal.expiresAt !== null) {
-            const timer = setTimeout(() => socket.close(WsClose.Forbidden, 'Forbidden: token expired'), Math.max(0, principal.expiresAt * 1000 - Date.now()));
-            socket.once('close', () => clearTimeout(timer));
-          }
+          if (principal.expiresAt !== null) closeAtExpiry(socket, principal.expiresAt * 1000);
           return true;
         } catch (error) {
-          socket.close(WsClose.Forbidden, `Forbidden: ${error instanceof Error ? error.message : 'credentials rejected'}`.slice(0, 120));
+          socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${error instanceof Error ? error.message : 'credentials rejected'}`));
           return false;
         }
       },
@@ -79,10 +100,16 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
         const purpose = ctx.connectionParams?.['purpose'];
         return createContext(hub, principal, typeof purpose === 'string' ? purpose : undefined);
       },
+      // Errors reach a WebSocket client by two roads: protocol/validation errors (onError) and
+      // errors inside execution (onNext). Both go through the same masking as HTTP.
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => {
         const formatted = formatError(error.toJSON(), error);
         return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} });
       }),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return undefined;
+        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
+      },
     },
     wsServer,
   );

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHub, type TestHub } from '../helpers/hub.js';
+import { createTestHub, type GqlResponse, type TestHub } from '../helpers/hub.js';
 import { FIRE_ALERT_TYPES } from '../../src/seed/demo.js';
 
 /**
@@ -15,6 +15,12 @@ interface Node {
   unit: { path: string };
 }
 
+interface AlertPage {
+  totalCount: number;
+  edges: { node: Node }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 const NODE = 'id type severity status occurredAt unit { path }';
 let hub: TestHub;
 let city: Node[];
@@ -24,13 +30,13 @@ async function readAll(as: string, filter: Record<string, unknown> = {}): Promis
   let after: string | null = null;
   let totalCount = -1;
   for (;;) {
-    const { body } = await hub.gql<{ alerts: { totalCount: number; edges: { node: Node }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+    const response: GqlResponse<{ alerts: AlertPage }> = await hub.gql<{ alerts: AlertPage }>(
       `query($filter: AlertFilter, $after: String) { alerts(filter: $filter, first: 100, after: $after) { totalCount edges { node { ${NODE} } } pageInfo { hasNextPage endCursor } } }`,
       { filter, after },
       { as },
     );
-    expect(body.errors).toBeUndefined();
-    const page = body.data!.alerts;
+    expect(response.body.errors).toBeUndefined();
+    const page: AlertPage = response.body.data!.alerts;
     totalCount = page.totalCount;
     nodes.push(...page.edges.map((e) => e.node));
     if (!page.pageInfo.hasNextPage) break;

@@ -112,7 +112,11 @@ export async function acknowledgeAlert(ctx: RequestContext, id: string): Promise
     .set({ status: 'ACKNOWLEDGED', acknowledgedAt: ctx.hub.clock.now(), acknowledgedBy: ctx.principal.name })
     .where(and(eq(alerts.id, id), eq(alerts.status, 'OPEN')))
     .returning();
-  if (!row) throw new ConflictError(`Alert ${id} is ${alert.status}; only an OPEN alert can be acknowledged`, { status: alert.status });
+  if (!row) {
+    // Re-read: a concurrent acknowledgement may have changed the status since getAlert.
+    const current = await getAlert(ctx, id);
+    throw new ConflictError(`Alert ${id} is ${current.status}; only an OPEN alert can be acknowledged`, { status: current.status });
+  }
   return toAlert(row);
 }
 
@@ -142,7 +146,8 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
 
   const now = ctx.hub.clock.now();
   const records = input.records;
-  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
+  // A code the database cannot even compare (NUL, broken surrogates) is no unit's code.
+  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode).filter((code) => checks.text(code, 'unitCode', 64) === undefined))]);
   const verdicts: Verdict[] = records.map((record) => {
     const invalid =
       checks.text(record.externalId, 'externalId', 200) ??
@@ -214,12 +219,19 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
   return buildReport(externalIds, verdicts, outcome);
 }
 
+/**
+ * Devices named by the batch, looked up under the batch's source and under the adapter's own
+ * name (`iot-platform/gateway-7` finds devices registered by `iot-platform`); an exact source
+ * match wins.
+ */
 async function devicesByExternalId(db: Executor, source: string, externalIds: string[]): Promise<Map<string, string>> {
   if (externalIds.length === 0) return new Map();
+  const adapter = source.split('/')[0] ?? source;
   const rows = await db
-    .select({ id: devices.id, externalId: devices.externalId })
+    .select({ id: devices.id, externalId: devices.externalId, source: devices.source })
     .from(devices)
-    .where(and(eq(devices.source, source), inArray(devices.externalId, [...new Set(externalIds)])));
+    .where(and(inArray(devices.source, [...new Set([source, adapter])]), inArray(devices.externalId, [...new Set(externalIds)])));
+  rows.sort((a, b) => Number(a.source === source) - Number(b.source === source));
   return new Map(rows.map((r) => [r.externalId, r.id]));
 }
 

@@ -90,11 +90,26 @@ export function buildReport(
   return report;
 }
 
+/**
+ * Postgres text and jsonb refuse NUL (U+0000, also as the JSON escape \u0000) and unpaired
+ * UTF-16 surrogates; such a record must be rejected alone, not fail the batch's insert.
+ */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+function storable(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+/** In serialized JSON a NUL appears as the escape \u0000 (after an even run of backslashes). */
+const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+function storableJson(text: string): boolean {
+  return storable(text) && !JSON_NUL.test(text);
+}
+
 /** Shared field checks; each returns a rejection or undefined. */
 export const checks = {
   text(value: string, field: string, max: number): Verdict | undefined {
     if (value.trim() === '') return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} must not be empty`);
     if (value.length > max) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is longer than ${max} characters`);
+    if (!storable(value)) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} holds a NUL character or a broken UTF-16 surrogate`);
     return undefined;
   },
   location(location: { lat: number; lng: number } | null | undefined): Verdict | undefined {
@@ -105,12 +120,15 @@ export const checks = {
   },
   time(value: Date, field: string, now: Date, maxAheadMs = 24 * 3600 * 1000): Verdict | undefined {
     if (Number.isNaN(value.getTime())) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is not a time`);
+    if (value.getUTCFullYear() < 1970) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is before 1970`);
     if (value.getTime() > now.getTime() + maxAheadMs) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is more than a day in the future`);
     return undefined;
   },
   json(value: unknown, field: string, maxBytes: number): Verdict | undefined {
     if (value === null || value === undefined) return undefined;
-    if (Buffer.byteLength(JSON.stringify(value)) > maxBytes) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is larger than ${maxBytes} bytes`);
+    const text = JSON.stringify(value);
+    if (Buffer.byteLength(text) > maxBytes) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is larger than ${maxBytes} bytes`);
+    if (!storableJson(text)) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} holds a NUL character or a broken UTF-16 surrogate`);
     return undefined;
   },
 };
