@@ -336,11 +336,8 @@ describe('alertRaised', () => {
   });
 });
 
-/**
- * Each of these fails on the code as it stands; the report that came with this file describes
- * the bug and the fix.
- */
-describe('alertRaised: known bugs', () => {
+/** Edges that once broke: long-lived tokens, long close reasons, errors inside execution. */
+describe('alertRaised: edges', () => {
   it('keeps a connection open whose token is valid for 30 days (the expiry timer must not overflow)', async () => {
     const watch = connectAndWatch(await bearer('hujing.grid', 30 * 86_400));
     await until(watch.isConnected);

@@ -486,8 +486,8 @@ describe('acknowledgeAlert', () => {
   });
 });
 
-/** Fails on the code as it stands; the report that came with this file describes the bug and the fix. */
-describe('ingestAlerts: known bugs', () => {
+/** Values Postgres cannot store must be rejected one by one, never fail the batch's insert. */
+describe('ingestAlerts: unstorable values', () => {
   it('rejects alone a record holding a value the database cannot store (NUL byte, lone surrogate, year 0)', async () => {
     const w = windowOf(9);
     const records: AlertRecord[] = [

@@ -98,10 +98,14 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 function storable(text: string): boolean {
   return !UNSTORABLE.test(text);
 }
-/** In serialized JSON a NUL appears as the escape \u0000 (after an even run of backslashes). */
-const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+/**
+ * JSON.stringify writes NUL and lone surrogates as escapes (`\u0000`, `\ud800`; paired
+ * surrogates stay raw characters), and jsonb refuses both: look for those escapes, not preceded
+ * by an odd run of backslashes.
+ */
+const JSON_UNSTORABLE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 function storableJson(text: string): boolean {
-  return storable(text) && !JSON_NUL.test(text);
+  return storable(text) && !JSON_UNSTORABLE.test(text);
 }
 
 /** Shared field checks; each returns a rejection or undefined. */
