@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
@@ -11,8 +12,6 @@ import {
   type AlertTypeName,
   type SeverityName,
 } from './alert.table.js';
-
-const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const AlertType = enumOf(ALERT_TYPES);
 registerEnumType(AlertType, {

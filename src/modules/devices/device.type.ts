@@ -1,15 +1,16 @@
 import 'reflect-metadata';
+import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { DEVICE_STATUSES, DEVICE_TYPES, type DeviceStatusName, type DeviceTypeName } from './device.table.js';
 
-export const DeviceType = Object.fromEntries(DEVICE_TYPES.map((t) => [t, t])) as { [K in DeviceTypeName]: K };
+export const DeviceType = enumOf(DEVICE_TYPES);
 registerEnumType(DeviceType, {
   name: 'DeviceType',
   description: 'Smoke detector, manhole cover, fire hydrant, elevator e-bike blocker, high-throw camera, parking sensor, elderly one-click alarm, smart garbage room, camera.',
 });
 
-export const DeviceStatus = Object.fromEntries(DEVICE_STATUSES.map((t) => [t, t])) as { [K in DeviceStatusName]: K };
+export const DeviceStatus = enumOf(DEVICE_STATUSES);
 registerEnumType(DeviceStatus, { name: 'DeviceStatus' });
 
 @ObjectType('GeoPoint', { description: 'WGS-84 latitude and longitude.' })

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
+import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PRINCIPAL_KINDS, ROLES, type PrincipalKind as KindName, type Role as RoleName } from '../../platform/auth/principal.js';
 import { Unit } from '../units/index.js';
 
-export const Role = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in RoleName]: K };
+export const Role = enumOf(ROLES);
 registerEnumType(Role, { name: 'Role', description: 'What a principal does at its unit; several roles give their union.' });
 
-export const PrincipalKind = Object.fromEntries(PRINCIPAL_KINDS.map((k) => [k, k])) as { [K in KindName]: K };
+export const PrincipalKind = enumOf(PRINCIPAL_KINDS);
 registerEnumType(PrincipalKind, { name: 'PrincipalKind' });
 
 @ObjectType('DataDomain', { description: 'A record kind a department owns; types null means every type of it.' })

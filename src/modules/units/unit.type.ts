@@ -1,8 +1,9 @@
 import 'reflect-metadata';
+import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { TIERS, type Tier as TierName } from '../../platform/auth/scope.js';
 
-export const Tier = Object.fromEntries(TIERS.map((tier) => [tier, tier])) as { [K in TierName]: K };
+export const Tier = enumOf(TIERS);
 registerEnumType(Tier, {
   name: 'Tier',
   description: 'Level of the hierarchy: 市 CITY, 区 DISTRICT, 街道 STREET, 社区 COMMUNITY, 网格 GRID.',
