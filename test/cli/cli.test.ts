@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,7 @@ async function gql(port: number, token: string, query: string): Promise<unknown>
 }
 
 function tempDir(): string {
+  mkdirSync(join(process.cwd(), '.tmp'), { recursive: true });
   const dir = mkdtempSync(join(process.cwd(), '.tmp', 'cli-'));
   dirs.push(dir);
   return dir;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openEmbedded } from '../../src/platform/db/database.js';
@@ -12,7 +12,7 @@ declare module 'vitest' {
 }
 
 /** Migrates and seeds one in-memory PGlite, dumps it, and lets each test file load the dump (~0.7 s). */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => void> {
   const database = await openEmbedded({ dir: undefined });
   await prepareTemplate(database);
   const dump = await database.pglite.dumpDataDir('none');
@@ -22,4 +22,5 @@ export default async function setup(project: TestProject): Promise<void> {
   const path = join(dir, `pglite-template-${process.pid}.tar`);
   writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
   project.provide('pgliteTemplate', path);
+  return () => rmSync(path, { force: true });
 }
