@@ -124,6 +124,9 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     // would refuse plain `GET /graphql?query=…` (which we allow for queries).
     csrfPrevention: false,
     introspection: true,
+    // The CLI handles SIGINT/SIGTERM itself (drain, close the database, release the lock);
+    // Apollo's own handlers would race it and re-raise the signal mid-shutdown.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),

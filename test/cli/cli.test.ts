@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', () => {
 
     hub.child.kill('SIGTERM');
     expect(await hub.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'hub.lock')), 'a clean shutdown releases the DATA_DIR lock').toBe(false);
 
     // Restart on the same directory: no second seeding, the same secret, so old tokens still work.
     const again = await serve(env);
