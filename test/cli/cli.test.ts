@@ -27,9 +27,13 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(args: string[], env: Record<string, string>): Promise<Run> {
+/** `gridhub …` as `node bin/gridhub.js …`, or through `npx gridhub …` as the README has it. */
+function run(args: string[], env: Record<string, string>, via: 'node' | 'npx' = 'node'): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env) });
+    const child =
+      via === 'npx'
+        ? spawn('npx', ['--no-install', 'gridhub', ...args], { env: baseEnv(env), cwd: process.cwd() })
+        : spawn(process.execPath, [BIN, ...args], { env: baseEnv(env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -90,7 +94,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', () => {
     expect(hub.banner).toMatch(/seeded demo data: 338 units, \d+ devices, 3000 alerts/);
     console.info(`cold start on a fresh DATA_DIR: ${hub.ms} ms`);
 
-    const token = await run(['token', 'shuguang.officer', '--ttl', '30m'], env);
+    const token = await run(['token', 'shuguang.officer', '--ttl', '30m'], env, 'npx');
     expect(token.stderr).toBe('');
     expect(token.code).toBe(0);
     const lines = token.stdout.split('\n').filter(Boolean);
