@@ -73,7 +73,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   });
 
   const principals = new WeakMap<WebSocket, Principal>();
-  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
+  const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
       validate: (schemaToCheck, document) => validate(schemaToCheck, document, [...specifiedRules, ...validationRules]),
