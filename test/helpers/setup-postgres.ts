@@ -9,6 +9,25 @@ export function databaseUrl(base: string, name: string): string {
   return url.toString();
 }
 
+/** Databases of earlier runs whose process is gone (killed before its teardown ran). */
+async function dropLeftovers(admin: postgres.Sql): Promise<void> {
+  const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname ~ '^gh_[0-9]+_'`;
+  for (const { datname } of rows) {
+    const pid = Number(datname.split('_')[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Makes a template database on the server of TEST_DATABASE_URL; each test file then gets
  * `CREATE DATABASE … TEMPLATE` of it, and everything this run made is dropped at the end.
@@ -19,6 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const run = `gh_${process.pid}_${Date.now().toString(36)}`;
   const template = `${run}_tpl`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await dropLeftovers(admin);
   await admin.unsafe(`create database "${template}"`);
   const database = await openServer({ url: databaseUrl(base, template), max: 2 });
   await prepareTemplate(database);
