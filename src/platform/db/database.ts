@@ -7,7 +7,6 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import type { SQL } from 'drizzle-orm';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 
 /** The drizzle handle every module uses; the same type on PGlite and postgres.js. */
@@ -21,8 +20,6 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   readonly kind: DatabaseKind;
   readonly db: Db;
-  /** Rows of a raw statement, whatever the driver's result shape. */
-  rows<T extends Record<string, unknown>>(query: SQL, executor?: Executor): Promise<T[]>;
   /** LISTEN on a channel; the returned function stops listening. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
@@ -33,11 +30,6 @@ export const migrationsFolder = new URL('../../../migrations', import.meta.url).
 
 /** Arbitrary but fixed: serialises migrations when several hub processes start on one server. */
 const MIGRATION_LOCK_KEY = 7_320_613;
-
-export async function rowsOf<T>(result: unknown): Promise<T[]> {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
-}
 
 export interface OpenEmbeddedOptions {
   /** Directory of the data files; `undefined` → in memory. */
@@ -57,9 +49,6 @@ export async function openEmbedded(options: OpenEmbeddedOptions): Promise<Databa
     kind: 'pglite',
     db,
     pglite,
-    async rows<T extends Record<string, unknown>>(query: SQL, executor: Executor = db) {
-      return rowsOf<T>(await executor.execute(query));
-    },
     async listen(channel, onPayload) {
       const stop = await pglite.listen(channel, onPayload);
       return async () => {
@@ -93,9 +82,6 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
     db,
     sql,
     url: options.url,
-    async rows<T extends Record<string, unknown>>(query: SQL, executor: Executor = db) {
-      return rowsOf<T>(await executor.execute(query));
-    },
     async listen(channel, onPayload) {
       // postgres.js keeps one dedicated connection for LISTEN and re-listens after it reconnects.
       const meta = await sql.listen(channel, onPayload);
