@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import type { Clock, Logger } from './platform/context.js';
+import type { Clock, Hub, Logger } from './platform/context.js';
 import { acquireDataDirLock } from './platform/db/lock.js';
 import { applyMigrations, embeddedDir, openEmbedded, openServer, type Database } from './platform/db/database.js';
 import { resolveJwtSecret } from './platform/auth/secret.js';
@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from './server.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 
 export interface HubHandle {
+  readonly hub: Hub;
   readonly server: RunningServer;
   readonly database: Database;
   /** What was seeded at start, if anything. */
@@ -55,6 +56,7 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     const server = await startServer(hub, await createSchema(), config.port, config.host);
     let closing: Promise<void> | undefined;
     return {
+      hub,
       server,
       database,
       seeded,

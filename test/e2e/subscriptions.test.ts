@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { alerts } from '../../src/modules/alerts/index.js';
+import { placementOf } from '../../src/platform/db/placement.js';
 import { createTestHub, dbKind, type TestHub } from '../helpers/hub.js';
 import { subscribe, wsClient, type LiveSubscription } from '../helpers/ws.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
@@ -86,6 +88,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close().catch(() => {})));
+  await until(() => hub.liveAlertSubscribers() === 0, 10_000);
 });
 afterAll(() => hub?.close());
 
@@ -166,6 +169,7 @@ function connectAndWatch(authorization: string | undefined) {
 describe('alertRaised', () => {
   it('delivers each committed alert to exactly the subscribers whose scope and filter it falls in', async () => {
     const subscriptions = await Promise.all(SUBSCRIBERS.map((s) => live(s)));
+    await until(() => hub.liveAlertSubscribers() === SUBSCRIBERS.length, 10_000);
 
     // Alerts over 互敬 (a grid of 曙光), 互助 (another grid of 曙光), 曙光 itself, 学田's second
     // community, the street 学田 itself, 文峰's 中央商务区 and 城东's first community.
@@ -300,7 +304,7 @@ describe('alertRaised', () => {
     const expiresAt = (Math.floor(signedAt / 1000) + 2) * 1000;
     const watch = connectAndWatch(`Bearer ${token}`);
     await until(watch.isConnected);
-    await sleep(150); // let the server register the subscription
+    await until(() => hub.liveAlertSubscribers() === 1, 10_000);
     const report = await ingest([{ externalId: 'expiring-1', type: 'SMOKE', severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode: '320613006001001' }]);
     expect(report.accepted).toBe(1);
     await until(() => watch.received.length > 0, 1500);
@@ -320,6 +324,7 @@ describe('alertRaised', () => {
     try {
       const subscription = await subscribe<Raised>(other.wsUrl, `Bearer ${await other.token('shuguang.officer')}`, SUBSCRIPTION);
       open.push(subscription);
+      await until(() => other.liveAlertSubscribers() === 1, 10_000);
       const report = await ingest([
         { externalId: 'cross-1', type: 'SMOKE', severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode: '320613006001002' },
         { externalId: 'cross-2', type: 'SMOKE', severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode: '320613008001' },
@@ -359,15 +364,32 @@ describe('alertRaised: edges', () => {
     expect(Buffer.byteLength(event.reason)).toBeLessThanOrEqual(123);
   });
 
-  it('formats subscription errors as over HTTP: a catalogue code, and an unexpected error masked (no SQL)', async () => {
+  it('answers a malformed unit code in a filter with NOT_FOUND, over HTTP and WebSocket alike', async () => {
     const filter = { unitCode: '320613\u0000' };
     const http = await hub.gql(`query ($filter: AlertFilter) { alerts(filter: $filter) { totalCount } }`, { filter }, { as: 'xuetian.officer' });
-    const httpError = http.body.errors?.[0];
-    expect(httpError?.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
-
+    expect(http.body.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     const subscription = await live({ label: 'NUL filter', as: 'xuetian.officer', filter, scopeUnit: '320613006' });
     await until(() => subscription.errors.length > 0);
-    expect(JSON.stringify(subscription.errors)).not.toMatch(/Failed query|select|units/i);
-    expect(subscription.errors).toEqual([expect.objectContaining({ message: httpError!.message, path: ['alertRaised'], extensions: httpError!.extensions })]);
+    expect(subscription.errors).toEqual([expect.objectContaining({ path: ['alertRaised'], extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
+  });
+
+  it('masks an unexpected failure inside a subscription as over HTTP (no internals reach the client)', async () => {
+    // An alert whose unit does not exist (written behind the API's back) makes Alert.unit fail.
+    const [row] = await hub.database.db
+      .insert(alerts)
+      .values({ source: 'test', externalId: 'orphan-1', type: 'SMOKE', severity: 'HIGH', occurredAt: new Date(), ...placementOf('320600.320613.320613006.320613006001.320613006001999') })
+      .returning({ id: alerts.id });
+    const query = `{ id unit { code } }`;
+    const http = await hub.gql(`query ($id: ID!) { alert(id: $id) ${query} }`, { id: row!.id }, { as: 'xuetian.officer' });
+    const httpError = http.body.errors?.[0];
+    expect(httpError).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+
+    const subscription = await subscribe<Raised>(hub.wsUrl, await bearer('xuetian.officer'), `subscription { alertRaised ${query} }`);
+    open.push(subscription);
+    await until(() => hub.liveAlertSubscribers() === 1, 10_000);
+    await hub.handle.hub.bus.publish(hub.database.db, 'alertRaised', { ids: [row!.id] });
+    await until(() => subscription.errors.length > 0);
+    expect(JSON.stringify(subscription.errors)).not.toMatch(/does not exist|320613006001999|Error:/);
+    expect(subscription.errors).toEqual([expect.objectContaining({ message: 'Internal server error', path: ['alertRaised', 'unit'], extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
   });
 });

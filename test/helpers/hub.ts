@@ -8,6 +8,7 @@ import { signToken } from '../../src/platform/auth/jwt.js';
 import { createLogger } from '../../src/platform/log.js';
 import { runHub, type HubHandle } from '../../src/main.js';
 import type { Clock } from '../../src/platform/context.js';
+import { alertLive } from '../../src/modules/alerts/alert.live.js';
 import { TEST_JWT_SECRET } from './template.js';
 import { databaseUrl } from './setup-postgres.js';
 
@@ -33,6 +34,8 @@ export interface TestHub {
   readonly database: Database;
   readonly handle: HubHandle;
   token(name: string, ttlSeconds?: number): Promise<string>;
+  /** How many `alertRaised` subscriptions this hub has registered (past them, events reach them). */
+  liveAlertSubscribers(): number;
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: GqlOptions): Promise<GqlResponse<T>>;
   close(): Promise<void>;
 }
@@ -97,6 +100,7 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     database,
     handle,
     token,
+    liveAlertSubscribers: () => handle.hub.single(alertLive).subscribers,
     async gql(query, variables, gqlOptions = {}) {
       const authorization = gqlOptions.authorization ?? (gqlOptions.as ? `Bearer ${await token(gqlOptions.as)}` : undefined);
       const response = await fetch(`${handle.server.url}/graphql`, {

@@ -61,9 +61,9 @@ export async function subscribe<T>(url: string, authorization: string, query: st
       complete: () => {},
     },
   );
+  // Connected, not yet registered: before expecting deliveries, wait for the hub to count the
+  // subscription (TestHub.liveAlertSubscribers).
   await ready;
-  // The subscribe message follows connection_ack; give the server a moment to register it.
-  await new Promise((resolve) => setTimeout(resolve, 150));
   const waitFor = async (count: number, timeoutMs = 5000): Promise<T[]> => {
     const deadline = Date.now() + timeoutMs;
     while (received.length < count && Date.now() < deadline) {

@@ -146,8 +146,7 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
 
   const now = ctx.hub.clock.now();
   const records = input.records;
-  // A code the database cannot even compare (NUL, broken surrogates) is no unit's code.
-  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode).filter((code) => checks.text(code, 'unitCode', 64) === undefined))]);
+  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
   const verdicts: Verdict[] = records.map((record) => {
     const invalid =
       checks.text(record.externalId, 'externalId', 200) ??

@@ -9,14 +9,19 @@ export function toUnit(row: UnitRow): Unit {
   return Object.assign(new Unit(), { id: row.code, code: row.code, name: row.name, tier: row.tier, path: row.path, parentCode: row.parentCode });
 }
 
+/** Unit codes are digits (6 for a city or district, 9 for a street, 12 for a community, 15 for a grid). */
+const UNIT_CODE = /^\d{1,20}$/;
+
+/** Anything that is not a code names no unit; it is never sent to the database. */
 export async function unitsByCodes(db: Executor, codes: readonly string[]): Promise<Map<string, UnitRow>> {
-  if (codes.length === 0) return new Map();
-  const rows = await db.select().from(units).where(inArray(units.code, [...codes]));
+  const wellFormed = codes.filter((code) => UNIT_CODE.test(code));
+  if (wellFormed.length === 0) return new Map();
+  const rows = await db.select().from(units).where(inArray(units.code, wellFormed));
   return new Map(rows.map((row) => [row.code, row]));
 }
 
 export async function requireUnit(db: Executor, code: string): Promise<UnitRow> {
-  const [row] = await db.select().from(units).where(eq(units.code, code));
+  const row = (await unitsByCodes(db, [code])).get(code);
   if (!row) throw new NotFoundError('Unit', code);
   return row;
 }
