@@ -298,16 +298,17 @@ describe('alertRaised', () => {
   });
 
   it('closes the connection with 4403 when its token expires, after delivering while it was valid', async () => {
-    await sleep(1000 - (Date.now() % 1000)); // sign at the start of a second: the token lives the full 2 s
+    await sleep(1000 - (Date.now() % 1000)); // sign at the start of a second: the token lives the full 4 s
     const signedAt = Date.now();
-    const token = await signToken(TEST_JWT_SECRET, 'hujing.grid', 2, signedAt);
-    const expiresAt = (Math.floor(signedAt / 1000) + 2) * 1000;
+    // 4 s: room for connect, ingest and delivery on a loaded 2-core CI machine before it expires.
+    const token = await signToken(TEST_JWT_SECRET, 'hujing.grid', 4, signedAt);
+    const expiresAt = (Math.floor(signedAt / 1000) + 4) * 1000;
     const watch = connectAndWatch(`Bearer ${token}`);
     await until(watch.isConnected);
     await until(() => hub.liveAlertSubscribers() === 1, 10_000);
     const report = await ingest([{ externalId: 'expiring-1', type: 'SMOKE', severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode: '320613006001001' }]);
     expect(report.accepted).toBe(1);
-    await until(() => watch.received.length > 0, 1500);
+    await until(() => watch.received.length > 0, 3000);
     expect(watch.received).toEqual([{ data: { alertRaised: { id: report.results[0]!.id, externalId: 'expiring-1', type: 'SMOKE', unit: { code: '320613006001001' } } } }]);
 
     const event = await watch.closed;
