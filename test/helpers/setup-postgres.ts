@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openServer } from '../../src/platform/db/database.js';
+import { processAlive } from '../../src/platform/db/lock.js';
 import { prepareTemplate } from './template.js';
 
 export function databaseUrl(base: string, name: string): string {
@@ -16,15 +17,6 @@ async function dropLeftovers(admin: postgres.Sql): Promise<void> {
     const pid = Number(datname.split('_')[1]);
     if (pid === process.pid || processAlive(pid)) continue;
     await admin.unsafe(`drop database if exists "${datname}" with (force)`);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
