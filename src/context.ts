@@ -1,10 +1,11 @@
 import type { Hub, RequestContext } from './platform/context.js';
 import { Memo } from './platform/context.js';
+import { AccessLedger } from './platform/auth/ledger.js';
 import { ANONYMOUS, type Principal } from './platform/auth/principal.js';
 import { verifyToken } from './platform/auth/jwt.js';
 import { UnauthenticatedError } from './platform/errors.js';
 import { loadPrincipal } from './modules/principals/index.js';
-import { abilityFor } from './policy.js';
+import type { Access, LiveAccess } from './access.js';
 
 /**
  * Who is calling, from the `Authorization` value (HTTP header, or `connectionParams` over
@@ -18,16 +19,42 @@ export async function authenticate(hub: Hub, authorization: string | undefined):
   const [, scheme, credential] = match as unknown as [string, string, string];
   if (scheme.toLowerCase() !== 'bearer') throw new UnauthenticatedError(`Authorization scheme "${scheme}" is not supported; use Bearer`, 401);
   const claims = await verifyToken(hub.jwtSecret, credential);
-  return loadPrincipal(hub.database.db, claims.sub, claims.exp);
+  return { ...(await loadPrincipal(hub.database.db, claims.sub, claims.exp)), credential: { kind: 'JWT', id: null } };
 }
 
-export function createContext(hub: Hub, principal: Principal, purpose: string | undefined): RequestContext {
+/** Why the caller reads personal data: the `x-purpose` header (or connection parameter), cut to 500 characters. */
+export function purposeOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  return [...value.trim()].slice(0, 500).join('');
+}
+
+/** An HTTP request's context: the access is fixed for the request. */
+export function createContext(hub: Hub, access: Access, purpose: string | undefined): RequestContext {
   return {
     hub,
     db: hub.database.db,
-    principal,
-    ability: abilityFor(principal),
+    principal: access.principal,
+    ability: access.ability,
     loaders: new Memo(hub.database.db),
     purpose,
+    ledger: new AccessLedger(),
+  };
+}
+
+/** A WebSocket operation's context: the ability follows the connection's grants as they change. */
+export function createLiveContext(hub: Hub, live: LiveAccess, purpose: string | undefined): RequestContext {
+  return {
+    hub,
+    db: hub.database.db,
+    get principal() {
+      return live.current.principal;
+    },
+    get ability() {
+      return live.current.ability;
+    },
+    loaders: new Memo(hub.database.db),
+    purpose,
+    ledger: new AccessLedger(),
+    onAccessChange: (listener) => live.onChange(listener),
   };
 }

@@ -3,16 +3,19 @@ import { buildAbility, createAbilityBuilder, type AppAbility } from './platform/
 import { defineUnitRules } from './modules/units/index.js';
 import { defineDeviceRules } from './modules/devices/index.js';
 import { defineAlertRules } from './modules/alerts/index.js';
+import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 
 /**
- * One ability per request (and per WebSocket subscription): deny by default, then the union
- * of what each module's policy gives this principal's roles. The same ability filters lists
- * in SQL, checks single records, guards mutations and filters live deliveries.
+ * One ability per request (and per WebSocket connection, rebuilt when its grants change):
+ * deny by default, then the union of what each module's policy gives this principal's roles
+ * and what its active grants add. The same ability filters lists in SQL, checks single records
+ * and fields, guards mutations and filters live deliveries.
  */
-export function abilityFor(principal: Principal): AppAbility {
+export function abilityFor(principal: Principal, grants: readonly AccessGrant[] = [], now: Date = new Date()): AppAbility {
   const builder = createAbilityBuilder();
   defineUnitRules(principal, builder);
   defineDeviceRules(principal, builder);
   defineAlertRules(principal, builder);
+  defineGrantRules(grants, now, builder);
   return buildAbility(builder);
 }

@@ -9,10 +9,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import type { Hub, RequestContext } from './platform/context.js';
-import type { Principal } from './platform/auth/principal.js';
 import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
-import { authenticate, createContext } from './context.js';
+import { authenticate, createContext, createLiveContext, purposeOf } from './context.js';
+import { accessFor, accessRegistry, type LiveAccess } from './access.js';
 import { graphiqlRouter } from './web/graphiql.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -72,7 +72,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     log: (error) => hub.log.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   });
 
-  const principals = new WeakMap<WebSocket, Principal>();
+  const registry = hub.single(accessRegistry);
+  const connections = new WeakMap<WebSocket, LiveAccess>();
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -86,7 +87,9 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
         }
         try {
           const principal = await authenticate(hub, authorization);
-          principals.set(socket, principal);
+          const live = await registry.open(principal, (reason) => socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${reason}`)));
+          connections.set(socket, live);
+          socket.once('close', () => registry.release(live));
           if (principal.expiresAt !== null) closeAtExpiry(socket, principal.expiresAt * 1000);
           return true;
         } catch (error) {
@@ -95,10 +98,9 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
         }
       },
       context: (ctx): RequestContext => {
-        const principal = principals.get(ctx.extra.socket);
-        if (!principal) throw new GraphQLError('connection not initialised');
-        const purpose = ctx.connectionParams?.['purpose'];
-        return createContext(hub, principal, typeof purpose === 'string' ? purpose : undefined);
+        const live = connections.get(ctx.extra.socket);
+        if (!live) throw new GraphQLError('connection not initialised');
+        return createLiveContext(hub, live, purposeOf(ctx.connectionParams?.['purpose']));
       },
       // Errors reach a WebSocket client by two roads: protocol/validation errors (onError) and
       // errors inside execution (onNext). Both go through the same masking as HTTP.
@@ -164,7 +166,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const principal = await authenticate(hub, header(req.headers.authorization));
-        return createContext(hub, principal, header(req.headers['x-purpose']));
+        return createContext(hub, await accessFor(hub, principal), purposeOf(header(req.headers['x-purpose'])));
       },
     }),
   );

@@ -3,3 +3,8 @@ export { units } from './modules/units/index.js';
 export { principals, departments } from './modules/principals/index.js';
 export { devices } from './modules/devices/index.js';
 export { alerts } from './modules/alerts/index.js';
+export { apiKeys } from './modules/apikeys/index.js';
+export { grants } from './modules/grants/index.js';
+export { auditLog } from './modules/audit/index.js';
+export { channels } from './modules/channels/index.js';
+export { residentRequests } from './modules/requests/index.js';

@@ -5,5 +5,11 @@
 export interface Topics {
   /** New alerts were committed. */
   alertRaised: { ids: string[] };
+  /**
+   * Who may see what changed: a grant to a unit or department was made, revoked or expired, an
+   * API key was revoked, or a principal was changed. Open connections of those principals
+   * rebuild their ability (or close, for a revoked key).
+   */
+  accessChanged: { granteeUnitCode?: string; granteeDepartmentCode?: string; apiKeyId?: string; principal?: string };
 }
 export type Topic = keyof Topics & string;

@@ -2,6 +2,7 @@ import type { Database, Db } from './db/database.js';
 import type { EventBus } from './pubsub/bus.js';
 import type { AppAbility } from './auth/ability.js';
 import type { Principal } from './auth/principal.js';
+import type { AccessLedger } from './auth/ledger.js';
 import type { Config } from '../config.js';
 
 export interface Clock {
@@ -41,6 +42,13 @@ export interface RequestContext {
   readonly loaders: Memo<Db>;
   /** Why the caller reads personal data, from `x-purpose`; written to the audit log. */
   readonly purpose: string | undefined;
+  /** Unmasked personal data returned and attempts refused, for the audit log. */
+  readonly ledger: AccessLedger;
+  /**
+   * On a WebSocket, the ability changes when the connection's grants do: live subscriptions
+   * register here to re-index themselves. Absent on HTTP (the access is fixed per request).
+   */
+  readonly onAccessChange?: (listener: () => void) => () => void;
 }
 
 export class Memo<Input> {

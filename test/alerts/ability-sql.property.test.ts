@@ -105,6 +105,7 @@ describe('ability → SQL equals ability.can, row by row', () => {
             ? { code: 'dept', name: 'dept', jurisdiction: scope(p.department.jurisdiction), domains: [{ kind: 'Alert', types: p.department.types }] }
             : null,
           expiresAt: null,
+          credential: { kind: 'JWT', id: null },
         };
         const ability = abilityFor(subjectPrincipal);
         expect(await sqlIds(ability)).toEqual(canIds(ability));

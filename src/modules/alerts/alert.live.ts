@@ -46,29 +46,40 @@ export class AlertLive {
     requireCan(ctx, 'read', 'Alert');
     await this.ready;
     const filterPath = filter?.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined;
-    const roots = scopeRoots(ctx.ability, 'read', 'Alert');
-    const rootPaths = roots ?? [];
     // Watch the narrower of the filter's unit and each scope root; rules without a unit → everything.
-    let watched: string[];
-    if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) watched = [lastCode(filterPath)];
-    else if (roots === null) watched = [EVERY_UNIT];
-    else watched = rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
+    const watchedUnits = (): string[] => {
+      const roots = scopeRoots(ctx.ability, 'read', 'Alert');
+      const rootPaths = roots ?? [];
+      if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) return [lastCode(filterPath)];
+      if (roots === null) return [EVERY_UNIT];
+      return rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
+    };
 
     let remove: () => void = () => {};
+    let stopReindexing: () => void = () => {};
     const queue = new BoundedQueue<Alert>(
       SUBSCRIBER_QUEUE_CAPACITY,
-      () => remove(),
+      () => {
+        remove();
+        stopReindexing();
+      },
       () => this.hub.log.info('alertRaised subscriber dropped: queue full', { principal: ctx.principal.name }),
     );
-    const watcher: Watcher<AlertRow> = {
-      roots: watched,
-      offer: (row) => {
-        if (!ctx.ability.can('read', subject('Alert', { ...row }))) return;
-        if (!matches(row, filter, filterPath)) return;
-        queue.push(toAlert(row));
-      },
+    const watch = () => {
+      remove();
+      remove = this.fanout.add({
+        roots: watchedUnits(),
+        offer: (row) => {
+          // The ability is read at delivery: a grant made or revoked since subscribing counts.
+          if (!ctx.ability.can('read', subject('Alert', { ...row }))) return;
+          if (!matches(row, filter, filterPath)) return;
+          queue.push(toAlert(row));
+        },
+      } satisfies Watcher<AlertRow>);
     };
-    remove = this.fanout.add(watcher);
+    watch();
+    // On a WebSocket the connection's grants may change: re-index under the new scope.
+    if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
     return queue;
   }
 }

@@ -33,6 +33,12 @@ export const devices = pgTable(
     lng: doublePrecision('lng'),
     heartbeatIntervalSeconds: integer('heartbeat_interval_seconds').notNull().default(300),
     lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true, precision: 3 }),
+    // Personal data (PIPL): the person behind an elderly one-click alarm, and the exact address
+    // where a device is installed (a resident's home for an alarm button).
+    address: text('address'),
+    holderName: text('holder_name'),
+    holderPhone: text('holder_phone'),
+    holderIdNumber: text('holder_id_number'),
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     ...placementColumns(),

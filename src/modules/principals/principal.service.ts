@@ -34,6 +34,7 @@ export async function loadPrincipal(db: Executor, name: string, expiresAt: numbe
         ? { code: department.code, name: department.name, jurisdiction: scopeOf(jurisdiction), domains: department.domains }
         : null,
     expiresAt,
+    credential: { kind: 'JWT', id: null },
   };
 }
 

@@ -11,6 +11,17 @@ export function unitReadRoots(principal: Principal): string[] {
   return reads && principal.unit ? [principal.unit.path] : [];
 }
 
+/**
+ * Personal data in full is for the people who serve the resident: principals at the community
+ * or grid that owns the record (DESIGN.md, "Who sees what"). Higher tiers see it masked unless
+ * a grant names the field.
+ */
+export function unmaskRoots(principal: Principal): string[] {
+  const tier = principal.unit?.tier;
+  if (tier !== 'COMMUNITY' && tier !== 'GRID') return [];
+  return unitReadRoots(principal);
+}
+
 export function domainOf(principal: Principal, kind: string): DataDomain | undefined {
   return principal.department?.domains.find((domain) => domain.kind === kind);
 }

@@ -1,0 +1,131 @@
+import type { Hub } from './platform/context.js';
+import type { AppAbility } from './platform/auth/ability.js';
+import type { Principal } from './platform/auth/principal.js';
+import type { AccessGrant } from './platform/auth/grant.js';
+import type { Topics } from './topics.js';
+import { activeGrantsFor } from './modules/grants/index.js';
+import { loadPrincipal } from './modules/principals/index.js';
+import { abilityFor } from './policy.js';
+
+/** What a principal may do right now: itself, the grants in force for it, and the ability built from both. */
+export interface Access {
+  readonly principal: Principal;
+  readonly grants: readonly AccessGrant[];
+  readonly ability: AppAbility;
+}
+
+export async function accessFor(hub: Hub, principal: Principal): Promise<Access> {
+  const now = hub.clock.now();
+  const grants = await activeGrantsFor(hub.database.db, principal, now);
+  return { principal, grants, ability: abilityFor(principal, grants, now) };
+}
+
+/** Node timers hold at most 2^31-1 ms; a later expiry is re-armed in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A WebSocket connection's access. Rebuilt when a grant of its principal is made or revoked
+ * (an `accessChanged` event from any hub process) and when one of its grants expires; ended
+ * when its API key is revoked or its principal disabled. Subscriptions read `current` for
+ * every delivery and re-index themselves on `onChange`.
+ */
+export class LiveAccess {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  constructor(
+    private readonly hub: Hub,
+    public current: Access,
+    private readonly end: (reason: string) => void,
+  ) {
+    this.armExpiry();
+  }
+
+  get principal(): Principal {
+    return this.current.principal;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async refresh(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const principal = this.current.principal;
+      const reloaded = { ...(await loadPrincipal(this.hub.database.db, principal.name, principal.expiresAt)), credential: principal.credential };
+      this.current = await accessFor(this.hub, reloaded);
+    } catch (error) {
+      this.revoke(error instanceof Error ? error.message : 'credentials no longer valid');
+      return;
+    }
+    this.armExpiry();
+    for (const listener of this.listeners) listener();
+  }
+
+  revoke(reason: string): void {
+    if (this.closed) return;
+    this.close();
+    this.end(reason);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.listeners.clear();
+  }
+
+  private armExpiry(): void {
+    clearTimeout(this.timer);
+    const now = this.hub.clock.now().getTime();
+    const next = Math.min(...this.current.grants.map((g) => g.expiresAt.getTime()));
+    if (!Number.isFinite(next)) return;
+    this.timer = setTimeout(() => void this.refresh(), Math.min(Math.max(next - now, 0) + 5, MAX_TIMER_MS));
+    this.timer.unref();
+  }
+}
+
+/** The open connections of one hub process, told by `accessChanged` which to rebuild or end. */
+export class AccessRegistry {
+  private readonly connections = new Set<LiveAccess>();
+
+  constructor(private readonly hub: Hub) {
+    void hub.bus.subscribe('accessChanged', (event) => this.onEvent(event as Topics['accessChanged']));
+  }
+
+  async open(principal: Principal, end: (reason: string) => void): Promise<LiveAccess> {
+    const live = new LiveAccess(this.hub, await accessFor(this.hub, principal), end);
+    this.connections.add(live);
+    return live;
+  }
+
+  release(live: LiveAccess): void {
+    live.close();
+    this.connections.delete(live);
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  private onEvent(event: Topics['accessChanged']): void {
+    for (const live of this.connections) {
+      const principal = live.principal;
+      if (event.apiKeyId && principal.credential.kind === 'API_KEY' && principal.credential.id === event.apiKeyId) {
+        live.revoke('API key revoked');
+      } else if (
+        (event.granteeUnitCode && principal.unit?.code === event.granteeUnitCode) ||
+        (event.granteeDepartmentCode && principal.department?.code === event.granteeDepartmentCode) ||
+        (event.principal && principal.name === event.principal)
+      ) {
+        void live.refresh();
+      }
+    }
+  }
+}
+
+export function accessRegistry(hub: Hub): AccessRegistry {
+  return new AccessRegistry(hub);
+}

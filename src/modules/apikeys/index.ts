@@ -1,0 +1,1 @@
+export { apiKeys, type ApiKeyRow } from './apikey.table.js';

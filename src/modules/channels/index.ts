@@ -1,0 +1,1 @@
+export { channels, type ChannelRow } from './channel.table.js';

@@ -1,0 +1,2 @@
+export { grants, type GrantRow } from './grant.table.js';
+export { activeGrantsFor, toAccessGrant } from './grant.service.js';
