@@ -21,6 +21,7 @@ import {
   type IngestReport,
   type Verdict,
 } from '../ingest/index.js';
+import { audit, type AuditDraft } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow, type NewAlertRow } from './alert.table.js';
 import { Alert } from './alert.type.js';
@@ -107,11 +108,15 @@ export async function getAlert(ctx: RequestContext, id: string): Promise<Alert> 
 export async function acknowledgeAlert(ctx: RequestContext, id: string): Promise<Alert> {
   const alert = await getAlert(ctx, id);
   if (!ctx.ability.can('acknowledge', subject('Alert', { ...alert }))) throw new ForbiddenError('acknowledge', 'Alert');
-  const [row] = await ctx.db
-    .update(alerts)
-    .set({ status: 'ACKNOWLEDGED', acknowledgedAt: ctx.hub.clock.now(), acknowledgedBy: ctx.principal.name })
-    .where(and(eq(alerts.id, id), eq(alerts.status, 'OPEN')))
-    .returning();
+  const row = await ctx.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(alerts)
+      .set({ status: 'ACKNOWLEDGED', acknowledgedAt: ctx.hub.clock.now(), acknowledgedBy: ctx.principal.name })
+      .where(and(eq(alerts.id, id), eq(alerts.status, 'OPEN')))
+      .returning();
+    if (updated) await audit(ctx, tx, { operation: 'acknowledgeAlert', kind: 'Alert', recordIds: [updated.id] });
+    return updated;
+  });
   if (!row) {
     // Re-read: a concurrent acknowledgement may have changed the status since getAlert.
     const current = await getAlert(ctx, id);
@@ -162,10 +167,17 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
   const externalIds = records.map((r) => r.externalId);
   markRepeats(externalIds, verdicts);
 
-  if (input.atomic && verdicts.some((v) => v.status === 'REJECTED')) return buildReport(externalIds, verdicts, 'aborted');
+  const denied = deniedDraft(externalIds, verdicts);
+  if (input.atomic && verdicts.some((v) => v.status === 'REJECTED')) {
+    await audit(ctx, ctx.db, ingestDraft(input.source, [], verdicts, true), ...denied);
+    return buildReport(externalIds, verdicts, 'aborted');
+  }
 
   const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
-  if (pending.length === 0) return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
+  if (pending.length === 0) {
+    await audit(ctx, ctx.db, ingestDraft(input.source, [], verdicts, false), ...denied);
+    return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
+  }
 
   const outcome = await ctx.db.transaction(async (tx) => {
     const deviceIds = await devicesByExternalId(tx, input.source, pending.map((i) => records[i]?.deviceExternalId).filter((d): d is string => !!d));
@@ -205,6 +217,8 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
       const event: Topics['alertRaised'] = { ids: inserted.slice(offset, offset + IDS_PER_EVENT).map((r) => r.id) };
       await ctx.hub.bus.publish(tx, 'alertRaised', event);
     }
+    // Last, so that the audit chain's lock is held as briefly as possible.
+    await audit(ctx, tx, ingestDraft(input.source, inserted.map((r) => r.id), verdicts, false), ...denied);
     const ids = new Map<number, string>();
     const insertedIndexes = new Set<number>();
     for (const index of pending) {
@@ -216,6 +230,23 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
     return { ids, inserted: insertedIndexes };
   });
   return buildReport(externalIds, verdicts, outcome);
+}
+
+/** The audit entry of one ingest call: what it wrote, and how many records were refused and why. */
+function ingestDraft(source: string, insertedIds: string[], verdicts: readonly Verdict[], aborted: boolean): AuditDraft {
+  const rejected: Record<string, number> = {};
+  for (const verdict of verdicts) if (verdict.status === 'REJECTED') rejected[verdict.error.code] = (rejected[verdict.error.code] ?? 0) + 1;
+  return { operation: 'ingestAlerts', kind: 'Alert', recordIds: insertedIds, details: { source, records: verdicts.length, inserted: insertedIds.length, rejected, aborted } };
+}
+
+/** Records refused for jurisdiction or domain are denied attempts: one DENIED entry naming them. */
+function deniedDraft(externalIds: readonly string[], verdicts: readonly Verdict[]): AuditDraft[] {
+  const refused = verdicts.flatMap((verdict, index) =>
+    verdict.status === 'REJECTED' && (verdict.error.code === RecordErrorCode.OUT_OF_JURISDICTION || verdict.error.code === RecordErrorCode.OUT_OF_DOMAIN)
+      ? [{ externalId: externalIds[index], code: verdict.error.code }]
+      : [],
+  );
+  return refused.length ? [{ operation: 'ingestAlerts', outcome: 'DENIED', kind: 'Alert', details: { refused: refused.slice(0, 100), count: refused.length } }] : [];
 }
 
 /**
