@@ -4,6 +4,7 @@ import { defineUnitRules } from './modules/units/index.js';
 import { defineDeviceRules } from './modules/devices/index.js';
 import { defineAlertRules } from './modules/alerts/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
+import { defineGrantAdminRules, grantTypeField } from './modules/grants/index.js';
 
 /**
  * One ability per request (and per WebSocket connection, rebuilt when its grants change):
@@ -16,6 +17,7 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineUnitRules(principal, builder);
   defineDeviceRules(principal, builder);
   defineAlertRules(principal, builder);
-  defineGrantRules(grants, now, builder);
+  defineGrantAdminRules(principal, builder);
+  defineGrantRules(grants, now, builder, grantTypeField);
   return buildAbility(builder);
 }

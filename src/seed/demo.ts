@@ -59,6 +59,27 @@ export const DEMO_PRINCIPALS: DemoPrincipal[] = [
   { name: 'iot-platform', displayName: '物联网感知平台接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'iot-platform' },
 ];
 
+const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '朱', '高', '欧阳'];
+const GIVEN = ['秀英', '桂兰', '建国', '玉兰', '德明', '淑珍', '国华', '凤英', '志强', '美华'];
+
+/**
+ * Illustrative personal data (obviously not real people): an installation address for every
+ * device, and for an elderly one-click alarm the person behind it.
+ */
+function demoPersonalData(random: () => number, communityName: string, type: DeviceTypeName) {
+  const building = 1 + Math.floor(random() * 30);
+  const address = `南通市崇川区${communityName.replace(/社区$/, '')}新村${building}幢`;
+  if (type !== 'ELDERLY_ALARM_BUTTON') return { address };
+  const flat = `${1 + Math.floor(random() * 4)}单元${1 + Math.floor(random() * 6)}0${1 + Math.floor(random() * 4)}室`;
+  const birth = `19${String(30 + Math.floor(random() * 25))}${String(1 + Math.floor(random() * 12)).padStart(2, '0')}${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
+  return {
+    address: `${address}${flat}`,
+    holderName: `${pick(random, SURNAMES)}${pick(random, GIVEN)}`,
+    holderPhone: `139${String(Math.floor(random() * 1e8)).padStart(8, '0')}`,
+    holderIdNumber: `320613${birth}${String(Math.floor(random() * 1e4)).padStart(4, '0')}`,
+  };
+}
+
 /** mulberry32: small, fast, and the same sequence on every machine. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -193,6 +214,8 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     if (unit.tier === 'GRID' && unit.parentCode) gridsOf.set(unit.parentCode, [...(gridsOf.get(unit.parentCode) ?? []), unit]);
   }
 
+  // Personal data comes from its own generator, so the devices and alerts stay what they were.
+  const people = seededRandom((options.seed ?? 320613) + 1);
   const deviceRows: (typeof devices.$inferInsert & { id: string; communityWeight: number })[] = [];
   for (const community of communities) {
     const origin = { lat: CENTRE.lat + (random() - 0.5) * 0.12, lng: CENTRE.lng + (random() - 0.5) * 0.14 };
@@ -217,6 +240,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
           lastHeartbeatAt: new Date(options.now.getTime() - Math.floor(random() * 300_000)),
           createdAt: new Date(options.now.getTime() - 90 * 86_400_000),
           attributes: { installedBy: '崇川区物联网感知平台', serial: `SN${community.code.slice(-6)}${String(n).padStart(3, '0')}` },
+          ...demoPersonalData(people, community.name, type),
           ...placementOf(grid ? grid.path : community.path),
           communityWeight: streetWeight(community.parentCode ?? ''),
         });

@@ -15,6 +15,12 @@ export function toDevice(row: DeviceRow): Device {
     status: row.status,
     location: row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : null,
     lastHeartbeatAt: row.lastHeartbeatAt,
+    createdAt: row.createdAt,
+    address: row.address,
+    holderName: row.holderName,
+    holderPhone: row.holderPhone,
+    holderIdNumber: row.holderIdNumber,
+    departmentCode: row.departmentCode,
     unitCode: row.unitCode,
     unitPath: row.unitPath,
   });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
+import { connectionOf } from '../../platform/graphql/connection.js';
 import { DEVICE_STATUSES, DEVICE_TYPES, type DeviceStatusName, type DeviceTypeName } from './device.table.js';
 
 export const DeviceType = enumOf(DEVICE_TYPES);
@@ -51,6 +52,18 @@ export class Device {
   @Field(() => DateTimeResolver, { nullable: true })
   lastHeartbeatAt!: Date | null;
 
+  @Field(() => DateTimeResolver)
+  createdAt!: Date;
+
+  // Personal data, resolved masked or in full by DeviceResolver (see device.personal.ts).
+  address!: string | null;
+  holderName!: string | null;
+  holderPhone!: string | null;
+  holderIdNumber!: string | null;
+
+  departmentCode!: string | null;
   unitCode!: string;
   unitPath!: string;
 }
+
+export const DeviceConnection = connectionOf(Device, 'Device');

@@ -24,10 +24,19 @@ export function receivesDepartmentGrants(principal: Principal): boolean {
   return principal.kind === 'PERSON' && principal.department !== null && principal.roles.includes('DATA_OFFICER');
 }
 
-export function defineGrantRules(grants: readonly AccessGrant[], now: Date, { can }: AbilityBuilder<AppAbility>): void {
+/**
+ * `typeField` names the field a kind's `types` restrict (`type` for alerts and devices,
+ * `category` for resident requests).
+ */
+export function defineGrantRules(
+  grants: readonly AccessGrant[],
+  now: Date,
+  { can }: AbilityBuilder<AppAbility>,
+  typeField: (kind: string) => string = () => 'type',
+): void {
   for (const grant of grants) {
     if (grant.expiresAt <= now) continue;
-    const conditions = { unitPath: { $within: grant.withinPath }, ...(grant.types ? { type: { $in: grant.types } } : {}) };
+    const conditions = { unitPath: { $within: grant.withinPath }, ...(grant.types ? { [typeField(grant.kind)]: { $in: grant.types } } : {}) };
     can('read', grant.kind, conditions);
     if (grant.fields.length > 0) can('unmask', grant.kind, grant.fields, conditions);
   }

@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
+import { Unit, createUnitLoaders } from '../units/index.js';
+import { Device, DeviceConnection } from './device.type.js';
+import { DeviceFilter } from './device.input.js';
+import { getDevice, listDevices, toDeviceKey } from './device.service.js';
+import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
+
+type PersonalField = 'address' | 'holderName' | 'holderPhone' | 'holderIdNumber';
+
+function personal(ctx: RequestContext, device: Device, field: PersonalField): string | null {
+  return personalValue(ctx, 'Device', device as unknown as { id: string } & Record<string, unknown>, field, device[field], DEVICE_PERSONAL_FIELDS[field]!);
+}
+
+@Resolver(() => Device)
+export class DeviceResolver {
+  @Query(() => DeviceConnection, { description: 'Devices the caller may see, newest registrations first.' })
+  async devices(
+    @Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined,
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<InstanceType<typeof DeviceConnection>> {
+    return new DeviceConnection(await listDevices(ctx, filter, first, after), toDeviceKey);
+  }
+
+  @Query(() => Device, { description: 'One device; NOT_FOUND when it does not exist or lies outside your scope.' })
+  device(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Device> {
+    return getDevice(ctx, id);
+  }
+
+  @FieldResolver(() => Unit)
+  async unit(@Root() device: Device, @Ctx() ctx: RequestContext): Promise<Unit> {
+    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(device.unitCode);
+    if (!unit) throw new Error(`device ${device.id} has unit ${device.unitCode}, which does not exist`);
+    return unit;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: the exact installation address; cut to the building unless you may see it.' })
+  address(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
+    return personal(ctx, device, 'address');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: the person behind an elderly one-click alarm (张* when masked).' })
+  holderName(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
+    return personal(ctx, device, 'holderName');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "Personal data: the holder's phone (138****1234 when masked)." })
+  holderPhone(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
+    return personal(ctx, device, 'holderPhone');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "Personal data: the holder's ID number (320613********1234 when masked)." })
+  holderIdNumber(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
+    return personal(ctx, device, 'holderIdNumber');
+  }
+
+  @FieldResolver(() => [String], { description: 'The personal fields of this device you see masked.' })
+  maskedFields(@Root() device: Device, @Ctx() ctx: RequestContext): string[] {
+    return maskedFields(ctx, 'Device', device as unknown as Record<string, unknown>, Object.keys(DEVICE_PERSONAL_FIELDS));
+  }
+}

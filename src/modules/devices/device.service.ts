@@ -1,0 +1,75 @@
+import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { RequestContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
+import { withinPlacement } from '../../platform/db/placement.js';
+import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
+import { subject } from '../../platform/auth/ability.js';
+import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { isUuid } from '../../platform/db/ids.js';
+import { requireUnit } from '../units/index.js';
+import { devices } from './device.table.js';
+import { type Device } from './device.type.js';
+import { toDevice } from './device.loader.js';
+import type { DeviceFilter } from './device.input.js';
+
+/** How the CASL conditions on `Device` become SQL over the devices table. */
+export const deviceFields: FieldMap = {
+  unitPath: { within: withinPlacement(devices) },
+  type: { column: devices.type },
+  status: { column: devices.status },
+  source: { column: devices.source },
+};
+
+async function filterSql(db: Executor, filter: DeviceFilter | null | undefined): Promise<SQL[]> {
+  if (!filter) return [];
+  const where: SQL[] = [];
+  if (filter.unitCode) where.push(withinPlacement(devices)((await requireUnit(db, filter.unitCode)).path));
+  if (filter.types) where.push(inArray(devices.type, filter.types));
+  if (filter.statuses) where.push(inArray(devices.status, filter.statuses));
+  return where;
+}
+
+/** Newest registrations first; the caller's scope is part of the SQL, and the filter only narrows it. */
+export async function listDevices(
+  ctx: RequestContext,
+  filter: DeviceFilter | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Page<Device>> {
+  requireCan(ctx, 'read', 'Device');
+  const limit = pageSize(first);
+  const cursor = decodeCursor(after);
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Device', deviceFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const keyset = cursor ? sql`(${devices.createdAt}, ${devices.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const rows = await ctx.db
+    .select()
+    .from(devices)
+    .where(keyset ? and(scope, keyset) : scope)
+    .orderBy(desc(devices.createdAt), desc(devices.id))
+    .limit(limit + 1);
+  return {
+    nodes: rows.slice(0, limit).map(toDevice),
+    hasNextPage: rows.length > limit,
+    count: async () => {
+      const [row] = await ctx.db.select({ n: count() }).from(devices).where(scope);
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+/** One device the caller may read; otherwise NOT_FOUND, whether or not it exists. */
+export async function getDevice(ctx: RequestContext, id: string): Promise<Device> {
+  requirePrincipal(ctx);
+  const [row] = isUuid(id) ? await ctx.db.select().from(devices).where(eq(devices.id, id)) : [];
+  if (!row || !ctx.ability.can('read', subject('Device', { ...row }))) {
+    if (row) ctx.ledger.denied({ operation: 'read', kind: 'Device', recordId: id, reason: 'outside scope' });
+    throw new NotFoundError('Device', id);
+  }
+  return toDevice(row);
+}
+
+export function toDeviceKey(device: Device): TimeKey {
+  return { at: device.createdAt, id: device.id };
+}

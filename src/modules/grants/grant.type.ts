@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { enumOf } from '../../platform/graphql/enum.js';
+import { connectionOf } from '../../platform/graphql/connection.js';
+import { GRANT_KINDS, type GrantKindName } from './grant.kinds.js';
+
+export const GrantKind = enumOf(GRANT_KINDS);
+registerEnumType(GrantKind, { name: 'GrantKind', description: 'A record kind a grant can share.' });
+
+@ObjectType('Grant', { description: 'A sharing agreement: the grantee may read records of a kind within a unit, until it expires or is revoked.' })
+export class Grant {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'The unit whose people receive it (officers, admins, grid workers, data officers there).' })
+  granteeUnitCode!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The department whose data officers receive it." })
+  granteeDepartmentCode!: string | null;
+
+  @Field(() => GrantKind)
+  kind!: GrantKindName;
+
+  @Field(() => [String], { nullable: true, description: 'Only these types (alert or device types, request categories); null for all.' })
+  types!: string[] | null;
+
+  @Field(() => [String], { description: 'Personal fields the grantee sees unmasked; empty: masked like any other reader.' })
+  fields!: string[];
+
+  @Field(() => String, { description: 'The unit within which records are shared.' })
+  withinUnitCode!: string;
+
+  @Field(() => DateTimeResolver)
+  expiresAt!: Date;
+
+  @Field(() => String)
+  reason!: string;
+
+  @Field(() => String)
+  createdBy!: string;
+
+  @Field(() => DateTimeResolver)
+  createdAt!: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  revokedBy!: string | null;
+
+  @Field(() => Boolean, { description: 'Neither revoked nor expired.' })
+  active!: boolean;
+
+  withinPath!: string;
+}
+
+export const GrantConnection = connectionOf(Grant, 'Grant');
