@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { GraphQLError } from 'graphql';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './platform/db/lock.js';
 import { applyMigrations } from './platform/db/database.js';
 import { parseTtl, signToken } from './platform/auth/jwt.js';
 import { resolveJwtSecret } from './platform/auth/secret.js';
 import { principals } from './modules/principals/index.js';
+import { APIKEY_USAGE, runApiKeyCommand } from './modules/apikeys/index.js';
 import { DEMO_PRINCIPALS, isEmpty, seedDemo } from './seed/demo.js';
 import { openDatabase, runHub } from './main.js';
 import { printedSchema } from './schema.js';
@@ -20,6 +23,9 @@ Usage:
   gridhub seed --demo                load the Nantong/Chongchuan demo data into an empty database
   gridhub token <name> [--ttl 8h]    print a bearer token for a principal (e.g. city.admin)
   gridhub print-schema [--check]     print the GraphQL schema, or check schema/schema.graphql
+  gridhub apikey create <adapter> [--label L]   make an adapter's API key; prints only the key
+  gridhub apikey revoke <id | prefix | key>      revoke a key at once
+  gridhub apikey list [adapter]                  list keys (prefix only, never the key)
 
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
 MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), NODE_ENV.`;
@@ -112,6 +118,46 @@ async function token(config: Config, name: string | undefined, ttl: string): Pro
   process.stdout.write(`${await signToken(secret, name, seconds)}\n`);
 }
 
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] || 'unknown';
+  }
+}
+
+/**
+ * `apikey create|revoke|list` on the database itself, as `cli:<os user>`. On the embedded
+ * database a running hub holds DATA_DIR: then the hub's own mutations are the way.
+ */
+async function apikey(config: Config, args: string[], label: string | undefined): Promise<void> {
+  if (args.length === 0) throw new ConfigError(`apikey needs a command:\n${APIKEY_USAGE}`);
+  let opened: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    opened = await openDatabase(config);
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    throw new ConfigError(
+      `${error.message.replace(/ Stop it, or use another DATA_DIR\.$/, '')} ` +
+        'To manage API keys on the embedded database, stop the hub and run this again, or use the running hub as an admin: ' +
+        'the createApiKey / revokeApiKey mutations and the apiKeys query (e.g. in GraphiQL with a token of city.admin).',
+    );
+  }
+  const { database, release } = opened;
+  try {
+    await applyMigrations(database);
+    const out = await runApiKeyCommand(database, args, { label, user: osUser() });
+    process.stderr.write(out.stderr);
+    process.stdout.write(out.stdout);
+  } catch (error) {
+    if (error instanceof GraphQLError) throw new ConfigError(error.message);
+    throw error;
+  } finally {
+    await database.close();
+    release();
+  }
+}
+
 async function printSchema(check: boolean): Promise<void> {
   const printed = await printedSchema();
   if (!check) {
@@ -128,7 +174,7 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { demo: { type: 'boolean', default: false }, ttl: { type: 'string', default: '8h' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { demo: { type: 'boolean', default: false }, ttl: { type: 'string', default: '8h' }, label: { type: 'string' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -147,6 +193,8 @@ async function main(argv: string[]): Promise<void> {
       return token(config, rest[0], values.ttl);
     case 'print-schema':
       return printSchema(values.check);
+    case 'apikey':
+      return apikey(config, rest, values.label);
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
   }

@@ -5,19 +5,27 @@ import { ANONYMOUS, type Principal } from './platform/auth/principal.js';
 import { verifyToken } from './platform/auth/jwt.js';
 import { UnauthenticatedError } from './platform/errors.js';
 import { loadPrincipal } from './modules/principals/index.js';
+import { principalForApiKey } from './modules/apikeys/index.js';
 import type { Access, LiveAccess } from './access.js';
 
 /**
  * Who is calling, from the `Authorization` value (HTTP header, or `connectionParams` over
- * WebSocket). No value → ANONYMOUS (only public operations work). A value that is malformed,
- * expired, forged or names an unknown principal → UNAUTHENTICATED.
+ * WebSocket) — `Bearer <JWT>` for people, `ApiKey <key>` for adapters — or an adapter's key
+ * alone in `X-Api-Key` (`connectionParams['x-api-key']`). No value → ANONYMOUS (only public
+ * operations work). A value that is malformed, expired, forged, revoked or names an unknown
+ * principal → UNAUTHENTICATED; so are both at once, rather than guessing which one counts.
  */
-export async function authenticate(hub: Hub, authorization: string | undefined): Promise<Principal> {
-  if (authorization === undefined || authorization.trim() === '') return ANONYMOUS;
-  const match = /^(\S+)\s+(\S+)$/.exec(authorization.trim());
-  if (!match) throw new UnauthenticatedError('Authorization must be "Bearer <token>"', 401);
+export async function authenticate(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Principal> {
+  const auth = authorization?.trim() || undefined;
+  const key = apiKey?.trim() || undefined;
+  if (auth === undefined && key === undefined) return ANONYMOUS;
+  if (auth !== undefined && key !== undefined) throw new UnauthenticatedError('Send one credential: Authorization or X-Api-Key, not both', 401);
+  if (key !== undefined) return principalForApiKey(hub.database.db, key);
+  const match = /^(\S+)\s+(\S+)$/.exec(auth as string);
+  if (!match) throw new UnauthenticatedError('Authorization must be "Bearer <token>" or "ApiKey <key>"', 401);
   const [, scheme, credential] = match as unknown as [string, string, string];
-  if (scheme.toLowerCase() !== 'bearer') throw new UnauthenticatedError(`Authorization scheme "${scheme}" is not supported; use Bearer`, 401);
+  if (scheme.toLowerCase() === 'apikey') return principalForApiKey(hub.database.db, credential);
+  if (scheme.toLowerCase() !== 'bearer') throw new UnauthenticatedError(`Authorization scheme "${scheme}" is not supported; use Bearer <token> or ApiKey <key>`, 401);
   const claims = await verifyToken(hub.jwtSecret, credential);
   return { ...(await loadPrincipal(hub.database.db, claims.sub, claims.exp)), credential: { kind: 'JWT', id: null } };
 }

@@ -3,6 +3,7 @@ import { buildAbility, createAbilityBuilder, type AppAbility } from './platform/
 import { defineUnitRules } from './modules/units/index.js';
 import { defineDeviceRules } from './modules/devices/index.js';
 import { defineAlertRules } from './modules/alerts/index.js';
+import { defineApiKeyRules } from './modules/apikeys/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 import { defineGrantAdminRules, grantTypeField } from './modules/grants/index.js';
 
@@ -17,6 +18,7 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineUnitRules(principal, builder);
   defineDeviceRules(principal, builder);
   defineAlertRules(principal, builder);
+  defineApiKeyRules(principal, builder);
   defineGrantAdminRules(principal, builder);
   defineGrantRules(grants, now, builder, grantTypeField);
   return buildAbility(builder);

@@ -6,6 +6,7 @@ import { PrincipalResolver } from './modules/principals/index.js';
 import { AlertResolver } from './modules/alerts/index.js';
 import { DeviceResolver } from './modules/devices/index.js';
 import { GrantResolver } from './modules/grants/index.js';
+import { ApiKeyResolver } from './modules/apikeys/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -22,7 +23,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,

@@ -21,7 +21,7 @@ export const GRAPHQL_PATH = '/graphql';
 export const WsClose = {
   /** No credentials in `connectionParams.authorization`. */
   Unauthorized: 4401,
-  /** Credentials rejected (malformed, forged, expired, unknown principal) or expired while open. */
+  /** Credentials rejected (malformed, forged, expired, revoked, unknown principal), or expired or revoked while open. */
   Forbidden: 4403,
 } as const;
 
@@ -60,6 +60,13 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A connection parameter by name, in lower case or with capitals (`Authorization`, `X-Api-Key`); blank → undefined. */
+function param(params: Record<string, unknown> | undefined | null, name: string): string | undefined {
+  const capitalised = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  const value = params?.[name] ?? params?.[capitalised];
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
 /** HTTP, GraphQL, WebSocket and the pages on one port. */
 export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string): Promise<RunningServer> {
   const app = express();
@@ -80,16 +87,20 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
       validate: (schemaToCheck, document) => validate(schemaToCheck, document, [...specifiedRules, ...validationRules]),
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
-        const authorization = ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization'];
-        if (typeof authorization !== 'string' || authorization.trim() === '') {
-          socket.close(WsClose.Unauthorized, 'Unauthorized: send connectionParams.authorization');
+        const authorization = param(ctx.connectionParams, 'authorization');
+        const apiKey = param(ctx.connectionParams, 'x-api-key');
+        if (authorization === undefined && apiKey === undefined) {
+          socket.close(WsClose.Unauthorized, 'Unauthorized: send connectionParams.authorization (or x-api-key)');
           return false;
         }
         try {
-          const principal = await authenticate(hub, authorization);
+          const principal = await authenticate(hub, authorization, apiKey);
           const live = await registry.open(principal, (reason) => socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${reason}`)));
           connections.set(socket, live);
           socket.once('close', () => registry.release(live));
+          // A key revoked while this connection was being opened: its accessChanged event may
+          // have passed before the registry knew the connection. Now that it is registered, look again.
+          if (principal.credential.kind === 'API_KEY') await authenticate(hub, authorization, apiKey);
           if (principal.expiresAt !== null) closeAtExpiry(socket, principal.expiresAt * 1000);
           return true;
         } catch (error) {
@@ -165,7 +176,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     express.json({ limit: '10mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const principal = await authenticate(hub, header(req.headers.authorization));
+        const principal = await authenticate(hub, header(req.headers.authorization), header(req.headers['x-api-key']));
         return createContext(hub, await accessFor(hub, principal), purposeOf(header(req.headers['x-purpose'])));
       },
     }),
