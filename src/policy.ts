@@ -3,6 +3,7 @@ import { buildAbility, createAbilityBuilder, type AppAbility } from './platform/
 import { defineUnitRules } from './modules/units/index.js';
 import { defineDeviceRules } from './modules/devices/index.js';
 import { defineAlertRules } from './modules/alerts/index.js';
+import { defineAuditRules } from './modules/audit/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 
 /**
@@ -16,6 +17,7 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineUnitRules(principal, builder);
   defineDeviceRules(principal, builder);
   defineAlertRules(principal, builder);
+  defineAuditRules(principal, builder);
   defineGrantRules(grants, now, builder);
   return buildAbility(builder);
 }

@@ -4,6 +4,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { UnitResolver } from './modules/units/index.js';
 import { PrincipalResolver } from './modules/principals/index.js';
 import { AlertResolver } from './modules/alerts/index.js';
+import { AuditResolver } from './modules/audit/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -20,7 +21,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, AuditResolver],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,
