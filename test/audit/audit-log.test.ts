@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHub, type GqlResponse, type TestHub } from '../helpers/hub.js';
+import { createTestHub, dbKind, freshDatabase, type GqlResponse, type TestHub } from '../helpers/hub.js';
+import { openServer } from '../../src/platform/db/database.js';
 import { verifyAuditChain, flushLedger } from '../../src/modules/audit/index.js';
 import { loadPrincipal } from '../../src/modules/principals/index.js';
 import { createContext } from '../../src/context.js';
@@ -437,5 +438,23 @@ describe('concurrent writers', () => {
     expect(written.filter((e) => e.operation === 'ingestAlerts').every((e) => e.recordIds.length === 2 && e.recordIds.every((id) => UUID.test(id)))).toBe(true);
     expect(written.filter((e) => e.operation === 'acknowledgeAlert').flatMap((e) => e.recordIds).sort()).toEqual([...ids].sort());
     expect(written.filter((e) => e.outcome === 'DENIED')).toHaveLength(6);
+  });
+
+  it.skipIf(dbKind !== 'postgres')('two hub processes on one database extend one chain', async () => {
+    const fresh = await freshDatabase();
+    const other = await openServer({ url: fresh.url!, max: 5 });
+    const hubs = [await createTestHub({ database: fresh.database }), await createTestHub({ database: other })];
+    try {
+      const input = (i: number) => ({ source: 'iot-platform', records: [{ externalId: `two-hubs-${i}`, type: 'SMOKE', severity: 'HIGH', occurredAt: nextTime(), unitCode: '320613006001' }] });
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => hubs[i % 2]!.gql<IngestBody>(INGEST, { input: input(i) }, { as: 'iot-platform' })),
+      );
+      expect(responses.map((r) => r.body.errors ?? r.body.data!.ingestAlerts.accepted)).toEqual(Array.from({ length: 40 }, () => 1));
+      expect(await verifyAuditChain(fresh.database.db)).toEqual({ intact: true, entries: 40, head: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    } finally {
+      for (const h of hubs) await h.close();
+      await other.close();
+      await fresh.drop();
+    }
   });
 });
