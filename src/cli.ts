@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { GraphQLError } from 'graphql';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './platform/db/lock.js';
-import { applyMigrations } from './platform/db/database.js';
+import { applyMigrations, embeddedDir } from './platform/db/database.js';
 import { parseTtl, signToken } from './platform/auth/jwt.js';
 import { resolveJwtSecret } from './platform/auth/secret.js';
 import { principals } from './modules/principals/index.js';
 import { APIKEY_USAGE, runApiKeyCommand } from './modules/apikeys/index.js';
+import { describeVerdict, verifyAuditChain } from './modules/audit/index.js';
 import { DEMO_PRINCIPALS, isEmpty, seedDemo } from './seed/demo.js';
 import { openDatabase, runHub } from './main.js';
 import { printedSchema } from './schema.js';
@@ -26,6 +27,7 @@ Usage:
   gridhub apikey create <adapter> [--label L]   make an adapter's API key; prints only the key
   gridhub apikey revoke <id | prefix | key>      revoke a key at once
   gridhub apikey list [adapter]                  list keys (prefix only, never the key)
+  gridhub audit verify               recompute the audit log's hash chain (exit 1 when broken)
 
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
 MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), NODE_ENV.`;
@@ -170,6 +172,27 @@ async function printSchema(check: boolean): Promise<void> {
   process.stdout.write('schema/schema.graphql is current\n');
 }
 
+/**
+ * Recomputes the audit chain and names the first broken entry; exit code 1 when it is broken.
+ * On the embedded database it needs the DATA_DIR to itself (stop the hub first).
+ */
+async function auditCommand(config: Config, subcommand: string | undefined): Promise<void> {
+  if (subcommand !== 'verify') throw new ConfigError('audit needs a subcommand: gridhub audit verify');
+  if (!config.databaseUrl && !existsSync(embeddedDir(config.dataDir))) throw new ConfigError(`no database in ${config.dataDir} (set DATA_DIR or DATABASE_URL)`);
+  const { database, release } = await openDatabase(config);
+  try {
+    const verdict = await verifyAuditChain(database.db).catch((error: unknown) => {
+      if (/audit_log.*does not exist/.test(String(error))) throw new ConfigError('this database has no audit log yet: run gridhub migrate');
+      throw error;
+    });
+    process.stdout.write(`${describeVerdict(verdict)}\n`);
+    if (!verdict.intact) process.exitCode = 1;
+  } finally {
+    await database.close();
+    release();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -195,6 +218,8 @@ async function main(argv: string[]): Promise<void> {
       return printSchema(values.check);
     case 'apikey':
       return apikey(config, rest, values.label);
+    case 'audit':
+      return auditCommand(config, rest[0]);
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
   }

@@ -4,6 +4,7 @@ import { defineUnitRules } from './modules/units/index.js';
 import { defineDeviceRules } from './modules/devices/index.js';
 import { defineAlertRules } from './modules/alerts/index.js';
 import { defineApiKeyRules } from './modules/apikeys/index.js';
+import { defineAuditRules } from './modules/audit/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 import { defineGrantAdminRules, grantTypeField } from './modules/grants/index.js';
 
@@ -19,6 +20,7 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineDeviceRules(principal, builder);
   defineAlertRules(principal, builder);
   defineApiKeyRules(principal, builder);
+  defineAuditRules(principal, builder);
   defineGrantAdminRules(principal, builder);
   defineGrantRules(grants, now, builder, grantTypeField);
   return buildAbility(builder);

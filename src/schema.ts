@@ -7,6 +7,7 @@ import { AlertResolver } from './modules/alerts/index.js';
 import { DeviceResolver } from './modules/devices/index.js';
 import { GrantResolver } from './modules/grants/index.js';
 import { ApiKeyResolver } from './modules/apikeys/index.js';
+import { AuditResolver } from './modules/audit/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -23,7 +24,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,

@@ -13,6 +13,7 @@ import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
 import { authenticate, createContext, createLiveContext, purposeOf } from './context.js';
 import { accessFor, accessRegistry, type LiveAccess } from './access.js';
+import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -67,6 +68,22 @@ function param(params: Record<string, unknown> | undefined | null, name: string)
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header as text: Node hands header bytes over one per character (latin1), so a UTF-8
+ * value (`x-purpose: 核查火警` from curl) is decoded as UTF-8 when its bytes are valid UTF-8.
+ */
+function headerText(value: string | string[] | undefined): string | undefined {
+  const raw = header(value);
+  if (raw === undefined || !/[\x80-\xff]/.test(raw)) return raw;
+  try {
+    return utf8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    return raw;
+  }
+}
+
 /** HTTP, GraphQL, WebSocket and the pages on one port. */
 export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string): Promise<RunningServer> {
   const app = express();
@@ -81,6 +98,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
 
   const registry = hub.single(accessRegistry);
   const connections = new WeakMap<WebSocket, LiveAccess>();
+  // Each WebSocket operation's context, for the hooks that are not handed it (onError).
+  const operations = new WeakMap<object, Map<string, RequestContext>>();
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -108,18 +127,37 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           return false;
         }
       },
-      context: (ctx): RequestContext => {
+      context: (ctx, id): RequestContext => {
         const live = connections.get(ctx.extra.socket);
         if (!live) throw new GraphQLError('connection not initialised');
-        return createLiveContext(hub, live, purposeOf(ctx.connectionParams?.['purpose']));
+        const context = createLiveContext(hub, live, purposeOf(ctx.connectionParams?.['purpose']));
+        let byId = operations.get(ctx);
+        if (!byId) operations.set(ctx, (byId = new Map()));
+        byId.set(id, context);
+        return context;
       },
-      // Errors reach a WebSocket client by two roads: protocol/validation errors (onError) and
-      // errors inside execution (onNext). Both go through the same masking as HTTP.
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => {
-        const formatted = formatError(error.toJSON(), error);
-        return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} });
-      }),
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      onComplete: (ctx, id) => {
+        operations.get(ctx)?.delete(id);
+      },
+      // Errors reach a WebSocket client by two roads: protocol/validation errors and errors
+      // thrown by a subscription's stream (onError), and errors inside execution (onNext). Both
+      // go through the same masking as HTTP. Each `next` message (a query's result, a
+      // subscription's event) is followed by writing what its ledger noted to the audit log.
+      onError: async (ctx, id, _payload, errors) => {
+        const context = operations.get(ctx)?.get(id);
+        if (context) {
+          noteForbidden(context, errors);
+          await flushLedger(context);
+        }
+        return errors.map((error) => {
+          const formatted = formatError(error.toJSON(), error);
+          return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} });
+        });
+      },
+      onNext: async (_ctx, _id, _payload, args, result) => {
+        const context = args.contextValue as RequestContext;
+        if (result.errors?.length) noteForbidden(context, result.errors);
+        await flushLedger(context);
         if (!result.errors?.length) return undefined;
         return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
       },
@@ -152,6 +190,20 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           };
         },
       },
+      {
+        // The audit log: every FORBIDDEN becomes a denial in the request's ledger, and the
+        // ledger is written once the response is made, before it is sent.
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ contextValue, errors }) {
+              if (contextValue) noteForbidden(contextValue, errors);
+            },
+            async willSendResponse({ contextValue }) {
+              if (contextValue) await flushLedger(contextValue);
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
@@ -177,7 +229,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const principal = await authenticate(hub, header(req.headers.authorization), header(req.headers['x-api-key']));
-        return createContext(hub, await accessFor(hub, principal), purposeOf(header(req.headers['x-purpose'])));
+        return createContext(hub, await accessFor(hub, principal), purposeOf(headerText(req.headers['x-purpose'])));
       },
     }),
   );

@@ -38,8 +38,14 @@ export class UnauthenticatedError extends CodedError {
 
 export class ForbiddenError extends CodedError {
   readonly code = ErrorCode.FORBIDDEN;
-  constructor(action: string, subject: string, message = `Not allowed to ${action} ${subject}`) {
+  /**
+   * The record the refused attempt aimed at, for the audit log only: it never reaches the
+   * client (the caller named it anyway, but extensions stay `code`, `action`, `subject`).
+   */
+  readonly recordId: string | null;
+  constructor(action: string, subject: string, message = `Not allowed to ${action} ${subject}`, recordId: string | null = null) {
     super(message, ErrorCode.FORBIDDEN, { action, subject });
+    this.recordId = recordId;
   }
 }
 

@@ -98,17 +98,25 @@ export async function listAlerts(
   };
 }
 
-/** One alert the caller may read; otherwise NOT_FOUND, whether or not it exists. */
-export async function getAlert(ctx: RequestContext, id: string): Promise<Alert> {
+/**
+ * One alert the caller may read; otherwise NOT_FOUND, whether or not it exists. When it exists
+ * outside the caller's scope, the attempt (`action`: what the caller meant to do with it) is
+ * noted as a denial for the audit log; the answer is the same.
+ */
+export async function getAlert(ctx: RequestContext, id: string, action = 'read'): Promise<Alert> {
   requirePrincipal(ctx);
   const [row] = isUuid(id) ? await ctx.db.select().from(alerts).where(eq(alerts.id, id)) : [];
-  if (!row || !ctx.ability.can('read', subject('Alert', { ...row }))) throw new NotFoundError('Alert', id);
+  if (!row) throw new NotFoundError('Alert', id);
+  if (!ctx.ability.can('read', subject('Alert', { ...row }))) {
+    ctx.ledger.denied({ operation: action, kind: 'Alert', recordId: row.id, reason: 'outside the caller’s scope: answered NOT_FOUND' });
+    throw new NotFoundError('Alert', id);
+  }
   return toAlert(row);
 }
 
 export async function acknowledgeAlert(ctx: RequestContext, id: string): Promise<Alert> {
-  const alert = await getAlert(ctx, id);
-  if (!ctx.ability.can('acknowledge', subject('Alert', { ...alert }))) throw new ForbiddenError('acknowledge', 'Alert');
+  const alert = await getAlert(ctx, id, 'acknowledge');
+  if (!ctx.ability.can('acknowledge', subject('Alert', { ...alert }))) throw new ForbiddenError('acknowledge', 'Alert', undefined, alert.id);
   const row = await ctx.db.transaction(async (tx) => {
     const [updated] = await tx
       .update(alerts)
@@ -120,7 +128,7 @@ export async function acknowledgeAlert(ctx: RequestContext, id: string): Promise
   });
   if (!row) {
     // Re-read: a concurrent acknowledgement may have changed the status since getAlert.
-    const current = await getAlert(ctx, id);
+    const current = await getAlert(ctx, id, 'acknowledge');
     throw new ConflictError(`Alert ${id} is ${current.status}; only an OPEN alert can be acknowledged`, { status: current.status });
   }
   return toAlert(row);

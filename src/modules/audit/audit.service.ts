@@ -1,9 +1,15 @@
-import { desc, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import type { RequestContext } from '../../platform/context.js';
 import { homeOf, type Principal } from '../../platform/auth/principal.js';
-import { auditLog, type AuditOutcomeName } from './audit.table.js';
+import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
+import { requireCan } from '../../platform/auth/guard.js';
+import { BadUserInputError } from '../../platform/errors.js';
+import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { auditLog, type AuditOutcomeName, type AuditRow } from './audit.table.js';
 import { GENESIS_HASH, entryHash, type ChainedEntry } from './audit.chain.js';
+import { AuditEntry } from './audit.type.js';
+import type { AuditLogFilter } from './audit.input.js';
 
 /** Arbitrary but fixed: one writer at a time extends the chain. */
 const AUDIT_LOCK_KEY = 7_320_614;
@@ -37,9 +43,27 @@ export function actorOf(principal: Principal, purpose: string | undefined | null
   };
 }
 
+/**
+ * Text as PostgreSQL will store it: NUL (which text and jsonb refuse) and lone surrogates
+ * (which UTF-8 cannot encode, so the server would store U+FFFD) become U+FFFD. The hash must
+ * cover exactly what the row holds, or verification would call an honest entry broken.
+ */
+function storableText(text: string): string {
+  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/** A JSON object as jsonb gives it back: through JSON (dates become strings, undefined goes), every string and key storable. */
+function storableJson(value: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value), (_key, v: unknown) => {
+    if (typeof v === 'string') return storableText(v);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, inner]) => [storableText(k), inner]));
+    return v;
+  }) as Record<string, unknown>;
+}
+
 /** Cut to what a column should hold: purposes and reasons come from callers. */
 function clip(text: string | null, max = 500): string | null {
-  return text === null ? null : [...text].slice(0, max).join('');
+  return text === null ? null : storableText([...text].slice(0, max).join(''));
 }
 
 /**
@@ -59,17 +83,17 @@ export async function appendAudit(db: Executor, actor: AuditActor, at: Date, dra
       const entry: ChainedEntry = {
         seq: ++seq,
         at: when,
-        actor: actor.actor,
+        actor: storableText(actor.actor),
         actorKind: actor.actorKind,
         unitCode: actor.unitCode,
         unitPath: actor.unitPath,
-        operation: draft.operation,
+        operation: storableText(draft.operation),
         outcome: draft.outcome ?? 'ALLOWED',
-        kind: draft.kind ?? null,
-        recordIds: [...(draft.recordIds ?? [])],
-        fields: [...(draft.fields ?? [])].sort(),
+        kind: draft.kind == null ? null : storableText(draft.kind),
+        recordIds: (draft.recordIds ?? []).map(storableText),
+        fields: (draft.fields ?? []).map(storableText).sort(),
         purpose: clip(actor.purpose),
-        details: draft.details ?? {},
+        details: storableJson(draft.details ?? {}),
         prevHash,
       };
       const hash = entryHash(entry);
@@ -83,4 +107,75 @@ export async function appendAudit(db: Executor, actor: AuditActor, at: Date, dra
 /** One entry for what `ctx`'s caller did, in `db` (the write's own transaction). */
 export function audit(ctx: RequestContext, db: Executor, ...drafts: AuditDraft[]): Promise<void> {
   return appendAudit(db, actorOf(ctx.principal, ctx.purpose), ctx.hub.clock.now(), drafts);
+}
+
+/** `%`, `_` and `\\` match literally in a LIKE pattern. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * How the CASL conditions on `AuditEntry` become SQL: `$within` is the path itself or a path
+ * below it, a prefix match the `text_pattern_ops` index serves.
+ */
+export const auditEntryFields: FieldMap = {
+  unitPath: { within: (path) => or(eq(auditLog.unitPath, path), sql`${auditLog.unitPath} like ${`${likeLiteral(path)}.%`}`) as SQL },
+};
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  return Object.assign(new AuditEntry(), row);
+}
+
+/**
+ * A page's cursor names its last entry by (time, seq); the order and the keyset are seq alone
+ * (the chain's order, which writers on several hubs agree on while their clocks may not).
+ */
+export function toAuditKey(entry: AuditEntry): TimeKey {
+  return { at: entry.at, id: String(entry.seq) };
+}
+
+function seqOfCursor(after: string | null | undefined): number | undefined {
+  const key = decodeCursor(after);
+  if (!key) return undefined;
+  if (!/^[1-9]\d{0,15}$/.test(key.id) || !Number.isSafeInteger(Number(key.id))) throw new BadUserInputError('after is not a cursor this API gave out', 'after');
+  return Number(key.id);
+}
+
+function filterSql(filter: AuditLogFilter | null | undefined): SQL[] {
+  if (!filter) return [];
+  const where: SQL[] = [];
+  if (filter.from) where.push(gte(auditLog.at, filter.from));
+  if (filter.to) where.push(lt(auditLog.at, filter.to));
+  if (filter.actor != null) where.push(eq(auditLog.actor, filter.actor));
+  if (filter.operation != null) where.push(eq(auditLog.operation, filter.operation));
+  if (filter.outcome != null) where.push(eq(auditLog.outcome, filter.outcome));
+  if (filter.kind != null) where.push(eq(auditLog.kind, filter.kind));
+  return where;
+}
+
+/** Newest first; only entries within the auditor's unit, and the filter only narrows them. */
+export async function listAuditLog(
+  ctx: RequestContext,
+  filter: AuditLogFilter | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Page<AuditEntry>> {
+  requireCan(ctx, 'read', 'AuditEntry');
+  const limit = pageSize(first);
+  const cursor = seqOfCursor(after);
+  const scope = and(abilityToSql(ctx.ability, 'read', 'AuditEntry', auditEntryFields), ...filterSql(filter)) as SQL;
+  const rows = await ctx.db
+    .select()
+    .from(auditLog)
+    .where(cursor === undefined ? scope : and(scope, lt(auditLog.seq, cursor)))
+    .orderBy(desc(auditLog.seq))
+    .limit(limit + 1);
+  return {
+    nodes: rows.slice(0, limit).map(toAuditEntry),
+    hasNextPage: rows.length > limit,
+    count: async () => {
+      const [row] = await ctx.db.select({ n: count() }).from(auditLog).where(scope);
+      return Number(row?.n ?? 0);
+    },
+  };
 }

@@ -1,3 +1,8 @@
 export { auditLog, AUDIT_OUTCOMES, type AuditRow, type AuditOutcomeName } from './audit.table.js';
-export { appendAudit, audit, actorOf, type AuditDraft, type AuditActor } from './audit.service.js';
+export { appendAudit, audit, actorOf, listAuditLog, type AuditDraft, type AuditActor } from './audit.service.js';
 export { GENESIS_HASH, entryHash, canonicalEntry, canonicalJson, type ChainedEntry } from './audit.chain.js';
+export { flushLedger, noteForbidden } from './audit.ledger.js';
+export { verifyAuditChain, describeVerdict, VERIFY_PAGE_SIZE, type ChainVerdict } from './audit.verify.js';
+export { AuditEntry, AuditOutcome } from './audit.type.js';
+export { AuditResolver } from './audit.resolver.js';
+export { defineAuditRules } from './audit.policy.js';

@@ -14,10 +14,13 @@ export interface Disclosure {
 }
 
 export interface Denial {
+  /** What was refused: the action (`read`, `ingest`, `acknowledge`, …). */
   operation: string;
   kind: string;
   recordId: string | null;
   reason: string;
+  /** Anything else worth keeping (e.g. the response path of a FORBIDDEN error). */
+  details?: Record<string, unknown>;
 }
 
 export class AccessLedger {

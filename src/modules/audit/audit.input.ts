@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { Field, InputType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { AuditOutcome } from './audit.type.js';
+import type { AuditOutcomeName } from './audit.table.js';
+
+@InputType('AuditLogFilter', { description: 'Narrows the entries an auditor may read; it never widens them.' })
+export class AuditLogFilter {
+  @Field(() => DateTimeResolver, { nullable: true, description: 'at or after this time.' })
+  from?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'before this time.' })
+  to?: Date | null;
+
+  @Field(() => String, { nullable: true, description: "A principal's name." })
+  actor?: string | null;
+
+  @Field(() => String, { nullable: true })
+  operation?: string | null;
+
+  @Field(() => AuditOutcome, { nullable: true })
+  outcome?: AuditOutcomeName | null;
+
+  @Field(() => String, { nullable: true, description: 'A record kind (Alert, Device, …).' })
+  kind?: string | null;
+}

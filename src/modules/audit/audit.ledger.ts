@@ -1,0 +1,72 @@
+import type { GraphQLError } from 'graphql';
+import type { RequestContext } from '../../platform/context.js';
+import type { Denial, Disclosure } from '../../platform/auth/ledger.js';
+import { ErrorCode, ForbiddenError } from '../../platform/errors.js';
+import { audit, type AuditDraft } from './audit.service.js';
+
+/**
+ * Terminology
+ * - flush: writing what a request's ledger noted (unmasked personal data returned, attempts
+ *   refused) to the audit log, once the response (or a subscription event) is complete.
+ */
+
+/** One ALLOWED `read` entry per record kind: which records, the union of their fields, and per record when they differ. */
+function disclosureDraft(disclosure: Disclosure): AuditDraft {
+  const recordIds = [...disclosure.records.keys()].sort();
+  const union = new Set<string>();
+  for (const fields of disclosure.records.values()) for (const field of fields) union.add(field);
+  const fields = [...union].sort();
+  const uniform = [...disclosure.records.values()].every((set) => set.size === union.size);
+  const details = uniform ? {} : { fieldsByRecord: Object.fromEntries(recordIds.map((id) => [id, [...(disclosure.records.get(id) ?? [])].sort()])) };
+  return { operation: 'read', kind: disclosure.kind, recordIds, fields, details };
+}
+
+function denialDraft(denial: Denial): AuditDraft {
+  return {
+    operation: denial.operation,
+    outcome: 'DENIED',
+    kind: denial.kind,
+    recordIds: denial.recordId === null ? [] : [denial.recordId],
+    details: { ...denial.details, reason: denial.reason },
+  };
+}
+
+/**
+ * Writes what `ctx.ledger` noted since its last flush, in a transaction of its own, and forgets
+ * it. Runs after the response is made: a failure goes to the log and never turns a good
+ * response into an error.
+ */
+export async function flushLedger(ctx: RequestContext): Promise<void> {
+  if (ctx.ledger.empty) return;
+  const { disclosures, denials } = ctx.ledger.drain();
+  const drafts = [...disclosures.filter((d) => d.records.size > 0).map(disclosureDraft), ...denials.map(denialDraft)];
+  try {
+    await audit(ctx, ctx.hub.database.db, ...drafts);
+  } catch (error) {
+    ctx.hub.log.error('audit log: could not write the request ledger', {
+      principal: ctx.principal.name,
+      entries: drafts.length,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/**
+ * Notes every FORBIDDEN among a response's errors as a denial: the action and subject its
+ * extensions carry, the record when the service named one, and where in the response it fell.
+ */
+export function noteForbidden(ctx: RequestContext, errors: readonly GraphQLError[]): void {
+  for (const error of errors) {
+    if (error.extensions['code'] !== ErrorCode.FORBIDDEN) continue;
+    const action = error.extensions['action'];
+    const subject = error.extensions['subject'];
+    const original = error.originalError instanceof ForbiddenError ? error.originalError : error instanceof ForbiddenError ? error : undefined;
+    ctx.ledger.denied({
+      operation: typeof action === 'string' ? action : 'unknown',
+      kind: typeof subject === 'string' ? subject : 'unknown',
+      recordId: original?.recordId ?? null,
+      reason: error.message,
+      ...(error.path ? { details: { path: error.path } } : {}),
+    });
+  }
+}
