@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
+import { auditLog } from '../../src/tables.js';
 
 /**
  * Personal data on devices (the person behind an elderly one-click alarm, exact addresses):
@@ -113,5 +115,27 @@ describe('device personal data', () => {
     expect(withDevice.length).toBeGreaterThan(0);
     for (const edge of withDevice) expect(edge.node.device.holderPhone).toMatch(/^139\d{8}$/);
     for (const edge of street.body.data.alerts.edges.filter((e: any) => e.node.device)) expect(edge.node.device.holderPhone).toMatch(/^139\*{4}\d{4}$/);
+  });
+
+  it('every read that returned personal data in full is audited with its records, fields and stated purpose; masked reads are not', async () => {
+    const readsBy = async (actor: string) =>
+      (await hub.database.db.select().from(auditLog).where(eq(auditLog.actor, actor))).filter((e) => e.operation === 'read' && e.outcome === 'ALLOWED');
+    const before = (await readsBy('shuguang.officer')).length;
+    const { body } = await hub.gql<{ devices: { edges: { node: DeviceNode }[] } }>(
+      DEVICES,
+      { filter: { unitCode: '320613006001', types: ['ELDERLY_ALARM_BUTTON'] }, first: 100 },
+      { as: 'shuguang.officer', headers: { 'x-purpose': 'elderly follow-up visit' } },
+    );
+    const ids = body.data!.devices.edges.map((e) => e.node.id).sort();
+    const entries = await readsBy('shuguang.officer');
+    expect(entries.length).toBe(before + 1);
+    const entry = entries.at(-1)!;
+    expect(entry).toMatchObject({ kind: 'Device', unitCode: '320613006001', purpose: 'elderly follow-up visit' });
+    expect([...entry.recordIds].sort()).toEqual(ids);
+    expect(entry.fields).toEqual(['address', 'holderIdNumber', 'holderName', 'holderPhone']);
+
+    const streetBefore = (await readsBy('xuetian.officer')).length;
+    await alarmButtons('xuetian.officer');
+    expect((await readsBy('xuetian.officer')).length).toBe(streetBefore);
   });
 });
