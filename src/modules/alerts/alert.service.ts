@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-o
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { isUuid } from '../../platform/db/ids.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
@@ -128,10 +129,6 @@ export async function acknowledgeAlert(ctx: RequestContext, id: string): Promise
 export async function alertsByIds(db: Executor, ids: readonly string[]): Promise<AlertRow[]> {
   if (ids.length === 0) return [];
   return db.select().from(alerts).where(inArray(alerts.id, [...ids]));
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 /** Ids per NOTIFY: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
