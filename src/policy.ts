@@ -3,6 +3,8 @@ import { buildAbility, createAbilityBuilder, type AppAbility } from './platform/
 import { defineUnitRules } from './modules/units/index.js';
 import { defineDeviceRules } from './modules/devices/index.js';
 import { defineAlertRules } from './modules/alerts/index.js';
+import { defineChannelRules } from './modules/channels/index.js';
+import { defineRequestRules } from './modules/requests/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 
 /**
@@ -16,6 +18,8 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineUnitRules(principal, builder);
   defineDeviceRules(principal, builder);
   defineAlertRules(principal, builder);
+  defineChannelRules(principal, builder);
+  defineRequestRules(principal, builder);
   defineGrantRules(grants, now, builder);
   return buildAbility(builder);
 }

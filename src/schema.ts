@@ -4,6 +4,8 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { UnitResolver } from './modules/units/index.js';
 import { PrincipalResolver } from './modules/principals/index.js';
 import { AlertResolver } from './modules/alerts/index.js';
+import { ChannelResolver } from './modules/channels/index.js';
+import { ResidentRequestResolver } from './modules/requests/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -20,7 +22,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, ChannelResolver, ResidentRequestResolver],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,
