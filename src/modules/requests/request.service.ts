@@ -6,7 +6,7 @@ import { isUuid } from '../../platform/db/ids.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
-import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
+import { requireCan } from '../../platform/auth/guard.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { invariant } from '../../platform/invariant.js';
 import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
@@ -215,9 +215,12 @@ export async function listResidentRequests(
   };
 }
 
-/** One request the caller may read; otherwise NOT_FOUND, whether or not it exists. */
+/**
+ * One request the caller may read; otherwise NOT_FOUND, whether or not it exists (FORBIDDEN
+ * first for a caller that may read no request at all, as for the list).
+ */
 export async function getResidentRequest(ctx: RequestContext, id: string): Promise<ResidentRequest> {
-  requirePrincipal(ctx);
+  requireCan(ctx, 'read', 'ResidentRequest');
   const [row] = isUuid(id) ? await ctx.db.select().from(residentRequests).where(eq(residentRequests.id, id)) : [];
   const request = row ? toResidentRequest(row) : undefined;
   if (!request || !ctx.ability.can('read', subject('ResidentRequest', subjectOf(request)))) {
