@@ -38,7 +38,7 @@ export interface RequestPersonalData {
 
 @ObjectType('ResidentRequest', {
   description:
-    'What a resident sent through a community channel, as staff see it. address, contactName and contactPhone are personal data: full values at the owning community (and its grids), masked everywhere else; maskedFields says which.',
+    'What a resident sent through a community channel, as staff see it. address, contactName and contactPhone are personal data: full values for staff of the community (or grid) that owns the request, masked for everyone else; maskedFields says which.',
 })
 export class ResidentRequest {
   @Field(() => ID)
