@@ -37,7 +37,7 @@ export function channelTokenHash(token: string): string {
 }
 
 /** `$within` on a channel is on its community's path (the joined unit). */
-const channelFields: FieldMap = {
+export const channelFields: FieldMap = {
   unitPath: { within: (path) => sql`(${units.path} = ${path} or ${units.path} like ${`${path}.%`})` },
 };
 
