@@ -6,7 +6,7 @@ import { verifyToken } from './platform/auth/jwt.js';
 import { UnauthenticatedError } from './platform/errors.js';
 import { loadPrincipal } from './modules/principals/index.js';
 import { principalForApiKey } from './modules/apikeys/index.js';
-import type { Access, LiveAccess } from './access.js';
+import { accessFor, type Access, type LiveAccess } from './access.js';
 
 /**
  * Who is calling, from the `Authorization` value (HTTP header, or `connectionParams` over
@@ -37,7 +37,7 @@ export function purposeOf(value: unknown): string | undefined {
 }
 
 /** An HTTP request's context: the access is fixed for the request. */
-export function createContext(hub: Hub, access: Access, purpose: string | undefined): RequestContext {
+export function createContext(hub: Hub, access: Access, purpose: string | undefined, ledger: AccessLedger = new AccessLedger()): RequestContext {
   return {
     hub,
     db: hub.database.db,
@@ -45,12 +45,19 @@ export function createContext(hub: Hub, access: Access, purpose: string | undefi
     ability: access.ability,
     loaders: new Memo(hub.database.db),
     purpose,
-    ledger: new AccessLedger(),
+    ledger,
+    actingAs: actingAs(hub, purpose, ledger),
   };
+}
+
+/** A context for a principal proven inside the operation; it shares the request's ledger. */
+function actingAs(hub: Hub, purpose: string | undefined, ledger: AccessLedger): (principal: Principal) => Promise<RequestContext> {
+  return async (principal) => createContext(hub, await accessFor(hub, principal), purpose, ledger);
 }
 
 /** A WebSocket operation's context: the ability follows the connection's grants as they change. */
 export function createLiveContext(hub: Hub, live: LiveAccess, purpose: string | undefined): RequestContext {
+  const ledger = new AccessLedger();
   return {
     hub,
     db: hub.database.db,
@@ -62,7 +69,8 @@ export function createLiveContext(hub: Hub, live: LiveAccess, purpose: string | 
     },
     loaders: new Memo(hub.database.db),
     purpose,
-    ledger: new AccessLedger(),
+    ledger,
     onAccessChange: (listener) => live.onChange(listener),
+    actingAs: actingAs(hub, purpose, ledger),
   };
 }

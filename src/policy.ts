@@ -5,6 +5,8 @@ import { defineDeviceRules } from './modules/devices/index.js';
 import { defineAlertRules } from './modules/alerts/index.js';
 import { defineApiKeyRules } from './modules/apikeys/index.js';
 import { defineAuditRules } from './modules/audit/index.js';
+import { defineChannelRules } from './modules/channels/index.js';
+import { defineRequestRules } from './modules/requests/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 import { defineGrantAdminRules, grantTypeField } from './modules/grants/index.js';
 
@@ -21,6 +23,8 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineAlertRules(principal, builder);
   defineApiKeyRules(principal, builder);
   defineAuditRules(principal, builder);
+  defineChannelRules(principal, builder);
+  defineRequestRules(principal, builder);
   defineGrantAdminRules(principal, builder);
   defineGrantRules(grants, now, builder, grantTypeField);
   return buildAbility(builder);

@@ -8,6 +8,8 @@ import { DeviceResolver } from './modules/devices/index.js';
 import { GrantResolver } from './modules/grants/index.js';
 import { ApiKeyResolver } from './modules/apikeys/index.js';
 import { AuditResolver } from './modules/audit/index.js';
+import { ChannelResolver } from './modules/channels/index.js';
+import { ResidentRequestResolver } from './modules/requests/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -24,7 +26,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,

@@ -49,6 +49,13 @@ export interface RequestContext {
    * register here to re-index themselves. Absent on HTTP (the access is fixed per request).
    */
   readonly onAccessChange?: (listener: () => void) => () => void;
+  /**
+   * The same request acting as another principal, with that principal's own ability (and
+   * grants): for a credential presented inside the operation rather than in `Authorization`
+   * (a resident's channel token is an argument of `submitResidentRequest`). Only for a
+   * principal that credential has just proven; never for one a caller merely names.
+   */
+  readonly actingAs: (principal: Principal) => Promise<RequestContext>;
 }
 
 export class Memo<Input> {

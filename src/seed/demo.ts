@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { count } from 'drizzle-orm';
 import type { Db } from '../platform/db/database.js';
 import { placementOf } from '../platform/db/placement.js';
@@ -6,12 +7,15 @@ import { units } from '../modules/units/index.js';
 import { principals, departments } from '../modules/principals/index.js';
 import { devices, type DeviceTypeName } from '../modules/devices/index.js';
 import { alerts, type AlertTypeName, type SeverityName } from '../modules/alerts/index.js';
+import { channels, channelTokenHash, CHANNEL_TOKEN_PREFIX } from '../modules/channels/index.js';
+import { residentRequests, newTrackingCode, type NewResidentRequestRow, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
 import { demoUnits, KNOWN, type DemoUnit } from './demo-units.js';
 
 /**
  * Demo data for Nantong/Chongchuan: the hierarchy, two departments, the fixed demo
- * principals, devices in every community and a few thousand alerts over the 30 days before
- * `now`. Deterministic: the same seed and `now` give the same rows.
+ * principals, devices in every community, a few thousand alerts over the 30 days before
+ * `now`, and resident channels of three 学田 communities with 30 requests over the same days.
+ * Deterministic: the same seed and `now` give the same rows.
  */
 
 export const FIRE_ALERT_TYPES: AlertTypeName[] = ['SMOKE', 'HYDRANT_PRESSURE_LOW', 'EBIKE_IN_ELEVATOR', 'FIRE_PASSAGE_BLOCKED'];
@@ -197,6 +201,8 @@ export interface SeedSummary {
   principals: number;
   devices: number;
   alerts: number;
+  channels: number;
+  residentRequests: number;
 }
 
 export async function isEmpty(db: Db): Promise<boolean> {
@@ -280,14 +286,126 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     });
   }
 
+  const residents = demoResidentRequests(hierarchy, options);
   await db.transaction(async (tx) => {
     await tx.insert(units).values(hierarchy.map(({ code, name, tier, parentCode, path, depth }) => ({ code, name, tier, parentCode, path, depth })));
     await tx.insert(departments).values(DEMO_DEPARTMENTS);
     await tx.insert(principals).values(DEMO_PRINCIPALS);
     for (const chunk of chunks(deviceRows.map(({ communityWeight: _w, ...row }) => row), 500)) await tx.insert(devices).values(chunk);
     for (const chunk of chunks(alertRows, 500)) await tx.insert(alerts).values(chunk);
+    await tx.insert(channels).values(residents.channels);
+    await tx.insert(residentRequests).values(residents.requests);
   });
-  return { units: hierarchy.length, principals: DEMO_PRINCIPALS.length, devices: deviceRows.length, alerts: alertRows.length };
+  return {
+    units: hierarchy.length,
+    principals: DEMO_PRINCIPALS.length,
+    devices: deviceRows.length,
+    alerts: alertRows.length,
+    channels: residents.channels.length,
+    residentRequests: residents.requests.length,
+  };
+}
+
+/**
+ * A demo channel's token, derived from a public string so that the README can show a submit
+ * that works on any demo hub. Demo data only: rotate or revoke such a channel before real use.
+ */
+export function demoChannelToken(communityCode: string): string {
+  return `${CHANNEL_TOKEN_PREFIX}${createHash('sha256').update(`gridhub demo channel ${communityCode}`).digest('base64url')}`;
+}
+
+/** The token of 曙光社区's demo channel (320613006001). */
+export const DEMO_CHANNEL_TOKEN = demoChannelToken(KNOWN.shuguang);
+
+/** Communities of 学田 with a demo channel, and how many of the demo requests each gets (weights). */
+const DEMO_CHANNEL_COMMUNITIES: readonly (readonly [string, number])[] = [
+  [KNOWN.shuguang, 5],
+  ['320613006002', 3],
+  ['320613006003', 2],
+];
+const DEMO_REQUESTS = 30;
+
+/** Illustrative texts; contact data below is obviously fake (张三/李四, 1380000xxxx, 示例小区). */
+const REQUEST_TEXTS: Record<RequestCategoryName, readonly string[]> = {
+  SUGGESTION: [
+    '建议在小区东门增设非机动车停放区，晚上电动车停得太乱。',
+    '希望社区周末开放活动室，方便老人下棋。',
+    '建议在垃圾分类点旁边加一个洗手池。',
+    '建议增加楼道照明，晚上回家看不清台阶。',
+  ],
+  COMPLAINT: [
+    '楼下餐馆油烟很大，窗户都不敢开。',
+    '晚上九点以后广场舞音乐声音太大，影响孩子休息。',
+    '有人长期占用消防通道停车，多次提醒无效。',
+    '快递柜旁边的垃圾堆了好几天没人清理。',
+  ],
+  HELP: [
+    '家里老人独居，水管漏水，想请网格员帮忙联系维修。',
+    '腿脚不便，想咨询如何办理居家养老服务。',
+    '楼上邻居家漏水渗到我家，沟通不了，请社区协调。',
+    '想给独居的母亲申请一键告警按钮，请问怎么办理。',
+  ],
+  HAZARD: [
+    '3幢楼道里有人给电动车充电，电线从窗户拖出来。',
+    '小区东门井盖松动，踩上去会晃。',
+    '12幢二单元楼道堆满杂物，堵住了消防通道。',
+    '健身器材的螺丝松了，小孩玩很危险。',
+  ],
+};
+const REPLIES = ['已收到，网格员今天下午上门查看。', '已联系物业处理，请留意后续通知。', '感谢建议，社区将在下次居民议事会上讨论。', '已转城管部门处理，处理结果会及时告知。'];
+const FAKE_NAMES = ['张三', '李四', '王五', '赵六', '钱七', '孙八', '周九', '吴十', '欧阳小明', '小红'];
+
+function demoResidentRequests(hierarchy: DemoUnit[], options: SeedOptions): { channels: (typeof channels.$inferInsert)[]; requests: NewResidentRequestRow[] } {
+  // A stream of its own: the devices and alerts above stay exactly what they were.
+  const random = seededRandom((options.seed ?? 320613) ^ 0x5eed);
+  const now = options.now.getTime();
+  const hour = 3_600_000;
+  const byCode = new Map(hierarchy.map((u) => [u.code, u]));
+  const channelRows = DEMO_CHANNEL_COMMUNITIES.map(([code]) => {
+    const community = byCode.get(code)!;
+    return {
+      id: uuidFrom(random),
+      communityCode: code,
+      name: `${community.name}居民服务码`,
+      tokenHash: channelTokenHash(demoChannelToken(code)),
+      createdBy: 'city.admin',
+      createdAt: new Date(now - 60 * 24 * hour),
+      path: community.path,
+      shortName: community.name.replace(/社区$/, ''),
+    };
+  });
+  const channelWeights = channelRows.map((c, i) => [c, DEMO_CHANNEL_COMMUNITIES[i]![1]] as const);
+  const requestRows: NewResidentRequestRow[] = [];
+  for (let i = 0; i < DEMO_REQUESTS; i++) {
+    const channel = weighted(random, channelWeights);
+    const category = weighted<RequestCategoryName>(random, [['SUGGESTION', 3], ['COMPLAINT', 3], ['HELP', 2], ['HAZARD', 3]]);
+    const submittedAt = now - Math.floor(random() * 30 * 24 * hour);
+    const status: RequestStatusName =
+      now - submittedAt < 48 * hour ? 'SUBMITTED' : weighted<RequestStatusName>(random, [['SUBMITTED', 2], ['REPLIED', 4], ['IN_CASE', 1], ['CLOSED', 3]]);
+    const repliedAt = status === 'SUBMITTED' ? null : submittedAt + hour + Math.floor(random() * 40 * hour);
+    const closedAt = status === 'CLOSED' && repliedAt ? repliedAt + Math.floor(random() * 5 * 24 * hour) : null;
+    const phone = `1380000${String(Math.floor(random() * 10_000)).padStart(4, '0')}`;
+    requestRows.push({
+      trackingCode: newTrackingCode((max) => Math.floor(random() * max)),
+      channelId: channel.id,
+      category,
+      text: pick(random, REQUEST_TEXTS[category]),
+      photoUrl: random() < 0.25 ? `https://example.org/gridhub-demo/photo-${String(i + 1).padStart(3, '0')}.jpg` : null,
+      ...(random() < 0.5 ? { lat: round6(CENTRE.lat + (random() - 0.5) * 0.02), lng: round6(CENTRE.lng + (random() - 0.5) * 0.02) } : {}),
+      address:
+        random() < 0.75 ? `${channel.shortName}示例小区${1 + Math.floor(random() * 30)}幢${1 + Math.floor(random() * 3)}单元${1 + Math.floor(random() * 6)}0${1 + Math.floor(random() * 4)}室` : null,
+      contactName: random() < 0.85 ? pick(random, FAKE_NAMES) : null,
+      contactPhone: random() < 0.85 ? phone : null,
+      status,
+      reply: repliedAt ? (status === 'IN_CASE' ? '已转为案卷处理，请留意进展。' : pick(random, REPLIES)) : null,
+      repliedAt: repliedAt ? new Date(Math.min(repliedAt, now)) : null,
+      satisfaction: closedAt ? 3 + Math.floor(random() * 3) : null,
+      submittedAt: new Date(submittedAt),
+      closedAt: closedAt ? new Date(Math.min(closedAt, now)) : null,
+      ...placementOf(channel.path),
+    });
+  }
+  return { channels: channelRows.map(({ path: _p, shortName: _s, ...row }) => row), requests: requestRows };
 }
 
 function payloadFor(type: AlertTypeName, random: () => number): Record<string, unknown> {

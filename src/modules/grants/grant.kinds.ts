@@ -1,5 +1,6 @@
 import { ALERT_TYPES } from '../alerts/index.js';
 import { DEVICE_PERSONAL_FIELDS, DEVICE_TYPES } from '../devices/index.js';
+import { REQUEST_CATEGORIES, RESIDENT_REQUEST_PERSONAL_FIELDS } from '../requests/index.js';
 
 /**
  * What can be shared by a grant, per record kind: its CASL subject name, the values its
@@ -16,6 +17,8 @@ export interface GrantableKind {
 export const GRANTABLE_KINDS = {
   ALERT: { subject: 'Alert', typeField: 'type', types: ALERT_TYPES, personalFields: [] },
   DEVICE: { subject: 'Device', typeField: 'type', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) },
+  // A request's `type` in the ability is its category.
+  RESIDENT_REQUEST: { subject: 'ResidentRequest', typeField: 'type', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS },
 } as const satisfies Record<string, GrantableKind>;
 
 export type GrantKindName = keyof typeof GRANTABLE_KINDS;

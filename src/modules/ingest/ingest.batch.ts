@@ -95,7 +95,7 @@ export function buildReport(
  * UTF-16 surrogates; such a record must be rejected alone, not fail the batch's insert.
  */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-function storable(text: string): boolean {
+export function storable(text: string): boolean {
   return !UNSTORABLE.test(text);
 }
 /**

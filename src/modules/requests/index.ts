@@ -1,1 +1,13 @@
-export { residentRequests, REQUEST_CATEGORIES, REQUEST_STATUSES, type ResidentRequestRow, type RequestCategoryName, type RequestStatusName } from './request.table.js';
+export {
+  residentRequests,
+  REQUEST_CATEGORIES,
+  REQUEST_STATUSES,
+  type ResidentRequestRow,
+  type NewResidentRequestRow,
+  type RequestCategoryName,
+  type RequestStatusName,
+} from './request.table.js';
+export { ResidentRequest, RequestCategory, RequestStatus } from './request.type.js';
+export { ResidentRequestResolver } from './request.resolver.js';
+export { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS, RESIDENT_REQUEST_MASKS, type RequestPersonalField } from './request.policy.js';
+export { newTrackingCode, TRACKING_ALPHABET, TRACKING_CODE_LENGTH } from './request.service.js';

@@ -41,3 +41,4 @@ export const residentRequests = pgTable(
 );
 
 export type ResidentRequestRow = typeof residentRequests.$inferSelect;
+export type NewResidentRequestRow = typeof residentRequests.$inferInsert;

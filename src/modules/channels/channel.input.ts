@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+import { Field, InputType } from 'type-graphql';
+
+@InputType('CreateChannelInput')
+export class CreateChannelInput {
+  @Field(() => String, { description: 'The community (12-digit code) whose residents use it.' })
+  communityCode!: string;
+
+  @Field(() => String, { description: '1 to 100 characters.' })
+  name!: string;
+}

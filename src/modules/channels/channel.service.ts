@@ -1,0 +1,190 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, desc, eq, isNull, sql, count, type SQL } from 'drizzle-orm';
+import type { RequestContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
+import { isUuid } from '../../platform/db/ids.js';
+import type { Principal } from '../../platform/auth/principal.js';
+import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
+import { subject } from '../../platform/auth/ability.js';
+import { requireCan } from '../../platform/auth/guard.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../platform/errors.js';
+import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { units, unitsByCodes, type UnitRow } from '../units/index.js';
+import { storable } from '../ingest/index.js';
+import { audit } from '../audit/index.js';
+import { channels, type ChannelRow } from './channel.table.js';
+import { Channel, CreatedChannel } from './channel.type.js';
+import type { CreateChannelInput } from './channel.input.js';
+
+/**
+ * Terminology
+ * - channel token: the credential a channel's QR code carries, `ghc_` and 32 random bytes in
+ *   base64url. Only its SHA-256 is stored (256 random bits need no slow hash); rotating
+ *   replaces the hash, so the old token stops working with the commit.
+ * - resident: whoever presents a channel token. It may submit requests to that channel's
+ *   community and nothing else.
+ */
+export const CHANNEL_TOKEN_PREFIX = 'ghc_';
+const TOKEN_SHAPE = /^ghc_[A-Za-z0-9_-]{43}$/;
+const MAX_NAME = 100;
+
+export function newChannelToken(): string {
+  return `${CHANNEL_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+export function channelTokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** `$within` on a channel is on its community's path (the joined unit). */
+export const channelFields: FieldMap = {
+  unitPath: { within: (path) => sql`(${units.path} = ${path} or ${units.path} like ${`${path}.%`})` },
+};
+
+function toChannel(row: ChannelRow, unit: Pick<UnitRow, 'path'>): Channel {
+  return Object.assign(new Channel(), {
+    id: row.id,
+    name: row.name,
+    active: row.revokedAt === null,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    revokedAt: row.revokedAt,
+    communityCode: row.communityCode,
+    unitPath: unit.path,
+  });
+}
+
+export function toChannelKey(channel: Channel): TimeKey {
+  return { at: channel.createdAt, id: channel.id };
+}
+
+/** The unit a `communityCode` argument names, which must be a community. */
+async function requireCommunity(db: Executor, code: string, field: string): Promise<UnitRow> {
+  const unit = (await unitsByCodes(db, [code])).get(code);
+  if (!unit) throw new BadUserInputError(`No unit has code ${code}`, field);
+  if (unit.tier !== 'COMMUNITY') throw new BadUserInputError(`${unit.name} (${code}) is a ${unit.tier}; channels belong to communities`, field);
+  return unit;
+}
+
+/**
+ * A channel by id that the caller manages; NOT_FOUND when there is none or it lies outside the
+ * caller's unit (FORBIDDEN first for a caller that manages no channel at all).
+ */
+async function requireManagedChannel(ctx: RequestContext, id: string): Promise<Channel> {
+  requireCan(ctx, 'manage', 'Channel');
+  const [row] = isUuid(id)
+    ? await ctx.db.select({ channel: channels, path: units.path }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(eq(channels.id, id))
+    : [];
+  if (!row) throw new NotFoundError('Channel', id);
+  const channel = toChannel(row.channel, row);
+  if (!ctx.ability.can('manage', subject('Channel', { ...channel }))) {
+    ctx.ledger.denied({ operation: 'manageChannel', kind: 'Channel', recordId: id, reason: 'outside the unit of the caller' });
+    throw new NotFoundError('Channel', id);
+  }
+  return channel;
+}
+
+export async function createChannel(ctx: RequestContext, input: CreateChannelInput): Promise<CreatedChannel> {
+  requireCan(ctx, 'manage', 'Channel');
+  const name = input.name.trim();
+  if (name === '' || [...name].length > MAX_NAME || !storable(name)) {
+    throw new BadUserInputError(`name must be 1 to ${MAX_NAME} characters of text`, 'input.name');
+  }
+  const community = await requireCommunity(ctx.db, input.communityCode, 'input.communityCode');
+  if (!ctx.ability.can('manage', subject('Channel', { unitPath: community.path }))) {
+    throw new ForbiddenError('manage', 'Channel', `Not allowed to manage the channels of ${community.name} (${community.code})`);
+  }
+  const token = newChannelToken();
+  const row = await ctx.db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(channels)
+      .values({ communityCode: community.code, name, tokenHash: channelTokenHash(token), createdBy: ctx.principal.name, createdAt: ctx.hub.clock.now() })
+      .returning();
+    await audit(ctx, tx, { operation: 'createChannel', kind: 'Channel', recordIds: [inserted!.id], details: { communityCode: community.code, name } });
+    return inserted!;
+  });
+  return Object.assign(new CreatedChannel(), { token, channel: toChannel(row, community) });
+}
+
+/** A new token for an active channel; the old one stops working when this commits. */
+export async function rotateChannelToken(ctx: RequestContext, id: string): Promise<CreatedChannel> {
+  const channel = await requireManagedChannel(ctx, id);
+  const token = newChannelToken();
+  const row = await ctx.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(channels)
+      .set({ tokenHash: channelTokenHash(token) })
+      .where(and(eq(channels.id, id), isNull(channels.revokedAt)))
+      .returning();
+    if (updated) await audit(ctx, tx, { operation: 'rotateChannelToken', kind: 'Channel', recordIds: [id], details: { communityCode: updated.communityCode } });
+    return updated;
+  });
+  if (!row) throw new ConflictError(`Channel ${id} is revoked; create a new channel instead`, { active: false });
+  return Object.assign(new CreatedChannel(), { token, channel: toChannel(row, { path: channel.unitPath }) });
+}
+
+/** Ends a channel for good: its token stops working when this commits. */
+export async function revokeChannel(ctx: RequestContext, id: string): Promise<Channel> {
+  const channel = await requireManagedChannel(ctx, id);
+  const row = await ctx.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(channels)
+      .set({ revokedAt: ctx.hub.clock.now() })
+      .where(and(eq(channels.id, id), isNull(channels.revokedAt)))
+      .returning();
+    if (updated) await audit(ctx, tx, { operation: 'revokeChannel', kind: 'Channel', recordIds: [id], details: { communityCode: updated.communityCode } });
+    return updated;
+  });
+  if (!row) throw new ConflictError(`Channel ${id} is already revoked`, { active: false });
+  return toChannel(row, { path: channel.unitPath });
+}
+
+/** The channels the caller manages, newest first; `communityCode` narrows to one community. */
+export async function listChannels(ctx: RequestContext, communityCode: string | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<Channel>> {
+  requireCan(ctx, 'manage', 'Channel');
+  const limit = pageSize(first);
+  const cursor = decodeCursor(after);
+  const where: SQL[] = [abilityToSql(ctx.ability, 'manage', 'Channel', channelFields)];
+  if (communityCode != null) where.push(eq(channels.communityCode, (await requireCommunity(ctx.db, communityCode, 'communityCode')).code));
+  const scope = and(...where) as SQL;
+  const keyset = cursor ? sql`(${channels.createdAt}, ${channels.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const rows = await ctx.db
+    .select({ channel: channels, path: units.path })
+    .from(channels)
+    .innerJoin(units, eq(units.code, channels.communityCode))
+    .where(keyset ? and(scope, keyset) : scope)
+    .orderBy(desc(channels.createdAt), desc(channels.id))
+    .limit(limit + 1);
+  return {
+    nodes: rows.slice(0, limit).map((row) => toChannel(row.channel, row)),
+    hasNextPage: rows.length > limit,
+    count: async () => {
+      const [row] = await ctx.db.select({ n: count() }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(scope);
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+/**
+ * The resident behind a channel token: a RESIDENT of the channel's community, proven by the
+ * CHANNEL credential. UNAUTHENTICATED for a token that is malformed, unknown, replaced by a
+ * rotation, or of a revoked channel.
+ */
+export async function residentFor(db: Executor, token: string): Promise<Principal> {
+  const [row] = TOKEN_SHAPE.test(token)
+    ? await db.select({ channel: channels, unit: units }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(eq(channels.tokenHash, channelTokenHash(token)))
+    : [];
+  if (!row) throw new UnauthenticatedError('Channel token not recognised: it is unknown, or the community has replaced it with a new QR code');
+  if (row.channel.revokedAt) throw new UnauthenticatedError('Channel token revoked: this community channel is closed');
+  const { channel, unit } = row;
+  return {
+    name: `channel:${channel.id}`,
+    displayName: channel.name,
+    kind: 'RESIDENT',
+    roles: [],
+    unit: { code: unit.code, name: unit.name, tier: unit.tier, path: unit.path },
+    department: null,
+    expiresAt: null,
+    credential: { kind: 'CHANNEL', id: channel.id },
+  };
+}

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { Unit, createUnitLoaders } from '../units/index.js';
+import { ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
+import { ResidentRequestFilter, SubmitResidentRequestInput } from './request.input.js';
+import {
+  getResidentRequest,
+  listResidentRequests,
+  maskedFieldsOf,
+  personalField,
+  submitResidentRequest,
+  toRequestKey,
+  trackResidentRequest,
+} from './request.service.js';
+
+@Resolver(() => ResidentRequest)
+export class ResidentRequestResolver {
+  @Mutation(() => SubmittedRequest, {
+    description: "Public (no Authorization needed): a resident sends a request to the community of the channel whose token the QR code carries.",
+  })
+  submitResidentRequest(
+    @Arg('channelToken', () => String) channelToken: string,
+    @Arg('input', () => SubmitResidentRequestInput) input: SubmitResidentRequestInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SubmittedRequest> {
+    return submitResidentRequest(ctx, channelToken, input);
+  }
+
+  @Query(() => TrackedRequest, { description: 'Public (no Authorization needed): where a request stands, by its tracking code. NOT_FOUND for an unknown code.' })
+  residentRequestStatus(@Arg('trackingCode', () => String) trackingCode: string, @Ctx() ctx: RequestContext): Promise<TrackedRequest> {
+    return trackResidentRequest(ctx.db, trackingCode);
+  }
+
+  @Query(() => ResidentRequestConnection, { description: 'Resident requests the caller may see, newest first.' })
+  async residentRequests(
+    @Arg('filter', () => ResidentRequestFilter, { nullable: true }) filter: ResidentRequestFilter | undefined,
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<InstanceType<typeof ResidentRequestConnection>> {
+    return new ResidentRequestConnection(await listResidentRequests(ctx, filter, first, after), toRequestKey);
+  }
+
+  @Query(() => ResidentRequest, { description: 'One resident request; NOT_FOUND when it does not exist or lies outside your scope.' })
+  residentRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+    return getResidentRequest(ctx, id);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`张*`) unless you work at the community or grid that owns the request.' })
+  contactName(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
+    return personalField(ctx, request, 'contactName');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`138****1234`) unless you work at the community or grid that owns the request.' })
+  contactPhone(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
+    return personalField(ctx, request, 'contactPhone');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: cut to the building (`…12幢****`) unless you work at the community or grid that owns the request.' })
+  address(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
+    return personalField(ctx, request, 'address');
+  }
+
+  @FieldResolver(() => [String], { description: 'The personal fields of this request that you see masked (those that hold a value).' })
+  maskedFields(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string[] {
+    return maskedFieldsOf(ctx, request);
+  }
+
+  @FieldResolver(() => Unit, { description: 'The community it was sent to.' })
+  async unit(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): Promise<Unit> {
+    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(request.unitCode);
+    if (!unit) throw new Error(`resident request ${request.id} has unit ${request.unitCode}, which does not exist`);
+    return unit;
+  }
+}

@@ -1,0 +1,241 @@
+import { randomInt } from 'node:crypto';
+import { and, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { RequestContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
+import { isUuid } from '../../platform/db/ids.js';
+import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
+import { subject } from '../../platform/auth/ability.js';
+import { requireCan } from '../../platform/auth/guard.js';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { invariant } from '../../platform/invariant.js';
+import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
+import { requireUnit, units } from '../units/index.js';
+import { residentFor } from '../channels/index.js';
+import { storable } from '../ingest/index.js';
+import { audit } from '../audit/index.js';
+import { residentRequests, type NewResidentRequestRow, type ResidentRequestRow } from './request.table.js';
+import { PublicUnit, ResidentRequest, SubmittedRequest, TrackedRequest } from './request.type.js';
+import { REQUEST_LIMITS, type ResidentRequestFilter, type SubmitResidentRequestInput } from './request.input.js';
+import { RESIDENT_REQUEST_MASKS, RESIDENT_REQUEST_PERSONAL_FIELDS, type RequestPersonalField } from './request.policy.js';
+
+/**
+ * Terminology
+ * - tracking code: the resident's only handle on a request. 12 characters drawn uniformly
+ *   (crypto) from 30 that cannot be mistaken for one another (no 0/O, 1/I/L, U): about 59 bits,
+ *   so codes cannot be guessed, yet read aloud over the phone.
+ */
+export const TRACKING_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const TRACKING_CODE_LENGTH = 12;
+const TRACKING_CODE = new RegExp(`^[${TRACKING_ALPHABET}]{${TRACKING_CODE_LENGTH}}$`);
+
+export function newTrackingCode(random: (max: number) => number = randomInt): string {
+  return Array.from({ length: TRACKING_CODE_LENGTH }, () => TRACKING_ALPHABET[random(TRACKING_ALPHABET.length)]).join('');
+}
+
+/** What a resident typed, as stored: upper case, without spaces or dashes; undefined if it cannot be a code. */
+function normalizeTrackingCode(input: string): string | undefined {
+  const code = input.toUpperCase().replace(/[\s-]/g, '');
+  return TRACKING_CODE.test(code) ? code : undefined;
+}
+
+/** How the CASL conditions on `ResidentRequest` become SQL; `type` is the category. */
+export const requestFields: FieldMap = {
+  unitPath: { within: withinPlacement(residentRequests) },
+  type: { column: residentRequests.category },
+  status: { column: residentRequests.status },
+};
+
+export function toResidentRequest(row: ResidentRequestRow): ResidentRequest {
+  return Object.assign(new ResidentRequest(), {
+    id: row.id,
+    trackingCode: row.trackingCode,
+    category: row.category,
+    text: row.text,
+    photoUrl: row.photoUrl,
+    location: row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : null,
+    status: row.status,
+    reply: row.reply,
+    repliedAt: row.repliedAt,
+    satisfaction: row.satisfaction,
+    submittedAt: row.submittedAt,
+    closedAt: row.closedAt,
+    unitCode: row.unitCode,
+    unitPath: row.unitPath,
+    personal: { address: row.address, contactName: row.contactName, contactPhone: row.contactPhone },
+  });
+}
+
+export function toRequestKey(request: ResidentRequest): TimeKey {
+  return { at: request.submittedAt, id: request.id };
+}
+
+/** The request as a CASL subject. */
+function subjectOf(request: Pick<ResidentRequest, 'id' | 'unitPath' | 'category' | 'status'>) {
+  return { id: request.id, unitPath: request.unitPath, type: request.category, status: request.status };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Residents: submit with a channel token, track with the code. Public: no Authorization needed.
+
+type Submission = Omit<NewResidentRequestRow, 'trackingCode' | 'channelId' | 'submittedAt' | keyof ReturnType<typeof placementOf>>;
+
+function optionalText(value: string | null | undefined, field: string, max: number): string | null {
+  const text = value?.trim() ?? '';
+  if (text === '') return null;
+  if ([...text].length > max) throw new BadUserInputError(`${field} is longer than ${max} characters`, `input.${field}`);
+  if (!storable(text)) throw new BadUserInputError(`${field} holds a NUL character or a broken UTF-16 surrogate`, `input.${field}`);
+  return text;
+}
+
+/** Every field checked on its own; the first one at fault is named in `extensions.field`. */
+function checkSubmission(input: SubmitResidentRequestInput): Submission {
+  const text = optionalText(input.text, 'text', REQUEST_LIMITS.text);
+  if (text === null) throw new BadUserInputError('text must not be empty', 'input.text');
+
+  const photoUrl = optionalText(input.photoUrl, 'photoUrl', REQUEST_LIMITS.photoUrl);
+  if (photoUrl !== null) {
+    const url = URL.canParse(photoUrl) ? new URL(photoUrl) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new BadUserInputError('photoUrl must be an http:// or https:// link', 'input.photoUrl');
+    if (url.username || url.password) throw new BadUserInputError('photoUrl must not carry a user name or password', 'input.photoUrl');
+  }
+
+  const location = input.location ?? null;
+  if (location) {
+    if (!(location.lat >= -90 && location.lat <= 90)) throw new BadUserInputError('lat must be within -90..90', 'input.location.lat');
+    if (!(location.lng >= -180 && location.lng <= 180)) throw new BadUserInputError('lng must be within -180..180', 'input.location.lng');
+  }
+
+  const address = optionalText(input.address, 'address', REQUEST_LIMITS.address);
+  const contactName = optionalText(input.contactName, 'contactName', REQUEST_LIMITS.contactName);
+  const phone = optionalText(input.contactPhone, 'contactPhone', 40)?.replace(/[\s\-()]/g, '') ?? null;
+  const { min, max } = REQUEST_LIMITS.phoneDigits;
+  if (phone !== null && !new RegExp(`^\\+?\\d{${min},${max}}$`).test(phone)) {
+    throw new BadUserInputError(`contactPhone must be ${min} to ${max} digits (a leading + is allowed)`, 'input.contactPhone');
+  }
+  return { category: input.category, text, photoUrl, lat: location?.lat ?? null, lng: location?.lng ?? null, address, contactName, contactPhone: phone };
+}
+
+/**
+ * A resident's request, placed at the channel's community. The channel token is the credential:
+ * the request is written, with its audit entry (actor: the resident), in one transaction.
+ */
+export async function submitResidentRequest(ctx: RequestContext, channelToken: string, input: SubmitResidentRequestInput): Promise<SubmittedRequest> {
+  const resident = await ctx.actingAs(await residentFor(ctx.db, channelToken));
+  const { unit } = resident.principal;
+  const channelId = resident.principal.credential.id;
+  invariant(unit && channelId, 'a resident has a community and a channel');
+  if (!resident.ability.can('submit', subject('ResidentRequest', { unitPath: unit.path }))) throw new ForbiddenError('submit', 'ResidentRequest');
+  const submission = checkSubmission(input);
+  const submittedAt = ctx.hub.clock.now();
+  const row = await ctx.db.transaction(async (tx) => {
+    // A repeated code (about 1 in 10^17 per pair) is drawn again rather than failing the request.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const [inserted] = await tx
+        .insert(residentRequests)
+        .values({ ...submission, trackingCode: newTrackingCode(), channelId, submittedAt, ...placementOf(unit.path) })
+        .onConflictDoNothing({ target: residentRequests.trackingCode })
+        .returning();
+      if (inserted) {
+        await audit(resident, tx, { operation: 'submitResidentRequest', kind: 'ResidentRequest', recordIds: [inserted.id], details: { category: inserted.category, channelId } });
+        return inserted;
+      }
+    }
+    throw new Error('no free tracking code after 3 draws');
+  });
+  return Object.assign(new SubmittedRequest(), { trackingCode: row.trackingCode, status: row.status, submittedAt: row.submittedAt });
+}
+
+/** What the holder of a tracking code may see; NOT_FOUND for any code that names no request. */
+export async function trackResidentRequest(db: Executor, trackingCode: string): Promise<TrackedRequest> {
+  const code = normalizeTrackingCode(trackingCode);
+  const [row] = code
+    ? await db
+        .select({
+          trackingCode: residentRequests.trackingCode,
+          category: residentRequests.category,
+          status: residentRequests.status,
+          submittedAt: residentRequests.submittedAt,
+          reply: residentRequests.reply,
+          repliedAt: residentRequests.repliedAt,
+          unitCode: units.code,
+          unitName: units.name,
+        })
+        .from(residentRequests)
+        .innerJoin(units, eq(units.code, residentRequests.unitCode))
+        .where(eq(residentRequests.trackingCode, code))
+    : [];
+  if (!row) throw new NotFoundError('ResidentRequest', trackingCode);
+  const { unitCode, unitName, ...tracked } = row;
+  return Object.assign(new TrackedRequest(), { ...tracked, unit: Object.assign(new PublicUnit(), { code: unitCode, name: unitName }) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff: the requests within their scope, personal fields masked unless they own them.
+
+async function filterSql(db: Executor, filter: ResidentRequestFilter | null | undefined): Promise<SQL[]> {
+  if (!filter) return [];
+  const where: SQL[] = [];
+  if (filter.unitCode) where.push(withinPlacement(residentRequests)((await requireUnit(db, filter.unitCode)).path));
+  if (filter.categories) where.push(inArray(residentRequests.category, filter.categories));
+  if (filter.statuses) where.push(inArray(residentRequests.status, filter.statuses));
+  if (filter.from) where.push(gte(residentRequests.submittedAt, filter.from));
+  if (filter.to) where.push(lt(residentRequests.submittedAt, filter.to));
+  return where;
+}
+
+/** Newest first; the caller's scope is part of the SQL, and the filter only narrows it. */
+export async function listResidentRequests(
+  ctx: RequestContext,
+  filter: ResidentRequestFilter | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Page<ResidentRequest>> {
+  requireCan(ctx, 'read', 'ResidentRequest');
+  const limit = pageSize(first);
+  const cursor = decodeCursor(after);
+  const scope = and(abilityToSql(ctx.ability, 'read', 'ResidentRequest', requestFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const keyset = cursor
+    ? sql`(${residentRequests.submittedAt}, ${residentRequests.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`
+    : undefined;
+  const rows = await ctx.db
+    .select()
+    .from(residentRequests)
+    .where(keyset ? and(scope, keyset) : scope)
+    .orderBy(desc(residentRequests.submittedAt), desc(residentRequests.id))
+    .limit(limit + 1);
+  return {
+    nodes: rows.slice(0, limit).map(toResidentRequest),
+    hasNextPage: rows.length > limit,
+    count: async () => {
+      const [row] = await ctx.db.select({ n: count() }).from(residentRequests).where(scope);
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+/**
+ * One request the caller may read; otherwise NOT_FOUND, whether or not it exists (FORBIDDEN
+ * first for a caller that may read no request at all, as for the list).
+ */
+export async function getResidentRequest(ctx: RequestContext, id: string): Promise<ResidentRequest> {
+  requireCan(ctx, 'read', 'ResidentRequest');
+  const [row] = isUuid(id) ? await ctx.db.select().from(residentRequests).where(eq(residentRequests.id, id)) : [];
+  const request = row ? toResidentRequest(row) : undefined;
+  if (!request || !ctx.ability.can('read', subject('ResidentRequest', subjectOf(request)))) {
+    if (request) ctx.ledger.denied({ operation: 'residentRequest', kind: 'ResidentRequest', recordId: id, reason: 'outside the scope of the caller' });
+    throw new NotFoundError('ResidentRequest', id);
+  }
+  return request;
+}
+
+/** A personal field as this caller may see it: in full (noted in the ledger) or masked. */
+export function personalField(ctx: RequestContext, request: ResidentRequest, field: RequestPersonalField): string | null {
+  return personalValue(ctx, 'ResidentRequest', subjectOf(request), field, request.personal[field], RESIDENT_REQUEST_MASKS[field]);
+}
+
+/** The personal fields that hold a value this caller sees masked. */
+export function maskedFieldsOf(ctx: RequestContext, request: ResidentRequest): string[] {
+  return maskedFields(ctx, 'ResidentRequest', { ...subjectOf(request), ...request.personal }, RESIDENT_REQUEST_PERSONAL_FIELDS);
+}

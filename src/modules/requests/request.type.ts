@@ -1,0 +1,133 @@
+import 'reflect-metadata';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { enumOf } from '../../platform/graphql/enum.js';
+import { connectionOf } from '../../platform/graphql/connection.js';
+import { GeoPoint } from '../devices/index.js';
+import { REQUEST_CATEGORIES, REQUEST_STATUSES, type RequestCategoryName, type RequestStatusName } from './request.table.js';
+
+export const RequestCategory = enumOf(REQUEST_CATEGORIES);
+registerEnumType(RequestCategory, {
+  name: 'RequestCategory',
+  description: 'What a resident is sending.',
+  valuesConfig: {
+    SUGGESTION: { description: '建议: an idea for the community' },
+    COMPLAINT: { description: '投诉: something that is wrong and bothers the resident' },
+    HELP: { description: '求助: the resident needs help' },
+    HAZARD: { description: '隐患: a danger to report (blocked fire passage, loose manhole cover, …)' },
+  },
+});
+
+export const RequestStatus = enumOf(REQUEST_STATUSES);
+registerEnumType(RequestStatus, {
+  name: 'RequestStatus',
+  valuesConfig: {
+    SUBMITTED: { description: 'received, not yet answered' },
+    REPLIED: { description: 'the community replied' },
+    IN_CASE: { description: 'handled as a case (案卷)' },
+    CLOSED: { description: 'done' },
+  },
+});
+
+/** The three personal fields, masked above the community that owns the request. */
+export interface RequestPersonalData {
+  address: string | null;
+  contactName: string | null;
+  contactPhone: string | null;
+}
+
+@ObjectType('ResidentRequest', {
+  description:
+    'What a resident sent through a community channel, as staff see it. address, contactName and contactPhone are personal data: full values for staff of the community (or grid) that owns the request, masked for everyone else; maskedFields says which.',
+})
+export class ResidentRequest {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: "The resident's handle on it (residentRequestStatus)." })
+  trackingCode!: string;
+
+  @Field(() => RequestCategory)
+  category!: RequestCategoryName;
+
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => String, { nullable: true })
+  photoUrl!: string | null;
+
+  @Field(() => GeoPoint, { nullable: true })
+  location!: GeoPoint | null;
+
+  @Field(() => RequestStatus)
+  status!: RequestStatusName;
+
+  @Field(() => String, { nullable: true })
+  reply!: string | null;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  repliedAt!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "The resident's rating at the end, 1 to 5." })
+  satisfaction!: number | null;
+
+  @Field(() => DateTimeResolver)
+  submittedAt!: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  closedAt!: Date | null;
+
+  unitCode!: string;
+  unitPath!: string;
+  /** Raw values: only ever returned through personalValue. */
+  personal!: RequestPersonalData;
+}
+
+export const ResidentRequestConnection = connectionOf(ResidentRequest, 'ResidentRequest');
+
+@ObjectType('SubmittedRequest', { description: 'The receipt a resident gets: keep the tracking code to follow the request.' })
+export class SubmittedRequest {
+  @Field(() => String, { description: '12 characters (no 0/O, 1/I/L or U); case and dashes are ignored when looking it up.' })
+  trackingCode!: string;
+
+  @Field(() => RequestStatus)
+  status!: RequestStatusName;
+
+  @Field(() => DateTimeResolver)
+  submittedAt!: Date;
+}
+
+@ObjectType('PublicUnit', { description: 'A unit as the public sees it: its code and name, nothing above or below.' })
+export class PublicUnit {
+  @Field(() => String)
+  code!: string;
+
+  @Field(() => String)
+  name!: string;
+}
+
+@ObjectType('TrackedRequest', {
+  description: 'What anyone holding the tracking code sees of a request: no contact data, no text, no staff names.',
+})
+export class TrackedRequest {
+  @Field(() => String)
+  trackingCode!: string;
+
+  @Field(() => RequestCategory)
+  category!: RequestCategoryName;
+
+  @Field(() => RequestStatus)
+  status!: RequestStatusName;
+
+  @Field(() => DateTimeResolver)
+  submittedAt!: Date;
+
+  @Field(() => String, { nullable: true, description: "The community's reply, once there is one." })
+  reply!: string | null;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  repliedAt!: Date | null;
+
+  @Field(() => PublicUnit, { description: 'The community the request went to.' })
+  unit!: PublicUnit;
+}
