@@ -148,6 +148,32 @@ describe('grantAccess', () => {
     await hub.gql(REVOKE, { id: granted.body.data.grantAccess.id }, { as: 'xuetian.admin' });
   });
 
+  it('shares resident requests by category, unmasking only the contact field it names', async () => {
+    const REQUESTS = /* GraphQL */ `
+      query { residentRequests(filter: { unitCode: "320613006" }, first: 100) { totalCount edges { node { category contactName contactPhone maskedFields } } } }
+    `;
+    const own = await hub.gql<any>(REQUESTS, {}, { as: 'xuetian.officer' });
+    const complaints = own.body.data.residentRequests.edges.filter((e: any) => e.node.category === 'COMPLAINT').length;
+    expect(complaints).toBeGreaterThan(0);
+    expect((await hub.gql<any>(REQUESTS, {}, { as: 'wenfeng.officer' })).body.data.residentRequests.totalCount).toBe(0);
+    const { body } = await hub.gql<any>(
+      GRANT,
+      { input: shareXuetianAlertsWithWenfeng({ kind: 'RESIDENT_REQUEST', types: ['COMPLAINT'], fields: ['contactPhone'] }) },
+      { as: 'xuetian.admin' },
+    );
+    expect(body.errors).toBeUndefined();
+    const shared = await hub.gql<any>(REQUESTS, {}, { as: 'wenfeng.officer' });
+    const nodes = shared.body.data.residentRequests.edges.map((e: any) => e.node);
+    expect(nodes.length).toBe(complaints);
+    for (const node of nodes) {
+      expect(node.category).toBe('COMPLAINT');
+      if (node.contactPhone) expect(node.contactPhone).not.toContain('*');
+      if (node.contactName) expect(node.contactName).toMatch(/\*/);
+      expect(node.maskedFields).not.toContain('contactPhone');
+    }
+    await hub.gql(REVOKE, { id: body.data.grantAccess.id }, { as: 'xuetian.admin' });
+  });
+
   it('refuses everyone but an admin at or above the shared unit', async () => {
     for (const as of ['xuetian.officer', 'city.auditor', 'fire.officer', 'iot-platform', 'shuguang.officer', 'wenfeng.admin']) {
       const { body } = await hub.gql(GRANT, { input: shareXuetianAlertsWithWenfeng() }, { as });
