@@ -12,6 +12,11 @@ import { databaseUrl } from '../helpers/setup-postgres.js';
  */
 const BIN = join(process.cwd(), 'bin/gridhub.js');
 const JWT = /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/;
+/**
+ * These tests start several `gridhub` processes, each loading the sources through tsx: over a
+ * minute on a loaded 2-core machine while another file spawns processes too (test/apikeys).
+ */
+const PROCESS_TEST_TIMEOUT_MS = 300_000;
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -124,7 +129,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', () => {
     expect(await gql(Number(port), lines[0]!, '{ alerts(first: 1) { totalCount } }')).toMatchObject({ data: { alerts: { totalCount: expect.any(Number) } } });
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 
   it('refuses DATABASE_URL without JWT_SECRET and says why', async () => {
     const result = await run(['serve'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', PORT: '0' });
@@ -169,5 +174,5 @@ describe.skipIf(dbKind !== 'pglite' || !serverUrl)('gridhub on a PostgreSQL serv
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 });
