@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
-import { auditLog } from '../../src/tables.js';
+import { subscribe } from '../helpers/ws.js';
+import { auditLog, devices as devicesTable } from '../../src/tables.js';
 
 /**
  * Personal data on devices (the person behind an elderly one-click alarm, exact addresses):
@@ -137,5 +138,38 @@ describe('device personal data', () => {
     const streetBefore = (await readsBy('xuetian.officer')).length;
     await alarmButtons('xuetian.officer');
     expect((await readsBy('xuetian.officer')).length).toBe(streetBefore);
+  });
+
+  it('a live delivery with personal data in full is audited as a read, under the connection’s stated purpose', async () => {
+    const [button] = await alarmButtons('shuguang.officer');
+    const [row] = await hub.database.db.select().from(devicesTable).where(eq(devicesTable.id, button!.id));
+    const before = hub.liveAlertSubscribers();
+    const sub = await subscribe<{ externalId: string; device: { holderPhone: string } | null }>(
+      hub.wsUrl,
+      `Bearer ${await hub.token('shuguang.officer')}`,
+      /* GraphQL */ `subscription { alertRaised(filter: { types: [ELDERLY_ALARM] }) { externalId device { holderPhone } } }`,
+      {},
+      { purpose: 'live elderly alarm watch' },
+    );
+    while (hub.liveAlertSubscribers() < before + 1) await new Promise((r) => setTimeout(r, 10));
+    try {
+      const { body } = await hub.gql<any>(
+        /* GraphQL */ `mutation I($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted } }`,
+        { input: { source: 'iot-platform', records: [{ externalId: 'pii-live-1', type: 'ELDERLY_ALARM', severity: 'CRITICAL', occurredAt: new Date().toISOString(), unitCode: row!.unitCode, deviceExternalId: row!.externalId }] } },
+        { as: 'iot-platform' },
+      );
+      expect(body.data.ingestAlerts.accepted).toBe(1);
+      const delivered = await sub.next();
+      expect(delivered.device?.holderPhone).toMatch(/^139\d{8}$/);
+      let entry: typeof auditLog.$inferSelect | undefined;
+      for (let i = 0; i < 100 && !entry; i++) {
+        const rows = await hub.database.db.select().from(auditLog).where(eq(auditLog.actor, 'shuguang.officer'));
+        entry = rows.find((e) => e.operation === 'read' && e.recordIds.includes(row!.id) && e.purpose === 'live elderly alarm watch');
+        if (!entry) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(entry).toMatchObject({ kind: 'Device', fields: ['holderPhone'], outcome: 'ALLOWED' });
+    } finally {
+      await sub.close();
+    }
   });
 });

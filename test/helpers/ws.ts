@@ -25,7 +25,13 @@ export function wsClient(url: string, authorization: string | undefined, onClose
 }
 
 /** Subscribes and resolves once the server acknowledged the subscription's connection. */
-export async function subscribe<T>(url: string, authorization: string, query: string, variables: Record<string, unknown> = {}): Promise<LiveSubscription<T>> {
+export async function subscribe<T>(
+  url: string,
+  authorization: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  connectionParams: Record<string, unknown> = {},
+): Promise<LiveSubscription<T>> {
   const received: T[] = [];
   const errors: unknown[] = [];
   let waiters: (() => void)[] = [];
@@ -36,7 +42,7 @@ export async function subscribe<T>(url: string, authorization: string, query: st
     webSocketImpl: WebSocket,
     lazy: true,
     retryAttempts: 0,
-    connectionParams: { authorization },
+    connectionParams: { ...connectionParams, authorization },
     on: { connected: () => connected() },
   });
   const dispose = client.subscribe<T>(
