@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, like, or, sql, count, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, like, or, count, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/pubsub/bus.js';
@@ -8,7 +8,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { requirePrincipal } from '../../platform/auth/guard.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, isApiKeyShaped } from '../../platform/auth/api-key.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../platform/errors.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { departments, loadPrincipal, principals } from '../principals/index.js';
 import { units } from '../units/index.js';
 import { actorOf, appendAudit, type AuditActor, type AuditDraft } from '../audit/index.js';
@@ -249,25 +249,21 @@ export async function listApiKeys(
   const cursor = decodeCursor(after);
   const narrowed = adapter === null || adapter === undefined ? undefined : (await findAdapter(ctx.db, adapter)).name;
   const scope = and(abilityToSql(ctx.ability, MANAGE, SUBJECT, apiKeyFields), narrowed === undefined ? undefined : eq(apiKeys.principalName, narrowed)) as SQL;
-  const keyset = cursor ? sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const keyset = afterCursor(apiKeys.createdAt, apiKeys.id, cursor);
   const rows = await withJurisdiction(ctx.db)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map((r) => toApiKey(r.key)),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db
-        .select({ n: count() })
-        .from(apiKeys)
-        .leftJoin(principals, eq(principals.name, apiKeys.principalName))
-        .leftJoin(departments, eq(departments.code, principals.departmentCode))
-        .leftJoin(units, eq(units.code, departments.jurisdictionCode))
-        .where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+  return pageOf(rows, limit, (r) => toApiKey(r.key), async () => {
+    const [row] = await ctx.db
+      .select({ n: count() })
+      .from(apiKeys)
+      .leftJoin(principals, eq(principals.name, apiKeys.principalName))
+      .leftJoin(departments, eq(departments.code, principals.departmentCode))
+      .leftJoin(units, eq(units.code, departments.jurisdictionCode))
+      .where(scope);
+    return Number(row?.n ?? 0);
+  });
 }
 
 // ---- Authentication ----

@@ -8,7 +8,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../platform/errors.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { storable } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
@@ -147,7 +147,7 @@ export async function listChannels(ctx: RequestContext, communityCode: string | 
   const where: SQL[] = [abilityToSql(ctx.ability, 'manage', 'Channel', channelFields)];
   if (communityCode != null) where.push(eq(channels.communityCode, (await requireCommunity(ctx.db, communityCode, 'communityCode')).code));
   const scope = and(...where) as SQL;
-  const keyset = cursor ? sql`(${channels.createdAt}, ${channels.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const keyset = afterCursor(channels.createdAt, channels.id, cursor);
   const rows = await ctx.db
     .select({ channel: channels, path: units.path })
     .from(channels)
@@ -155,14 +155,10 @@ export async function listChannels(ctx: RequestContext, communityCode: string | 
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(desc(channels.createdAt), desc(channels.id))
     .limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map((row) => toChannel(row.channel, row)),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db.select({ n: count() }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+  return pageOf(rows, limit, (row) => toChannel(row.channel, row), async () => {
+    const [row] = await ctx.db.select({ n: count() }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(scope);
+    return Number(row?.n ?? 0);
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { withinPlacement } from '../../platform/db/placement.js';
@@ -6,7 +6,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { requireUnit } from '../units/index.js';
 import { devices } from './device.table.js';
@@ -42,21 +42,17 @@ export async function listDevices(
   const limit = pageSize(first);
   const cursor = decodeCursor(after);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Device', deviceFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = cursor ? sql`(${devices.createdAt}, ${devices.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const keyset = afterCursor(devices.createdAt, devices.id, cursor);
   const rows = await ctx.db
     .select()
     .from(devices)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(desc(devices.createdAt), desc(devices.id))
     .limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map(toDevice),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db.select({ n: count() }).from(devices).where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+  return pageOf(rows, limit, toDevice, async () => {
+    const [row] = await ctx.db.select({ n: count() }).from(devices).where(scope);
+    return Number(row?.n ?? 0);
+  });
 }
 
 /** One device the caller may read; otherwise NOT_FOUND, whether or not it exists. */

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, isNotNull, isNull, like, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNotNull, isNull, like, lte, or, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
@@ -8,7 +8,7 @@ import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { receivesDepartmentGrants, receivesUnitGrants, type AccessGrant } from '../../platform/auth/grant.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit } from '../units/index.js';
 import { departments } from '../principals/index.js';
 import { audit } from '../audit/index.js';
@@ -191,21 +191,17 @@ export async function listGrants(
   const limit = pageSize(first);
   const cursor = decodeCursor(after);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Grant', grantFields), ...(await filterSql(ctx, filter, now))) as SQL;
-  const keyset = cursor ? sql`(${grants.createdAt}, ${grants.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const keyset = afterCursor(grants.createdAt, grants.id, cursor);
   const rows = await ctx.db
     .select()
     .from(grants)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(desc(grants.createdAt), desc(grants.id))
     .limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map((row) => toGrant(row, now)),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db.select({ n: count() }).from(grants).where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+  return pageOf(rows, limit, (row) => toGrant(row, now), async () => {
+    const [row] = await ctx.db.select({ n: count() }).from(grants).where(scope);
+    return Number(row?.n ?? 0);
+  });
 }
 
 export function toGrantKey(grant: Grant): TimeKey {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { and, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
@@ -9,7 +9,7 @@ import { subject } from '../../platform/auth/ability.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { invariant } from '../../platform/invariant.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
 import { requireUnit, units } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
@@ -196,23 +196,17 @@ export async function listResidentRequests(
   const limit = pageSize(first);
   const cursor = decodeCursor(after);
   const scope = and(abilityToSql(ctx.ability, 'read', 'ResidentRequest', requestFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = cursor
-    ? sql`(${residentRequests.submittedAt}, ${residentRequests.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`
-    : undefined;
+  const keyset = afterCursor(residentRequests.submittedAt, residentRequests.id, cursor);
   const rows = await ctx.db
     .select()
     .from(residentRequests)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(desc(residentRequests.submittedAt), desc(residentRequests.id))
     .limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map(toResidentRequest),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db.select({ n: count() }).from(residentRequests).where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+  return pageOf(rows, limit, toResidentRequest, async () => {
+    const [row] = await ctx.db.select({ n: count() }).from(residentRequests).where(scope);
+    return Number(row?.n ?? 0);
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, Int, ObjectType, ArgsType, type ClassType } from 'type-graphql';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { BadUserInputError } from '../errors.js';
 
 
@@ -104,4 +105,17 @@ export class PageArgs {
 
   @Field(() => String, { nullable: true, description: "The endCursor of the previous page." })
   after?: string | null;
+}
+
+/**
+ * The keyset condition of a page newest first over (time, id): rows strictly after the cursor.
+ * `undefined` for the first page.
+ */
+export function afterCursor(time: AnyColumn, id: AnyColumn, cursor: TimeKey | undefined): SQL | undefined {
+  return cursor ? sql`(${time}, ${id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+}
+
+/** A page from `limit + 1` fetched rows: the extra row only says that there is a next page. */
+export function pageOf<Row, Node>(rows: readonly Row[], limit: number, toNode: (row: Row) => Node, count: () => Promise<number>): Page<Node> {
+  return { nodes: rows.slice(0, limit).map(toNode), hasNextPage: rows.length > limit, count };
 }
