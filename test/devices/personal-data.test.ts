@@ -172,4 +172,13 @@ describe('device personal data', () => {
       await sub.close();
     }
   });
+
+  it('a purpose stated as an argument is recorded with the read, over the x-purpose header', async () => {
+    const [button] = await alarmButtons('shuguang.officer');
+    const one = /* GraphQL */ `query One($id: ID!, $purpose: String) { device(id: $id, purpose: $purpose) { holderPhone } }`;
+    const { body } = await hub.gql<any>(one, { id: button!.id, purpose: '  核实独居老人紧急联系人  ' }, { as: 'shuguang.officer', headers: { 'x-purpose': 'header purpose' } });
+    expect(body.data.device.holderPhone).toMatch(/^139\d{8}$/);
+    const rows = await hub.database.db.select().from(auditLog).where(eq(auditLog.actor, 'shuguang.officer'));
+    expect(rows.at(-1)).toMatchObject({ operation: 'read', kind: 'Device', recordIds: [button!.id], purpose: '核实独居老人紧急联系人' });
+  });
 });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
+import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
@@ -17,13 +18,16 @@ export class AlertResolver {
   async alerts(
     @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
+    @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof AlertConnection>> {
+    ctx.ledger.statePurpose(purpose);
     return new AlertConnection(await listAlerts(ctx, filter, first, after), toAlertKey);
   }
 
   @Query(() => Alert, { description: 'One alert; NOT_FOUND when it does not exist or lies outside your scope.' })
-  alert(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Alert> {
+  alert(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Alert> {
+    ctx.ledger.statePurpose(purpose);
     return getAlert(ctx, id);
   }
 

@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import type { RequestContext } from '../../platform/context.js';
 import type { Denial, Disclosure } from '../../platform/auth/ledger.js';
 import { ErrorCode, ForbiddenError } from '../../platform/errors.js';
-import { audit, type AuditDraft } from './audit.service.js';
+import { actorOf, appendAudit, type AuditDraft } from './audit.service.js';
 
 /**
  * Terminology
@@ -38,10 +38,11 @@ function denialDraft(denial: Denial): AuditDraft {
  */
 export async function flushLedger(ctx: RequestContext): Promise<void> {
   if (ctx.ledger.empty) return;
+  const purpose = ctx.ledger.purpose ?? ctx.purpose;
   const { disclosures, denials } = ctx.ledger.drain();
   const drafts = [...disclosures.filter((d) => d.records.size > 0).map(disclosureDraft), ...denials.map(denialDraft)];
   try {
-    await audit(ctx, ctx.hub.database.db, ...drafts);
+    await appendAudit(ctx.hub.database.db, actorOf(ctx.principal, purpose), ctx.hub.clock.now(), drafts);
   } catch (error) {
     ctx.hub.log.error('audit log: could not write the request ledger', {
       principal: ctx.principal.name,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
+import { maskedFields, personalValue, PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { Device, DeviceConnection } from './device.type.js';
 import { DeviceFilter } from './device.input.js';
@@ -21,13 +21,16 @@ export class DeviceResolver {
   async devices(
     @Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
+    @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof DeviceConnection>> {
+    ctx.ledger.statePurpose(purpose);
     return new DeviceConnection(await listDevices(ctx, filter, first, after), toDeviceKey);
   }
 
   @Query(() => Device, { description: 'One device; NOT_FOUND when it does not exist or lies outside your scope.' })
-  device(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Device> {
+  device(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Device> {
+    ctx.ledger.statePurpose(purpose);
     return getDevice(ctx, id);
   }
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
+import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
@@ -37,13 +38,16 @@ export class ResidentRequestResolver {
   async residentRequests(
     @Arg('filter', () => ResidentRequestFilter, { nullable: true }) filter: ResidentRequestFilter | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
+    @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ResidentRequestConnection>> {
+    ctx.ledger.statePurpose(purpose);
     return new ResidentRequestConnection(await listResidentRequests(ctx, filter, first, after), toRequestKey);
   }
 
   @Query(() => ResidentRequest, { description: 'One resident request; NOT_FOUND when it does not exist or lies outside your scope.' })
-  residentRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+  residentRequest(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+    ctx.ledger.statePurpose(purpose);
     return getResidentRequest(ctx, id);
   }
 

@@ -26,6 +26,17 @@ export interface Denial {
 export class AccessLedger {
   private readonly disclosures = new Map<string, Disclosure>();
   private denials: Denial[] = [];
+  /** The purpose stated in a query's `purpose` argument; it outranks the request's `x-purpose`. */
+  private statedPurpose: string | undefined;
+
+  statePurpose(purpose: string | null | undefined): void {
+    const text = purpose?.trim();
+    if (text) this.statedPurpose = [...text].slice(0, 500).join('');
+  }
+
+  get purpose(): string | undefined {
+    return this.statedPurpose;
+  }
 
   disclosed(kind: string, id: string, field: string): void {
     let entry = this.disclosures.get(kind);

@@ -27,3 +27,9 @@ export function personalValue(
 export function maskedFields(ctx: RequestContext, kind: string, record: Record<string, unknown>, fields: readonly string[]): string[] {
   return fields.filter((field) => record[field] != null && record[field] !== '' && !ctx.ability.can('unmask', subject(kind, { ...record }), field));
 }
+
+/** The `purpose` argument of queries that may return personal data. */
+export const PURPOSE_ARG = {
+  nullable: true,
+  description: 'Why you read it; written to the audit log with every unmasked personal field returned (overrides the x-purpose header).',
+} as const;
