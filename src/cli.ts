@@ -10,6 +10,7 @@ import { principals } from './modules/principals/index.js';
 import { DEMO_PRINCIPALS, isEmpty, seedDemo } from './seed/demo.js';
 import { openDatabase, runHub } from './main.js';
 import { printedSchema } from './schema.js';
+import { pushCommand } from './push/command.js';
 import { eq } from 'drizzle-orm';
 
 const USAGE = `gridhub — a GraphQL data-sharing hub for grassroots governance
@@ -20,6 +21,7 @@ Usage:
   gridhub seed --demo                load the Nantong/Chongchuan demo data into an empty database
   gridhub token <name> [--ttl 8h]    print a bearer token for a principal (e.g. city.admin)
   gridhub print-schema [--check]     print the GraphQL schema, or check schema/schema.graphql
+  gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help)
 
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
 MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), NODE_ENV.`;
@@ -125,6 +127,11 @@ async function printSchema(check: boolean): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // push is a client of a hub: its own options, no database, its own exit status.
+  if (argv[0] === 'push') {
+    // Exit now: idle keep-alive connections to the hub would hold the process for seconds.
+    process.exit(await pushCommand(argv.slice(1)));
+  }
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
