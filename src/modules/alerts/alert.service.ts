@@ -153,6 +153,8 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
   const now = ctx.hub.clock.now();
   const records = input.records;
   const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
+  // The ability's answer depends only on the unit and the type: asked once per pair, not per record.
+  const placements = new Map<string, Verdict>();
   const verdicts: Verdict[] = records.map((record) => {
     const invalid =
       checks.text(record.externalId, 'externalId', 200) ??
@@ -163,7 +165,10 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
     if (invalid) return invalid;
     const unit = unitRows.get(record.unitCode);
     if (!unit) return rejection(RecordErrorCode.UNKNOWN_UNIT, 'unitCode', `No unit has code ${record.unitCode}`);
-    return placementVerdict(ctx.ability, principal, 'Alert', { unitPath: unit.path, type: record.type });
+    const key = `${unit.path} ${record.type}`;
+    let verdict = placements.get(key);
+    if (!verdict) placements.set(key, (verdict = placementVerdict(ctx.ability, principal, 'Alert', { unitPath: unit.path, type: record.type })));
+    return verdict;
   });
   const externalIds = records.map((r) => r.externalId);
   markRepeats(externalIds, verdicts);
