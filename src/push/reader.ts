@@ -56,7 +56,8 @@ async function* ndjsonItems(path: string, kind: PushKind): AsyncGenerator<Item> 
 }
 
 function ndjsonItem(kind: PushKind, bytes: Buffer, line: number, end: number): Item | undefined {
-  const text = bytes.toString('utf8');
+  // A byte-order mark (some Windows editors write one) is not part of the first record.
+  const text = line === 1 ? bytes.toString('utf8').replace(/^\uFEFF/, '') : bytes.toString('utf8');
   if (text.trim() === '') return undefined;
   let value: unknown;
   try {
