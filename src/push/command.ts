@@ -157,7 +157,7 @@ export async function pushCommand(argv: string[]): Promise<number> {
     const summary = await push({ ...options, signal: controller.signal });
     out.write(`${summaryLines(options.file, summary).join('\n')}\n`);
     if (summary.interrupted) {
-      err.write(`gridhub push: interrupted; acknowledged through the state in ${summary.statePath}: rerun with --resume to continue\n`);
+      err.write(`gridhub push: interrupted; lines 1–${summary.acknowledgedThroughLine} are acknowledged (${summary.statePath}): rerun with --resume to continue\n`);
       return 130;
     }
     if (summary.rejected) err.write(`gridhub push: every record was sent; ${int(summary.rejected)} were rejected (see ${summary.rejectsPath})\n`);
@@ -166,7 +166,7 @@ export async function pushCommand(argv: string[]): Promise<number> {
     if (error instanceof PushFatalError) {
       if (error.summary) out.write(`${summaryLines(options.file, error.summary).join('\n')}\n`);
       err.write(`gridhub push: ${error.message}\n`);
-      if (error.summary) err.write(`gridhub push: what was acknowledged is kept in ${error.summary.statePath}; rerun with --resume to continue from there\n`);
+      if (error.summary) err.write(`gridhub push: lines 1–${error.summary.acknowledgedThroughLine} are acknowledged (${error.summary.statePath}); rerun with --resume to continue from there\n`);
       return 1;
     }
     throw error;

@@ -46,6 +46,8 @@ export interface PushSummary {
   /** Items acknowledged in an earlier run and not sent again (--resume). */
   resumedPast: number;
   resumedThroughLine: number;
+  /** Every item up to this line is acknowledged (what --resume would skip). */
+  acknowledgedThroughLine: number;
   /** Every item of the file is acknowledged. */
   complete: boolean;
   interrupted: boolean;
@@ -262,6 +264,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
     source,
     ...totals,
     resumedThroughLine,
+    acknowledgedThroughLine: state.line,
     complete: state.done,
     interrupted,
     elapsedMs: Date.now() - started,

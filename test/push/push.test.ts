@@ -196,7 +196,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub push', { timeout: 240_000 }, () =>
     const stopped = await runPush(['--kind', 'alerts', '--file', file, '--url', proxy.url, '--batch', '10', '--concurrency', '1', '--progress', 'none', '--retry-delay', '20'], env());
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toContain('gridhub push: FORBIDDEN: Refused by the gateway\n');
-    expect(stopped.stderr).toContain('rerun with --resume to continue from there');
+    expect(stopped.stderr).toContain(`gridhub push: lines 1–30 are acknowledged (${file}.push-state.json); rerun with --resume to continue from there\n`);
     expect(summaryCounts(stopped.stdout)).toBe('  accepted 30   duplicates 0   rejected 0   skipped 0');
     expect(proxy.requests).toHaveLength(5);
     expect(state(file)).toMatchObject({ line: 30, accepted: 30, done: false });
