@@ -14,6 +14,7 @@ import { describeVerdict, verifyAuditChain } from './modules/audit/index.js';
 import { DEMO_PRINCIPALS, isEmpty, seedDemo } from './seed/demo.js';
 import { openDatabase, runHub } from './main.js';
 import { printedSchema } from './schema.js';
+import { pushCommand } from './push/command.js';
 import { eq } from 'drizzle-orm';
 
 const USAGE = `gridhub — a GraphQL data-sharing hub for grassroots governance
@@ -28,6 +29,7 @@ Usage:
   gridhub apikey revoke <id | prefix | key>      revoke a key at once
   gridhub apikey list [adapter]                  list keys (prefix only, never the key)
   gridhub audit verify               recompute the audit log's hash chain (exit 1 when broken)
+  gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help)
 
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
 MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), NODE_ENV.`;
@@ -194,6 +196,11 @@ async function auditCommand(config: Config, subcommand: string | undefined): Pro
 }
 
 async function main(argv: string[]): Promise<void> {
+  // push is a client of a hub: its own options, no database, its own exit status.
+  if (argv[0] === 'push') {
+    // Exit now: idle keep-alive connections to the hub would hold the process for seconds.
+    process.exit(await pushCommand(argv.slice(1)));
+  }
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,0 +1,152 @@
+import { DateTimeResolver } from 'graphql-scalars';
+import { ALERT_TYPES, SEVERITIES } from '../modules/alerts/index.js';
+
+/**
+ * What `gridhub push` can send: one entry per ingestable record kind. An entry names the
+ * mutation and its input type, and says how a record is read from an NDJSON object or a CSV
+ * row. Each record is checked here against the mutation's input type (required fields, enums,
+ * times, numbers, JSON objects, no unknown fields), because GraphQL refuses a whole request
+ * when one variable cannot be read: a bad line must be rejected alone, before it is sent.
+ *
+ * Adding a kind (devices, cases, …) is one entry in PUSH_KINDS, once its mutation exists.
+ */
+
+/** The type of one input field, as the mutation's input type declares it. */
+export type FieldType =
+  | { kind: 'string' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'datetime' }
+  | { kind: 'float' }
+  | { kind: 'object' }
+  | { kind: 'input'; fields: Readonly<Record<string, FieldSpec>> };
+
+export interface FieldSpec {
+  readonly type: FieldType;
+  readonly required: boolean;
+}
+
+/** A CSV cell's value: empty cells are absent; typed columns are parsed. */
+export type CsvColumnType = 'string' | 'float' | 'json';
+
+export interface PushKind {
+  /** `--kind` value. */
+  readonly name: string;
+  /** The ingest mutation, e.g. `ingestAlerts`. */
+  readonly mutation: string;
+  /** Its input type, e.g. `IngestAlertsInput` (`{ source, records, atomic }`). */
+  readonly inputType: string;
+  /** The fields of one record. */
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+  /** CSV: the header names and how each cell is read. */
+  readonly csvColumns: Readonly<Record<string, CsvColumnType>>;
+  /** CSV: the record made of a row's typed cells (absent cells are left out). */
+  fromCsv(cells: Readonly<Record<string, unknown>>): Record<string, unknown>;
+}
+
+const string = (required: boolean): FieldSpec => ({ type: { kind: 'string' }, required });
+
+const alertsKind: PushKind = {
+  name: 'alerts',
+  mutation: 'ingestAlerts',
+  inputType: 'IngestAlertsInput',
+  fields: {
+    externalId: string(true),
+    type: { type: { kind: 'enum', values: ALERT_TYPES }, required: true },
+    severity: { type: { kind: 'enum', values: SEVERITIES }, required: true },
+    occurredAt: { type: { kind: 'datetime' }, required: true },
+    unitCode: string(true),
+    deviceExternalId: string(false),
+    location: {
+      type: { kind: 'input', fields: { lat: { type: { kind: 'float' }, required: true }, lng: { type: { kind: 'float' }, required: true } } },
+      required: false,
+    },
+    payload: { type: { kind: 'object' }, required: false },
+  },
+  csvColumns: {
+    externalId: 'string',
+    type: 'string',
+    severity: 'string',
+    occurredAt: 'string',
+    unitCode: 'string',
+    deviceExternalId: 'string',
+    lat: 'float',
+    lng: 'float',
+    payload: 'json',
+  },
+  fromCsv(cells) {
+    const { lat, lng, ...rest } = cells;
+    // Both or neither: one alone is kept as it is, and the check then names the missing one.
+    if (lat === undefined && lng === undefined) return rest;
+    return { ...rest, location: { ...(lat !== undefined ? { lat } : {}), ...(lng !== undefined ? { lng } : {}) } };
+  },
+};
+
+export const PUSH_KINDS: Readonly<Record<string, PushKind>> = {
+  alerts: alertsKind,
+};
+
+/** The mutation `push` sends: only what it needs back (counts, and each record's status and error). */
+export function mutationOf(kind: PushKind): string {
+  return `mutation Push($input: ${kind.inputType}!) { ${kind.mutation}(input: $input) { accepted duplicates rejected skipped results { status error { code field message } } } }`;
+}
+
+/**
+ * Why a record cannot be sent. UNREADABLE: the line is not JSON (or not CSV) at all;
+ * INVALID_INPUT: it reads, but GraphQL would refuse it (a missing or unknown field, a value
+ * of the wrong type, a type or severity that does not exist).
+ */
+export interface LocalProblem {
+  code: 'UNREADABLE' | 'INVALID_INPUT';
+  field: string | null;
+  message: string;
+}
+
+const invalid = (field: string | null, message: string): LocalProblem => ({ code: 'INVALID_INPUT', field, message });
+
+/** Checks one record against the kind's input type; undefined when GraphQL will accept it. */
+export function checkRecord(kind: PushKind, record: unknown): LocalProblem | undefined {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return invalid(null, 'a record must be a JSON object');
+  return checkObject(kind.fields, record as Record<string, unknown>, '');
+}
+
+function checkObject(fields: Readonly<Record<string, FieldSpec>>, value: Record<string, unknown>, prefix: string): LocalProblem | undefined {
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(fields, key)) return invalid(`${prefix}${key}`, `unknown field "${prefix}${key}"; fields are ${Object.keys(fields).join(', ')}`);
+  }
+  for (const [name, spec] of Object.entries(fields)) {
+    const field = `${prefix}${name}`;
+    const v = value[name];
+    if (v === undefined || v === null) {
+      if (spec.required) return invalid(field, `${field} is required`);
+      continue;
+    }
+    const problem = checkValue(spec.type, v, field);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkValue(type: FieldType, value: unknown, field: string): LocalProblem | undefined {
+  switch (type.kind) {
+    case 'string':
+      return typeof value === 'string' ? undefined : invalid(field, `${field} must be a string`);
+    case 'enum':
+      return typeof value === 'string' && type.values.includes(value) ? undefined : invalid(field, `${field} must be one of ${type.values.join(', ')}; got ${JSON.stringify(value)}`);
+    case 'datetime':
+      try {
+        if (typeof value !== 'string') throw new Error('not a string');
+        DateTimeResolver.parseValue(value);
+        return undefined;
+      } catch {
+        return invalid(field, `${field} must be an RFC 3339 date-time such as 2026-11-28T09:30:00Z; got ${JSON.stringify(value)}`);
+      }
+    case 'float':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : invalid(field, `${field} must be a number`);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : invalid(field, `${field} must be a JSON object`);
+    case 'input':
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? checkObject(type.fields, value as Record<string, unknown>, `${field}.`)
+        : invalid(field, `${field} must be an object`);
+  }
+}
