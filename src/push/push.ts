@@ -15,6 +15,9 @@ import { Progress, type ProgressOptions } from './progress.js';
  *   state file only ever moves to the end of the longest run of acknowledged batches from
  *   the start, so a rerun with --resume never skips an item that was not acknowledged.
  */
+/** Past this many bytes of input, a batch is sent even if it holds fewer than `batchSize` records. */
+const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
 export interface PushOptions {
   file: string;
   format: Format;
@@ -209,6 +212,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
   };
 
   let batch: Batch = { items: [], records: [], sent: [], lastLine: state.line, end: state.bytes };
+  let batchBytes = 0;
   let interrupted = false;
   if (!state.done) {
     try {
@@ -225,6 +229,14 @@ export async function push(options: PushOptions): Promise<PushSummary> {
         totals.resumedPast++;
         continue;
       }
+      // The hub reads request bodies of up to 10 MB: a batch of large records is cut short of that.
+      const size = Math.max(0, item.end - batch.end);
+      if (batch.records.length > 0 && batchBytes + size > MAX_REQUEST_BYTES) {
+        await dispatch(batch);
+        batch = { items: [], records: [], sent: [], lastLine: batch.lastLine, end: batch.end };
+        batchBytes = 0;
+      }
+      batchBytes += size;
       bytesRead = Math.max(bytesRead, item.end);
       if ('record' in item) {
         batch.sent.push(batch.items.length);
@@ -236,6 +248,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
       if (batch.items.length >= options.batchSize) {
         await dispatch(batch);
         batch = { items: [], records: [], sent: [], lastLine: batch.lastLine, end: batch.end };
+        batchBytes = 0;
       }
       if (fatal) break;
       if (options.signal?.aborted) {

@@ -86,7 +86,8 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', () => {
+// Several processes each (serve, token, serve again): room for a machine busy with the rest of the suite.
+describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', { timeout: 180_000 }, () => {
   it('serve seeds a fresh DATA_DIR; token works beside it; a second hub on the same dir is refused; SIGTERM stops it', async () => {
     const dataDir = tempDir();
     const port = String(41000 + (process.pid % 1000));
@@ -139,7 +140,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', () => {
 });
 
 const serverUrl = process.env['TEST_DATABASE_URL'];
-describe.skipIf(dbKind !== 'pglite' || !serverUrl)('gridhub on a PostgreSQL server', () => {
+describe.skipIf(dbKind !== 'pglite' || !serverUrl)('gridhub on a PostgreSQL server', { timeout: 180_000 }, () => {
   it('migrate, seed --demo once, token checks the principal, serve seeds nothing by itself', async () => {
     const name = `gh_cli_${process.pid}_${Date.now().toString(36)}`;
     const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });

@@ -185,6 +185,23 @@ describe.skipIf(dbKind !== 'pglite')('gridhub push', { timeout: 240_000 }, () =>
     expect(await count({ from: w.from, to: w.to })).toBe(3);
   });
 
+  it('sends a batch early when its records would make a request larger than the hub reads (10 MB)', async () => {
+    const w = windowOf(4);
+    const file = join(dir, 'large.ndjson');
+    // 1,000 records of ~11 KB: 11 MB in one request would be refused with HTTP 413.
+    await writeLines(file, 1000, (i) => JSON.stringify({ externalId: `large-${i}`, type: 'SMOKE', severity: 'LOW', occurredAt: w.at(i % 600), unitCode: '320613006001', payload: { blob: 'x'.repeat(11_000) } }));
+    const proxy = await startProxy(`${hub.url}/graphql`, () => ({ kind: 'forward' }));
+    proxies.push(proxy);
+    const result = await runPush(['--kind', 'alerts', '--file', file, '--url', proxy.url, '--progress', 'none'], env());
+    expect(result.code, result.stderr).toBe(0);
+    expect(summaryCounts(result.stdout)).toBe('  accepted 1,000   duplicates 0   rejected 0   skipped 0');
+    const batches = proxy.requests.slice(1).map((body) => (JSON.parse(body) as { variables: { input: { records: unknown[] } } }).variables.input.records.length);
+    expect(batches.length).toBe(2);
+    expect(batches[0]! + batches[1]!).toBe(1000);
+    for (const body of proxy.requests) expect(Buffer.byteLength(body)).toBeLessThan(9 * 1024 * 1024);
+    expect(await count({ from: w.from, to: w.to })).toBe(1000);
+  });
+
   it('stops at a 4xx without retrying it; --resume then sends only what was not acknowledged', async () => {
     const w = windowOf(0);
     const file = await alertsFile('stop-resume', 0, 50);
