@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, like, or, count, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
+import { isUuid } from '../../platform/db/ids.js';
 import type { EventBus } from '../../platform/pubsub/bus.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -64,10 +65,6 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
 
 export function toApiKeyKey(key: ApiKey): TimeKey {
   return { at: key.createdAt, id: key.id };
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 /** Principal names are short text; anything else names no one and is never sent to SQL. */
