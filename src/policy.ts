@@ -8,7 +8,7 @@ import { defineAuditRules } from './modules/audit/index.js';
 import { defineChannelRules } from './modules/channels/index.js';
 import { defineRequestRules } from './modules/requests/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
-import { defineGrantAdminRules, grantTypeField } from './modules/grants/index.js';
+import { defineGrantAdminRules } from './modules/grants/index.js';
 
 /**
  * One ability per request (and per WebSocket connection, rebuilt when its grants change):
@@ -26,6 +26,6 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineChannelRules(principal, builder);
   defineRequestRules(principal, builder);
   defineGrantAdminRules(principal, builder);
-  defineGrantRules(grants, now, builder, grantTypeField);
+  defineGrantRules(grants, now, builder);
   return buildAbility(builder);
 }

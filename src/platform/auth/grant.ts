@@ -25,18 +25,13 @@ export function receivesDepartmentGrants(principal: Principal): boolean {
 }
 
 /**
- * `typeField` names the field a kind's `types` restrict (`type` for alerts and devices,
- * `category` for resident requests).
+ * Every shareable kind's subject carries `type` (a request's category plays that role), so a
+ * grant's `types` restrict `type`.
  */
-export function defineGrantRules(
-  grants: readonly AccessGrant[],
-  now: Date,
-  { can }: AbilityBuilder<AppAbility>,
-  typeField: (kind: string) => string = () => 'type',
-): void {
+export function defineGrantRules(grants: readonly AccessGrant[], now: Date, { can }: AbilityBuilder<AppAbility>): void {
   for (const grant of grants) {
     if (grant.expiresAt <= now) continue;
-    const conditions = { unitPath: { $within: grant.withinPath }, ...(grant.types ? { [typeField(grant.kind)]: { $in: grant.types } } : {}) };
+    const conditions = { unitPath: { $within: grant.withinPath }, ...(grant.types ? { type: { $in: grant.types } } : {}) };
     can('read', grant.kind, conditions);
     if (grant.fields.length > 0) can('unmask', grant.kind, grant.fields, conditions);
   }
