@@ -19,6 +19,11 @@ export interface Config {
   /** Deepest selection a query may have before it is refused with QUERY_TOO_COMPLEX. */
   readonly maxQueryDepth: number;
   readonly logLevel: 'silent' | 'info';
+  /**
+   * How many undelivered events a live subscription may have queued; past it the client is too
+   * slow and its WebSocket is closed with 4429 (`LIVE_QUEUE_CAPACITY`, default 1000).
+   */
+  readonly liveQueueCapacity: number;
 }
 
 export class ConfigError extends Error {
@@ -43,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: nodeEnv,
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
+    liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env['LIVE_QUEUE_CAPACITY'], 1000)),
   };
 }

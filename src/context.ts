@@ -56,7 +56,12 @@ function actingAs(hub: Hub, purpose: string | undefined, ledger: AccessLedger): 
 }
 
 /** A WebSocket operation's context: the ability follows the connection's grants as they change. */
-export function createLiveContext(hub: Hub, live: LiveAccess, purpose: string | undefined): RequestContext {
+export function createLiveContext(
+  hub: Hub,
+  live: LiveAccess,
+  purpose: string | undefined,
+  closeConnection?: (code: number, reason: string) => void,
+): RequestContext {
   const ledger = new AccessLedger();
   return {
     hub,
@@ -71,6 +76,7 @@ export function createLiveContext(hub: Hub, live: LiveAccess, purpose: string | 
     purpose,
     ledger,
     onAccessChange: (listener) => live.onChange(listener),
+    ...(closeConnection ? { closeConnection } : {}),
     actingAs: actingAs(hub, purpose, ledger),
   };
 }

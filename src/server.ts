@@ -24,6 +24,8 @@ export const WsClose = {
   Unauthorized: 4401,
   /** Credentials rejected (malformed, forged, expired, revoked, unknown principal), or expired or revoked while open. */
   Forbidden: 4403,
+  /** Too slow: a subscription's queue of undelivered events overflowed (LIVE_QUEUE_CAPACITY); see SLOW_CLIENT_CLOSE. */
+  TooSlow: 4429,
 } as const;
 
 export interface RunningServer {
@@ -130,7 +132,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
       context: (ctx, id): RequestContext => {
         const live = connections.get(ctx.extra.socket);
         if (!live) throw new GraphQLError('connection not initialised');
-        const context = createLiveContext(hub, live, purposeOf(ctx.connectionParams?.['purpose']));
+        const socket = ctx.extra.socket;
+        const context = createLiveContext(hub, live, purposeOf(ctx.connectionParams?.['purpose']), (code, reason) => socket.close(code, closeReason(reason)));
         let byId = operations.get(ctx);
         if (!byId) operations.set(ctx, (byId = new Map()));
         byId.set(id, context);

@@ -5,6 +5,8 @@
 export interface Topics {
   /** New alerts were committed. */
   alertRaised: { ids: string[] };
+  /** A resident's request was committed (one per submission). */
+  residentRequestSubmitted: { ids: string[] };
   /**
    * Who may see what changed: a grant to a unit or department was made, revoked or expired, an
    * API key was revoked, or a principal was changed. Open connections of those principals

@@ -49,6 +49,8 @@ export interface RequestContext {
    * register here to re-index themselves. Absent on HTTP (the access is fixed per request).
    */
   readonly onAccessChange?: (listener: () => void) => () => void;
+  /** On a WebSocket: closes the connection (a live subscription whose client is too slow). Absent on HTTP. */
+  readonly closeConnection?: (code: number, reason: string) => void;
   /**
    * The same request acting as another principal, with that principal's own ability (and
    * grants): for a credential presented inside the operation rather than in `Authorization`

@@ -1,100 +1,36 @@
-import type { Hub, RequestContext } from '../../platform/context.js';
-import { subject } from '../../platform/auth/ability.js';
-import { requireCan } from '../../platform/auth/guard.js';
-import { scopeRoots } from '../../platform/auth/scope-roots.js';
-import { isWithin, lastCode } from '../../platform/auth/scope.js';
-import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from '../../platform/pubsub/fanout.js';
-import { BoundedQueue } from '../../platform/pubsub/queue.js';
-import type { Topics } from '../../topics.js';
+import { asc, gte } from 'drizzle-orm';
+import type { Hub } from '../../platform/context.js';
+import { LiveFeed } from '../../platform/pubsub/live-feed.js';
 import { requireUnit } from '../units/index.js';
-import type { AlertRow } from './alert.table.js';
+import { alerts, type AlertRow } from './alert.table.js';
 import type { AlertFilter } from './alert.input.js';
 import type { Alert } from './alert.type.js';
 import { alertsByIds, toAlert } from './alert.service.js';
 
-/** How many undelivered alerts a subscriber may have queued before it is dropped. */
-export const SUBSCRIBER_QUEUE_CAPACITY = 1000;
-
 /**
- * The per-process fan-out of `alertRaised`: one LISTEN, one load of each batch's records, then
- * subscribers found through the unit index and each one's own ability and filter.
+ * `alertRaised`: alerts as they are committed, on every hub process. A gap in the bus (the
+ * LISTEN connection lost) is recovered by `received_at`, which the database sets at insert.
  */
-export class AlertLive {
-  private readonly fanout = new UnitIndexedFanout<AlertRow>();
-  private readonly ready: Promise<unknown>;
-
-  constructor(private readonly hub: Hub) {
-    this.ready = hub.bus.subscribe('alertRaised', (event) => void this.onEvent(event as Topics['alertRaised']));
-  }
-
-  get subscribers(): number {
-    return this.fanout.size;
-  }
-
-  private async onEvent(event: Topics['alertRaised']): Promise<void> {
-    if (this.fanout.size === 0) return;
-    try {
-      const rows = await alertsByIds(this.hub.database.db, event.ids);
-      rows.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-      for (const row of rows) this.fanout.dispatch(row);
-    } catch (error) {
-      this.hub.log.error('alertRaised delivery failed', { error: String(error) });
-    }
-  }
-
-  async subscribe(ctx: RequestContext, filter: AlertFilter | null | undefined): Promise<AsyncIterableIterator<Alert>> {
-    requireCan(ctx, 'read', 'Alert');
-    await this.ready;
-    const filterPath = filter?.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined;
-    // Watch the narrower of the filter's unit and each scope root; rules without a unit → everything.
-    const watchedUnits = (): string[] => {
-      const roots = scopeRoots(ctx.ability, 'read', 'Alert');
-      const rootPaths = roots ?? [];
-      if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) return [lastCode(filterPath)];
-      if (roots === null) return [EVERY_UNIT];
-      return rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
-    };
-
-    let remove: () => void = () => {};
-    let stopReindexing: () => void = () => {};
-    const queue = new BoundedQueue<Alert>(
-      SUBSCRIBER_QUEUE_CAPACITY,
-      () => {
-        remove();
-        stopReindexing();
-      },
-      () => this.hub.log.info('alertRaised subscriber dropped: queue full', { principal: ctx.principal.name }),
-    );
-    const watch = () => {
-      remove();
-      remove = this.fanout.add({
-        roots: watchedUnits(),
-        offer: (row) => {
-          // The ability is read at delivery: a grant made or revoked since subscribing counts.
-          if (!ctx.ability.can('read', subject('Alert', { ...row }))) return;
-          if (!matches(row, filter, filterPath)) return;
-          queue.push(toAlert(row));
-        },
-      } satisfies Watcher<AlertRow>);
-    };
-    watch();
-    // On a WebSocket the connection's grants may change: re-index under the new scope.
-    if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
-    return queue;
-  }
+export function alertLive(hub: Hub): LiveFeed<AlertRow, Alert, AlertFilter> {
+  return new LiveFeed<AlertRow, Alert, AlertFilter>(hub, {
+    topic: 'alertRaised',
+    subject: 'Alert',
+    subjectOf: (row) => ({ ...row }),
+    load: (db, ids) => alertsByIds(db, ids),
+    timeOf: (row) => row.receivedAt,
+    toItem: toAlert,
+    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    matches,
+    since: (db, from, limit) => db.select().from(alerts).where(gte(alerts.receivedAt, from)).orderBy(asc(alerts.receivedAt)).limit(limit),
+  });
 }
 
-export function matches(row: AlertRow, filter: AlertFilter | null | undefined, filterPath: string | undefined): boolean {
-  if (!filter) return true;
-  if (filterPath && !isWithin(row.unitPath, filterPath)) return false;
+/** The filter's conditions besides its unit (the feed checks the unit). */
+export function matches(row: AlertRow, filter: AlertFilter): boolean {
   if (filter.types && !filter.types.includes(row.type)) return false;
   if (filter.severities && !filter.severities.includes(row.severity)) return false;
   if (filter.statuses && !filter.statuses.includes(row.status)) return false;
   if (filter.from && row.occurredAt < filter.from) return false;
   if (filter.to && row.occurredAt >= filter.to) return false;
   return true;
-}
-
-export function alertLive(hub: Hub): AlertLive {
-  return new AlertLive(hub);
 }

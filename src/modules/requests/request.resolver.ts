@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
@@ -15,6 +15,7 @@ import {
   toRequestKey,
   trackResidentRequest,
 } from './request.service.js';
+import { requestLive } from './request.live.js';
 
 @Resolver(() => ResidentRequest)
 export class ResidentRequestResolver {
@@ -49,6 +50,18 @@ export class ResidentRequestResolver {
   residentRequest(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
     ctx.ledger.statePurpose(purpose);
     return getResidentRequest(ctx, id);
+  }
+
+  @Subscription(() => ResidentRequest, {
+    description: 'Resident requests as they are submitted, within your scope and the filter (personal fields masked as in queries).',
+    subscribe: ({ args, context }) =>
+      (context as RequestContext).hub.single(requestLive).subscribe(context as RequestContext, (args as { filter?: ResidentRequestFilter }).filter),
+  })
+  residentRequestSubmitted(
+    @Root() request: ResidentRequest,
+    @Arg('filter', () => ResidentRequestFilter, { nullable: true }) _filter: ResidentRequestFilter | undefined,
+  ): ResidentRequest {
+    return request;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`张*`) unless you work at the community or grid that owns the request.' })

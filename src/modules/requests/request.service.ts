@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
@@ -15,6 +15,7 @@ import { requireUnit, units } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { storable } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
+import type { Topics } from '../../topics.js';
 import { residentRequests, type NewResidentRequestRow, type ResidentRequestRow } from './request.table.js';
 import { PublicUnit, ResidentRequest, SubmittedRequest, TrackedRequest } from './request.type.js';
 import { REQUEST_LIMITS, type ResidentRequestFilter, type SubmitResidentRequestInput } from './request.input.js';
@@ -72,7 +73,7 @@ export function toRequestKey(request: ResidentRequest): TimeKey {
 }
 
 /** The request as a CASL subject. */
-function subjectOf(request: Pick<ResidentRequest, 'id' | 'unitPath' | 'category' | 'status'>) {
+export function subjectOf(request: Pick<ResidentRequest, 'id' | 'unitPath' | 'category' | 'status'>) {
   return { id: request.id, unitPath: request.unitPath, type: request.category, status: request.status };
 }
 
@@ -139,6 +140,7 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
         .returning();
       if (inserted) {
         await audit(resident, tx, { operation: 'submitResidentRequest', kind: 'ResidentRequest', recordIds: [inserted.id], details: { category: inserted.category, channelId } });
+        await ctx.hub.bus.publish(tx, 'residentRequestSubmitted', { ids: [inserted.id] } satisfies Topics['residentRequestSubmitted']);
         return inserted;
       }
     }
@@ -232,4 +234,15 @@ export function personalField(ctx: RequestContext, request: ResidentRequest, fie
 /** The personal fields that hold a value this caller sees masked. */
 export function maskedFieldsOf(ctx: RequestContext, request: ResidentRequest): string[] {
   return maskedFields(ctx, 'ResidentRequest', { ...subjectOf(request), ...request.personal }, RESIDENT_REQUEST_PERSONAL_FIELDS);
+}
+
+/** The requests of `ids`, in any order (the live feed loads each batch once). */
+export async function requestsByIds(db: Executor, ids: readonly string[]): Promise<ResidentRequestRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(residentRequests).where(inArray(residentRequests.id, [...ids]));
+}
+
+/** Requests submitted at or after `from`, oldest first (a live feed recovering a gap in the bus). */
+export async function requestsSince(db: Executor, from: Date, limit: number): Promise<ResidentRequestRow[]> {
+  return db.select().from(residentRequests).where(gte(residentRequests.submittedAt, from)).orderBy(asc(residentRequests.submittedAt)).limit(limit);
 }

@@ -13,6 +13,11 @@ import type { Executor } from '../db/database.js';
 export interface EventBus<TopicMap extends Record<string, unknown>> {
   publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<void>;
   subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void): Promise<() => Promise<void>>;
+  /**
+   * Called each time delivery of `topic` resumes after the bus lost its connection (events
+   * published in between were not delivered). Optional: a bus that never loses events omits it.
+   */
+  onResume?<T extends keyof TopicMap & string>(topic: T, listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -15,6 +15,9 @@ function channelOf(topic: string): string {
 export class PgNotifyBus<TopicMap extends Record<string, unknown>> implements EventBus<TopicMap> {
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
   private readonly unlisteners = new Map<string, Promise<() => Promise<void>>>();
+  private readonly resumeListeners = new Map<string, Set<() => void>>();
+  /** Topics whose LISTEN was established once: a later onListen is a resumption. */
+  private readonly listening = new Set<string>();
 
   constructor(
     private readonly database: Database,
@@ -37,13 +40,42 @@ export class PgNotifyBus<TopicMap extends Record<string, unknown>> implements Ev
     if (!this.unlisteners.has(topic)) {
       this.unlisteners.set(
         topic,
-        this.database.listen(channelOf(topic), (text) => this.dispatch(topic, text)),
+        this.database.listen(
+          channelOf(topic),
+          (text) => this.dispatch(topic, text),
+          () => this.listened(topic),
+        ),
       );
     }
     await this.unlisteners.get(topic);
     return async () => {
       set.delete(handler as (payload: never) => void);
     };
+  }
+
+  onResume<T extends keyof TopicMap & string>(topic: T, listener: () => void): () => void {
+    let set = this.resumeListeners.get(topic);
+    if (!set) {
+      set = new Set();
+      this.resumeListeners.set(topic, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** The LISTEN on `topic` is in place: the first time, or again after the connection was lost. */
+  private listened(topic: string): void {
+    if (!this.listening.has(topic)) {
+      this.listening.add(topic);
+      return;
+    }
+    for (const listener of this.resumeListeners.get(topic) ?? []) {
+      try {
+        listener();
+      } catch (error) {
+        this.onHandlerError(error, topic);
+      }
+    }
   }
 
   private dispatch(topic: string, text: string): void {
@@ -67,6 +99,7 @@ export class PgNotifyBus<TopicMap extends Record<string, unknown>> implements Ev
     const pending = [...this.unlisteners.values()];
     this.unlisteners.clear();
     this.handlers.clear();
+    this.resumeListeners.clear();
     for (const unlisten of pending) {
       await (await unlisten)().catch(() => {});
     }

@@ -1,0 +1,185 @@
+import type { Db } from '../db/database.js';
+import type { Hub, RequestContext } from '../context.js';
+import { subject, type SubjectName } from '../auth/ability.js';
+import { requireCan } from '../auth/guard.js';
+import { scopeRoots } from '../auth/scope-roots.js';
+import { isWithin, lastCode } from '../auth/scope.js';
+import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from './fanout.js';
+import { BoundedQueue } from './queue.js';
+
+/**
+ * Terminology
+ * - feed: one live subscription field (`alertRaised`, `residentRequestSubmitted`, …) in one hub
+ *   process. It holds ONE bus subscription for its topic, whatever the number of subscribers.
+ * - batch: the ids one event names. Each batch's records are loaded once per process, then
+ *   dispatched through the unit index to the subscribers whose scope can hold them.
+ * - subscriber: one GraphQL subscription (one operation on one WebSocket). It checks its own
+ *   ability and filter for every record, and owns a bounded queue; field masking happens when
+ *   graphql-ws executes the selection with the subscriber's context.
+ * - gap: while the bus is disconnected (the LISTEN connection dropped), NOTIFYs are lost.
+ *   When the bus resumes, a feed with `since` reloads what was committed in the gap and
+ *   delivers what it has not delivered yet (ids seen recently are remembered).
+ */
+
+/** The default number of undelivered records a subscriber may have queued before it is dropped. */
+export const DEFAULT_QUEUE_CAPACITY = 1000;
+
+/** WebSocket close code for a subscriber whose queue overflowed (documented in README). */
+export const SLOW_CLIENT_CLOSE = { code: 4429, reason: 'Too slow: more undelivered events than the queue holds' } as const;
+
+/** An event naming committed records by id. */
+export interface IdsEvent {
+  ids: string[];
+}
+
+export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> {
+  /** The bus topic (a key of the typed topic map in src/topics.ts). */
+  readonly topic: string;
+  /** The CASL subject read on each record. */
+  readonly subject: SubjectName;
+  /** What a CASL subject of this kind carries, from a row. */
+  subjectOf(row: Row): Record<string, unknown>;
+  /** The records of one batch; order does not matter (`timeOf` sorts them). */
+  load(db: Db, ids: readonly string[]): Promise<Row[]>;
+  /** The record's time: batches are delivered in this order, and the gap is measured with it. */
+  timeOf(row: Row): Date;
+  /** The source value handed to GraphQL (the subscription field's root). */
+  toItem(row: Row): Item;
+  /** The unit path the filter narrows to (NOT_FOUND for an unknown unit), if any. */
+  filterPath?(ctx: RequestContext, filter: Filter): Promise<string | undefined>;
+  /** Whether a record passes the subscriber's filter (its unit within `filterPath` is checked here already). */
+  matches?(row: Row, filter: Filter): boolean;
+  /**
+   * Records whose `timeOf` is at or after `from`, oldest first, at most `limit`: what the gap
+   * may have held. Absent → a gap is not recovered (documented per feed).
+   */
+  since?(db: Db, from: Date, limit: number): Promise<Row[]>;
+}
+
+/** How far back of the last record seen a gap is reloaded: covers commit order ≠ time order. */
+const GAP_MARGIN_MS = 10_000;
+/** How long delivered ids are remembered (so that a reload never delivers twice). */
+const SEEN_TTL_MS = 5 * 60_000;
+/** At most this many records are reloaded after a gap. */
+const GAP_LIMIT = 10_000;
+
+export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter> {
+  private readonly fanout = new UnitIndexedFanout<Row>();
+  private readonly ready: Promise<unknown>;
+  /** Ids delivered recently, with when they were seen (insertion order = time order). */
+  private readonly seen = new Map<string, number>();
+  private lastTime: number;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly config: LiveFeedConfig<Row, Item, Filter>,
+    private readonly capacity: number = hub.config.liveQueueCapacity || DEFAULT_QUEUE_CAPACITY,
+  ) {
+    this.lastTime = hub.clock.now().getTime();
+    this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event as IdsEvent)));
+    if (config.since) hub.bus.onResume?.(config.topic, () => this.enqueue(() => this.recoverGap()));
+  }
+
+  /** Subscriptions currently registered in this process. */
+  get subscribers(): number {
+    return this.fanout.size;
+  }
+
+  /** Batches are handled one after another, so that delivery keeps commit order per process. */
+  private enqueue(task: () => Promise<void>): void {
+    this.chain = this.chain.then(task).catch((error: unknown) => {
+      this.hub.log.error(`${this.config.topic} delivery failed`, { error: String(error) });
+    });
+  }
+
+  private async onEvent(event: IdsEvent): Promise<void> {
+    const fresh = event.ids.filter((id) => !this.seen.has(id));
+    if (fresh.length === 0) return;
+    // Nobody listens: remember the ids and the time (a later gap starts from here) without loading.
+    if (this.fanout.size === 0) {
+      const now = this.hub.clock.now().getTime();
+      for (const id of fresh) this.seen.set(id, now);
+      this.lastTime = Math.max(this.lastTime, now);
+      this.prune(now);
+      return;
+    }
+    this.deliver(await this.config.load(this.hub.database.db, fresh));
+  }
+
+  private async recoverGap(): Promise<void> {
+    const from = new Date(this.lastTime - GAP_MARGIN_MS);
+    const rows = await this.config.since!(this.hub.database.db, from, GAP_LIMIT);
+    const missed = rows.filter((row) => !this.seen.has(row.id));
+    if (missed.length > 0) this.hub.log.info(`${this.config.topic}: delivering records committed while the bus was away`, { count: missed.length });
+    this.deliver(missed);
+  }
+
+  private deliver(rows: Row[]): void {
+    rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
+    const now = this.hub.clock.now().getTime();
+    for (const row of rows) {
+      if (this.seen.has(row.id)) continue;
+      this.seen.set(row.id, now);
+      this.lastTime = Math.max(this.lastTime, Math.min(this.config.timeOf(row).getTime(), now));
+      this.fanout.dispatch(row);
+    }
+    this.prune(now);
+  }
+
+  private prune(now: number): void {
+    for (const [id, at] of this.seen) {
+      if (now - at < SEEN_TTL_MS) break;
+      this.seen.delete(id);
+    }
+  }
+
+  /**
+   * A subscriber's stream: FORBIDDEN when the caller may read no record of this kind. Indexed
+   * under the narrower of the filter's unit and each of its scope roots; re-indexed when the
+   * connection's access changes. The ability is read at each delivery, so a grant made or
+   * revoked since subscribing counts at once.
+   */
+  async subscribe(ctx: RequestContext, filter: Filter | null | undefined): Promise<AsyncIterableIterator<Item>> {
+    requireCan(ctx, 'read', this.config.subject);
+    await this.ready;
+    const filterPath = filter && this.config.filterPath ? await this.config.filterPath(ctx, filter) : undefined;
+    const watchedUnits = (): string[] => {
+      const roots = scopeRoots(ctx.ability, 'read', this.config.subject);
+      const rootPaths = roots ?? [];
+      if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) return [lastCode(filterPath)];
+      if (roots === null) return [EVERY_UNIT];
+      return rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
+    };
+
+    let remove: () => void = () => {};
+    let stopReindexing: () => void = () => {};
+    const queue = new BoundedQueue<Item>(
+      this.capacity,
+      () => {
+        remove();
+        stopReindexing();
+      },
+      () => {
+        this.hub.log.info(`${this.config.topic} subscriber dropped: queue full`, { principal: ctx.principal.name });
+        ctx.closeConnection?.(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+      },
+    );
+    const { config } = this;
+    const watch = () => {
+      remove();
+      remove = this.fanout.add({
+        roots: watchedUnits(),
+        offer: (row) => {
+          if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
+          if (filterPath && !isWithin(row.unitPath, filterPath)) return;
+          if (filter && config.matches && !config.matches(row, filter)) return;
+          queue.push(config.toItem(row));
+        },
+      } satisfies Watcher<Row>);
+    };
+    watch();
+    if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
+    return queue;
+  }
+}
