@@ -1,0 +1,106 @@
+/**
+ * A worker process of `npm run bench:live`: opens one graphql-transport-ws connection per
+ * subscriber it is given (a raw `ws` socket speaking the protocol, lighter than a full client),
+ * subscribes to `alertRaised`, and records for each delivery the alert's sequence number (from
+ * its externalId `live-<seq>`) and the arrival wall time. Talks to the parent over IPC:
+ *
+ *   parent → { type: 'start', url, subscribers: [{ index, token }] }
+ *   worker → { type: 'connected', count, failed }           (all subscriptions sent)
+ *   worker → { type: 'progress', warm }                     (subscribers that got a warm-up alert)
+ *   parent → { type: 'report' }
+ *   worker → { type: 'report', received: [index, seqs[], arrivals[]][], closes: [index, code][] }
+ */
+import WebSocket from 'ws';
+
+const SUBSCRIPTION = 'subscription { alertRaised { id externalId type severity occurredAt } }';
+/** Sequence numbers at or above this are warm-up alerts (one per unit), not timed. */
+const WARMUP_BASE = 1_000_000;
+
+interface Start {
+  type: 'start';
+  url: string;
+  subscribers: { index: number; token: string }[];
+}
+
+interface Slot {
+  index: number;
+  seqs: number[];
+  arrivals: number[];
+  warm: boolean;
+  closeCode: number | null;
+}
+
+const slots: Slot[] = [];
+let warmCount = 0;
+
+function connect(url: string, slot: Slot, token: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
+    let settled = false;
+    const settle = (ok: boolean) => {
+      if (!settled) {
+        settled = true;
+        resolve(ok);
+      }
+    };
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('message', (data: Buffer) => {
+      const now = Date.now();
+      const text = data.toString();
+      // Fast path: a `next` carries `"externalId":"live-<seq>"`; no need to parse the rest.
+      const at = text.indexOf('"externalId":"live-');
+      if (at >= 0) {
+        const seq = Number.parseInt(text.slice(at + 19, text.indexOf('"', at + 19)), 10);
+        slot.seqs.push(seq);
+        slot.arrivals.push(now);
+        if (seq >= WARMUP_BASE && !slot.warm) {
+          slot.warm = true;
+          warmCount++;
+        }
+        return;
+      }
+      const message = JSON.parse(text) as { type: string; payload?: unknown };
+      if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+        settle(true);
+      } else if (message.type === 'ping') {
+        socket.send(JSON.stringify({ type: 'pong' }));
+      } else if (message.type === 'error' || (message.type === 'next' && JSON.stringify(message.payload).includes('errors'))) {
+        process.stderr.write(`subscriber ${slot.index}: ${text.slice(0, 300)}\n`);
+      }
+    });
+    socket.on('close', (code) => {
+      slot.closeCode = code;
+      settle(false);
+    });
+    socket.on('error', () => settle(false));
+  });
+}
+
+async function start(message: Start): Promise<void> {
+  let failed = 0;
+  const queue = [...message.subscribers];
+  // A few connections in flight at once: each costs the hub a token check and two queries.
+  const lanes = Array.from({ length: 32 }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const slot: Slot = { index: next.index, seqs: [], arrivals: [], warm: false, closeCode: null };
+      slots.push(slot);
+      if (!(await connect(message.url, slot, next.token))) failed++;
+    }
+  });
+  await Promise.all(lanes);
+  process.send!({ type: 'connected', count: slots.length, failed });
+  setInterval(() => process.send!({ type: 'progress', warm: warmCount }), 250).unref();
+}
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'start') void start(message as Start);
+  if (message.type === 'report') {
+    process.send!({
+      type: 'report',
+      received: slots.map((s) => [s.index, s.seqs, s.arrivals]),
+      closes: slots.filter((s) => s.closeCode !== null).map((s) => [s.index, s.closeCode]),
+    });
+  }
+  if (message.type === 'exit') process.exit(0);
+});

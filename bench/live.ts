@@ -1,0 +1,351 @@
+/**
+ * `npm run bench:live`: live delivery of `alertRaised` at city scale.
+ *
+ * - A scratch database on the PostgreSQL server of DATABASE_URL (default
+ *   postgres://postgres@127.0.0.1:5432/test): migrated, seeded with the demo data, and given
+ *   extra principals at every unit (officers at the city, district, streets and communities,
+ *   grid workers at grids, data officers of both departments) directly in SQL. Dropped at the
+ *   end unless --keep.
+ * - The hub runs as its own process (`node bin/gridhub.js serve`) on that database.
+ * - N subscribers (--subscribers, default 10,000) spread over every unit and tier, one
+ *   graphql-ws connection each, in --workers client processes (default 2).
+ * - Warm-up: one alert per grid; every subscriber must receive one before timing starts (which
+ *   also proves each subscription is registered).
+ * - Load: --rate alerts/s (default 100) for --duration s (default 30), --batch alerts per
+ *   `ingestAlerts` request (default 10: ten requests a second) over HTTP (the iot-platform
+ *   adapter), open loop (a slow answer does not slow the sender down), at random grids and
+ *   communities, of random types. Each alert is made when its request is sent.
+ * - Latency: from just before the ingest request is sent to the arrival at the client (an upper
+ *   bound of commit → client: it includes the ingest's own work). Wall clocks of one machine.
+ * - Misdeliveries and losses: what each subscriber must receive is computed here, from unit
+ *   paths, roles and the fire brigade's alert types, independently of the hub's code.
+ * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load).
+ *
+ *   npm run bench:live -- [--subscribers 10000] [--rate 100] [--duration 30] [--workers 2] [--batch 10] [--keep]
+ */
+import { parseArgs } from 'node:util';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { applyMigrations, openServer } from '../src/platform/db/database.js';
+import { signToken } from '../src/platform/auth/jwt.js';
+import { seedDemo, seededRandom } from '../src/seed/demo.js';
+import { demoUnits, type DemoUnit } from '../src/seed/demo-units.js';
+import { ALERT_TYPES } from '../src/modules/alerts/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '100' },
+    duration: { type: 'string', default: '30' },
+    workers: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '10' },
+    port: { type: 'string', default: '4510' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const SUBSCRIBERS = Number(args.subscribers);
+const RATE = Number(args.rate);
+const DURATION_S = Number(args.duration);
+const WORKERS = Number(args.workers);
+const BATCH = Number(args.batch);
+const PORT = Number(args.port);
+const BASE_URL = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
+const DB_NAME = 'gridhub_bench_live';
+const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+/** Sequence numbers at or above this are warm-up alerts (one per grid), not timed (as in live-client.ts). */
+const WARMUP_BASE = 1_000_000;
+
+/** The fire brigade's alert types (its domain in the demo data), written out here on purpose. */
+const FIRE_ALERT_TYPES = ['SMOKE', 'HYDRANT_PRESSURE_LOW', 'EBIKE_IN_ELEVATOR', 'FIRE_PASSAGE_BLOCKED'];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const within = (path: string, root: string) => path === root || path.startsWith(`${root}.`);
+
+/** A subscriber as the bench knows it: its principal and what it may see, computed here. */
+interface Subscriber {
+  index: number;
+  name: string;
+  unitPath: string;
+  /** Alert types it may see; null = all. */
+  types: readonly string[] | null;
+}
+
+/**
+ * How the subscribers spread over tiers (fractions of N): command centres at the top are few,
+ * community and grid staff many. Each tier's share is spread evenly over its units.
+ */
+const MIX = [
+  { tier: 'CITY', role: 'OFFICER', share: 0.0005 },
+  { tier: 'DISTRICT', role: 'OFFICER', share: 0.001 },
+  { tier: 'DISTRICT', role: 'DATA_OFFICER', department: 'fire-brigade', share: 0.0005 },
+  { tier: 'DISTRICT', role: 'DATA_OFFICER', department: 'iot-platform', share: 0.0005 },
+  { tier: 'STREET', role: 'OFFICER', share: 0.048 },
+  { tier: 'COMMUNITY', role: 'OFFICER', share: 0.24 },
+  { tier: 'GRID', role: 'GRID_WORKER', share: 0 }, // the rest
+] as const;
+
+function databaseUrl(name: string): string {
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function prepareDatabase(units: DemoUnit[]): Promise<Subscriber[]> {
+  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${DB_NAME}" with (force)`);
+  await admin.unsafe(`create database "${DB_NAME}"`);
+  await admin.end();
+  const database = await openServer({ url: databaseUrl(DB_NAME), max: 2 });
+  await applyMigrations(database);
+  await seedDemo(database.db, { now: new Date() });
+
+  const subscribers: Subscriber[] = [];
+  const rows: { name: string; roles: string[]; unit: string; department: string | null }[] = [];
+  let assigned = 0;
+  for (const mix of MIX) {
+    const tierUnits = units.filter((u) => u.tier === mix.tier);
+    const count = mix.share === 0 ? SUBSCRIBERS - assigned : Math.max(tierUnits.length, Math.round(SUBSCRIBERS * mix.share));
+    for (let i = 0; i < count; i++) {
+      const unit = tierUnits[i % tierUnits.length]!;
+      const department = 'department' in mix ? mix.department : null;
+      const name = `bench.${mix.tier.toLowerCase()}.${department ?? mix.role.toLowerCase()}.${unit.code}.${Math.floor(i / tierUnits.length)}`;
+      rows.push({ name, roles: [mix.role], unit: unit.code, department });
+      subscribers.push({
+        index: subscribers.length,
+        name,
+        unitPath: unit.path,
+        types: department === 'fire-brigade' ? FIRE_ALERT_TYPES : null,
+      });
+    }
+    assigned += count;
+  }
+  const sql = database.sql;
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    await sql`insert into principals (name, display_name, kind, roles, unit_code, department_code)
+      select r.name, r.name, 'PERSON', string_to_array(r.roles, ','), r.unit, r.department
+        from json_to_recordset(${JSON.stringify(chunk.map((r) => ({ ...r, roles: r.roles.join(',') })))}::json)
+          as r(name text, roles text, unit text, department text)`;
+  }
+  await database.close();
+  return subscribers;
+}
+
+async function dropDatabase(): Promise<void> {
+  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${DB_NAME}" with (force)`);
+  await admin.end();
+}
+
+function startHub(): Promise<ChildProcess> {
+  const bin = fileURLToPath(new URL('../bin/gridhub.js', import.meta.url));
+  const hub = spawn(process.execPath, [bin, 'serve'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl(DB_NAME), JWT_SECRET, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    hub.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('gridhub is up')) resolve(hub);
+    });
+    hub.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)));
+  });
+}
+
+/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
+function usageOf(pid: number): { cpu: number; rss: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpu: ticks / 100, rss: rssKb * 1024 };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+function post(body: string, token: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: PORT, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(text));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const INGEST = 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted rejected results { status error { code field } } } }';
+
+interface SentAlert {
+  seq: number;
+  unitPath: string;
+  type: string;
+  sentAt: number;
+  answeredAt: number;
+}
+
+async function ingest(token: string, alerts: { seq: number; unit: DemoUnit; type: string }[], sent: Map<number, SentAlert>): Promise<void> {
+  const sentAt = Date.now();
+  const records = alerts.map((a) => ({ externalId: `live-${a.seq}`, type: a.type, severity: 'HIGH', occurredAt: new Date(sentAt).toISOString(), unitCode: a.unit.code }));
+  const text = await post(JSON.stringify({ query: INGEST, variables: { input: { source: 'iot-platform', records } } }), token);
+  const answeredAt = Date.now();
+  const body = JSON.parse(text) as { data?: { ingestAlerts: { accepted: number } }; errors?: unknown };
+  if (body.data?.ingestAlerts.accepted !== alerts.length) throw new Error(`ingest failed: ${text.slice(0, 500)}`);
+  for (const a of alerts) sent.set(a.seq, { seq: a.seq, unitPath: a.unit.path, type: a.type, sentAt, answeredAt });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function main(): Promise<void> {
+  const units = demoUnits();
+  const started = Date.now();
+  process.stdout.write(`bench:live  ${SUBSCRIBERS} subscribers, ${RATE} alerts/s (${BATCH} per request) for ${DURATION_S} s, ${WORKERS} client processes\n`);
+  const subscribers = await prepareDatabase(units);
+  process.stdout.write(`  database ${DB_NAME} seeded, ${subscribers.length} bench principals (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  const hub = await startHub();
+  const workers: ChildProcess[] = [];
+  try {
+    const adapterToken = await signToken(JWT_SECRET, 'iot-platform', 3600);
+    const clientFile = fileURLToPath(new URL('./live-client.ts', import.meta.url));
+    const connectStart = Date.now();
+    const connected: Promise<{ count: number; failed: number }>[] = [];
+    const warm = new Array<number>(WORKERS).fill(0);
+    const reports: Promise<{ received: [number, number[], number[]][]; closes: [number, number][] }>[] = [];
+    for (let w = 0; w < WORKERS; w++) {
+      const worker = fork(clientFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      workers.push(worker);
+      const mine = subscribers.filter((s) => s.index % WORKERS === w);
+      const tokens = await Promise.all(mine.map(async (s) => ({ index: s.index, token: await signToken(JWT_SECRET, s.name, 3600) })));
+      connected.push(
+        new Promise((resolve) =>
+          worker.on('message', (message: { type: string; count: number; failed: number; warm: number }) => {
+            if (message.type === 'connected') resolve(message);
+            if (message.type === 'progress') warm[w] = message.warm;
+          }),
+        ),
+      );
+      reports.push(
+        new Promise((resolve) =>
+          worker.on('message', (message: { type: string; received: [number, number[], number[]][]; closes: [number, number][] }) => {
+            if (message.type === 'report') resolve(message);
+          }),
+        ),
+      );
+      worker.send({ type: 'start', url: `ws://127.0.0.1:${PORT}/graphql`, subscribers: tokens });
+    }
+    const counts = await Promise.all(connected);
+    const failed = counts.reduce((n, c) => n + c.failed, 0);
+    process.stdout.write(`  ${subscribers.length - failed} connections open in ${((Date.now() - connectStart) / 1000).toFixed(1)} s${failed ? `, ${failed} FAILED` : ''}\n`);
+
+    // Warm-up: one alert per grid reaches every subscriber at least once.
+    const sent = new Map<number, SentAlert>();
+    const grids = units.filter((u) => u.tier === 'GRID');
+    for (let i = 0; i < grids.length; i += 60) {
+      await ingest(adapterToken, grids.slice(i, i + 60).map((unit, j) => ({ seq: WARMUP_BASE + i + j, unit, type: 'SMOKE' })), sent);
+    }
+    const warmDeadline = Date.now() + 120_000;
+    while (warm.reduce((a, b) => a + b, 0) < subscribers.length - failed && Date.now() < warmDeadline) await sleep(250);
+    const warmed = warm.reduce((a, b) => a + b, 0);
+    process.stdout.write(`  warm-up: ${warmed} of ${subscribers.length} subscribers received a warm-up alert\n`);
+    await sleep(2000);
+
+    // Load: open loop at RATE alerts/s.
+    const random = seededRandom(2026);
+    const targets = units.filter((u) => u.tier === 'GRID' || u.tier === 'COMMUNITY');
+    const hubPid = hub.pid!;
+    const before = usageOf(hubPid);
+    let peakRss = before.rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, usageOf(hubPid).rss);
+    }, 500);
+    const total = RATE * DURATION_S;
+    const loadStart = Date.now();
+    const inflight: Promise<void>[] = [];
+    for (let seq = 0; seq < total; seq += BATCH) {
+      const due = loadStart + (seq * 1000) / RATE;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      const batch = Array.from({ length: Math.min(BATCH, total - seq) }, (_, i) => ({
+        seq: seq + i,
+        unit: targets[Math.floor(random() * targets.length)]!,
+        type: ALERT_TYPES[Math.floor(random() * ALERT_TYPES.length)]!,
+      }));
+      inflight.push(ingest(adapterToken, batch, sent));
+    }
+    await Promise.all(inflight);
+    const loadEnd = Date.now();
+    await sleep(3000);
+    clearInterval(sampler);
+    const after = usageOf(hubPid);
+    peakRss = Math.max(peakRss, after.rss);
+    const cpuPercent = ((after.cpu - before.cpu) / ((Date.now() - loadStart) / 1000)) * 100;
+
+    for (const worker of workers) worker.send({ type: 'report' });
+    const results = await Promise.all(reports);
+    const received = new Map<number, { seqs: number[]; arrivals: number[] }>();
+    const closes: [number, number][] = [];
+    for (const r of results) {
+      for (const [index, seqs, arrivals] of r.received) received.set(index, { seqs, arrivals });
+      closes.push(...r.closes);
+    }
+
+    // Expected receivers, computed from unit paths, roles and types alone.
+    let misdelivered = 0;
+    let lost = 0;
+    let duplicates = 0;
+    let deliveries = 0;
+    const latencies: number[] = [];
+    for (const subscriber of subscribers) {
+      const got = received.get(subscriber.index) ?? { seqs: [], arrivals: [] };
+      const gotSet = new Set<number>();
+      got.seqs.forEach((seq, i) => {
+        if (gotSet.has(seq)) duplicates++;
+        gotSet.add(seq);
+        const alert = sent.get(seq);
+        if (!alert || !within(alert.unitPath, subscriber.unitPath) || (subscriber.types && !subscriber.types.includes(alert.type))) {
+          misdelivered++;
+          return;
+        }
+        if (seq < WARMUP_BASE) {
+          deliveries++;
+          latencies.push(got.arrivals[i]! - alert.sentAt);
+        }
+      });
+      for (const alert of sent.values()) {
+        if (within(alert.unitPath, subscriber.unitPath) && (!subscriber.types || subscriber.types.includes(alert.type)) && !gotSet.has(alert.seq)) lost++;
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const ingestMs = [...sent.values()].filter((a) => a.seq < WARMUP_BASE).map((a) => a.answeredAt - a.sentAt).sort((a, b) => a - b);
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const lines = [
+      '',
+      `| subscribers | alerts | deliveries | latency p50 | p99 | max | misdelivered | lost | hub RSS peak | hub CPU | load avg |`,
+      `|---|---|---|---|---|---|---|---|---|---|---|`,
+      `| ${subscribers.length} | ${total} in ${((loadEnd - loadStart) / 1000).toFixed(1)} s | ${deliveries} | ${percentile(latencies, 50)} ms | ${percentile(latencies, 99)} ms | ${latencies.at(-1)} ms | ${misdelivered} | ${lost} | ${(peakRss / 2 ** 20).toFixed(0)} MB | ${cpuPercent.toFixed(0)} % | ${load} |`,
+      '',
+      `  ingest request (send → answer) p50 ${percentile(ingestMs, 50)} ms, p99 ${percentile(ingestMs, 99)} ms; duplicates ${duplicates}; sockets closed by the hub: ${closes.length}${closes.length ? ` (codes ${[...new Set(closes.map((c) => c[1]))].join(', ')})` : ''}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    process.exitCode = misdelivered === 0 && lost === 0 && failed === 0 ? 0 : 1;
+  } finally {
+    for (const worker of workers) worker.kill();
+    hub.kill('SIGTERM');
+    await new Promise((resolve) => hub.once('exit', resolve));
+    agent.destroy();
+    if (!args.keep) await dropDatabase();
+  }
+}
+
+await main();
