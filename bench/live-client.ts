@@ -6,7 +6,7 @@
  *
  *   parent → { type: 'start', url, subscribers: [{ index, token }] }
  *   worker → { type: 'connected', count, failed }           (all subscriptions sent)
- *   worker → { type: 'progress', warm }                     (subscribers that got a warm-up alert)
+ *   worker → { type: 'progress', warm, total }              (subscribers that got a warm-up alert; deliveries)
  *   parent → { type: 'report' }
  *   worker → { type: 'report', received: [index, seqs[], arrivals[]][], closes: [index, code][] }
  */
@@ -32,6 +32,7 @@ interface Slot {
 
 const slots: Slot[] = [];
 let warmCount = 0;
+let total = 0;
 
 function connect(url: string, slot: Slot, token: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -52,6 +53,7 @@ function connect(url: string, slot: Slot, token: string): Promise<boolean> {
       if (at >= 0) {
         const seq = Number.parseInt(text.slice(at + 19, text.indexOf('"', at + 19)), 10);
         slot.seqs.push(seq);
+        total++;
         slot.arrivals.push(now);
         if (seq >= WARMUP_BASE && !slot.warm) {
           slot.warm = true;
@@ -90,7 +92,7 @@ async function start(message: Start): Promise<void> {
   });
   await Promise.all(lanes);
   process.send!({ type: 'connected', count: slots.length, failed });
-  setInterval(() => process.send!({ type: 'progress', warm: warmCount }), 250).unref();
+  setInterval(() => process.send!({ type: 'progress', warm: warmCount, total }), 250).unref();
 }
 
 process.on('message', (message: { type: string }) => {

@@ -15,8 +15,10 @@
  *   `ingestAlerts` request (default 10: ten requests a second) over HTTP (the iot-platform
  *   adapter), open loop (a slow answer does not slow the sender down), at random grids and
  *   communities, of random types. Each alert is made when its request is sent.
- * - Latency: from just before the ingest request is sent to the arrival at the client (an upper
- *   bound of commit → client: it includes the ingest's own work). Wall clocks of one machine.
+ * - Latency commit → client: from the moment the commit's NOTIFY reaches the bench (it LISTENs on
+ *   the hub's channel, as a hub process does) to the arrival at the client; and send → client,
+ *   from just before the ingest request is sent (includes the ingest's own work). Wall clocks
+ *   of one machine.
  * - Misdeliveries and losses: what each subscriber must receive is computed here, from unit
  *   paths, roles and the fire brigade's alert types, independently of the hub's code.
  * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load).
@@ -182,10 +184,17 @@ function post(body: string, token: string): Promise<string> {
   });
 }
 
-const INGEST = 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted rejected results { status error { code field } } } }';
+const INGEST = 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted rejected results { status id error { code field } } } }';
+
+/**
+ * When each alert's commit became known: the bench LISTENs on the hub's own channel, so the
+ * NOTIFY reaches it when the transaction commits, as it reaches the hub. Keyed by alert id.
+ */
+const committedAt = new Map<string, number>();
 
 interface SentAlert {
   seq: number;
+  id: string;
   unitPath: string;
   type: string;
   sentAt: number;
@@ -197,9 +206,10 @@ async function ingest(token: string, alerts: { seq: number; unit: DemoUnit; type
   const records = alerts.map((a) => ({ externalId: `live-${a.seq}`, type: a.type, severity: 'HIGH', occurredAt: new Date(sentAt).toISOString(), unitCode: a.unit.code }));
   const text = await post(JSON.stringify({ query: INGEST, variables: { input: { source: 'iot-platform', records } } }), token);
   const answeredAt = Date.now();
-  const body = JSON.parse(text) as { data?: { ingestAlerts: { accepted: number } }; errors?: unknown };
+  const body = JSON.parse(text) as { data?: { ingestAlerts: { accepted: number; results: { id: string }[] } }; errors?: unknown };
   if (body.data?.ingestAlerts.accepted !== alerts.length) throw new Error(`ingest failed: ${text.slice(0, 500)}`);
-  for (const a of alerts) sent.set(a.seq, { seq: a.seq, unitPath: a.unit.path, type: a.type, sentAt, answeredAt });
+  const results = body.data.ingestAlerts.results;
+  alerts.forEach((a, i) => sent.set(a.seq, { seq: a.seq, id: results[i]!.id, unitPath: a.unit.path, type: a.type, sentAt, answeredAt }));
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -215,12 +225,18 @@ async function main(): Promise<void> {
   process.stdout.write(`  database ${DB_NAME} seeded, ${subscribers.length} bench principals (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   const hub = await startHub();
   const workers: ChildProcess[] = [];
+  const listener = postgres(databaseUrl(DB_NAME), { max: 1, onnotice: () => {} });
+  await listener.listen('gridhub_alertraised', (payload) => {
+    const now = Date.now();
+    for (const id of (JSON.parse(payload) as { ids: string[] }).ids) committedAt.set(id, now);
+  });
   try {
     const adapterToken = await signToken(JWT_SECRET, 'iot-platform', 3600);
     const clientFile = fileURLToPath(new URL('./live-client.ts', import.meta.url));
     const connectStart = Date.now();
     const connected: Promise<{ count: number; failed: number }>[] = [];
     const warm = new Array<number>(WORKERS).fill(0);
+    const arrived = new Array<number>(WORKERS).fill(0);
     const reports: Promise<{ received: [number, number[], number[]][]; closes: [number, number][] }>[] = [];
     for (let w = 0; w < WORKERS; w++) {
       const worker = fork(clientFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -229,9 +245,12 @@ async function main(): Promise<void> {
       const tokens = await Promise.all(mine.map(async (s) => ({ index: s.index, token: await signToken(JWT_SECRET, s.name, 3600) })));
       connected.push(
         new Promise((resolve) =>
-          worker.on('message', (message: { type: string; count: number; failed: number; warm: number }) => {
+          worker.on('message', (message: { type: string; count: number; failed: number; warm: number; total: number }) => {
             if (message.type === 'connected') resolve(message);
-            if (message.type === 'progress') warm[w] = message.warm;
+            if (message.type === 'progress') {
+              warm[w] = message.warm;
+              arrived[w] = message.total;
+            }
           }),
         ),
       );
@@ -285,7 +304,22 @@ async function main(): Promise<void> {
     }
     await Promise.all(inflight);
     const loadEnd = Date.now();
-    await sleep(3000);
+    // Until every expected delivery arrived, or 30 s of nothing new (what is missing then is lost).
+    const isFor = (s: Subscriber, a: SentAlert) => within(a.unitPath, s.unitPath) && (!s.types || s.types.includes(a.type));
+    let expectedTotal = 0;
+    for (const s of subscribers) for (const a of sent.values()) if (isFor(s, a)) expectedTotal++;
+    let last = -1;
+    let lastChange = Date.now();
+    for (;;) {
+      await sleep(500);
+      const now = arrived.reduce((a, b) => a + b, 0);
+      if (now >= expectedTotal) break;
+      if (now !== last) {
+        last = now;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > 30_000) break;
+    }
+    const settledAfter = Date.now() - loadEnd;
     clearInterval(sampler);
     const after = usageOf(hubPid);
     peakRss = Math.max(peakRss, after.rss);
@@ -306,6 +340,7 @@ async function main(): Promise<void> {
     let duplicates = 0;
     let deliveries = 0;
     const latencies: number[] = [];
+    const fromCommit: number[] = [];
     for (const subscriber of subscribers) {
       const got = received.get(subscriber.index) ?? { seqs: [], arrivals: [] };
       const gotSet = new Set<number>();
@@ -320,6 +355,8 @@ async function main(): Promise<void> {
         if (seq < WARMUP_BASE) {
           deliveries++;
           latencies.push(got.arrivals[i]! - alert.sentAt);
+          const commit = committedAt.get(alert.id);
+          if (commit !== undefined) fromCommit.push(got.arrivals[i]! - commit);
         }
       });
       for (const alert of sent.values()) {
@@ -327,15 +364,16 @@ async function main(): Promise<void> {
       }
     }
     latencies.sort((a, b) => a - b);
+    fromCommit.sort((a, b) => a - b);
     const ingestMs = [...sent.values()].filter((a) => a.seq < WARMUP_BASE).map((a) => a.answeredAt - a.sentAt).sort((a, b) => a - b);
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const lines = [
       '',
-      `| subscribers | alerts | deliveries | latency p50 | p99 | max | misdelivered | lost | hub RSS peak | hub CPU | load avg |`,
-      `|---|---|---|---|---|---|---|---|---|---|---|`,
-      `| ${subscribers.length} | ${total} in ${((loadEnd - loadStart) / 1000).toFixed(1)} s | ${deliveries} | ${percentile(latencies, 50)} ms | ${percentile(latencies, 99)} ms | ${latencies.at(-1)} ms | ${misdelivered} | ${lost} | ${(peakRss / 2 ** 20).toFixed(0)} MB | ${cpuPercent.toFixed(0)} % | ${load} |`,
+      `| subscribers | alerts | deliveries | commit→client p50 | p99 | max | send→client p50 | p99 | misdelivered | lost | hub RSS peak | hub CPU | load avg |`,
+      `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+      `| ${subscribers.length} | ${total} in ${((loadEnd - loadStart) / 1000).toFixed(1)} s | ${deliveries} | ${percentile(fromCommit, 50)} ms | ${percentile(fromCommit, 99)} ms | ${fromCommit.at(-1)} ms | ${percentile(latencies, 50)} ms | ${percentile(latencies, 99)} ms | ${misdelivered} | ${lost} | ${(peakRss / 2 ** 20).toFixed(0)} MB | ${cpuPercent.toFixed(0)} % | ${load} |`,
       '',
-      `  ingest request (send → answer) p50 ${percentile(ingestMs, 50)} ms, p99 ${percentile(ingestMs, 99)} ms; duplicates ${duplicates}; sockets closed by the hub: ${closes.length}${closes.length ? ` (codes ${[...new Set(closes.map((c) => c[1]))].join(', ')})` : ''}`,
+      `  all deliveries in ${(settledAfter / 1000).toFixed(1)} s after the last ingest answered; ingest request (send → answer) p50 ${percentile(ingestMs, 50)} ms, p99 ${percentile(ingestMs, 99)} ms; duplicates ${duplicates}; sockets closed by the hub: ${closes.length}${closes.length ? ` (codes ${[...new Set(closes.map((c) => c[1]))].join(', ')})` : ''}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     process.exitCode = misdelivered === 0 && lost === 0 && failed === 0 ? 0 : 1;
@@ -344,6 +382,7 @@ async function main(): Promise<void> {
     hub.kill('SIGTERM');
     await new Promise((resolve) => hub.once('exit', resolve));
     agent.destroy();
+    await listener.end();
     if (!args.keep) await dropDatabase();
   }
 }

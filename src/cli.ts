@@ -32,7 +32,7 @@ Usage:
   gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help)
 
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
-MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (1000), NODE_ENV.`;
+MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (5000), NODE_ENV.`;
 
 const schemaFile = new URL('../schema/schema.graphql', import.meta.url);
 

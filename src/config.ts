@@ -21,7 +21,8 @@ export interface Config {
   readonly logLevel: 'silent' | 'info';
   /**
    * How many undelivered events a live subscription may have queued; past it the client is too
-   * slow and its WebSocket is closed with 4429 (`LIVE_QUEUE_CAPACITY`, default 1000).
+   * slow and its WebSocket is closed with 4429 (`LIVE_QUEUE_CAPACITY`, default 5000). A batch's
+   * events are queued at once, so this must exceed a burst: five full ingest batches (1,000 each).
    */
   readonly liveQueueCapacity: number;
 }
@@ -48,6 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: nodeEnv,
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
-    liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env['LIVE_QUEUE_CAPACITY'], 1000)),
+    liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env['LIVE_QUEUE_CAPACITY'], 5000)),
   };
 }

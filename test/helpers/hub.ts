@@ -81,7 +81,7 @@ export async function freshDatabase(): Promise<{ database: Database; url?: strin
   };
 }
 
-export async function createTestHub(options: { clock?: Clock; database?: Database } = {}): Promise<TestHub> {
+export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string> } = {}): Promise<TestHub> {
   const fresh = options.database ? undefined : await freshDatabase();
   const database = options.database ?? fresh!.database;
   const config = loadConfig({
@@ -91,6 +91,7 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     HOST: '127.0.0.1',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: '.tmp/unused',
+    ...options.env,
   });
   const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);

@@ -22,7 +22,7 @@ import { BoundedQueue } from './queue.js';
  */
 
 /** The default number of undelivered records a subscriber may have queued before it is dropped. */
-export const DEFAULT_QUEUE_CAPACITY = 1000;
+export const DEFAULT_QUEUE_CAPACITY = 5000;
 
 /** WebSocket close code for a subscriber whose queue overflowed (documented in README). */
 export const SLOW_CLIENT_CLOSE = { code: 4429, reason: 'Too slow: more undelivered events than the queue holds' } as const;
