@@ -21,6 +21,12 @@ export interface Database {
   readonly kind: DatabaseKind;
   readonly db: Db;
   /**
+   * For short reads that must not queue behind the main pool's transactions (an ingest holds
+   * its connection while it waits for the audit chain): live feeds load their batches here.
+   * On a server its own two connections; on PGlite the same handle as `db`.
+   */
+  readonly liveDb: Db;
+  /**
    * LISTEN on a channel; the returned function stops listening. `onListen` runs each time the
    * LISTEN is (re)established: after the first time, notifications may have been missed.
    */
@@ -51,6 +57,7 @@ export async function openEmbedded(options: OpenEmbeddedOptions): Promise<Databa
   return {
     kind: 'pglite',
     db,
+    liveDb: db,
     pglite,
     async listen(channel, onPayload, onListen) {
       const stop = await pglite.listen(channel, onPayload);
@@ -81,9 +88,12 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
     connection: { application_name: 'gridhub' },
   });
   const db = drizzlePostgres(sql) as unknown as Db;
+  // Connections are opened on first use: a hub without live subscribers never opens these.
+  const liveSql = postgres(options.url, { max: 2, onnotice: () => {}, connection: { application_name: 'gridhub-live' } });
   return {
     kind: 'postgres',
     db,
+    liveDb: drizzlePostgres(liveSql) as unknown as Db,
     sql,
     url: options.url,
     async listen(channel, onPayload, onListen) {
@@ -98,7 +108,7 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
       await sql`select 1`;
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), liveSql.end({ timeout: 5 })]);
     },
   };
 }

@@ -104,12 +104,12 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       this.prune(now);
       return;
     }
-    this.deliver(await this.config.load(this.hub.database.db, fresh));
+    this.deliver(await this.config.load(this.hub.database.liveDb, fresh));
   }
 
   private async recoverGap(): Promise<void> {
     const from = new Date(this.lastTime - GAP_MARGIN_MS);
-    const rows = await this.config.since!(this.hub.database.db, from, GAP_LIMIT);
+    const rows = await this.config.since!(this.hub.database.liveDb, from, GAP_LIMIT);
     const missed = rows.filter((row) => !this.seen.has(row.id));
     if (missed.length > 0) this.hub.log.info(`${this.config.topic}: delivering records committed while the bus was away`, { count: missed.length });
     this.deliver(missed);

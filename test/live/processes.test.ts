@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { dbKind, freshDatabase } from '../helpers/hub.js';
+import { subscribe, wsClient } from '../helpers/ws.js';
+import { TEST_JWT_SECRET } from '../helpers/template.js';
+import { signToken } from '../../src/platform/auth/jwt.js';
+import { alerts } from '../../src/modules/alerts/index.js';
+import { placementOf } from '../../src/platform/db/placement.js';
+
+/**
+ * Hubs as real processes (`node bin/gridhub.js serve`): two on one Postgres deliver each other's
+ * alerts, delivery resumes after the LISTEN connection is killed (and what was committed in
+ * the gap arrives once), and SIGTERM closes open subscriptions with 1001 before the process exits.
+ */
+
+const BIN = fileURLToPath(new URL('../../bin/gridhub.js', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+interface HubProcess {
+  child: ChildProcess;
+  url: string;
+  wsUrl: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startHub(env: Record<string, string>): Promise<HubProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!/GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`hub did not start: ${out}`);
+    await sleep(50);
+  }
+  const url = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(out)![1]!;
+  return { child, url, wsUrl: `${url.replace('http:', 'ws:')}/graphql`, output: () => out, exited };
+}
+
+async function ingest(hub: HubProcess, externalId: string, unitCode: string): Promise<string> {
+  const response = await fetch(`${hub.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await signToken(TEST_JWT_SECRET, 'iot-platform', 600)}` },
+    body: JSON.stringify({
+      query: 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted results { id } } }',
+      variables: { input: { source: 'iot-platform', records: [{ externalId, type: 'SMOKE', severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode }] } },
+    }),
+  });
+  const body = (await response.json()) as { data: { ingestAlerts: { accepted: number; results: { id: string }[] } } };
+  expect(body.data.ingestAlerts.accepted).toBe(1);
+  return body.data.ingestAlerts.results[0]!.id;
+}
+
+const RAISED = 'subscription { alertRaised { id externalId unit { code } } }';
+interface Raised {
+  id: string;
+  externalId: string;
+  unit: { code: string };
+}
+
+describe.runIf(dbKind === 'postgres')('two hub processes on one Postgres', () => {
+  it('deliver each other’s alerts; after the LISTEN connection is killed delivery resumes, and an alert committed in the gap arrives once', async () => {
+    const fresh = await freshDatabase();
+    const a = await startHub({ DATABASE_URL: fresh.url! });
+    const b = await startHub({ DATABASE_URL: fresh.url! });
+    try {
+      const token = `Bearer ${await signToken(TEST_JWT_SECRET, 'shuguang.officer', 600)}`;
+      const onB = await subscribe<Raised>(b.wsUrl, token, RAISED);
+      const onA = await subscribe<Raised>(a.wsUrl, token, RAISED);
+      // Subscriptions register asynchronously after the ack: probe until both hear one.
+      let probe = 0;
+      while (onA.received.length === 0 || onB.received.length === 0) {
+        await ingest(a, `probe-${probe++}`, '320613006001001');
+        await sleep(300);
+        if (probe > 30) throw new Error('subscriptions never registered');
+      }
+      await sleep(500);
+      onA.received.length = 0;
+      onB.received.length = 0;
+
+      // Across processes, both ways; an alert outside 曙光 reaches neither.
+      const fromA = await ingest(a, 'from-a', '320613006001002');
+      await ingest(a, 'outside', '320613008001001');
+      const fromB = await ingest(b, 'from-b', '320613006001003');
+      await onB.waitFor(2, 10_000);
+      await onA.waitFor(2, 10_000);
+      await sleep(500);
+      const both = [
+        { id: fromA, externalId: 'from-a', unit: { code: '320613006001002' } },
+        { id: fromB, externalId: 'from-b', unit: { code: '320613006001003' } },
+      ];
+      expect({ onA: onA.received, onB: onB.received }).toEqual({ onA: both, onB: both });
+
+      // Kill every LISTEN backend of this database (both hubs'), then commit an alert and its
+      // NOTIFY at once, before the hubs can have listened again: it falls in the gap.
+      const listeners = await fresh.database.db.execute(
+        sql`select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`,
+      );
+      const pids = (Array.isArray(listeners) ? listeners : (listeners as { rows: unknown[] }).rows) as { pid: number }[];
+      expect(pids.length).toBeGreaterThanOrEqual(2);
+      const gapId = await fresh.database.db.transaction(async (tx) => {
+        for (const { pid } of pids) await tx.execute(sql`select pg_terminate_backend(${pid}, 5000)`);
+        const [row] = await tx
+          .insert(alerts)
+          .values({ source: 'iot-platform', externalId: 'in-the-gap', type: 'SMOKE', severity: 'HIGH', occurredAt: new Date(), ...placementOf('320600.320613.320613006.320613006001.320613006001001') })
+          .returning({ id: alerts.id });
+        await tx.execute(sql`select pg_notify('gridhub_alertraised', ${JSON.stringify({ ids: [row!.id] })})`);
+        return row!.id;
+      });
+      await onB.waitFor(3, 20_000);
+      await onA.waitFor(3, 20_000);
+      // And once the LISTENs are back, ordinary delivery again.
+      const after = await ingest(a, 'after-reconnect', '320613006001001');
+      await onB.waitFor(4, 20_000);
+      await onA.waitFor(4, 20_000);
+      await sleep(1000);
+      const all = [
+        ...both,
+        { id: gapId, externalId: 'in-the-gap', unit: { code: '320613006001001' } },
+        { id: after, externalId: 'after-reconnect', unit: { code: '320613006001001' } },
+      ];
+      expect({ onA: onA.received, onB: onB.received, errors: [...onA.errors, ...onB.errors] }).toEqual({ onA: all, onB: all, errors: [] });
+      await onA.close();
+      await onB.close();
+    } finally {
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      await Promise.all([a.exited, b.exited]);
+      await fresh.drop();
+    }
+  }, 180_000);
+});
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM closes open subscriptions with 1001 "Going away", then exits 0', async () => {
+    const fresh = dbKind === 'postgres' ? await freshDatabase() : undefined;
+    const dataDir = dbKind === 'pglite' ? mkdtempSync(join(tmpdir(), 'gridhub-shutdown-')) : undefined;
+    try {
+      const hub = await startHub(fresh ? { DATABASE_URL: fresh.url! } : { DATA_DIR: dataDir! });
+      const token = `Bearer ${await signToken(TEST_JWT_SECRET, 'xuetian.officer', 600)}`;
+      const closes: { code: number; reason: string }[] = [];
+      const clients = [0, 1].map(() => {
+        const client = wsClient(hub.wsUrl, token, (event) => closes.push({ code: event.code, reason: event.reason }));
+        let connected = false;
+        client.on('connected', () => (connected = true));
+        client.subscribe({ query: RAISED }, { next: () => {}, error: () => {}, complete: () => {} });
+        return { client, connected: () => connected };
+      });
+      const deadline = Date.now() + 10_000;
+      while (!clients.every((c) => c.connected()) && Date.now() < deadline) await sleep(50);
+      await sleep(300);
+      const signalled = Date.now();
+      hub.child.kill('SIGTERM');
+      const code = await hub.exited;
+      await sleep(200);
+      expect({ code, closes }).toEqual({
+        code: 0,
+        closes: [
+          { code: 1001, reason: 'Going away' },
+          { code: 1001, reason: 'Going away' },
+        ],
+      });
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      expect(hub.output()).toContain('SIGTERM: shutting down');
+    } finally {
+      await fresh?.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
