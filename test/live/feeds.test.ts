@@ -91,6 +91,37 @@ describe('residentRequestSubmitted', () => {
   });
 });
 
+describe('results shared between identical subscribers', () => {
+  it('never share unmasked personal data: each of two connections of the same principal gets it, and each read is audited under its purpose', async () => {
+    const token = `Bearer ${await hub.token('shuguang.officer')}`;
+    const first = await subscribe<Submitted>(hub.wsUrl, token, SUBMITTED, {}, { purpose: '入户走访 A' });
+    const second = await subscribe<Submitted>(hub.wsUrl, token, SUBMITTED, {}, { purpose: '入户走访 B' });
+    // Two with identical rules and no personal data selected: one execution serves both.
+    const plainA = await subscribe<{ trackingCode: string }>(hub.wsUrl, `Bearer ${await hub.token('xuetian.officer')}`, 'subscription { residentRequestSubmitted { trackingCode category } }');
+    const plainB = await subscribe<{ trackingCode: string }>(hub.wsUrl, `Bearer ${await hub.token('xuetian.officer')}`, 'subscription { residentRequestSubmitted { trackingCode category } }');
+    open.push(first, second, plainA, plainB);
+    await until(() => hub.handle.hub.single(requestLive).subscribers === 4, 10_000);
+
+    const contact = { address: '崇川区曙光新村3幢1单元101室', contactName: '李四', contactPhone: '13912345678' };
+    const sent = await submitOk(hub, DEMO_CHANNEL_TOKEN, { category: 'SUGGESTION', text: '增设快递柜', ...contact });
+    await Promise.all([first.waitFor(1), second.waitFor(1), plainA.waitFor(1), plainB.waitFor(1)]);
+    const full = { trackingCode: sent.trackingCode, category: 'SUGGESTION', text: '增设快递柜', ...contact, maskedFields: [], unit: { code: '320613006001' } };
+    expect({ first: first.received, second: second.received }).toEqual({ first: [full], second: [full] });
+    expect({ a: plainA.received, b: plainB.received }).toEqual({ a: [{ trackingCode: sent.trackingCode, category: 'SUGGESTION' }], b: [{ trackingCode: sent.trackingCode, category: 'SUGGESTION' }] });
+
+    const { body } = await hub.gql<{ auditLog: { edges: { node: { actor: string; purpose: string | null; fields: string[]; recordIds: string[] } }[] } }>(
+      `{ auditLog(filter: { operation: "read", kind: "ResidentRequest", actor: "shuguang.officer" }, first: 10) { edges { node { actor purpose fields recordIds } } } }`,
+      {},
+      { as: 'city.auditor' },
+    );
+    const reads = body.data!.auditLog.edges.map((e) => e.node).filter((n) => n.purpose?.startsWith('入户走访'));
+    expect(reads.map((r) => ({ ...r, recordIds: r.recordIds.length })).sort((x, y) => x.purpose!.localeCompare(y.purpose!))).toEqual([
+      { actor: 'shuguang.officer', purpose: '入户走访 A', fields: ['address', 'contactName', 'contactPhone'], recordIds: 1 },
+      { actor: 'shuguang.officer', purpose: '入户走访 B', fields: ['address', 'contactName', 'contactPhone'], recordIds: 1 },
+    ]);
+  });
+});
+
 describe('connections', () => {
   it('closes a connection with 4403 "Forbidden: token expired" when its 2-second token expires', async () => {
     await sleep(1000 - (Date.now() % 1000)); // sign at the start of a second: the token lives the full 2 s
