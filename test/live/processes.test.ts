@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { dbKind, freshDatabase } from '../helpers/hub.js';
 import { subscribe, wsClient } from '../helpers/ws.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
 import { signToken } from '../../src/platform/auth/jwt.js';
-import { alerts } from '../../src/modules/alerts/index.js';
 import { placementOf } from '../../src/platform/db/placement.js';
 
 /**
@@ -74,7 +73,7 @@ interface Raised {
 }
 
 describe.runIf(dbKind === 'postgres')('two hub processes on one Postgres', () => {
-  it('deliver each other’s alerts; after the LISTEN connection is killed delivery resumes, and an alert committed in the gap arrives once', async () => {
+  it('deliver each other’s alerts; after the database refuses connections and the LISTEN connections are killed, delivery resumes by itself and an alert committed in the gap arrives once', async () => {
     const fresh = await freshDatabase();
     const a = await startHub({ DATABASE_URL: fresh.url! });
     const b = await startHub({ DATABASE_URL: fresh.url! });
@@ -106,22 +105,35 @@ describe.runIf(dbKind === 'postgres')('two hub processes on one Postgres', () =>
       ];
       expect({ onA: onA.received, onB: onB.received }).toEqual({ onA: both, onB: both });
 
-      // Kill every LISTEN backend of this database (both hubs'), then commit an alert and its
-      // NOTIFY at once, before the hubs can have listened again: it falls in the gap.
-      const listeners = await fresh.database.db.execute(
-        sql`select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`,
-      );
-      const pids = (Array.isArray(listeners) ? listeners : (listeners as { rows: unknown[] }).rows) as { pid: number }[];
-      expect(pids.length).toBeGreaterThanOrEqual(2);
-      const gapId = await fresh.database.db.transaction(async (tx) => {
-        for (const { pid } of pids) await tx.execute(sql`select pg_terminate_backend(${pid}, 5000)`);
-        const [row] = await tx
-          .insert(alerts)
-          .values({ source: 'iot-platform', externalId: 'in-the-gap', type: 'SMOKE', severity: 'HIGH', occurredAt: new Date(), ...placementOf('320600.320613.320613006.320613006001.320613006001001') })
-          .returning({ id: alerts.id });
-        await tx.execute(sql`select pg_notify('gridhub_alertraised', ${JSON.stringify({ ids: [row!.id] })})`);
-        return row!.id;
-      });
+      // The database refuses new connections for a while; every LISTEN backend of it (both
+      // hubs') is killed; an alert and its NOTIFY are committed meanwhile (on a connection that
+      // was already open): it falls in the gap. Then the database takes connections again.
+      const dbName = new URL(fresh.url!).pathname.slice(1);
+      const writer = postgres(fresh.url!, { max: 1, onnotice: () => {} });
+      await writer`select 1`;
+      const admin = postgres(process.env['TEST_DATABASE_URL']!, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`alter database "${dbName}" allow_connections false`);
+      let gapId: string;
+      try {
+        const pids = await writer<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`;
+        expect(pids.length).toBeGreaterThanOrEqual(2);
+        const placement = placementOf('320600.320613.320613006.320613006001.320613006001001');
+        gapId = await writer.begin(async (tx) => {
+          for (const { pid } of pids) await tx`select pg_terminate_backend(${pid}, 5000)`;
+          const [row] = await tx<{ id: string }[]>`
+            insert into alerts (source, external_id, type, severity, occurred_at, unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
+            values ('iot-platform', 'in-the-gap', 'SMOKE', 'HIGH', now(), ${placement.unitCode}, ${placement.unitPath}, ${placement.cityCode},
+                    ${placement.districtCode}, ${placement.streetCode}, ${placement.communityCode}, ${placement.gridCode})
+            returning id`;
+          await tx`select pg_notify('gridhub_alertraised', ${JSON.stringify({ ids: [row!.id] })})`;
+          return row!.id;
+        });
+        await sleep(2000);
+      } finally {
+        await admin.unsafe(`alter database "${dbName}" allow_connections true`);
+        await admin.end();
+        await writer.end();
+      }
       await onB.waitFor(3, 20_000);
       await onA.waitFor(3, 20_000);
       // And once the LISTENs are back, ordinary delivery again.
@@ -129,9 +141,11 @@ describe.runIf(dbKind === 'postgres')('two hub processes on one Postgres', () =>
       await onB.waitFor(4, 20_000);
       await onA.waitFor(4, 20_000);
       await sleep(1000);
+      // Both hubs recovered it from the table, not from a NOTIFY.
+      expect({ a: /delivering records committed while the bus was away/.test(a.output()), b: /delivering records committed while the bus was away/.test(b.output()) }).toEqual({ a: true, b: true });
       const all = [
         ...both,
-        { id: gapId, externalId: 'in-the-gap', unit: { code: '320613006001001' } },
+        { id: gapId!, externalId: 'in-the-gap', unit: { code: '320613006001001' } },
         { id: after, externalId: 'after-reconnect', unit: { code: '320613006001001' } },
       ];
       expect({ onA: onA.received, onB: onB.received, errors: [...onA.errors, ...onB.errors] }).toEqual({ onA: all, onB: all, errors: [] });
