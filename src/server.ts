@@ -11,7 +11,6 @@ import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'grap
 import type { Hub, RequestContext } from './platform/context.js';
 import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
-import { sharedSubscribe } from './platform/graphql/shared-subscribe.js';
 import { authenticate, createContext, createLiveContext, purposeOf } from './context.js';
 import { accessFor, accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
@@ -107,9 +106,6 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     {
       schema,
       validate: (schemaToCheck, document) => validate(schemaToCheck, document, [...specifiedRules, ...validationRules]),
-      // An event's result is executed once per class of identical subscribers (same operation,
-      // same ability rules) unless it read personal data or failed: see shared-subscribe.ts.
-      subscribe: sharedSubscribe,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const authorization = param(ctx.connectionParams, 'authorization');

@@ -91,12 +91,12 @@ describe('residentRequestSubmitted', () => {
   });
 });
 
-describe('results shared between identical subscribers', () => {
+describe('personal data on identical subscriptions', () => {
   it('never share unmasked personal data: each of two connections of the same principal gets it, and each read is audited under its purpose', async () => {
     const token = `Bearer ${await hub.token('shuguang.officer')}`;
     const first = await subscribe<Submitted>(hub.wsUrl, token, SUBMITTED, {}, { purpose: '入户走访 A' });
     const second = await subscribe<Submitted>(hub.wsUrl, token, SUBMITTED, {}, { purpose: '入户走访 B' });
-    // Two with identical rules and no personal data selected: one execution serves both.
+    // Two more with identical rules and no personal data selected.
     const plainA = await subscribe<{ trackingCode: string }>(hub.wsUrl, `Bearer ${await hub.token('xuetian.officer')}`, 'subscription { residentRequestSubmitted { trackingCode category } }');
     const plainB = await subscribe<{ trackingCode: string }>(hub.wsUrl, `Bearer ${await hub.token('xuetian.officer')}`, 'subscription { residentRequestSubmitted { trackingCode category } }');
     open.push(first, second, plainA, plainB);

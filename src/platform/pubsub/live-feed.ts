@@ -70,8 +70,6 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
   private readonly seen = new Map<string, number>();
   private lastTime: number;
   private chain: Promise<void> = Promise.resolve();
-  /** One item per record, shared by its subscribers (so that a result can be shared, see shared-subscribe.ts). */
-  private readonly items = new WeakMap<Row, Item>();
 
   constructor(
     private readonly hub: Hub,
@@ -176,9 +174,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
           if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
           if (filterPath && !isWithin(row.unitPath, filterPath)) return;
           if (filter && config.matches && !config.matches(row, filter)) return;
-          let item = this.items.get(row);
-          if (item === undefined) this.items.set(row, (item = config.toItem(row)));
-          queue.push(item);
+          queue.push(config.toItem(row));
         },
       } satisfies Watcher<Row>);
     };
