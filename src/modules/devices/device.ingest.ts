@@ -216,11 +216,11 @@ async function upsertDevices(
 export async function heartbeatDevices(ctx: RequestContext, input: HeartbeatDevicesInput): Promise<IngestReport> {
   const principal = requirePrincipal(ctx);
   requireCan(ctx, 'ingest', 'Device');
-  checkBatchSize(input.heartbeats.length);
+  checkBatchSize(input.records.length);
   checkSource(principal, input.source);
 
   const now = ctx.hub.clock.now();
-  const beats = input.heartbeats;
+  const beats = input.records;
   const adapter = input.source.split('/')[0] ?? input.source;
   const wanted = [...new Set(beats.map((b) => b.externalId))];
   const found = await ctx.db

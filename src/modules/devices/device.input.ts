@@ -98,7 +98,7 @@ export class HeartbeatDevicesInput {
   source!: string;
 
   @Field(() => [HeartbeatInput], { description: 'At most 1,000 heartbeats.' })
-  heartbeats!: HeartbeatInput[];
+  records!: HeartbeatInput[];
 
   @Field(() => Boolean, { defaultValue: false, description: 'true: apply all heartbeats or none.' })
   atomic!: boolean;
