@@ -32,6 +32,8 @@ export interface TestHub {
   readonly url: string;
   readonly wsUrl: string;
   readonly database: Database;
+  /** On PostgreSQL, the URL of this hub's database (another hub process can open it too). */
+  readonly databaseUrl: string | undefined;
   readonly handle: HubHandle;
   token(name: string, ttlSeconds?: number): Promise<string>;
   /** How many `alertRaised` subscriptions this hub has registered (past them, events reach them). */
@@ -100,6 +102,7 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     url: handle.server.url,
     wsUrl: handle.server.wsUrl,
     database,
+    databaseUrl: fresh?.url,
     handle,
     token,
     liveAlertSubscribers: () => handle.hub.single(alertLive).subscribers,
