@@ -37,6 +37,14 @@ export const MAX_RADIUS_METERS = 100_000;
 
 const DEG = Math.PI / 180;
 
+/**
+ * PostgreSQL refuses subnormal float8 input (5e-324 is "out of range"); such a value is zero to
+ * within 1e-307 of a degree or a metre, so it is sent as zero.
+ */
+function pgFloat(value: number): number {
+  return Math.abs(value) < 2.2250738585072014e-308 ? 0 : value;
+}
+
 function checkLat(value: number, field: string): void {
   if (!(Number.isFinite(value) && value >= -90 && value <= 90)) throw new BadUserInputError(`${field} must be a latitude within -90..90`, field);
 }
@@ -87,15 +95,21 @@ export function circleBounds(near: Near): { minLat: number; maxLat: number; minL
 }
 
 /** Rows inside the box (edges included); a box with minLng > maxLng wraps around 180°. */
-export function withinBoundingBox(columns: GeoColumns, box: BoundingBox): SQL {
+export function withinBoundingBox(columns: GeoColumns, given: BoundingBox): SQL {
+  const box = { minLat: pgFloat(given.minLat), maxLat: pgFloat(given.maxLat), minLng: pgFloat(given.minLng), maxLng: pgFloat(given.maxLng) };
   const lng =
     box.minLng <= box.maxLng ? and(gte(columns.lng, box.minLng), lte(columns.lng, box.maxLng)) : or(gte(columns.lng, box.minLng), lte(columns.lng, box.maxLng));
   return and(isNotNull(columns.lat), isNotNull(columns.lng), gte(columns.lat, box.minLat), lte(columns.lat, box.maxLat), lng) as SQL;
 }
 
 /** Rows within `radiusMeters` of the point: the circle's box on the indexed columns, then haversine. */
-export function withinRadius(columns: GeoColumns, near: Near): SQL {
+export function withinRadius(columns: GeoColumns, given: Near): SQL {
+  const near = { lat: pgFloat(given.lat), lng: pgFloat(given.lng), radiusMeters: pgFloat(given.radiusMeters) };
   const bounds = circleBounds(near);
+  bounds.minLat = pgFloat(bounds.minLat);
+  bounds.maxLat = pgFloat(bounds.maxLat);
+  if (bounds.minLng !== undefined) bounds.minLng = pgFloat(bounds.minLng);
+  if (bounds.maxLng !== undefined) bounds.maxLng = pgFloat(bounds.maxLng);
   const prefilter: SQL[] = [gte(columns.lat, bounds.minLat), lte(columns.lat, bounds.maxLat)];
   if (bounds.minLng !== undefined && bounds.maxLng !== undefined) prefilter.push(gte(columns.lng, bounds.minLng), lte(columns.lng, bounds.maxLng));
   const lat = near.lat;
