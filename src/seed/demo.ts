@@ -10,6 +10,7 @@ import { alerts, type AlertTypeName, type SeverityName } from '../modules/alerts
 import { channels, channelTokenHash, CHANNEL_TOKEN_PREFIX } from '../modules/channels/index.js';
 import { residentRequests, newTrackingCode, type NewResidentRequestRow, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
 import { demoUnits, KNOWN, type DemoUnit } from './demo-units.js';
+import { DEMO_DEVICE_MARK } from './demo-heartbeats.js';
 
 /**
  * Demo data for Nantong/Chongchuan: the hierarchy, two departments, the fixed demo
@@ -262,7 +263,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
           heartbeatIntervalSeconds: interval,
           lastHeartbeatAt: lastHeartbeat(random(), status, interval),
           createdAt: new Date(options.now.getTime() - 90 * 86_400_000),
-          attributes: { installedBy: '崇川区物联网感知平台', serial: `SN${community.code.slice(-6)}${String(n).padStart(3, '0')}` },
+          attributes: { [DEMO_DEVICE_MARK]: true, installedBy: '崇川区物联网感知平台', serial: `SN${community.code.slice(-6)}${String(n).padStart(3, '0')}` },
           ...demoPersonalData(people, community.name, type),
           ...placementOf(grid ? grid.path : community.path),
           communityWeight: streetWeight(community.parentCode ?? ''),
