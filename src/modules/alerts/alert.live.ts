@@ -1,6 +1,7 @@
 import { asc, gte } from 'drizzle-orm';
 import type { Hub } from '../../platform/context.js';
 import { LiveFeed } from '../../platform/pubsub/live-feed.js';
+import { checkBoundingBox, checkNear, geoMatches } from '../../platform/db/geo.js';
 import { requireUnit } from '../units/index.js';
 import { alerts, type AlertRow } from './alert.table.js';
 import type { AlertFilter } from './alert.input.js';
@@ -9,7 +10,7 @@ import { alertsByIds, toAlert } from './alert.service.js';
 
 /**
  * `alertRaised`: alerts as they are committed, on every hub process. A gap in the bus (the
- * LISTEN connection lost) is recovered by `received_at`, which the database sets at insert.
+ * LISTEN connection lost) is recovered by `received_at`, which the ingest sets.
  */
 export function alertLive(hub: Hub): LiveFeed<AlertRow, Alert, AlertFilter> {
   return new LiveFeed<AlertRow, Alert, AlertFilter>(hub, {
@@ -19,6 +20,10 @@ export function alertLive(hub: Hub): LiveFeed<AlertRow, Alert, AlertFilter> {
     load: (db, ids) => alertsByIds(db, ids),
     timeOf: (row) => row.receivedAt,
     toItem: toAlert,
+    checkFilter: (filter) => {
+      if (filter.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
+      if (filter.near) checkNear(filter.near, 'filter.near');
+    },
     filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
     matches,
     since: (db, from, limit) => db.select().from(alerts).where(gte(alerts.receivedAt, from)).orderBy(asc(alerts.receivedAt)).limit(limit),
@@ -32,5 +37,5 @@ export function matches(row: AlertRow, filter: AlertFilter): boolean {
   if (filter.statuses && !filter.statuses.includes(row.status)) return false;
   if (filter.from && row.occurredAt < filter.from) return false;
   if (filter.to && row.occurredAt >= filter.to) return false;
-  return true;
+  return geoMatches(row, filter);
 }

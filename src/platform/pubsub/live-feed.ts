@@ -45,13 +45,16 @@ export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> 
   timeOf(row: Row): Date;
   /** The source value handed to GraphQL (the subscription field's root). */
   toItem(row: Row): Item;
+  /** Checks the filter's own values (BAD_USER_INPUT) before anything else is done. */
+  checkFilter?(filter: Filter): void;
   /** The unit path the filter narrows to (NOT_FOUND for an unknown unit), if any. */
   filterPath?(ctx: RequestContext, filter: Filter): Promise<string | undefined>;
   /** Whether a record passes the subscriber's filter (its unit within `filterPath` is checked here already). */
   matches?(row: Row, filter: Filter): boolean;
   /**
    * Records whose `timeOf` is at or after `from`, oldest first, at most `limit`: what the gap
-   * may have held. Absent → a gap is not recovered (documented per feed).
+   * may have held. Absent → a gap is not recovered (documented per feed), and the same id may be
+   * delivered again and again (a device whose status changes twice is two events).
    */
   since?(db: Db, from: Date, limit: number): Promise<Row[]>;
 }
@@ -94,6 +97,13 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
   }
 
   private async onEvent(event: IdsEvent): Promise<void> {
+    if (!this.config.since) {
+      if (this.fanout.size === 0 || event.ids.length === 0) return;
+      const rows = await this.config.load(this.hub.database.liveDb, event.ids);
+      rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
+      for (const row of rows) this.fanout.dispatch(row);
+      return;
+    }
     const fresh = event.ids.filter((id) => !this.seen.has(id));
     if (fresh.length === 0) return;
     // Nobody listens: remember the ids and the time (a later gap starts from here) without loading.
@@ -142,6 +152,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
    */
   async subscribe(ctx: RequestContext, filter: Filter | null | undefined): Promise<AsyncIterableIterator<Item>> {
     requireCan(ctx, 'read', this.config.subject);
+    if (filter && this.config.checkFilter) this.config.checkFilter(filter);
     await this.ready;
     const filterPath = filter && this.config.filterPath ? await this.config.filterPath(ctx, filter) : undefined;
     const watchedUnits = (): string[] => {
