@@ -19,6 +19,8 @@ export interface Config {
   /** Deepest selection a query may have before it is refused with QUERY_TOO_COMPLEX. */
   readonly maxQueryDepth: number;
   readonly logLevel: 'silent' | 'info';
+  /** Seconds between SLA sweeps of overdue cases on this process (CASE_SWEEP_SECONDS, default 60); 0 → none. */
+  readonly caseSweepSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -43,5 +45,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: nodeEnv,
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
+    caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
   };
 }

@@ -91,6 +91,8 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     HOST: '127.0.0.1',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: '.tmp/unused',
+    // Tests sweep overdue cases themselves (sweepOverdueCases with a TestClock).
+    CASE_SWEEP_SECONDS: '0',
   });
   const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);

@@ -26,6 +26,7 @@ import {
 import { audit, type AuditDraft } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow } from './alert.table.js';
+import { afterAlertsInserted } from './alert.hooks.js';
 import { Alert } from './alert.type.js';
 import type { AlertFilter, AlertRecordInput, IngestAlertsInput } from './alert.input.js';
 
@@ -206,6 +207,7 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
           .where(and(eq(alerts.source, input.source), inArray(alerts.externalId, missing)))
       : [];
     const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
+    await afterAlertsInserted(ctx, tx, inserted.map((r) => r.id));
     // Sent together: postgres.js pipelines them on the transaction's connection (one round trip, not seven).
     const events: Topics['alertRaised'][] = [];
     for (let offset = 0; offset < inserted.length; offset += IDS_PER_EVENT) events.push({ ids: inserted.slice(offset, offset + IDS_PER_EVENT).map((r) => r.id) });

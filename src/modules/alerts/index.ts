@@ -3,3 +3,5 @@ export { Alert, AlertType, Severity, AlertStatus } from './alert.type.js';
 export { AlertResolver } from './alert.resolver.js';
 export { defineAlertRules } from './alert.policy.js';
 export { GeoPointInput } from './alert.input.js';
+export { toAlert } from './alert.service.js';
+export { alertHooks, type AlertsInsertedHook } from './alert.hooks.js';
