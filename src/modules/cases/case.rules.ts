@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { codesOfPath, TIERS } from '../../platform/auth/scope.js';
@@ -19,12 +19,12 @@ export function ancestorAt(path: string, tier: (typeof TIERS)[number]): string {
 /**
  * The alert rules (ALERT_CASE_RULES): inside ingestAlerts' transaction, the alerts written now
  * that a rule matches become REGISTERED cases assigned to the rule's tier, opened by `system`.
- * Two statements for the alerts of the batch (one read, one insert) and one for the history,
- * whatever their number; then the audit entry and one caseChanged event.
+ * One read of the batch's alerts of a ruled type, then (only when a rule matched) the
+ * cases and their history in a fixed number of statements, whatever their number; then the audit entry and one caseChanged event.
  */
 export const openCasesForAlerts: AlertsInsertedHook = async (ctx: RequestContext, tx: Executor, alertIds) => {
   const ruled = Object.keys(ALERT_CASE_RULES) as AlertTypeName[];
-  const rows = (await tx.select().from(alerts).where(inArray(alerts.id, [...alertIds]))).filter((row) => ruled.includes(row.type));
+  const rows = await tx.select().from(alerts).where(and(inArray(alerts.id, [...alertIds]), inArray(alerts.type, ruled)));
   const drafts: CaseDraft[] = [];
   for (const row of rows) {
     const rule = ALERT_CASE_RULES[row.type];
