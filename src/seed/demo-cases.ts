@@ -172,7 +172,7 @@ export function demoCases(
       reporterName: external ? pick(random, ['张三', '李四', '王五', '赵六']) : null,
       reporterPhone: external ? `1380000${String(Math.floor(random() * 10_000)).padStart(4, '0')}` : null,
       openedAt: now - Math.floor(random() * 30 * 24 * HOUR),
-      ...(external ? { source: 'hotline-12345', externalId: `12345-DEMO-${String(i + 1).padStart(5, '0')}` } : {}),
+      ...(external ? { source: 'hotline', externalId: `12345-DEMO-${String(i + 1).padStart(5, '0')}` } : {}),
     });
   }
 
@@ -188,7 +188,7 @@ export function demoCases(
     if (actions.includes('RESOLVE') && random() < 0.2) actions.splice(actions.indexOf('RESOLVE') + 1, 0, 'FAIL_VERIFICATION', 'START', 'RESOLVE');
     if (['REGISTERED', 'DISPATCHED', 'IN_PROGRESS'].includes(state) && random() < 0.35) actions.push('ESCALATE');
     const officer = origin.unitPath.includes(`.${KNOWN.xuetian}`) ? 'xuetian.officer' : origin.unitPath.includes(`.${KNOWN.wenfeng}`) ? 'wenfeng.officer' : 'chongchuan.officer';
-    const openedBy = origin.kind === 'EXTERNAL' ? 'hotline-12345' : origin.kind === 'PATROL_FINDING' && origin.unitPath.endsWith(KNOWN.hujing) ? 'hujing.grid' : officer;
+    const openedBy = origin.kind === 'EXTERNAL' ? 'hotline' : origin.kind === 'PATROL_FINDING' && origin.unitPath.endsWith(KNOWN.hujing) ? 'hujing.grid' : officer;
     let assigneePath = origin.unitPath;
     let at = openedAt;
     let version = 1;

@@ -47,7 +47,7 @@ export const DEMO_DEPARTMENTS: { code: string; name: string; jurisdictionCode: s
     ],
   },
   {
-    code: 'hotline-12345',
+    code: 'hotline',
     name: '南通12345政务服务便民热线',
     jurisdictionCode: KNOWN.chongchuan,
     domains: [{ kind: 'Case', types: null }],
@@ -79,7 +79,7 @@ export const DEMO_PRINCIPALS: DemoPrincipal[] = [
   { name: 'fire.officer', displayName: '消防救援大队数据专员', kind: 'PERSON', roles: ['DATA_OFFICER'], unitCode: KNOWN.chongchuan, departmentCode: 'fire-brigade' },
   { name: 'city.auditor', displayName: '市数据审计员', kind: 'PERSON', roles: ['AUDITOR'], unitCode: KNOWN.nantong, departmentCode: null },
   { name: 'iot-platform', displayName: '物联网感知平台接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'iot-platform' },
-  { name: 'hotline-12345', displayName: '12345热线工单接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'hotline-12345' },
+  { name: 'hotline', displayName: '12345热线工单接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'hotline' },
   { name: 'grid-app', displayName: '网格化治理平台巡查接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'grid-app' },
 ];
 

@@ -29,7 +29,7 @@ function order(externalId: string, extra: Record<string, unknown> = {}) {
 describe('ingestCases', () => {
   it('a result per record; a retry is DUPLICATE; the cases are EXTERNAL and REPORTED', async () => {
     const records = [order('12345-T-1'), order('12345-T-2', { unitCode: '999999999' }), order('12345-T-1'), order('12345-T-3', { unitCode: '320600' }), order('12345-T-4', { title: '' })];
-    const report = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline-12345', records } }, { as: 'hotline-12345' })).ingestCases;
+    const report = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline', records } }, { as: 'hotline' })).ingestCases;
     expect(report).toEqual({
       accepted: 1, duplicates: 1, rejected: 3, skipped: 0,
       results: [
@@ -40,23 +40,23 @@ describe('ingestCases', () => {
         { index: 4, externalId: '12345-T-4', status: 'REJECTED', id: null, error: { code: 'INVALID_FIELD', field: 'title' } },
       ],
     });
-    const again = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline-12345/wx', records: [order('12345-T-9')] } }, { as: 'hotline-12345' })).ingestCases;
+    const again = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline/wx', records: [order('12345-T-9')] } }, { as: 'hotline' })).ingestCases;
     expect(again.accepted).toBe(1);
-    const retry = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline-12345', records: [order('12345-T-1')] } }, { as: 'hotline-12345' })).ingestCases;
+    const retry = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline', records: [order('12345-T-1')] } }, { as: 'hotline' })).ingestCases;
     expect(retry.results).toEqual([{ index: 0, externalId: '12345-T-1', status: 'DUPLICATE', id: report.results[0].id, error: null }]);
     const c = data(await hub.gql<{ case: any }>('query($id: ID!) { case(id: $id) { state openedBy origin { kind id source externalId } unit { code } assignee { code } reporterName } }', { id: report.results[0].id }, { as: 'shuguang.officer' })).case;
-    expect(c).toEqual({ state: 'REPORTED', openedBy: 'hotline-12345', origin: { kind: 'EXTERNAL', id: null, source: 'hotline-12345', externalId: '12345-T-1' }, unit: { code: U.shuguang }, assignee: { code: U.shuguang }, reporterName: '李四' });
+    expect(c).toEqual({ state: 'REPORTED', openedBy: 'hotline', origin: { kind: 'EXTERNAL', id: null, source: 'hotline', externalId: '12345-T-1' }, unit: { code: U.shuguang }, assignee: { code: U.shuguang }, reporterName: '李四' });
   });
 
   it('atomic: one bad record and nothing is written; wrong callers are refused', async () => {
-    const atomic = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline-12345', atomic: true, records: [order('12345-A-1'), order('12345-A-2', { unitCode: 'x' })] } }, { as: 'hotline-12345' })).ingestCases;
+    const atomic = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: 'hotline', atomic: true, records: [order('12345-A-1'), order('12345-A-2', { unitCode: 'x' })] } }, { as: 'hotline' })).ingestCases;
     expect([atomic.accepted, atomic.skipped, atomic.rejected, atomic.results.map((r: any) => r.status)]).toEqual([0, 1, 1, ['SKIPPED', 'REJECTED']]);
     for (const as of ['iot-platform', 'xuetian.officer', 'grid-app']) {
       expect({ as, e: failure(await hub.gql(INGEST_CASES, { input: { source: as, records: [order('x')] } }, { as })).extensions }).toEqual({ as, e: { code: 'FORBIDDEN', action: 'ingest', subject: 'Case' } });
     }
-    expect(failure(await hub.gql(INGEST_CASES, { input: { source: 'iot-platform', records: [order('x')] } }, { as: 'hotline-12345' })).extensions).toEqual({ code: 'FORBIDDEN', action: 'ingest', subject: 'source' });
+    expect(failure(await hub.gql(INGEST_CASES, { input: { source: 'iot-platform', records: [order('x')] } }, { as: 'hotline' })).extensions).toEqual({ code: 'FORBIDDEN', action: 'ingest', subject: 'source' });
     const tooMany = Array.from({ length: 1001 }, (_, i) => order(`many-${i}`));
-    expect(failure(await hub.gql(INGEST_CASES, { input: { source: 'hotline-12345', records: tooMany } }, { as: 'hotline-12345' })).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'records' });
+    expect(failure(await hub.gql(INGEST_CASES, { input: { source: 'hotline', records: tooMany } }, { as: 'hotline' })).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'records' });
   });
 });
 
@@ -94,7 +94,7 @@ describe('ingestPatrolReports', () => {
     expect(retry.results.map((r: any) => [r.status, r.id])).toEqual([['DUPLICATE', report.results[0].id], ['DUPLICATE', report.results[4].id]]);
     const atomic = data(await hub.gql<{ ingestPatrolReports: any }>(INGEST_PATROLS, { input: { source: 'grid-app', atomic: true, records: [patrol('P-5'), patrol('P-6', { gridCode: '320600' })] } }, { as: 'grid-app' })).ingestPatrolReports;
     expect(atomic.results.map((r: any) => [r.status, r.error?.code ?? null])).toEqual([['SKIPPED', null], ['REJECTED', 'INVALID_FIELD']]);
-    for (const as of ['iot-platform', 'hujing.grid', 'hotline-12345']) {
+    for (const as of ['iot-platform', 'hujing.grid', 'hotline']) {
       expect({ as, e: failure(await hub.gql(INGEST_PATROLS, { input: { source: as, records: [patrol('x')] } }, { as })).extensions }).toEqual({ as, e: { code: 'FORBIDDEN', action: 'ingest', subject: 'PatrolReport' } });
     }
   });

@@ -25,7 +25,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub push: cases and patrols', { timeou
   it('--kind cases pushes examples/cases-12345.ndjson', async () => {
     const file = join(dir, 'cases.ndjson');
     copyFileSync('examples/cases-12345.ndjson', file);
-    const run = await runPush(['--kind', 'cases', '--file', file, '--url', hub.url, '--progress', 'none'], { GRIDHUB_TOKEN: await hub.token('hotline-12345') });
+    const run = await runPush(['--kind', 'cases', '--file', file, '--url', hub.url, '--progress', 'none'], { GRIDHUB_TOKEN: await hub.token('hotline') });
     expect(run.code).toBe(0);
     expect(readNdjson(`${file}.rejects.ndjson`)).toEqual([
       expect.objectContaining({ line: 4, error: expect.objectContaining({ code: 'INVALID_INPUT', field: 'category' }) }),
