@@ -35,6 +35,8 @@ export interface Config {
    * (`DEVICE_SILENCE_GRACE`, default 3, at least 1).
    */
   readonly deviceSilenceGrace: number;
+  /** Seconds between SLA sweeps of overdue cases on this process (CASE_SWEEP_SECONDS, default 60); 0 → none. */
+  readonly caseSweepSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -69,5 +71,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env['LIVE_QUEUE_CAPACITY'], 5000)),
     deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
     deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
+    caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
   };
 }
