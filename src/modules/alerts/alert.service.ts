@@ -1,15 +1,18 @@
 import { and, desc, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
-import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { placementOf, tierColumn, withinPlacement } from '../../platform/db/placement.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { homeOf } from '../../platform/auth/principal.js';
+import { TIERS } from '../../platform/auth/scope.js';
 import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
-import { requireUnit, unitsByCodes } from '../units/index.js';
+import { requireUnit, toUnit, unitsByCodes, type UnitRow } from '../units/index.js';
 import { devices } from '../devices/index.js';
 import {
   buildReport,
@@ -26,7 +29,7 @@ import {
 import { audit, type AuditDraft } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow } from './alert.table.js';
-import { Alert } from './alert.type.js';
+import { Alert, AlertCount, type AlertCountKeyName } from './alert.type.js';
 import type { AlertFilter, AlertRecordInput, IngestAlertsInput } from './alert.input.js';
 
 /** How the CASL conditions on `Alert` become SQL over the alerts table. */
@@ -59,10 +62,10 @@ export function toAlert(row: AlertRow): Alert {
 }
 
 /** The filter as SQL; `unitCode` resolves to the unit's subtree (NOT_FOUND for no such unit). */
-async function filterSql(db: Executor, filter: AlertFilter | null | undefined): Promise<SQL[]> {
+async function filterSql(db: Executor, filter: AlertFilter | null | undefined, unit?: UnitRow): Promise<SQL[]> {
   if (!filter) return [];
   const where: SQL[] = [];
-  if (filter.unitCode) where.push(withinPlacement(alerts)((await requireUnit(db, filter.unitCode)).path));
+  if (filter.unitCode) where.push(withinPlacement(alerts)((unit ?? (await requireUnit(db, filter.unitCode))).path));
   if (filter.types) where.push(inArray(alerts.type, filter.types));
   if (filter.severities) where.push(inArray(alerts.severity, filter.severities));
   if (filter.statuses) where.push(inArray(alerts.status, filter.statuses));
@@ -97,6 +100,76 @@ export async function listAlerts(
       return Number(row?.n ?? 0);
     },
   };
+}
+
+/** Days are counted in Nantong's time: China Standard Time, UTC+8 all year. */
+export const REPORTING_TIME_ZONE = 'Asia/Shanghai';
+
+/** More groups than this is a question for an export, not a query: narrow the filter. */
+export const MAX_ALERT_COUNT_GROUPS = 10_000;
+
+/**
+ * Counts of the alerts the caller may see that match the filter, grouped by `groupBy`. The scope
+ * is in the SQL, as for `alerts`, so the counts add up to that list's `totalCount`. CHILD_UNIT
+ * groups by the column of the tier below the filter's unit (or the caller's own unit).
+ */
+export async function countAlerts(ctx: RequestContext, filter: AlertFilter | null | undefined, groupBy: readonly AlertCountKeyName[]): Promise<AlertCount[]> {
+  const principal = requirePrincipal(ctx);
+  requireCan(ctx, 'read', 'Alert');
+  const keys = [...new Set(groupBy)];
+  const filterUnit = filter?.unitCode ? await requireUnit(ctx.db, filter.unitCode) : undefined;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter, filterUnit))) as SQL;
+
+  let parent: UnitRow | undefined;
+  const columns: Partial<Record<AlertCountKeyName, SQL | AnyPgColumn>> = {};
+  for (const key of keys) {
+    switch (key) {
+      case 'CHILD_UNIT': {
+        const home = homeOf(principal);
+        parent = filterUnit ?? (home ? await requireUnit(ctx.db, home.code) : undefined);
+        const childTier = parent ? TIERS[TIERS.indexOf(parent.tier) + 1] : undefined;
+        if (!parent || !childTier) throw new BadUserInputError(`${parent ? `${parent.name} (${parent.code}) has no child units` : 'no unit to take the children of'}: name a unitCode above the grid tier in the filter`, 'groupBy');
+        columns.CHILD_UNIT = tierColumn(alerts, childTier);
+        break;
+      }
+      case 'DAY':
+        columns.DAY = sql<string>`to_char((${alerts.occurredAt} at time zone ${sql.raw(`'${REPORTING_TIME_ZONE}'`)})::date, 'YYYY-MM-DD')`;
+        break;
+      case 'TYPE':
+        columns.TYPE = alerts.type;
+        break;
+      case 'SEVERITY':
+        columns.SEVERITY = alerts.severity;
+        break;
+      case 'STATUS':
+        columns.STATUS = alerts.status;
+        break;
+    }
+  }
+  const grouped = Object.values(columns) as (SQL | AnyPgColumn)[];
+  const rows = (await ctx.db
+    .select({ ...columns, count: count() } as Record<string, SQL | AnyPgColumn>)
+    .from(alerts)
+    .where(scope)
+    .groupBy(...grouped)
+    .orderBy(...grouped)
+    .limit(MAX_ALERT_COUNT_GROUPS + 1)) as Record<string, string | number | null>[];
+  if (rows.length > MAX_ALERT_COUNT_GROUPS) throw new BadUserInputError(`more than ${MAX_ALERT_COUNT_GROUPS} groups: narrow the filter (a unit, a time range) or group by fewer keys`, 'groupBy');
+
+  const childCodes = parent ? [...new Set(rows.map((row) => row['CHILD_UNIT']).filter((code): code is string => typeof code === 'string'))] : [];
+  const children = await unitsByCodes(ctx.db, childCodes);
+  return rows.map((row) => {
+    const code = row['CHILD_UNIT'];
+    const unitRow = parent ? (typeof code === 'string' ? children.get(code) : parent) : undefined;
+    return Object.assign(new AlertCount(), {
+      unit: unitRow ? toUnit(unitRow) : null,
+      day: (row['DAY'] as string | undefined) ?? null,
+      type: (row['TYPE'] as AlertCount['type'] | undefined) ?? null,
+      severity: (row['SEVERITY'] as AlertCount['severity'] | undefined) ?? null,
+      status: (row['STATUS'] as AlertCount['status'] | undefined) ?? null,
+      count: Number(row['count']),
+    });
+  });
 }
 
 /**
