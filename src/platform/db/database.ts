@@ -20,8 +20,11 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   readonly kind: DatabaseKind;
   readonly db: Db;
-  /** LISTEN on a channel; the returned function stops listening. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN on a channel; the returned function stops listening. `onListen` runs each time the
+   * LISTEN is in place: once at first, and again after every reconnection.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -49,8 +52,10 @@ export async function openEmbedded(options: OpenEmbeddedOptions): Promise<Databa
     kind: 'pglite',
     db,
     pglite,
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, onListen) {
+      // In-process: the LISTEN is never lost.
       const stop = await pglite.listen(channel, onPayload);
+      onListen?.();
       return async () => {
         await stop();
       };
@@ -82,9 +87,10 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
     db,
     sql,
     url: options.url,
-    async listen(channel, onPayload) {
-      // postgres.js keeps one dedicated connection for LISTEN and re-listens after it reconnects.
-      const meta = await sql.listen(channel, onPayload);
+    async listen(channel, onPayload, onListen) {
+      // postgres.js keeps one dedicated connection for LISTEN and re-listens after it reconnects
+      // (calling onListen each time).
+      const meta = await sql.listen(channel, onPayload, onListen);
       return async () => {
         await meta.unlisten();
       };
