@@ -1,9 +1,11 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
+import { selects } from '../../platform/graphql/lookahead.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { Device, createDeviceLoaders } from '../devices/index.js';
 import { IngestReport } from '../ingest/index.js';
@@ -20,9 +22,11 @@ export class AlertResolver {
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<InstanceType<typeof AlertConnection>> {
     ctx.ledger.statePurpose(purpose);
-    return new AlertConnection(await listAlerts(ctx, filter, first, after), toAlertKey);
+    const include = { unit: selects(info, ['edges', 'node', 'unit']), device: selects(info, ['edges', 'node', 'device']) };
+    return new AlertConnection(await listAlerts(ctx, filter, first, after, include), toAlertKey);
   }
 
   @Query(() => [AlertCount], {

@@ -12,8 +12,8 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
 import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
-import { requireUnit, toUnit, unitsByCodes, type UnitRow } from '../units/index.js';
-import { devices } from '../devices/index.js';
+import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
+import { createDeviceLoaders, devices, toDevice } from '../devices/index.js';
 import {
   buildReport,
   checkBatchSize,
@@ -80,18 +80,35 @@ export async function listAlerts(
   filter: AlertFilter | null | undefined,
   first: number | null | undefined,
   after: string | null | undefined,
+  include: { unit?: boolean; device?: boolean } = {},
 ): Promise<Page<Alert>> {
   requireCan(ctx, 'read', 'Alert');
   const limit = pageSize(first);
   const cursor = decodeCursor(after);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter))) as SQL;
   const keyset = cursor ? sql`(${alerts.occurredAt}, ${alerts.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
-  const rows = await ctx.db
-    .select()
-    .from(alerts)
-    .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(alerts.occurredAt), desc(alerts.id))
-    .limit(limit + 1);
+  const where = keyset ? and(scope, keyset) : scope;
+  let rows: AlertRow[];
+  if (include.unit || include.device) {
+    // One statement for the page and what it links to; the loaders then answer from memory.
+    const joined = await ctx.db
+      .select({ alert: alerts, unit: units, device: devices })
+      .from(alerts)
+      .leftJoin(units, include.unit ? eq(units.code, alerts.unitCode) : sql`false`)
+      .leftJoin(devices, include.device ? eq(devices.id, alerts.deviceId) : sql`false`)
+      .where(where)
+      .orderBy(desc(alerts.occurredAt), desc(alerts.id))
+      .limit(limit + 1);
+    const unitLoader = ctx.loaders.of(createUnitLoaders).unitByCode;
+    const deviceLoader = ctx.loaders.of(createDeviceLoaders).deviceById;
+    for (const { alert, unit, device } of joined) {
+      if (include.unit) unitLoader.prime(alert.unitCode, unit ? toUnit(unit) : null);
+      if (include.device && alert.deviceId) deviceLoader.prime(alert.deviceId, device ? toDevice(device) : null);
+    }
+    rows = joined.map((row) => row.alert);
+  } else {
+    rows = await ctx.db.select().from(alerts).where(where).orderBy(desc(alerts.occurredAt), desc(alerts.id)).limit(limit + 1);
+  }
   return {
     nodes: rows.slice(0, limit).map(toAlert),
     hasNextPage: rows.length > limit,
