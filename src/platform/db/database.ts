@@ -81,7 +81,7 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
     onnotice: () => {},
     connection: { application_name: 'gridhub' },
   });
-  const db = drizzlePostgres(sql) as unknown as Db;
+  const db = drizzlePostgres(preparing(sql)) as unknown as Db;
   return {
     kind: 'postgres',
     db,
@@ -102,6 +102,25 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
       await sql.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * drizzle sends every statement unnamed, so Postgres parses and plans it on every execution.
+ * Through this client the statements outside transactions are prepared instead: postgres.js
+ * names each distinct text once per connection and reuses it. Filters reach the record tables
+ * as equalities on a tier's code column (never a LIKE on a parameter), so the generic plan
+ * Postgres may settle on after five executions is the same index range scan.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters, { ...options, prepare: true });
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 export async function applyMigrations(database: Database): Promise<void> {
