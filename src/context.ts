@@ -2,7 +2,7 @@ import type { Hub, RequestContext } from './platform/context.js';
 import { Memo } from './platform/context.js';
 import { AccessLedger } from './platform/auth/ledger.js';
 import { ANONYMOUS, type Principal } from './platform/auth/principal.js';
-import { verifyToken } from './platform/auth/jwt.js';
+import { verifyToken, VerifiedTokens } from './platform/auth/jwt.js';
 import { UnauthenticatedError } from './platform/errors.js';
 import { loadPrincipal } from './modules/principals/index.js';
 import { principalForApiKey } from './modules/apikeys/index.js';
@@ -39,6 +39,10 @@ export async function authenticate(hub: Hub, authorization: string | undefined, 
   return { ...(await loadPrincipal(hub.database.db, claims.sub, claims.exp)), credential: { kind: 'JWT', id: null } };
 }
 
+function verifiedTokens(hub: Hub): VerifiedTokens {
+  return new VerifiedTokens(hub.jwtSecret);
+}
+
 /**
  * An HTTP request's access. A bearer token's principal comes from the per-process
  * AccessCache (no query once it is warm; cleared by `accessChanged`); an API key is looked up
@@ -47,7 +51,7 @@ export async function authenticate(hub: Hub, authorization: string | undefined, 
 export async function requestAccess(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Access> {
   const credentials = credentialsOf(authorization, apiKey);
   if (credentials.kind === 'bearer') {
-    const claims = await verifyToken(hub.jwtSecret, credentials.token);
+    const claims = await hub.single(verifiedTokens).verify(credentials.token);
     return hub.single(accessCache).forToken(claims.sub, claims.exp);
   }
   return accessFor(hub, await authenticate(hub, authorization, apiKey));
