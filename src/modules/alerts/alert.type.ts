@@ -39,7 +39,7 @@ registerEnumType(Severity, { name: 'Severity', description: 'Declared from LOW t
 export const AlertStatus = enumOf(ALERT_STATUSES);
 registerEnumType(AlertStatus, { name: 'AlertStatus' });
 
-@ObjectType('Alert', { description: 'Something a device or system raised in a unit.' })
+@ObjectType('Alert', { description: 'Something a device or system raised in a unit.', simpleResolvers: true })
 export class Alert {
   @Field(() => ID)
   id!: string;
@@ -101,7 +101,7 @@ registerEnumType(AlertCountKey, {
   },
 });
 
-@ObjectType('AlertCount', { description: 'How many alerts share these keys; a key not grouped by is null.' })
+@ObjectType('AlertCount', { description: 'How many alerts share these keys; a key not grouped by is null.', simpleResolvers: true })
 export class AlertCount {
   @Field(() => Unit, { nullable: true, description: 'CHILD_UNIT: the child unit; the unit itself for alerts placed on it rather than below.' })
   unit!: Unit | null;
