@@ -48,9 +48,11 @@ interface CachedAccess {
 export class AccessCache {
   private readonly entries = new Map<string, Promise<CachedAccess>>();
   private generation = 0;
+  /** Nothing is cached before the LISTEN is in place: an event in between would be missed. */
+  private readonly listening: Promise<unknown>;
 
   constructor(private readonly hub: Hub) {
-    void hub.bus.subscribe('accessChanged', () => this.clear(), () => this.clear());
+    this.listening = hub.bus.subscribe('accessChanged', () => this.clear(), () => this.clear());
   }
 
   clear(): void {
@@ -60,6 +62,7 @@ export class AccessCache {
 
   /** The access of a principal named by a verified token, with that token's expiry. */
   async forToken(name: string, expiresAt: number): Promise<Access> {
+    await this.listening;
     const entry = this.entries.get(name) ?? this.load(name);
     let cached = await entry;
     if (cached.validUntil <= this.hub.clock.now().getTime()) {
