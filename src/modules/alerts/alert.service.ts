@@ -11,7 +11,7 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { createDeviceLoaders, devices, toDevice } from '../devices/index.js';
 import {
@@ -86,7 +86,7 @@ export async function listAlerts(
   const limit = pageSize(first);
   const cursor = decodeCursor(after);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = cursor ? sql`(${alerts.occurredAt}, ${alerts.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const keyset = afterCursor(alerts.occurredAt, alerts.id, cursor);
   const where = keyset ? and(scope, keyset) : scope;
   let rows: AlertRow[];
   if (include.unit || include.device) {
@@ -109,14 +109,10 @@ export async function listAlerts(
   } else {
     rows = await ctx.db.select().from(alerts).where(where).orderBy(desc(alerts.occurredAt), desc(alerts.id)).limit(limit + 1);
   }
-  return {
-    nodes: rows.slice(0, limit).map(toAlert),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+  return pageOf(rows, limit, toAlert, async () => {
+    const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
+    return Number(row?.n ?? 0);
+  });
 }
 
 /** Days are counted in Nantong's time: China Standard Time, UTC+8 all year. */
