@@ -1,8 +1,9 @@
-import { and, desc, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
+import { tableReader } from '../../platform/db/reader.js';
 import { placementOf, tierColumn, withinPlacement } from '../../platform/db/placement.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
@@ -74,6 +75,10 @@ async function filterSql(db: Executor, filter: AlertFilter | null | undefined, u
   return where;
 }
 
+const ALERT_READER = tableReader(alerts, 'a.');
+const UNIT_READER = tableReader(units, 'u.');
+const DEVICE_READER = tableReader(devices, 'd.');
+
 /** Newest first; the caller's scope is part of the SQL, and the filter only narrows it. */
 export async function listAlerts(
   ctx: RequestContext,
@@ -88,28 +93,31 @@ export async function listAlerts(
   const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter))) as SQL;
   const keyset = afterCursor(alerts.occurredAt, alerts.id, cursor);
   const where = keyset ? and(scope, keyset) : scope;
-  let rows: AlertRow[];
-  if (include.unit || include.device) {
-    // One statement for the page and what it links to; the loaders then answer from memory.
-    const joined = await ctx.db
-      .select({ alert: alerts, unit: units, device: devices })
-      .from(alerts)
-      .leftJoin(units, include.unit ? eq(units.code, alerts.unitCode) : sql`false`)
-      .leftJoin(devices, include.device ? eq(devices.id, alerts.deviceId) : sql`false`)
-      .where(where)
-      .orderBy(desc(alerts.occurredAt), desc(alerts.id))
-      .limit(limit + 1);
-    const unitLoader = ctx.loaders.of(createUnitLoaders).unitByCode;
-    const deviceLoader = ctx.loaders.of(createDeviceLoaders).deviceById;
-    for (const { alert, unit, device } of joined) {
-      if (include.unit) unitLoader.prime(alert.unitCode, unit ? toUnit(unit) : null);
-      if (include.device && alert.deviceId) deviceLoader.prime(alert.deviceId, device ? toDevice(device) : null);
+  // One statement for the page and what the selection links it to; the loaders then answer
+  // from memory. Read without drizzle's query builder: this is the hub's hottest statement.
+  const rows = await executeRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${ALERT_READER.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.device ? sql`, ${DEVICE_READER.columns}` : sql``}
+      from ${alerts}${include.unit ? sql` left join ${units} on ${units.code} = ${alerts.unitCode}` : sql``}${include.device ? sql` left join ${devices} on ${devices.id} = ${alerts.deviceId}` : sql``}
+      where ${where}
+      order by ${alerts.occurredAt} desc, ${alerts.id} desc
+      limit ${limit + 1}`,
+  );
+  const unitLoader = include.unit ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
+  const deviceLoader = include.device ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;
+  const alertRows = rows.map((row) => {
+    const alert = ALERT_READER.read(row) as AlertRow;
+    if (unitLoader) {
+      const unit = UNIT_READER.read(row);
+      unitLoader.prime(alert.unitCode, unit ? toUnit(unit) : null);
     }
-    rows = joined.map((row) => row.alert);
-  } else {
-    rows = await ctx.db.select().from(alerts).where(where).orderBy(desc(alerts.occurredAt), desc(alerts.id)).limit(limit + 1);
-  }
-  return pageOf(rows, limit, toAlert, async () => {
+    if (deviceLoader && alert.deviceId) {
+      const device = DEVICE_READER.read(row);
+      deviceLoader.prime(alert.deviceId, device ? toDevice(device) : null);
+    }
+    return alert;
+  });
+  return pageOf(alertRows, limit, toAlert, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
     return Number(row?.n ?? 0);
   });
