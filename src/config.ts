@@ -19,6 +19,16 @@ export interface Config {
   /** Deepest selection a query may have before it is refused with QUERY_TOO_COMPLEX. */
   readonly maxQueryDepth: number;
   readonly logLevel: 'silent' | 'info';
+  /**
+   * Seconds between two runs of the device-silence sweeper on this process (`DEVICE_SWEEP_SECONDS`,
+   * default 60). 0: this process never sweeps (another one on the same database does).
+   */
+  readonly deviceSweepSeconds: number;
+  /**
+   * How many heartbeat intervals a device may stay silent before it is OFFLINE
+   * (`DEVICE_SILENCE_GRACE`, default 3, at least 1).
+   */
+  readonly deviceSilenceGrace: number;
 }
 
 export class ConfigError extends Error {
@@ -29,6 +39,13 @@ function intFrom(name: string, raw: string | undefined, fallback: number): numbe
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function graceFrom(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 3;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 1 || value > 100) throw new ConfigError(`DEVICE_SILENCE_GRACE must be a number from 1 to 100, got "${raw}"`);
   return value;
 }
 
@@ -43,5 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: nodeEnv,
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
+    deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
+    deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
   };
 }

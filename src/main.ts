@@ -8,6 +8,8 @@ import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
 import { startServer, type RunningServer } from './server.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
+import { startWatchdog } from './modules/watchdog/index.js';
+import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -54,6 +56,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     }
     const hub = createHub({ config, database, jwtSecret, log, ...(options.clock ? { clock: options.clock } : {}) });
     const server = await startServer(hub, await createSchema(), config.port, config.host);
+    // The embedded demo (never a test's database, never a server): its seeded devices stay alive.
+    if (database.kind === 'pglite' && !options.database) startDemoHeartbeats(hub);
+    startWatchdog(hub);
     let closing: Promise<void> | undefined;
     return {
       hub,

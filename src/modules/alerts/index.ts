@@ -3,3 +3,4 @@ export { Alert, AlertType, Severity, AlertStatus } from './alert.type.js';
 export { AlertResolver } from './alert.resolver.js';
 export { defineAlertRules } from './alert.policy.js';
 export { GeoPointInput } from './alert.input.js';
+export { raiseAlerts, type SystemAlert } from './alert.service.js';
