@@ -29,6 +29,8 @@ export interface Config {
    * (`DEVICE_SILENCE_GRACE`, default 3, at least 1).
    */
   readonly deviceSilenceGrace: number;
+  /** Seconds between SLA sweeps of overdue cases on this process (CASE_SWEEP_SECONDS, default 60); 0 → none. */
+  readonly caseSweepSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -62,5 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
     deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
     deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
+    caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
   };
 }

@@ -10,6 +10,8 @@ import { startServer, type RunningServer } from './server.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { startWatchdog } from './modules/watchdog/index.js';
 import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
+import { alertHooks } from './modules/alerts/index.js';
+import { openCasesForAlerts, startCaseSweeper } from './modules/cases/index.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -55,6 +57,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
       seeded = await seedDemo(database.db, { now: (options.clock ?? { now: () => new Date() }).now() });
     }
     const hub = createHub({ config, database, jwtSecret, log, ...(options.clock ? { clock: options.clock } : {}) });
+    // Cases open from ingested alerts in the alerts' own transaction; overdue cases escalate.
+    hub.single(alertHooks).afterInsert.push(openCasesForAlerts);
+    hub.onClose(startCaseSweeper(hub, config.caseSweepSeconds));
     const server = await startServer(hub, await createSchema(), config.port, config.host);
     // The embedded demo (never a test's database, never a server): its seeded devices stay alive.
     if (database.kind === 'pglite' && !options.database) startDemoHeartbeats(hub);

@@ -7,6 +7,8 @@ import { defineApiKeyRules } from './modules/apikeys/index.js';
 import { defineAuditRules } from './modules/audit/index.js';
 import { defineChannelRules } from './modules/channels/index.js';
 import { defineRequestRules } from './modules/requests/index.js';
+import { defineCaseRules } from './modules/cases/index.js';
+import { definePatrolRules } from './modules/patrols/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 import { defineGrantAdminRules } from './modules/grants/index.js';
 
@@ -25,6 +27,8 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineAuditRules(principal, builder);
   defineChannelRules(principal, builder);
   defineRequestRules(principal, builder);
+  defineCaseRules(principal, builder);
+  definePatrolRules(principal, builder);
   defineGrantAdminRules(principal, builder);
   defineGrantRules(grants, now, builder);
   return buildAbility(builder);

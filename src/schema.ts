@@ -10,6 +10,8 @@ import { ApiKeyResolver } from './modules/apikeys/index.js';
 import { AuditResolver } from './modules/audit/index.js';
 import { ChannelResolver } from './modules/channels/index.js';
 import { ResidentRequestResolver } from './modules/requests/index.js';
+import { AlertCaseResolver, CaseResolver, PatrolFindingCaseResolver, ResidentRequestCaseResolver } from './modules/cases/index.js';
+import { PatrolFindingResolver, PatrolReportResolver } from './modules/patrols/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -26,7 +28,9 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver,
+      CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver, PatrolReportResolver, PatrolFindingResolver,
+    ],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,

@@ -4,3 +4,5 @@ export { AlertResolver } from './alert.resolver.js';
 export { defineAlertRules } from './alert.policy.js';
 export { GeoPointInput } from './alert.input.js';
 export { raiseAlerts, type SystemAlert } from './alert.service.js';
+export { toAlert } from './alert.service.js';
+export { alertHooks, type AlertsInsertedHook } from './alert.hooks.js';
