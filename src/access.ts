@@ -20,6 +20,85 @@ export async function accessFor(hub: Hub, principal: Principal): Promise<Access>
   return { principal, grants, ability: abilityFor(principal, grants, now) };
 }
 
+/**
+ * How long a cached access may be served at most. Changes made through the hub (grants, keys,
+ * principals) clear the cache at once on every process through `accessChanged`; this bounds
+ * how long a change made behind the hub's back (SQL typed into the database) goes unseen.
+ */
+export const ACCESS_CACHE_MAX_AGE_MS = 30_000;
+
+interface CachedAccess {
+  /** The principal as loaded; each request adds its own credential and expiry. */
+  principal: Principal;
+  grants: readonly AccessGrant[];
+  ability: AppAbility;
+  /** Served until then: the earliest grant expiry, or the maximum age. */
+  validUntil: number;
+}
+
+/**
+ * Per hub process: what a bearer token's principal may do (the principal with its unit and
+ * department, its active grants, the ability built from them), by principal name — so that a
+ * request spends no query on who is calling. Cleared whole by every `accessChanged` event
+ * (a grant made or revoked, a key revoked, a principal changed: on every process sharing the
+ * database, as soon as the event arrives), when the bus reconnects (events may have been
+ * lost), and an entry lapses at its first grant expiry and after ACCESS_CACHE_MAX_AGE_MS.
+ * API keys are not cached: a key is looked up on every request (README, "Adapter keys").
+ */
+export class AccessCache {
+  private readonly entries = new Map<string, Promise<CachedAccess>>();
+  private generation = 0;
+  /** Nothing is cached before the LISTEN is in place: an event in between would be missed. */
+  private readonly listening: Promise<unknown>;
+
+  constructor(private readonly hub: Hub) {
+    this.listening = hub.bus.subscribe('accessChanged', () => this.clear(), () => this.clear());
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  /** The access of a principal named by a verified token, with that token's expiry. */
+  async forToken(name: string, expiresAt: number): Promise<Access> {
+    await this.listening;
+    const entry = this.entries.get(name) ?? this.load(name);
+    let cached = await entry;
+    if (cached.validUntil <= this.hub.clock.now().getTime()) {
+      if (this.entries.get(name) === entry) this.entries.delete(name);
+      cached = await (this.entries.get(name) ?? this.load(name));
+    }
+    return { principal: { ...cached.principal, expiresAt, credential: { kind: 'JWT', id: null } }, grants: cached.grants, ability: cached.ability };
+  }
+
+  private load(name: string): Promise<CachedAccess> {
+    const generation = this.generation;
+    const loading = (async (): Promise<CachedAccess> => {
+      const principal = await loadPrincipal(this.hub.database.db, name, null);
+      const now = this.hub.clock.now();
+      const grants = await activeGrantsFor(this.hub.database.db, principal, now);
+      const validUntil = Math.min(now.getTime() + ACCESS_CACHE_MAX_AGE_MS, ...grants.map((g) => g.expiresAt.getTime()));
+      return { principal, grants, ability: abilityFor(principal, grants, now), validUntil };
+    })();
+    this.entries.set(name, loading);
+    // A failure (unknown or disabled principal) is not kept; nor is a load an event overtook.
+    loading.then(
+      () => {
+        if (generation !== this.generation && this.entries.get(name) === loading) this.entries.delete(name);
+      },
+      () => {
+        if (this.entries.get(name) === loading) this.entries.delete(name);
+      },
+    );
+    return loading;
+  }
+}
+
+export function accessCache(hub: Hub): AccessCache {
+  return new AccessCache(hub);
+}
+
 /** Node timers hold at most 2^31-1 ms; a later expiry is re-armed in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 

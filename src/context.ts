@@ -2,11 +2,27 @@ import type { Hub, RequestContext } from './platform/context.js';
 import { Memo } from './platform/context.js';
 import { AccessLedger } from './platform/auth/ledger.js';
 import { ANONYMOUS, type Principal } from './platform/auth/principal.js';
-import { verifyToken } from './platform/auth/jwt.js';
+import { verifyToken, VerifiedTokens } from './platform/auth/jwt.js';
 import { UnauthenticatedError } from './platform/errors.js';
 import { loadPrincipal } from './modules/principals/index.js';
 import { principalForApiKey } from './modules/apikeys/index.js';
-import { accessFor, type Access, type LiveAccess } from './access.js';
+import { accessCache, accessFor, type Access, type LiveAccess } from './access.js';
+
+type Credentials = { kind: 'none' } | { kind: 'apiKey'; key: string } | { kind: 'bearer'; token: string };
+
+function credentialsOf(authorization: string | undefined, apiKey: string | undefined): Credentials {
+  const auth = authorization?.trim() || undefined;
+  const key = apiKey?.trim() || undefined;
+  if (auth === undefined && key === undefined) return { kind: 'none' };
+  if (auth !== undefined && key !== undefined) throw new UnauthenticatedError('Send one credential: Authorization or X-Api-Key, not both', 401);
+  if (key !== undefined) return { kind: 'apiKey', key };
+  const match = /^(\S+)\s+(\S+)$/.exec(auth as string);
+  if (!match) throw new UnauthenticatedError('Authorization must be "Bearer <token>" or "ApiKey <key>"', 401);
+  const [, scheme, credential] = match as unknown as [string, string, string];
+  if (scheme.toLowerCase() === 'apikey') return { kind: 'apiKey', key: credential };
+  if (scheme.toLowerCase() !== 'bearer') throw new UnauthenticatedError(`Authorization scheme "${scheme}" is not supported; use Bearer <token> or ApiKey <key>`, 401);
+  return { kind: 'bearer', token: credential };
+}
 
 /**
  * Who is calling, from the `Authorization` value (HTTP header, or `connectionParams` over
@@ -16,18 +32,29 @@ import { accessFor, type Access, type LiveAccess } from './access.js';
  * principal → UNAUTHENTICATED; so are both at once, rather than guessing which one counts.
  */
 export async function authenticate(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Principal> {
-  const auth = authorization?.trim() || undefined;
-  const key = apiKey?.trim() || undefined;
-  if (auth === undefined && key === undefined) return ANONYMOUS;
-  if (auth !== undefined && key !== undefined) throw new UnauthenticatedError('Send one credential: Authorization or X-Api-Key, not both', 401);
-  if (key !== undefined) return principalForApiKey(hub.database.db, key);
-  const match = /^(\S+)\s+(\S+)$/.exec(auth as string);
-  if (!match) throw new UnauthenticatedError('Authorization must be "Bearer <token>" or "ApiKey <key>"', 401);
-  const [, scheme, credential] = match as unknown as [string, string, string];
-  if (scheme.toLowerCase() === 'apikey') return principalForApiKey(hub.database.db, credential);
-  if (scheme.toLowerCase() !== 'bearer') throw new UnauthenticatedError(`Authorization scheme "${scheme}" is not supported; use Bearer <token> or ApiKey <key>`, 401);
-  const claims = await verifyToken(hub.jwtSecret, credential);
+  const credentials = credentialsOf(authorization, apiKey);
+  if (credentials.kind === 'none') return ANONYMOUS;
+  if (credentials.kind === 'apiKey') return principalForApiKey(hub.database.db, credentials.key);
+  const claims = await verifyToken(hub.jwtSecret, credentials.token);
   return { ...(await loadPrincipal(hub.database.db, claims.sub, claims.exp)), credential: { kind: 'JWT', id: null } };
+}
+
+function verifiedTokens(hub: Hub): VerifiedTokens {
+  return new VerifiedTokens(hub.jwtSecret);
+}
+
+/**
+ * An HTTP request's access. A bearer token's principal comes from the per-process
+ * AccessCache (no query once it is warm; cleared by `accessChanged`); an API key is looked up
+ * every time, so that its revocation holds at the next request.
+ */
+export async function requestAccess(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Access> {
+  const credentials = credentialsOf(authorization, apiKey);
+  if (credentials.kind === 'bearer') {
+    const claims = await hub.single(verifiedTokens).verify(credentials.token);
+    return hub.single(accessCache).forToken(claims.sub, claims.exp);
+  }
+  return accessFor(hub, await authenticate(hub, authorization, apiKey));
 }
 
 /** Why the caller reads personal data: the `x-purpose` header (or connection parameter), cut to 500 characters. */

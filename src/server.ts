@@ -11,8 +11,8 @@ import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'grap
 import type { Hub, RequestContext } from './platform/context.js';
 import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
-import { authenticate, createContext, createLiveContext, purposeOf } from './context.js';
-import { accessFor, accessRegistry, type LiveAccess } from './access.js';
+import { authenticate, createContext, createLiveContext, purposeOf, requestAccess } from './context.js';
+import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
 
@@ -185,7 +185,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
       ApolloServerPluginLandingPageDisabled(),
       // Apollo's default cache-control plugin wraps every field resolution to compute cache
       // hints nobody reads here (no CDN, no response cache): a 1,000-record ingest report is
-      // thousands of fields.
+      // thousands of fields, and it was the largest Apollo cost on a 20-alert page.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
@@ -235,8 +235,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     express.json({ limit: '10mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const principal = await authenticate(hub, header(req.headers.authorization), header(req.headers['x-api-key']));
-        return createContext(hub, await accessFor(hub, principal), purposeOf(headerText(req.headers['x-purpose'])));
+        const access = await requestAccess(hub, header(req.headers.authorization), header(req.headers['x-api-key']));
+        return createContext(hub, access, purposeOf(headerText(req.headers['x-purpose'])));
       },
     }),
   );

@@ -4,6 +4,7 @@ import { createTestHub, dbKind, freshDatabase, TestClock, type TestHub } from '.
 import { openServer } from '../../src/platform/db/database.js';
 import { subscribe, type LiveSubscription } from '../helpers/ws.js';
 import { principals, auditLog } from '../../src/tables.js';
+import { setPrincipalDisabled } from '../../src/modules/principals/index.js';
 
 /**
  * Sharing grants: only an admin at or above the shared unit grants within it; a grant widens
@@ -271,7 +272,7 @@ describe('grants on open subscriptions', () => {
 
 describe('grantees', () => {
   it('a disabled principal is refused', async () => {
-    await hub.database.db.update(principals).set({ disabledAt: new Date() }).where(eq(principals.name, 'wenfeng.admin'));
+    expect(await setPrincipalDisabled(hub.database.db, hub.handle.hub.bus, 'wenfeng.admin', new Date())).toBe(true);
     const { status, body } = await hub.gql(GRANTS, {}, { as: 'wenfeng.admin' });
     expect(status).toBe(401);
     expect(body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');

@@ -1,15 +1,17 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
+import { selects } from '../../platform/graphql/lookahead.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { Device, createDeviceLoaders } from '../devices/index.js';
 import { IngestReport } from '../ingest/index.js';
-import { Alert, AlertConnection } from './alert.type.js';
+import { Alert, AlertConnection, AlertCount, AlertCountKey, type AlertCountKeyName } from './alert.type.js';
 import { AlertFilter, IngestAlertsInput } from './alert.input.js';
-import { acknowledgeAlert, getAlert, ingestAlerts, listAlerts, toAlertKey } from './alert.service.js';
+import { acknowledgeAlert, countAlerts, getAlert, ingestAlerts, listAlerts, toAlertKey } from './alert.service.js';
 import { alertLive } from './alert.live.js';
 
 @Resolver(() => Alert)
@@ -20,9 +22,23 @@ export class AlertResolver {
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<InstanceType<typeof AlertConnection>> {
     ctx.ledger.statePurpose(purpose);
-    return new AlertConnection(await listAlerts(ctx, filter, first, after), toAlertKey);
+    const include = { unit: selects(info, ['edges', 'node', 'unit']), device: selects(info, ['edges', 'node', 'device']) };
+    return new AlertConnection(await listAlerts(ctx, filter, first, after, include), toAlertKey);
+  }
+
+  @Query(() => [AlertCount], {
+    description:
+      'How many alerts you may see match the filter, grouped by the keys named (none: one total). CHILD_UNIT needs a unit above the grid tier (filter.unitCode, or your own unit); DAY is the day in China Standard Time. At most 10,000 groups.',
+  })
+  alertCounts(
+    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
+    @Arg('groupBy', () => [AlertCountKey]) groupBy: AlertCountKeyName[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<AlertCount[]> {
+    return countAlerts(ctx, filter, groupBy);
   }
 
   @Query(() => Alert, { description: 'One alert; NOT_FOUND when it does not exist or lies outside your scope.' })

@@ -1,17 +1,21 @@
-import { and, desc, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Hub, RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
-import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { tableReader } from '../../platform/db/reader.js';
+import { placementOf, tierColumn, withinPlacement } from '../../platform/db/placement.js';
 import { geoSql } from '../../platform/db/geo.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
-import { requireUnit, unitsByCodes } from '../units/index.js';
-import { devices } from '../devices/index.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { homeOf } from '../../platform/auth/principal.js';
+import { TIERS } from '../../platform/auth/scope.js';
+import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
+import { createDeviceLoaders, devices, toDevice } from '../devices/index.js';
 import {
   buildReport,
   checkBatchSize,
@@ -28,7 +32,7 @@ import { audit, type AuditDraft } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
 import { afterAlertsInserted } from './alert.hooks.js';
-import { Alert } from './alert.type.js';
+import { Alert, AlertCount, type AlertCountKeyName } from './alert.type.js';
 import { AlertRecordInput, type AlertFilter, type IngestAlertsInput } from './alert.input.js';
 
 /** How the CASL conditions on `Alert` become SQL over the alerts table. */
@@ -61,10 +65,10 @@ export function toAlert(row: AlertRow): Alert {
 }
 
 /** The filter as SQL; `unitCode` resolves to the unit's subtree (NOT_FOUND for no such unit). */
-async function filterSql(db: Executor, filter: AlertFilter | null | undefined): Promise<SQL[]> {
+async function filterSql(db: Executor, filter: AlertFilter | null | undefined, unit?: UnitRow): Promise<SQL[]> {
   if (!filter) return [];
   const where: SQL[] = [];
-  if (filter.unitCode) where.push(withinPlacement(alerts)((await requireUnit(db, filter.unitCode)).path));
+  if (filter.unitCode) where.push(withinPlacement(alerts)((unit ?? (await requireUnit(db, filter.unitCode))).path));
   if (filter.types) where.push(inArray(alerts.type, filter.types));
   if (filter.severities) where.push(inArray(alerts.severity, filter.severities));
   if (filter.statuses) where.push(inArray(alerts.status, filter.statuses));
@@ -74,32 +78,122 @@ async function filterSql(db: Executor, filter: AlertFilter | null | undefined): 
   return where;
 }
 
+const ALERT_READER = tableReader(alerts, 'a.');
+const UNIT_READER = tableReader(units, 'u.');
+const DEVICE_READER = tableReader(devices, 'd.');
+
 /** Newest first; the caller's scope is part of the SQL, and the filter only narrows it. */
 export async function listAlerts(
   ctx: RequestContext,
   filter: AlertFilter | null | undefined,
   first: number | null | undefined,
   after: string | null | undefined,
+  include: { unit?: boolean; device?: boolean } = {},
 ): Promise<Page<Alert>> {
   requireCan(ctx, 'read', 'Alert');
   const limit = pageSize(first);
   const cursor = decodeCursor(after);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = cursor ? sql`(${alerts.occurredAt}, ${alerts.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
-  const rows = await ctx.db
-    .select()
+  const keyset = afterCursor(alerts.occurredAt, alerts.id, cursor);
+  const where = keyset ? and(scope, keyset) : scope;
+  // One statement for the page and what the selection links it to; the loaders then answer
+  // from memory. Read without drizzle's query builder: this is the hub's hottest statement.
+  const rows = await executeRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${ALERT_READER.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.device ? sql`, ${DEVICE_READER.columns}` : sql``}
+      from ${alerts}${include.unit ? sql` left join ${units} on ${units.code} = ${alerts.unitCode}` : sql``}${include.device ? sql` left join ${devices} on ${devices.id} = ${alerts.deviceId}` : sql``}
+      where ${where}
+      order by ${alerts.occurredAt} desc, ${alerts.id} desc
+      limit ${limit + 1}`,
+  );
+  const unitLoader = include.unit ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
+  const deviceLoader = include.device ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;
+  const alertRows = rows.map((row) => {
+    const alert = ALERT_READER.read(row) as AlertRow;
+    if (unitLoader) {
+      const unit = UNIT_READER.read(row);
+      unitLoader.prime(alert.unitCode, unit ? toUnit(unit) : null);
+    }
+    if (deviceLoader && alert.deviceId) {
+      const device = DEVICE_READER.read(row);
+      deviceLoader.prime(alert.deviceId, device ? toDevice(device) : null);
+    }
+    return alert;
+  });
+  return pageOf(alertRows, limit, toAlert, async () => {
+    const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
+    return Number(row?.n ?? 0);
+  });
+}
+
+/** Days are counted in Nantong's time: China Standard Time, UTC+8 all year. */
+export const REPORTING_TIME_ZONE = 'Asia/Shanghai';
+
+/** More groups than this is a question for an export, not a query: narrow the filter. */
+export const MAX_ALERT_COUNT_GROUPS = 10_000;
+
+/**
+ * Counts of the alerts the caller may see that match the filter, grouped by `groupBy`. The scope
+ * is in the SQL, as for `alerts`, so the counts add up to that list's `totalCount`. CHILD_UNIT
+ * groups by the column of the tier below the filter's unit (or the caller's own unit).
+ */
+export async function countAlerts(ctx: RequestContext, filter: AlertFilter | null | undefined, groupBy: readonly AlertCountKeyName[]): Promise<AlertCount[]> {
+  const principal = requirePrincipal(ctx);
+  requireCan(ctx, 'read', 'Alert');
+  const keys = [...new Set(groupBy)];
+  const filterUnit = filter?.unitCode ? await requireUnit(ctx.db, filter.unitCode) : undefined;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter, filterUnit))) as SQL;
+
+  let parent: UnitRow | undefined;
+  const columns: Partial<Record<AlertCountKeyName, SQL | AnyPgColumn>> = {};
+  for (const key of keys) {
+    switch (key) {
+      case 'CHILD_UNIT': {
+        const home = homeOf(principal);
+        parent = filterUnit ?? (home ? await requireUnit(ctx.db, home.code) : undefined);
+        const childTier = parent ? TIERS[TIERS.indexOf(parent.tier) + 1] : undefined;
+        if (!parent || !childTier) throw new BadUserInputError(`${parent ? `${parent.name} (${parent.code}) has no child units` : 'no unit to take the children of'}: name a unitCode above the grid tier in the filter`, 'groupBy');
+        columns.CHILD_UNIT = tierColumn(alerts, childTier);
+        break;
+      }
+      case 'DAY':
+        columns.DAY = sql<string>`to_char((${alerts.occurredAt} at time zone ${sql.raw(`'${REPORTING_TIME_ZONE}'`)})::date, 'YYYY-MM-DD')`;
+        break;
+      case 'TYPE':
+        columns.TYPE = alerts.type;
+        break;
+      case 'SEVERITY':
+        columns.SEVERITY = alerts.severity;
+        break;
+      case 'STATUS':
+        columns.STATUS = alerts.status;
+        break;
+    }
+  }
+  const grouped = Object.values(columns) as (SQL | AnyPgColumn)[];
+  const rows = (await ctx.db
+    .select({ ...columns, count: count() } as Record<string, SQL | AnyPgColumn>)
     .from(alerts)
-    .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(alerts.occurredAt), desc(alerts.id))
-    .limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map(toAlert),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+    .where(scope)
+    .groupBy(...grouped)
+    .orderBy(...grouped)
+    .limit(MAX_ALERT_COUNT_GROUPS + 1)) as Record<string, string | number | null>[];
+  if (rows.length > MAX_ALERT_COUNT_GROUPS) throw new BadUserInputError(`more than ${MAX_ALERT_COUNT_GROUPS} groups: narrow the filter (a unit, a time range) or group by fewer keys`, 'groupBy');
+
+  const childCodes = parent ? [...new Set(rows.map((row) => row['CHILD_UNIT']).filter((code): code is string => typeof code === 'string'))] : [];
+  const children = await unitsByCodes(ctx.db, childCodes);
+  return rows.map((row) => {
+    const code = row['CHILD_UNIT'];
+    const unitRow = parent ? (typeof code === 'string' ? children.get(code) : parent) : undefined;
+    return Object.assign(new AlertCount(), {
+      unit: unitRow ? toUnit(unitRow) : null,
+      day: (row['DAY'] as string | undefined) ?? null,
+      type: (row['TYPE'] as AlertCount['type'] | undefined) ?? null,
+      severity: (row['SEVERITY'] as AlertCount['severity'] | undefined) ?? null,
+      status: (row['STATUS'] as AlertCount['status'] | undefined) ?? null,
+      count: Number(row['count']),
+    });
+  });
 }
 
 /**

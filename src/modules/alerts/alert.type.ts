@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { enumOf } from '../../platform/graphql/enum.js';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeResolver, JSONObjectResolver, LocalDateResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 import { GeoPoint } from '../devices/index.js';
+import { Unit } from '../units/index.js';
 import {
   ALERT_STATUSES,
   ALERT_TYPES,
@@ -38,7 +39,7 @@ registerEnumType(Severity, { name: 'Severity', description: 'Declared from LOW t
 export const AlertStatus = enumOf(ALERT_STATUSES);
 registerEnumType(AlertStatus, { name: 'AlertStatus' });
 
-@ObjectType('Alert', { description: 'Something a device or system raised in a unit.' })
+@ObjectType('Alert', { description: 'Something a device or system raised in a unit.', simpleResolvers: true })
 export class Alert {
   @Field(() => ID)
   id!: string;
@@ -82,3 +83,41 @@ export class Alert {
 }
 
 export const AlertConnection = connectionOf(Alert, 'Alert');
+
+/** What `alertCounts` can group by; the later `stats` query takes the same keys. */
+export const ALERT_COUNT_KEYS = ['CHILD_UNIT', 'DAY', 'TYPE', 'SEVERITY', 'STATUS'] as const;
+export type AlertCountKeyName = (typeof ALERT_COUNT_KEYS)[number];
+
+export const AlertCountKey = enumOf(ALERT_COUNT_KEYS);
+registerEnumType(AlertCountKey, {
+  name: 'AlertCountKey',
+  description: 'A key to group alert counts by.',
+  valuesConfig: {
+    CHILD_UNIT: { description: 'The units one tier below filter.unitCode (or below your own unit when the filter names none).' },
+    DAY: { description: 'The day the alert occurred, in China Standard Time (UTC+8).' },
+    TYPE: { description: 'The alert type.' },
+    SEVERITY: { description: 'The severity.' },
+    STATUS: { description: 'The status now.' },
+  },
+});
+
+@ObjectType('AlertCount', { description: 'How many alerts share these keys; a key not grouped by is null.', simpleResolvers: true })
+export class AlertCount {
+  @Field(() => Unit, { nullable: true, description: 'CHILD_UNIT: the child unit; the unit itself for alerts placed on it rather than below.' })
+  unit!: Unit | null;
+
+  @Field(() => LocalDateResolver, { nullable: true, description: 'DAY: the day in China Standard Time, YYYY-MM-DD.' })
+  day!: string | null;
+
+  @Field(() => AlertType, { nullable: true })
+  type!: AlertTypeName | null;
+
+  @Field(() => Severity, { nullable: true })
+  severity!: SeverityName | null;
+
+  @Field(() => AlertStatus, { nullable: true })
+  status!: AlertStatusName | null;
+
+  @Field(() => Int)
+  count!: number;
+}

@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, like, or, count, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
-import type { EventBus } from '../../platform/pubsub/bus.js';
+import type { EventBus, Receipt } from '../../platform/pubsub/bus.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
@@ -145,7 +145,8 @@ export async function issueKey(db: Executor, adapter: KeyAdapter, label: string 
  */
 export async function revokeKey(db: Executor, record: KeyRecord, operator: KeyOperator): Promise<ApiKeyRow | null> {
   const adapter: KeyAdapter = { name: record.key.principalName, jurisdictionCode: record.jurisdictionCode, jurisdictionPath: record.jurisdictionPath };
-  return db.transaction(async (tx) => {
+  let receipt: Receipt | undefined;
+  const revoked = await db.transaction(async (tx) => {
     const [updated] = await tx
       .update(apiKeys)
       .set({ revokedAt: operator.now, revokedBy: operator.name })
@@ -153,10 +154,12 @@ export async function revokeKey(db: Executor, record: KeyRecord, operator: KeyOp
       .returning();
     if (!updated) return null;
     const event: Topics['accessChanged'] = { apiKeyId: updated.id };
-    await operator.bus.publish(tx, 'accessChanged', event);
+    receipt = await operator.bus.publish(tx, 'accessChanged', event);
     await appendAudit(tx, operator.actor(adapter), operator.now, [keyDraft('revokeApiKey', updated)]);
     return updated;
   });
+  if (receipt) await operator.bus.delivered(receipt);
+  return revoked;
 }
 
 export async function keyById(db: Executor, id: string): Promise<KeyRecord | undefined> {

@@ -14,7 +14,7 @@ registerEnumType(DeviceType, {
 export const DeviceStatus = enumOf(DEVICE_STATUSES);
 registerEnumType(DeviceStatus, { name: 'DeviceStatus' });
 
-@ObjectType('GeoPoint', { description: 'WGS-84 latitude and longitude.' })
+@ObjectType('GeoPoint', { description: 'WGS-84 latitude and longitude.', simpleResolvers: true })
 export class GeoPoint {
   @Field(() => Float)
   lat!: number;
@@ -23,7 +23,7 @@ export class GeoPoint {
   lng!: number;
 }
 
-@ObjectType('Device')
+@ObjectType('Device', { simpleResolvers: true })
 export class Device {
   @Field(() => ID)
   id!: string;

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, isNotNull, isNull, like, lte, or, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
+import type { Receipt } from '../../platform/pubsub/bus.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
 import type { Principal } from '../../platform/auth/principal.js';
@@ -110,6 +111,7 @@ export async function grantAccess(ctx: RequestContext, input: GrantAccessInput):
     if (!department) throw new NotFoundError('Department', input.granteeDepartmentCode);
   }
 
+  let receipt: Receipt | undefined;
   const row = await ctx.db.transaction(async (tx) => {
     const [inserted] = await tx
       .insert(grants)
@@ -128,7 +130,7 @@ export async function grantAccess(ctx: RequestContext, input: GrantAccessInput):
       })
       .returning();
     const grant = inserted!;
-    await ctx.hub.bus.publish(tx, 'accessChanged', granteeOf(grant));
+    receipt = await ctx.hub.bus.publish(tx, 'accessChanged', granteeOf(grant));
     await audit(ctx, tx, {
       operation: 'grantAccess',
       kind: 'Grant',
@@ -138,6 +140,8 @@ export async function grantAccess(ctx: RequestContext, input: GrantAccessInput):
     });
     return grant;
   });
+  // This process's cached access has been cleared before the caller hears of the grant.
+  if (receipt) await ctx.hub.bus.delivered(receipt);
   return toGrant(row, now);
 }
 
@@ -152,6 +156,7 @@ export async function revokeAccess(ctx: RequestContext, id: string): Promise<Gra
   if (!existing || !ctx.ability.can('read', subject('Grant', { ...existing }))) throw new NotFoundError('Grant', id);
   if (!ctx.ability.can('grant', subject('Grant', { ...existing }))) throw new ForbiddenError('revoke', 'Grant');
   const now = ctx.hub.clock.now();
+  let receipt: Receipt | undefined;
   const row = await ctx.db.transaction(async (tx) => {
     const [updated] = await tx
       .update(grants)
@@ -159,10 +164,11 @@ export async function revokeAccess(ctx: RequestContext, id: string): Promise<Gra
       .where(and(eq(grants.id, id), isNull(grants.revokedAt)))
       .returning();
     if (!updated) return undefined;
-    await ctx.hub.bus.publish(tx, 'accessChanged', granteeOf(updated));
+    receipt = await ctx.hub.bus.publish(tx, 'accessChanged', granteeOf(updated));
     await audit(ctx, tx, { operation: 'revokeAccess', kind: 'Grant', recordIds: [id], details: { ...granteeOf(updated) } });
     return updated;
   });
+  if (receipt) await ctx.hub.bus.delivered(receipt);
   if (!row) throw new ConflictError(`Grant ${id} is already revoked`, { revokedAt: existing.revokedAt?.toISOString() ?? null });
   return toGrant(row, now);
 }

@@ -1,5 +1,7 @@
 import { eq } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.js';
+import type { Db, Executor } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/pubsub/bus.js';
+import type { Topics } from '../../topics.js';
 import type { Principal, UnitScope } from '../../platform/auth/principal.js';
 import { UnauthenticatedError } from '../../platform/errors.js';
 import { unitsByCodes, toUnit, type UnitRow } from '../units/index.js';
@@ -60,4 +62,20 @@ export async function describePrincipal(db: Executor, principal: Principal): Pro
         : null,
     expiresAt: principal.expiresAt,
   });
+}
+
+/**
+ * Disables a principal (its tokens stop working) or enables it again. The change and its
+ * `accessChanged` event commit together: every hub process drops what it cached about the
+ * principal, and its open connections end.
+ */
+export async function setPrincipalDisabled(db: Db, bus: EventBus<Record<string, unknown>>, name: string, disabledAt: Date | null): Promise<boolean> {
+  const receipt = await db.transaction(async (tx) => {
+    const changed = await tx.update(principals).set({ disabledAt }).where(eq(principals.name, name)).returning({ name: principals.name });
+    if (changed.length === 0) return undefined;
+    const event: Topics['accessChanged'] = { principal: name };
+    return bus.publish(tx, 'accessChanged', event);
+  });
+  if (receipt) await bus.delivered(receipt);
+  return receipt !== undefined;
 }

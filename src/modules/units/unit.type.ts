@@ -9,7 +9,7 @@ registerEnumType(Tier, {
   description: 'Level of the hierarchy: 市 CITY, 区 DISTRICT, 街道 STREET, 社区 COMMUNITY, 网格 GRID.',
 });
 
-@ObjectType('Unit', { description: 'A unit of the administrative hierarchy (市/区/街道/社区/网格).' })
+@ObjectType('Unit', { description: 'A unit of the administrative hierarchy (市/区/街道/社区/网格).', simpleResolvers: true })
 export class Unit {
   @Field(() => ID, { description: 'Same as code.' })
   id!: string;

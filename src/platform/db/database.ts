@@ -60,6 +60,7 @@ export async function openEmbedded(options: OpenEmbeddedOptions): Promise<Databa
     liveDb: db,
     pglite,
     async listen(channel, onPayload, onListen) {
+      // In-process: the LISTEN is never lost.
       const stop = await pglite.listen(channel, onPayload);
       onListen?.();
       return async () => {
@@ -90,7 +91,7 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
     connection: { application_name: 'gridhub' },
     ...(options.onStatement ? { debug: (_connection: number, query: string) => options.onStatement?.(query) } : {}),
   });
-  const db = drizzlePostgres(sql) as unknown as Db;
+  const db = drizzlePostgres(preparing(sql)) as unknown as Db;
   // Connections are opened on first use: a hub without live subscribers never opens these.
   const liveSql = postgres(options.url, { max: 2, onnotice: () => {}, connection: { application_name: 'gridhub-live' } });
   return {
@@ -114,6 +115,25 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
       await Promise.all([sql.end({ timeout: 5 }), liveSql.end({ timeout: 5 })]);
     },
   };
+}
+
+/**
+ * drizzle sends every statement unnamed, so Postgres parses and plans it on every execution.
+ * Through this client the statements outside transactions are prepared instead: postgres.js
+ * names each distinct text once per connection and reuses it. Filters reach the record tables
+ * as equalities on a tier's code column (never a LIKE on a parameter), so the generic plan
+ * Postgres may settle on after five executions is the same index range scan.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters, { ...options, prepare: true });
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 export async function applyMigrations(database: Database): Promise<void> {

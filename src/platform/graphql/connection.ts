@@ -8,7 +8,7 @@ import { BadUserInputError } from '../errors.js';
  * Relay connections with keyset cursors. A cursor names the last row seen by its sort key
  * (time, id), so pages stay stable while newer rows arrive: they sort before the cursor.
  */
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -64,7 +64,7 @@ export interface ConnectionClass<T> {
 
 /** `XConnection { edges { cursor node } pageInfo totalCount }` and `XEdge` for a node type. */
 export function connectionOf<T extends object>(nodeType: ClassType<T>, name: string): ConnectionClass<T> {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => String)
     cursor!: string;
@@ -73,7 +73,7 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class Connection {
     @Field(() => [Edge])
     edges: Edge[];

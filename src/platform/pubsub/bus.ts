@@ -11,14 +11,27 @@ import type { Executor } from '../db/database.js';
  * after-commit hook.
  */
 export interface EventBus<TopicMap extends Record<string, unknown>> {
-  publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<void>;
-  subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void): Promise<() => Promise<void>>;
+  /** Returns a receipt for `delivered`. */
+  publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<Receipt>;
   /**
-   * Called each time delivery of `topic` resumes after the bus lost its connection (events
-   * published in between were not delivered). Optional: a bus that never loses events omits it.
+   * Resolves once an event this process published (and whose transaction has committed) has
+   * reached this process's own handlers — at once when nothing here listens to its topic, and
+   * after `timeoutMs` at the latest. A writer that changed who may see what awaits it before
+   * answering, so that its caller's next request on this process sees the change.
    */
-  onResume?<T extends keyof TopicMap & string>(topic: T, listener: () => void): () => void;
+  delivered(receipt: Receipt, timeoutMs?: number): Promise<void>;
+  /**
+   * `onGap` runs when the bus has reconnected after losing its connection: events published
+   * meanwhile were lost, so whoever keeps state derived from them (a cache) drops it.
+   */
+  subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** Names one published event: its topic and a number unique within the process. */
+export interface Receipt {
+  topic: string;
+  id: string;
 }
 
 /** NOTIFY refuses payloads of 8,000 bytes or more; keep a margin. */

@@ -80,8 +80,9 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     private readonly capacity: number = hub.config.liveQueueCapacity || DEFAULT_QUEUE_CAPACITY,
   ) {
     this.lastTime = hub.clock.now().getTime();
-    this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event as IdsEvent)));
-    if (config.since) hub.bus.onResume?.(config.topic, () => this.enqueue(() => this.recoverGap()));
+    // After the bus lost its connection, a feed that can reload what it missed (`since`) does.
+    const onGap = config.since ? () => this.enqueue(() => this.recoverGap()) : undefined;
+    this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event as IdsEvent)), onGap);
   }
 
   /** Subscriptions currently registered in this process. */

@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Executor } from '../db/database.js';
 import { invariant } from '../invariant.js';
-import { MAX_EVENT_BYTES, type EventBus } from './bus.js';
+import { randomUUID } from 'node:crypto';
+import { MAX_EVENT_BYTES, type EventBus, type Receipt } from './bus.js';
+
+/** The field a published payload carries its receipt id in; handlers never see it. */
+const RECEIPT_FIELD = '$receipt';
+/** Own receipts remembered for a later `delivered` call; older ones are forgotten. */
+const REMEMBERED_RECEIPTS = 1000;
 
 function channelOf(topic: string): string {
   return `gridhub_${topic.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
@@ -15,67 +21,87 @@ function channelOf(topic: string): string {
 export class PgNotifyBus<TopicMap extends Record<string, unknown>> implements EventBus<TopicMap> {
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
   private readonly unlisteners = new Map<string, Promise<() => Promise<void>>>();
-  private readonly resumeListeners = new Map<string, Set<() => void>>();
-  /** Topics whose LISTEN was established once: a later onListen is a resumption. */
-  private readonly listening = new Set<string>();
+  private readonly gapHandlers = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly database: Database,
     private readonly onHandlerError: (error: unknown, topic: string) => void = () => {},
   ) {}
 
-  async publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<void> {
-    const text = JSON.stringify(payload);
+  private readonly origin = randomUUID();
+  private sequence = 0;
+  /** Own receipts that came back, until someone asks (or they are forgotten). */
+  private readonly received = new Set<string>();
+  private readonly waiting = new Map<string, () => void>();
+
+  async publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<Receipt> {
+    const id = `${this.origin}:${++this.sequence}`;
+    const text = JSON.stringify({ ...(payload as Record<string, unknown>), [RECEIPT_FIELD]: id });
     invariant(Buffer.byteLength(text) <= MAX_EVENT_BYTES, `event on ${topic} is ${Buffer.byteLength(text)} bytes; split it`);
     await executor.execute(sql`select pg_notify(${channelOf(topic)}, ${text})`);
+    return { topic, id };
   }
 
-  async subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void): Promise<() => Promise<void>> {
+  delivered(receipt: Receipt, timeoutMs = 2000): Promise<void> {
+    if (!this.unlisteners.has(receipt.topic) || this.received.delete(receipt.id)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(receipt.id);
+        resolve();
+      }, timeoutMs);
+      timer.unref();
+      this.waiting.set(receipt.id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private arrived(id: unknown): void {
+    if (typeof id !== 'string' || !id.startsWith(this.origin)) return;
+    const waiter = this.waiting.get(id);
+    if (waiter) {
+      this.waiting.delete(id);
+      waiter();
+      return;
+    }
+    this.received.add(id);
+    if (this.received.size > REMEMBERED_RECEIPTS) this.received.delete(this.received.values().next().value as string);
+  }
+
+  async subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void, onGap?: () => void): Promise<() => Promise<void>> {
     let set = this.handlers.get(topic);
     if (!set) {
       set = new Set();
       this.handlers.set(topic, set);
     }
     set.add(handler as (payload: never) => void);
+    let gaps = this.gapHandlers.get(topic);
+    if (!gaps) {
+      gaps = new Set();
+      this.gapHandlers.set(topic, gaps);
+    }
+    if (onGap) gaps.add(onGap);
     if (!this.unlisteners.has(topic)) {
+      let listens = 0;
       this.unlisteners.set(
         topic,
         this.database.listen(
           channelOf(topic),
           (text) => this.dispatch(topic, text),
-          () => this.listened(topic),
+          // Every LISTEN after the first follows a lost connection.
+          () => {
+            if (listens++ === 0) return;
+            for (const gap of this.gapHandlers.get(topic) ?? []) gap();
+          },
         ),
       );
     }
     await this.unlisteners.get(topic);
     return async () => {
       set.delete(handler as (payload: never) => void);
+      if (onGap) gaps.delete(onGap);
     };
-  }
-
-  onResume<T extends keyof TopicMap & string>(topic: T, listener: () => void): () => void {
-    let set = this.resumeListeners.get(topic);
-    if (!set) {
-      set = new Set();
-      this.resumeListeners.set(topic, set);
-    }
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-
-  /** The LISTEN on `topic` is in place: the first time, or again after the connection was lost. */
-  private listened(topic: string): void {
-    if (!this.listening.has(topic)) {
-      this.listening.add(topic);
-      return;
-    }
-    for (const listener of this.resumeListeners.get(topic) ?? []) {
-      try {
-        listener();
-      } catch (error) {
-        this.onHandlerError(error, topic);
-      }
-    }
   }
 
   private dispatch(topic: string, text: string): void {
@@ -86,6 +112,8 @@ export class PgNotifyBus<TopicMap extends Record<string, unknown>> implements Ev
       this.onHandlerError(error, topic);
       return;
     }
+    const receipt = payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[RECEIPT_FIELD] : undefined;
+    if (receipt !== undefined) delete (payload as Record<string, unknown>)[RECEIPT_FIELD];
     for (const handler of this.handlers.get(topic) ?? []) {
       try {
         handler(payload as never);
@@ -93,13 +121,14 @@ export class PgNotifyBus<TopicMap extends Record<string, unknown>> implements Ev
         this.onHandlerError(error, topic);
       }
     }
+    this.arrived(receipt);
   }
 
   async close(): Promise<void> {
     const pending = [...this.unlisteners.values()];
     this.unlisteners.clear();
     this.handlers.clear();
-    this.resumeListeners.clear();
+    this.gapHandlers.clear();
     for (const unlisten of pending) {
       await (await unlisten)().catch(() => {});
     }

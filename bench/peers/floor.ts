@@ -1,0 +1,82 @@
+/**
+ * The floor of `npm run bench:query`: a minimal node:http server that runs each query's SQL
+ * with postgres.js (prepared statements, a pool of 10 like the hub's) and answers JSON. No
+ * GraphQL, no authentication, no permissions: what the database and the driver allow.
+ *
+ *   GET /q1?street=320613006                          the street's 20 latest alerts with unit and device
+ *   GET /q3?district=320613&from=ISO&to=ISO           alert counts by street and day (Asia/Shanghai)
+ *
+ * Environment: DATABASE_URL, PORT (0 → any free port; the port is printed as `listening <port>`).
+ */
+import { createServer } from 'node:http';
+import postgres from 'postgres';
+
+const sql = postgres(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/gridhub_bench', {
+  max: 10,
+  onnotice: () => {},
+  connection: { application_name: 'bench-floor' },
+});
+
+async function q1(street: string): Promise<unknown> {
+  const rows = await sql`
+    select a.id, a.type, a.severity, a.status, a.occurred_at as "occurredAt",
+           u.code as "unitCode", u.name as "unitName", u.tier as "unitTier",
+           d.id as "deviceId", d.external_id as "deviceExternalId", d.name as "deviceName", d.type as "deviceType", d.status as "deviceStatus"
+    from alerts a
+    join units u on u.code = a.unit_code
+    left join devices d on d.id = a.device_id
+    where a.street_code = ${street}
+    order by a.occurred_at desc, a.id desc
+    limit 20`;
+  return rows.map((r) => ({
+    id: r['id'],
+    type: r['type'],
+    severity: r['severity'],
+    status: r['status'],
+    occurredAt: (r['occurredAt'] as Date).toISOString(),
+    unit: { code: r['unitCode'], name: r['unitName'], tier: r['unitTier'] },
+    device: r['deviceId'] ? { id: r['deviceId'], externalId: r['deviceExternalId'], name: r['deviceName'], type: r['deviceType'], status: r['deviceStatus'] } : null,
+  }));
+}
+
+async function q3(district: string, from: string, to: string): Promise<unknown> {
+  const rows = await sql`
+    select street_code as "unitCode", to_char((occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, count(*)::int as count
+    from alerts
+    where district_code = ${district} and occurred_at >= ${from}::timestamptz and occurred_at < ${to}::timestamptz
+    group by 1, 2
+    order by 1, 2`;
+  return rows;
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://floor');
+  const params = url.searchParams;
+  const work =
+    url.pathname === '/q1'
+      ? q1(params.get('street') ?? '')
+      : url.pathname === '/q3'
+        ? q3(params.get('district') ?? '', params.get('from') ?? '', params.get('to') ?? '')
+        : Promise.reject(new Error(`no route ${url.pathname}`));
+  work.then(
+    (data) => {
+      const body = JSON.stringify({ data });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+    (error: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    },
+  );
+});
+
+server.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : ''}\n`);
+});
+
+process.on('SIGTERM', () => {
+  server.close();
+  void sql.end({ timeout: 2 }).then(() => process.exit(0));
+});

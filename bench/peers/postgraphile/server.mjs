@@ -1,0 +1,60 @@
+// The PostGraphile v5 peer of `npm run bench:query`: the hub's tables as PostGraphile sees them,
+// with no permissions (one database role, no RLS). Runs on the Node 22 of the `node` package:
+//   node_modules/node/bin/node server.mjs
+// Environment: DATABASE_URL, PORT (0 → any free port; prints `listening <port>`).
+//
+// Additions over the Amber preset, each so the same logical query can be asked:
+// - a smart tag declares alerts.unit_code → units.code (the hub keeps that link in code, not as
+//   a foreign key), so an alert can select its unit;
+// - PgIndexBehaviorsPlugin is off, so alerts can be ordered by occurred_at (it leads no index);
+// - @graphile/pg-aggregates (grouped counts) and the connection filter (a time range), for Q3;
+// - sessions use the Asia/Shanghai time zone, so "day" means the same as for the hub.
+import { createServer } from 'node:http';
+import pg from 'pg';
+import { postgraphile } from 'postgraphile';
+import { grafserv } from 'postgraphile/grafserv/node';
+import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
+import { makePgService } from 'postgraphile/adaptors/pg';
+import { makeJSONPgSmartTagsPlugin } from 'postgraphile/utils';
+import { PgAggregatesPreset } from '@graphile/pg-aggregates';
+import { PostGraphileConnectionFilterPreset } from 'postgraphile-plugin-connection-filter';
+
+const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/gridhub_bench';
+const pool = new pg.Pool({ connectionString, max: 10, options: '-c TimeZone=Asia/Shanghai', application_name: 'bench-postgraphile' });
+
+const tags = makeJSONPgSmartTagsPlugin({
+  version: 1,
+  config: {
+    class: {
+      alerts: { tags: { foreignKey: '(unit_code) references units (code)' } },
+    },
+  },
+});
+
+/** @type {GraphileConfig.Preset} */
+const preset = {
+  extends: [PostGraphileAmberPreset, PgAggregatesPreset, PostGraphileConnectionFilterPreset],
+  plugins: [tags],
+  disablePlugins: ['PgIndexBehaviorsPlugin'],
+  pgServices: [makePgService({ pool, schemas: ['public'] })],
+  grafserv: { graphqlPath: '/graphql', watch: false, graphiql: false },
+  grafast: { explain: false },
+};
+
+const pgl = postgraphile(preset);
+const serv = pgl.createServ(grafserv);
+const server = createServer();
+server.on('error', (error) => {
+  console.error(error);
+  process.exit(1);
+});
+await serv.addTo(server);
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  process.stdout.write(`listening ${server.address().port}\n`);
+});
+process.on('SIGTERM', async () => {
+  server.close();
+  await pgl.release();
+  await pool.end();
+  process.exit(0);
+});

@@ -1,0 +1,393 @@
+/**
+ * `npm run bench:query [-- --duration 10 --warmup 3 --rounds 3 --only q1,q3,tiers]`
+ *
+ * The same logical queries against three servers on the bench dataset (`npm run bench:data`),
+ * with one load generator (autocannon, in this process) and identical settings: 10
+ * connections, a warm-up, then a fixed duration; rounds interleave the targets (the order
+ * rotates every round) so that a busy moment on the machine does not land on one target only.
+ *
+ *   gridhub      the hub (`gridhub serve`, Node 20) on DATABASE_URL with permissions on, a real
+ *                bearer token of a demo principal
+ *   postgraphile PostGraphile v5 over the same tables, no permissions (bench/peers/postgraphile,
+ *                Node 22 from the `node` package; installed with `npm ci` on first use)
+ *   floor        a minimal node:http server running the equivalent SQL (bench/peers/floor.ts)
+ *
+ * Queries (a table: Q2, a community's open cases with their history, joins it with the cases module):
+ *   Q1  the 20 latest alerts of a street with unit and device (gridhub as xuetian.officer)
+ *   Q3  alert counts by child unit and day for the district over the dataset's last 30 days
+ *       (gridhub as chongchuan.officer: the district's own officer sees every street)
+ * and Q1 for gridhub at every tier: city.admin, chongchuan.officer, xuetian.officer,
+ * shuguang.officer, hujing.grid (each one's own latest 20).
+ *
+ * Before measuring, every target's answer is checked against the others: same rows, same order.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { signToken } from '../src/platform/auth/jwt.js';
+import { benchDatabaseUrl, Q3_FROM, Q3_TO, SIZES } from './dataset.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const peerDir = fileURLToPath(new URL('./peers/postgraphile/', import.meta.url));
+const node22 = `${peerDir}node_modules/node/bin/node`;
+
+const { values: options } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+    only: { type: 'string', default: 'q1,q3,tiers' },
+  },
+});
+const DURATION = Number(options.duration);
+const WARMUP = Number(options.warmup);
+const ROUNDS = Number(options.rounds);
+const CONNECTIONS = Number(options.connections);
+const ONLY = new Set(options.only.split(','));
+
+type TargetName = 'gridhub' | 'postgraphile' | 'floor';
+
+interface Request {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+interface Cell {
+  /** Row label in the table. */
+  query: string;
+  target: TargetName | string;
+  baseUrl: () => string;
+  request: Request;
+  /** The answer reduced to what every target must agree on. */
+  normalise: (body: any) => unknown;
+}
+
+interface Measured {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+// ---------------------------------------------------------------- servers
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+function start(label: string, command: string, args: string[], env: Record<string, string>, ready: RegExp, cwd = root): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${label} did not start in 120 s:\n${out}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1] as string, child });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+async function stop(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  server.child.removeAllListeners('exit');
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+}
+
+function ensurePeerInstalled(): void {
+  if (existsSync(node22)) return;
+  process.stdout.write('installing the PostGraphile peer (npm ci in bench/peers/postgraphile)…\n');
+  const result = spawnSync('npm', ['--prefix', peerDir, 'ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (result.status !== 0 || !existsSync(node22)) throw new Error('npm ci in bench/peers/postgraphile failed');
+}
+
+// ---------------------------------------------------------------- load
+
+async function load(url: string, request: Request, seconds: number): Promise<Measured> {
+  const result = await autocannon({
+    url: url + request.path,
+    method: request.method,
+    headers: { ...(request.body ? { 'content-type': 'application/json' } : {}), ...request.headers },
+    ...(request.body ? { body: request.body } : {}),
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: seconds,
+  });
+  return {
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function fetchOnce(cell: Cell): Promise<unknown> {
+  const response = await fetch(cell.baseUrl() + cell.request.path, {
+    method: cell.request.method,
+    headers: { ...(cell.request.body ? { 'content-type': 'application/json' } : {}), ...cell.request.headers },
+    ...(cell.request.body ? { body: cell.request.body } : {}),
+  });
+  const body = (await response.json()) as { errors?: unknown };
+  if (!response.ok || body.errors) throw new Error(`${cell.query} ${cell.target}: HTTP ${response.status} ${JSON.stringify(body).slice(0, 500)}`);
+  return cell.normalise(body);
+}
+
+// ---------------------------------------------------------------- queries
+
+const Q1_GRIDHUB = /* GraphQL */ `query Q1 { alerts(first: 20) { edges { node {
+  id type severity status occurredAt unit { code name tier } device { id externalId name type status } } } } }`;
+const Q1_POSTGRAPHILE = /* GraphQL */ `query Q1($street: String!) { allAlerts(condition: { streetCode: $street }, orderBy: [OCCURRED_AT_DESC, ROW_ID_DESC], first: 20) {
+  nodes { rowId type severity status occurredAt unitByUnitCode { code name tier } deviceByDeviceId { rowId externalId name type status } } } }`;
+const Q3_GRIDHUB = /* GraphQL */ `query Q3($filter: AlertFilter) { alertCounts(filter: $filter, groupBy: [CHILD_UNIT, DAY]) { unit { code } day count } }`;
+const Q3_POSTGRAPHILE = /* GraphQL */ `query Q3($district: String!, $from: Datetime!, $to: Datetime!) {
+  allAlerts(condition: { districtCode: $district }, filter: { occurredAt: { greaterThanOrEqualTo: $from, lessThan: $to } }) {
+    groupedAggregates(groupBy: [STREET_CODE, OCCURRED_AT_TRUNCATED_TO_DAY]) { keys distinctCount { rowId } } } }`;
+
+const STREET = '320613006';
+const DISTRICT = '320613';
+const TIERS: [string, string][] = [
+  ['city', 'city.admin'],
+  ['district', 'chongchuan.officer'],
+  ['street', 'xuetian.officer'],
+  ['community', 'shuguang.officer'],
+  ['grid', 'hujing.grid'],
+];
+
+const q1Rows = (rows: { id: string; unit: string; device: string | null }[]) => rows;
+const q3Rows = (rows: { unit: string; day: string; count: number }[]) => rows.sort((a, b) => a.unit.localeCompare(b.unit) || a.day.localeCompare(b.day));
+
+function post(query: string, variables: Record<string, unknown>, token?: string): Request {
+  return { method: 'POST', path: '/graphql', headers: token ? { authorization: `Bearer ${token}` } : {}, body: JSON.stringify({ query, variables }) };
+}
+
+// ---------------------------------------------------------------- report
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function summary(runs: Measured[]): { rps: number; min: number; max: number; p50: number; p99: number; bad: number } {
+  return {
+    rps: median(runs.map((r) => r.reqPerSec)),
+    min: Math.min(...runs.map((r) => r.reqPerSec)),
+    max: Math.max(...runs.map((r) => r.reqPerSec)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    bad: runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
+  };
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ server_version: string }[]>`show server_version`;
+    const [alerts] = await sql<{ n: number }[]>`select count(*)::int as n from alerts`;
+    if ((alerts?.n ?? 0) < SIZES.alerts) throw new Error(`the bench database holds ${alerts?.n ?? 0} alerts: run npm run bench:data first`);
+    return row?.server_version ?? '?';
+  } finally {
+    await sql.end();
+  }
+}
+
+function cpuModel(): string {
+  try {
+    return /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? '?';
+  } catch {
+    return cpus()[0]?.model ?? '?';
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const databaseUrl = benchDatabaseUrl();
+  const pgVersion = await postgresVersion(databaseUrl);
+  ensurePeerInstalled();
+  const secret = randomBytes(32).toString('hex');
+  const servers: Partial<Record<TargetName, Server>> = {};
+  const cleanup = async () => {
+    await Promise.all(Object.values(servers).map((s) => stop(s)));
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    process.stdout.write('starting gridhub, PostGraphile and the floor…\n');
+    const [hub, pgl, floor] = await Promise.all([
+      start('gridhub', process.execPath, ['bin/gridhub.js', 'serve'], { DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'production' }, /GraphQL\s+(http:\/\/\S+?)\/graphql/),
+      start('postgraphile', node22, ['server.mjs'], { DATABASE_URL: databaseUrl, PORT: '0', GRAPHILE_ENV: 'production' }, /listening (\d+)/, peerDir),
+      start('floor', process.execPath, ['--import', 'tsx', 'bench/peers/floor.ts'], { DATABASE_URL: databaseUrl, PORT: '0' }, /listening (\d+)/),
+    ]);
+    servers.gridhub = hub;
+    servers.postgraphile = { ...pgl, url: `http://127.0.0.1:${pgl.url}` };
+    servers.floor = { ...floor, url: `http://127.0.0.1:${floor.url}` };
+    const base = (name: TargetName) => () => (servers[name] as Server).url;
+    const tokens = new Map<string, string>();
+    for (const [, name] of TIERS) tokens.set(name, await signToken(secret, name, 3600));
+
+    const gridhubQ1 = (body: any) =>
+      q1Rows(body.data.alerts.edges.map(({ node }: any) => ({ id: node.id, unit: `${node.unit.code} ${node.unit.name} ${node.unit.tier}`, device: node.device && `${node.device.id} ${node.device.name}` })));
+    const q3Filter = { unitCode: DISTRICT, from: Q3_FROM.toISOString(), to: Q3_TO.toISOString() };
+    const cells: Cell[] = [];
+    if (ONLY.has('q1')) {
+      cells.push(
+        { query: 'Q1', target: 'gridhub', baseUrl: base('gridhub'), request: post(Q1_GRIDHUB, {}, tokens.get('xuetian.officer')), normalise: gridhubQ1 },
+        {
+          query: 'Q1',
+          target: 'postgraphile',
+          baseUrl: base('postgraphile'),
+          request: post(Q1_POSTGRAPHILE, { street: STREET }),
+          normalise: (body) =>
+            q1Rows(
+              body.data.allAlerts.nodes.map((n: any) => ({
+                id: n.rowId,
+                unit: `${n.unitByUnitCode.code} ${n.unitByUnitCode.name} ${n.unitByUnitCode.tier}`,
+                device: n.deviceByDeviceId && `${n.deviceByDeviceId.rowId} ${n.deviceByDeviceId.name}`,
+              })),
+            ),
+        },
+        {
+          query: 'Q1',
+          target: 'floor',
+          baseUrl: base('floor'),
+          request: { method: 'GET', path: `/q1?street=${STREET}` },
+          normalise: (body) => q1Rows(body.data.map((r: any) => ({ id: r.id, unit: `${r.unit.code} ${r.unit.name} ${r.unit.tier}`, device: r.device && `${r.device.id} ${r.device.name}` }))),
+        },
+      );
+    }
+    if (ONLY.has('q3')) {
+      cells.push(
+        {
+          query: 'Q3',
+          target: 'gridhub',
+          baseUrl: base('gridhub'),
+          request: post(Q3_GRIDHUB, { filter: q3Filter }, tokens.get('chongchuan.officer')),
+          normalise: (body) => q3Rows(body.data.alertCounts.map((b: any) => ({ unit: b.unit.code, day: b.day, count: b.count }))),
+        },
+        {
+          query: 'Q3',
+          target: 'postgraphile',
+          baseUrl: base('postgraphile'),
+          request: post(Q3_POSTGRAPHILE, { district: DISTRICT, from: Q3_FROM.toISOString(), to: Q3_TO.toISOString() }),
+          // Keys come back as strings; the day key is midnight in the session's zone (Asia/Shanghai).
+          normalise: (body) =>
+            q3Rows(body.data.allAlerts.groupedAggregates.map((g: any) => ({ unit: g.keys[0], day: String(g.keys[1]).slice(0, 10), count: Number(g.distinctCount.rowId) }))),
+        },
+        {
+          query: 'Q3',
+          target: 'floor',
+          baseUrl: base('floor'),
+          request: { method: 'GET', path: `/q3?district=${DISTRICT}&from=${encodeURIComponent(Q3_FROM.toISOString())}&to=${encodeURIComponent(Q3_TO.toISOString())}` },
+          normalise: (body) => q3Rows(body.data.map((r: any) => ({ unit: r.unitCode, day: r.day, count: r.count }))),
+        },
+      );
+    }
+    if (ONLY.has('tiers')) {
+      for (const [tier, name] of TIERS) {
+        cells.push({ query: 'Q1 by tier', target: `${tier} (${name})`, baseUrl: base('gridhub'), request: post(Q1_GRIDHUB, {}, tokens.get(name)), normalise: gridhubQ1 });
+      }
+    }
+
+    // Same answers everywhere, or the comparison means nothing.
+    for (const query of ['Q1', 'Q3']) {
+      const group = cells.filter((c) => c.query === query);
+      if (group.length === 0) continue;
+      const answers = await Promise.all(group.map(fetchOnce));
+      const reference = JSON.stringify(answers[0]);
+      group.forEach((cell, i) => {
+        if (JSON.stringify(answers[i]) !== reference) {
+          throw new Error(`${query}: ${cell.target} answers differently from ${group[0]?.target}:\n${JSON.stringify(answers[i]).slice(0, 600)}\nvs\n${reference.slice(0, 600)}`);
+        }
+      });
+      process.stdout.write(`${query}: the ${group.length} targets agree (${(answers[0] as unknown[]).length} rows)\n`);
+    }
+    for (const cell of cells.filter((c) => c.query === 'Q1 by tier')) {
+      const rows = (await fetchOnce(cell)) as unknown[];
+      if (rows.length !== 20) throw new Error(`${cell.target}: ${rows.length} alerts, expected 20`);
+    }
+
+    process.stdout.write(`warm-up: ${WARMUP} s per cell; then ${ROUNDS} rounds of ${DURATION} s per cell, ${CONNECTIONS} connections\n`);
+    for (const cell of cells) await load(cell.baseUrl(), cell.request, WARMUP);
+    const runs = new Map<Cell, Measured[]>(cells.map((c) => [c, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order each round: no target always runs first (or right after the heaviest).
+      const order = cells.map((_, i) => cells[(i + round * 3) % cells.length] as Cell);
+      for (const cell of order) {
+        const measured = await load(cell.baseUrl(), cell.request, DURATION);
+        runs.get(cell)?.push(measured);
+        process.stdout.write(`  round ${round + 1}  ${cell.query.padEnd(10)} ${cell.target.padEnd(30)} ${fmt(measured.reqPerSec).padStart(6)} req/s  p50 ${measured.p50} ms  p99 ${measured.p99} ms\n`);
+      }
+    }
+
+    // ------------------------------------------------------------ the tables
+    const lines: string[] = [];
+    lines.push(`machine: ${cpus().length} cores (nproc), ${cpuModel()}; PostgreSQL ${pgVersion}; Node ${process.version} (hub, floor), 22 (PostGraphile)`);
+    lines.push(`settings: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${DURATION} s, interleaved; median of the rounds (range)`);
+    lines.push('');
+    for (const query of ['Q1', 'Q3']) {
+      const group = cells.filter((c) => c.query === query);
+      if (group.length === 0) continue;
+      const stats = new Map(group.map((c) => [c.target, summary(runs.get(c) ?? [])]));
+      lines.push(`| ${query} | req/s (range) | p50 ms | p99 ms |`);
+      lines.push('| --- | ---: | ---: | ---: |');
+      for (const [target, s] of stats) lines.push(`| ${target} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${s.p50} | ${s.p99} |${s.bad ? ` ${s.bad} failed` : ''}`);
+      const hub = stats.get('gridhub');
+      const pgl = stats.get('postgraphile');
+      const floor = stats.get('floor');
+      if (hub && pgl && floor) {
+        const perRound = (other: string) =>
+          Array.from({ length: ROUNDS }, (_, r) => (runs.get(group.find((c) => c.target === 'gridhub') as Cell)?.[r]?.reqPerSec ?? 0) / (runs.get(group.find((c) => c.target === other) as Cell)?.[r]?.reqPerSec ?? 1));
+        const pr = (other: string) => perRound(other).map((x) => fmt(x, 2)).join(', ');
+        lines.push(`| gridhub / PostGraphile | ${fmt(hub.rps / pgl.rps, 2)}× (rounds: ${pr('postgraphile')}) | | |`);
+        lines.push(`| gridhub / floor | ${fmt(hub.rps / floor.rps, 2)}× (rounds: ${pr('floor')}) | | |`);
+      }
+      lines.push('');
+    }
+    const tierCells = cells.filter((c) => c.query === 'Q1 by tier');
+    if (tierCells.length) {
+      const stats = tierCells.map((c) => [c.target, summary(runs.get(c) ?? [])] as const);
+      const fastest = Math.max(...stats.map(([, s]) => s.rps));
+      lines.push('| Q1 on gridhub, by tier | req/s (range) | p50 ms | p99 ms | fastest tier / this |');
+      lines.push('| --- | ---: | ---: | ---: | ---: |');
+      for (const [target, s] of stats) lines.push(`| ${target} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${s.p50} | ${s.p99} | ${fmt(fastest / s.rps, 2)}× |${s.bad ? ` ${s.bad} failed` : ''}`);
+      lines.push('');
+    }
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench:query: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
