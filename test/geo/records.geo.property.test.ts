@@ -129,10 +129,10 @@ describe.each(KINDS)('$name: the geographic filter equals the computation here',
     const ids: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const { body } = await hub.gql(query, { filter, after }, { as });
-      expect(body.errors).toBeUndefined();
-      const connection = body.data![name];
-      ids.push(...connection.edges.map((e: { node: { id: string } }) => e.node.id));
+      const response = await hub.gql(query, { filter, after }, { as });
+      expect(response.body.errors).toBeUndefined();
+      const connection: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = response.body.data![name];
+      ids.push(...connection.edges.map((e) => e.node.id));
       if (!connection.pageInfo.hasNextPage) return ids;
       after = connection.pageInfo.endCursor;
     }
