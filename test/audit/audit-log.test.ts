@@ -377,6 +377,7 @@ describe('auditLog', () => {
     const city = await wholeLog(hub, 'city.auditor');
     const at = (e: Entry) => Date.parse(e.at);
     const middle = city.nodes[Math.floor(city.nodes.length / 2)]!;
+    const acknowledged = city.nodes.find((e) => e.operation === 'acknowledgeAlert' && e.actor === 'shuguang.officer')!;
     const cases: [Record<string, unknown>, (e: Entry) => boolean][] = [
       [{ operation: 'acknowledgeAlert' }, (e) => e.operation === 'acknowledgeAlert'],
       [{ outcome: 'DENIED' }, (e) => e.outcome === 'DENIED'],
@@ -385,6 +386,10 @@ describe('auditLog', () => {
       [{ from: middle.at }, (e) => at(e) >= at(middle)],
       [{ to: middle.at }, (e) => at(e) < at(middle)],
       [{ from: middle.at, to: middle.at }, () => false],
+      [{ unitCode: '320613006' }, (e) => e.unitCode?.startsWith('320613006') === true],
+      [{ unitCode: '320613006001', operation: 'acknowledgeAlert' }, (e) => e.unitCode?.startsWith('320613006001') === true && e.operation === 'acknowledgeAlert'],
+      [{ recordId: acknowledged.recordIds[0] }, (e) => e.recordIds.includes(acknowledged.recordIds[0]!)],
+      [{ recordId: 'no-such-record' }, () => false],
     ];
     for (const [filter, keep] of cases) {
       const expected = city.nodes.filter(keep);
@@ -392,6 +397,12 @@ describe('auditLog', () => {
     }
     expect(city.nodes.some((e) => e.operation === 'acknowledgeAlert' && e.actor === 'wenfeng.officer')).toBe(true);
     expect(await wholeLog(hub, STREET_AUDITOR, { actor: 'wenfeng.officer' })).toEqual({ totalCount: 0, nodes: [] });
+    expect(await wholeLog(hub, STREET_AUDITOR, { unitCode: '320613008' })).toEqual({ totalCount: 0, nodes: [] });
+    const wenfengAck = city.nodes.find((e) => e.operation === 'acknowledgeAlert' && e.actor === 'wenfeng.officer')!;
+    expect(await wholeLog(hub, STREET_AUDITOR, { recordId: wenfengAck.recordIds[0] })).toEqual({ totalCount: 0, nodes: [] });
+    const shuguangOwn = city.nodes.filter((e) => e.unitCode?.startsWith('320613006001'));
+    expect(shuguangOwn.length).toBeGreaterThan(0);
+    expect(await wholeLog(hub, STREET_AUDITOR, { unitCode: '320613006001' })).toEqual({ totalCount: shuguangOwn.length, nodes: shuguangOwn });
   });
 
   it('everyone but an auditor: FORBIDDEN (itself a DENIED entry); no credentials: UNAUTHENTICATED', async () => {

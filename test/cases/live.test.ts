@@ -46,6 +46,38 @@ describe('caseChanged', () => {
     for (const sub of subs.values()) await sub.close();
   });
 
+  it('a geographic filter narrows: only cases located in the box or circle; a bad one is BAD_USER_INPUT', async () => {
+    const centre = { lat: 32.0146, lng: 120.8641 };
+    const live = () => hub.handle.hub.single(caseLive).subscribers;
+    await until(() => live() === 0); // the subscriptions of the test before are gone
+    const GEO = 'subscription Geo($filter: CaseChangedFilter) { caseChanged(filter: $filter) { id state reporterPhone assignee { code } } }';
+    const token = `Bearer ${await hub.token('xuetian.officer')}`;
+    const inCircle = await subscribe<Event>(hub.wsUrl, token, GEO, { filter: { near: { ...centre, radiusMeters: 200 } } });
+    const inBox = await subscribe<Event>(hub.wsUrl, token, GEO, { filter: { bbox: { minLat: 32.0, maxLat: 32.0147, minLng: 120.86, maxLng: 120.87 } } });
+    const elsewhere = await subscribe<Event>(hub.wsUrl, `Bearer ${await hub.token('wenfeng.officer')}`, GEO, { filter: { near: { ...centre, radiusMeters: 200 } } });
+    await until(() => live() === 3);
+
+    // ~111 m north of the centre: in the circle, outside the box (maxLat 32.0147); then one with no location, then one 2 km away.
+    const near = await open(hub, 'xuetian.officer', { unitCode: U.hujing, title: '井盖松动', category: 'SAFETY_HAZARD', severity: 'MEDIUM', location: { lat: 32.0156, lng: 120.8641 } });
+    await open(hub, 'xuetian.officer', { unitCode: U.hujing, title: '无位置', category: 'SAFETY_HAZARD', severity: 'MEDIUM' });
+    const far = await open(hub, 'xuetian.officer', { unitCode: U.hujing, title: '远处', category: 'SAFETY_HAZARD', severity: 'MEDIUM', location: { lat: 32.0326, lng: 120.8641 } });
+    const boxed = await open(hub, 'xuetian.officer', { unitCode: U.hujing, title: '框内', category: 'SAFETY_HAZARD', severity: 'MEDIUM', location: { lat: 32.0100, lng: 120.8650 } });
+    await inCircle.waitFor(1);
+    await inBox.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(inCircle.received.map((e) => e.id)).toEqual([near.id]);
+    expect(inBox.received.map((e) => e.id)).toEqual([boxed.id]);
+    expect(far.id).not.toBe(near.id);
+    // 文峰 may not read 学田's cases: the same circle brings it nothing.
+    expect(elsewhere.received).toEqual([]);
+    for (const sub of [inCircle, inBox, elsewhere]) await sub.close();
+
+    const bad = await subscribe<Event>(hub.wsUrl, token, GEO, { filter: { near: { ...centre, radiusMeters: 0 } } });
+    await until(() => bad.errors.length > 0 || bad.received.length > 0);
+    expect(bad.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'filter.near.radiusMeters' }) })]);
+    await bad.close();
+  });
+
   it('is refused to a principal who may not read cases', async () => {
     const sub = await subscribe<Event>(hub.wsUrl, `Bearer ${await hub.token('fire.officer')}`, QUERY);
     await until(() => sub.errors.length > 0 || sub.received.length > 0);

@@ -23,4 +23,10 @@ export class AuditLogFilter {
 
   @Field(() => String, { nullable: true, description: 'A record kind (Alert, Device, …).' })
   kind?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Only entries of actors working within this unit (a code of any tier).' })
+  unitCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Only entries about this record (its id, as in recordIds).' })
+  recordId?: string | null;
 }

@@ -9,6 +9,7 @@ import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/
 import { auditLog, type AuditOutcomeName, type AuditRow } from './audit.table.js';
 import { GENESIS_HASH, entryHash, type ChainedEntry } from './audit.chain.js';
 import { AuditEntry } from './audit.type.js';
+import { requireUnit } from '../units/index.js';
 import type { AuditLogFilter } from './audit.input.js';
 
 /** Arbitrary but fixed: one writer at a time extends the chain. */
@@ -118,8 +119,11 @@ function likeLiteral(text: string): string {
  * How the CASL conditions on `AuditEntry` become SQL: `$within` is the path itself or a path
  * below it, a prefix match the `text_pattern_ops` index serves.
  */
+/** Entries of actors working in the unit at `path` or below it. */
+const withinAuditUnit = (path: string): SQL => or(eq(auditLog.unitPath, path), sql`${auditLog.unitPath} like ${`${likeLiteral(path)}.%`}`) as SQL;
+
 export const auditEntryFields: FieldMap = {
-  unitPath: { within: (path) => or(eq(auditLog.unitPath, path), sql`${auditLog.unitPath} like ${`${likeLiteral(path)}.%`}`) as SQL },
+  unitPath: { within: withinAuditUnit },
 };
 
 export function toAuditEntry(row: AuditRow): AuditEntry {
@@ -141,7 +145,7 @@ function seqOfCursor(after: string | null | undefined): number | undefined {
   return Number(key.id);
 }
 
-function filterSql(filter: AuditLogFilter | null | undefined): SQL[] {
+async function filterSql(db: Executor, filter: AuditLogFilter | null | undefined): Promise<SQL[]> {
   if (!filter) return [];
   const where: SQL[] = [];
   if (filter.from) where.push(gte(auditLog.at, filter.from));
@@ -150,6 +154,8 @@ function filterSql(filter: AuditLogFilter | null | undefined): SQL[] {
   if (filter.operation != null) where.push(eq(auditLog.operation, filter.operation));
   if (filter.outcome != null) where.push(eq(auditLog.outcome, filter.outcome));
   if (filter.kind != null) where.push(eq(auditLog.kind, filter.kind));
+  if (filter.unitCode != null) where.push(withinAuditUnit((await requireUnit(db, filter.unitCode)).path));
+  if (filter.recordId != null) where.push(sql`${auditLog.recordIds} @> array[${filter.recordId}]::text[]`);
   return where;
 }
 
@@ -163,7 +169,7 @@ export async function listAuditLog(
   requireCan(ctx, 'read', 'AuditEntry');
   const limit = pageSize(first);
   const cursor = seqOfCursor(after);
-  const scope = and(abilityToSql(ctx.ability, 'read', 'AuditEntry', auditEntryFields), ...filterSql(filter)) as SQL;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'AuditEntry', auditEntryFields), ...(await filterSql(ctx.db, filter))) as SQL;
   const rows = await ctx.db
     .select()
     .from(auditLog)

@@ -29,7 +29,7 @@ export const auditLog = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_log_unit_path_idx').on(t.unitPath.op('text_pattern_ops'), t.seq.desc()), index('audit_log_at_idx').on(t.at)],
+  (t) => [index('audit_log_unit_path_idx').on(t.unitPath.op('text_pattern_ops'), t.seq.desc()), index('audit_log_at_idx').on(t.at), index('audit_log_record_ids_idx').using('gin', t.recordIds)],
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;

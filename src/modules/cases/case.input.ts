@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Field, ID, InputType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { GeoPointInput, Severity, type SeverityName } from '../alerts/index.js';
+import { BoundingBoxInput, NearInput } from '../../platform/graphql/geo.js';
 import { EventCategory, type EventCategoryName } from '../categories/index.js';
 import { CaseOriginKind, CaseState } from './case.type.js';
 import type { CaseOriginName } from './case.table.js';
@@ -78,6 +79,12 @@ export class CaseFilter {
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'openedAt before this time.' })
   to?: Date | null;
+
+  @Field(() => BoundingBoxInput, { nullable: true, description: 'Only cases with a location inside this box.' })
+  bbox?: BoundingBoxInput | null;
+
+  @Field(() => NearInput, { nullable: true, description: 'Only cases with a location within this circle.' })
+  near?: NearInput | null;
 }
 
 @InputType('CaseRecordInput', { description: 'A work order from another system (e.g. the 12345 hotline).' })
@@ -135,4 +142,10 @@ export class CaseChangedFilter {
 
   @Field(() => [EventCategory], { nullable: true })
   categories?: EventCategoryName[] | null;
+
+  @Field(() => BoundingBoxInput, { nullable: true, description: 'Only cases with a location inside this box.' })
+  bbox?: BoundingBoxInput | null;
+
+  @Field(() => NearInput, { nullable: true, description: 'Only cases with a location within this circle.' })
+  near?: NearInput | null;
 }

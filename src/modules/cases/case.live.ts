@@ -2,6 +2,7 @@ import type { Hub, RequestContext } from '../../platform/context.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { scopeRoots } from '../../platform/auth/scope-roots.js';
 import { isWithin, lastCode } from '../../platform/auth/scope.js';
+import { checkBoundingBox, checkNear, geoMatches } from '../../platform/db/geo.js';
 import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from '../../platform/pubsub/fanout.js';
 import { BoundedQueue } from '../../platform/pubsub/queue.js';
 import type { Topics } from '../../topics.js';
@@ -61,6 +62,8 @@ export class CaseLive {
   async subscribe(ctx: RequestContext, filter: CaseChangedFilter | null | undefined): Promise<AsyncIterableIterator<Case>> {
     requireCan(ctx, 'read', 'Case');
     await this.ready;
+    if (filter?.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
+    if (filter?.near) checkNear(filter.near, 'filter.near');
     const filterPath = filter?.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined;
     const watchedUnits = (): string[] => {
       const roots = scopeRoots(ctx.ability, 'read', 'Case');
@@ -106,6 +109,7 @@ export function matches(c: Case, filter: CaseChangedFilter | null | undefined, f
   if (filterPath && !isWithin(c.unitPath, filterPath) && !isWithin(c.assigneePath, filterPath)) return false;
   if (filter.states && !filter.states.includes(c.state)) return false;
   if (filter.categories && !filter.categories.includes(c.category)) return false;
+  if (!geoMatches({ lat: c.location?.lat ?? null, lng: c.location?.lng ?? null }, filter)) return false;
   return true;
 }
 

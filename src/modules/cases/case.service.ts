@@ -3,6 +3,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { isUuid } from '../../platform/db/ids.js';
+import { geoSql } from '../../platform/db/geo.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -130,6 +131,7 @@ async function filterSql(db: Executor, filter: CaseFilter | null | undefined, no
   }
   if (filter.from) where.push(gte(cases.openedAt, filter.from));
   if (filter.to) where.push(lt(cases.openedAt, filter.to));
+  where.push(...geoSql(cases, filter));
   return where;
 }
 

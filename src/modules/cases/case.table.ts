@@ -59,6 +59,7 @@ export const cases = pgTable(
     ...placementIndexes('cases', t, t.openedAt),
     index('cases_assignee_path_idx').using('btree', sql`${t.assigneePath} text_pattern_ops`),
     index('cases_origin_idx').on(t.originKind, t.originId),
+    index('cases_lat_lng_idx').on(t.lat, t.lng),
     index('cases_sla_idx').on(t.deadlineAt).where(sql`${t.state} in ('REPORTED', 'REGISTERED', 'DISPATCHED', 'IN_PROGRESS')`),
   ],
 );

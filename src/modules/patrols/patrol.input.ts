@@ -3,6 +3,7 @@ import { Field, InputType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { GeoPointInput, Severity, type SeverityName } from '../alerts/index.js';
 import { EventCategory, type EventCategoryName } from '../categories/index.js';
+import { BoundingBoxInput, NearInput } from '../../platform/graphql/geo.js';
 
 export const PATROL_LIMITS = { findings: 50, photos: 9, photoUrl: 2000, description: 2000, routeNote: 2000 } as const;
 
@@ -55,6 +56,12 @@ export class PatrolReportFilter {
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'startedAt before this time.' })
   to?: Date | null;
+
+  @Field(() => BoundingBoxInput, { nullable: true, description: 'Only reports with a finding located inside this box.' })
+  bbox?: BoundingBoxInput | null;
+
+  @Field(() => NearInput, { nullable: true, description: 'Only reports with a finding located within this circle (with bbox too: one finding in both).' })
+  near?: NearInput | null;
 }
 
 @InputType('PatrolReportRecordInput')

@@ -1,8 +1,9 @@
-import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { isUuid } from '../../platform/db/ids.js';
+import { geoSql } from '../../platform/db/geo.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -143,6 +144,11 @@ async function filterSql(db: Executor, filter: PatrolReportFilter | null | undef
   if (filter.filedBy) where.push(eq(patrolReports.filedBy, filter.filedBy));
   if (filter.from) where.push(gte(patrolReports.startedAt, filter.from));
   if (filter.to) where.push(lt(patrolReports.startedAt, filter.to));
+  // A report is where its findings are: it matches when one finding passes the whole geography.
+  const geo = geoSql(patrolFindings, filter);
+  if (geo.length) {
+    where.push(exists(db.select({ one: sql`1` }).from(patrolFindings).where(and(eq(patrolFindings.reportId, patrolReports.id), ...geo))));
+  }
   return where;
 }
 

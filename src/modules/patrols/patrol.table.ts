@@ -45,7 +45,7 @@ export const patrolFindings = pgTable(
     caseId: uuid('case_id'),
     ...placementColumns(),
   },
-  (t) => [unique('patrol_findings_report_seq_key').on(t.reportId, t.seq), index('patrol_findings_case_id_idx').on(t.caseId)],
+  (t) => [unique('patrol_findings_report_seq_key').on(t.reportId, t.seq), index('patrol_findings_case_id_idx').on(t.caseId), index('patrol_findings_lat_lng_idx').on(t.lat, t.lng)],
 );
 
 export type PatrolReportRow = typeof patrolReports.$inferSelect;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Field, InputType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { GeoPointInput } from '../alerts/index.js';
+import { BoundingBoxInput, NearInput } from '../../platform/graphql/geo.js';
 import { RequestCategory, RequestStatus } from './request.type.js';
 import type { RequestCategoryName, RequestStatusName } from './request.table.js';
 
@@ -58,6 +59,12 @@ export class ResidentRequestFilter {
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'submittedAt before this time.' })
   to?: Date | null;
+
+  @Field(() => BoundingBoxInput, { nullable: true, description: 'Only requests with a location inside this box.' })
+  bbox?: BoundingBoxInput | null;
+
+  @Field(() => NearInput, { nullable: true, description: 'Only requests with a location within this circle.' })
+  near?: NearInput | null;
 }
 
 @InputType('ResidentRequestRecordInput', { description: 'A request a resident made through another channel (the 12345 hotline, a mini-program), as that system pushes it.' })

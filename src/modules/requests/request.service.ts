@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-o
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
+import { geoSql } from '../../platform/db/geo.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -186,6 +187,7 @@ async function filterSql(db: Executor, filter: ResidentRequestFilter | null | un
   if (filter.statuses) where.push(inArray(residentRequests.status, filter.statuses));
   if (filter.from) where.push(gte(residentRequests.submittedAt, filter.from));
   if (filter.to) where.push(lt(residentRequests.submittedAt, filter.to));
+  where.push(...geoSql(residentRequests, filter));
   return where;
 }
 

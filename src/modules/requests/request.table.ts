@@ -43,6 +43,7 @@ export const residentRequests = pgTable(
   (t) => [
     ...placementIndexes('resident_requests', t, t.submittedAt),
     index('resident_requests_channel_id_idx').on(t.channelId),
+    index('resident_requests_lat_lng_idx').on(t.lat, t.lng),
     // NULLs are distinct: channel submissions (no source) never collide.
     unique('resident_requests_source_external_id_key').on(t.source, t.externalId),
     check('resident_requests_origin_check', sql`${t.channelId} is not null or (${t.source} is not null and ${t.externalId} is not null)`),
