@@ -10,6 +10,7 @@ import { ApiKeyResolver } from './modules/apikeys/index.js';
 import { AuditResolver } from './modules/audit/index.js';
 import { ChannelResolver } from './modules/channels/index.js';
 import { ResidentRequestResolver } from './modules/requests/index.js';
+import { StatsResolver } from './modules/stats/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -26,7 +27,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver, StatsResolver],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,
