@@ -19,6 +19,11 @@ export interface Config {
   /** Deepest selection a query may have before it is refused with QUERY_TOO_COMPLEX. */
   readonly maxQueryDepth: number;
   readonly logLevel: 'silent' | 'info';
+  /**
+   * How often (seconds, real time) the weekly analysis-report run looks whether a week has ended
+   * by the hub's clock and a street still lacks its report; 0 turns the run off in this process.
+   */
+  readonly reportScheduleSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -43,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: nodeEnv,
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
+    reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env['REPORT_SCHEDULE_SECONDS'], 60),
   };
 }

@@ -8,6 +8,7 @@ import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
 import { startServer, type RunningServer } from './server.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
+import { weeklyReports } from './modules/reports/index.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -54,6 +55,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     }
     const hub = createHub({ config, database, jwtSecret, log, ...(options.clock ? { clock: options.clock } : {}) });
     const server = await startServer(hub, await createSchema(), config.port, config.host);
+    const reportRun = hub.single(weeklyReports);
+    reportRun.start(config.reportScheduleSeconds * 1000);
+    hub.onClose(() => reportRun.stop());
     let closing: Promise<void> | undefined;
     return {
       hub,

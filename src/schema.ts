@@ -11,6 +11,7 @@ import { AuditResolver } from './modules/audit/index.js';
 import { ChannelResolver } from './modules/channels/index.js';
 import { ResidentRequestResolver } from './modules/requests/index.js';
 import { StatsResolver } from './modules/stats/index.js';
+import { ReportResolver } from './modules/reports/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -27,7 +28,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver, StatsResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver, StatsResolver, ReportResolver],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,

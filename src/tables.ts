@@ -8,3 +8,4 @@ export { grants } from './modules/grants/index.js';
 export { auditLog } from './modules/audit/index.js';
 export { channels } from './modules/channels/index.js';
 export { residentRequests } from './modules/requests/index.js';
+export { reports } from './modules/reports/index.js';

@@ -9,6 +9,7 @@ import { devices, type DeviceTypeName } from '../modules/devices/index.js';
 import { alerts, type AlertTypeName, type SeverityName } from '../modules/alerts/index.js';
 import { channels, channelTokenHash, CHANNEL_TOKEN_PREFIX } from '../modules/channels/index.js';
 import { residentRequests, newTrackingCode, type NewResidentRequestRow, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
+import { computeFigures, lastWeek, reports } from '../modules/reports/index.js';
 import { demoUnits, KNOWN, type DemoUnit } from './demo-units.js';
 
 /**
@@ -203,6 +204,7 @@ export interface SeedSummary {
   alerts: number;
   channels: number;
   residentRequests: number;
+  reports: number;
 }
 
 export async function isEmpty(db: Db): Promise<boolean> {
@@ -295,6 +297,13 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     for (const chunk of chunks(alertRows, 500)) await tx.insert(alerts).values(chunk);
     await tx.insert(channels).values(residents.channels);
     await tx.insert(residentRequests).values(residents.requests);
+    // A report per street for the last week ended before `now`, as the weekly run would make it.
+    const week = lastWeek(options.now);
+    for (const street of hierarchy.filter((u) => u.tier === 'STREET')) {
+      const row = { code: street.code, name: street.name, tier: street.tier, parentCode: street.parentCode, path: street.path, depth: street.depth };
+      const figures = await computeFigures(tx, row, week);
+      await tx.insert(reports).values({ periodKind: week.kind, periodFrom: week.from, periodTo: week.to, generatedAt: options.now, generatedBy: 'seed', figures, ...placementOf(street.path) });
+    }
   });
   return {
     units: hierarchy.length,
@@ -303,6 +312,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     alerts: alertRows.length,
     channels: residents.channels.length,
     residentRequests: residents.requests.length,
+    reports: hierarchy.filter((u) => u.tier === 'STREET').length,
   };
 }
 

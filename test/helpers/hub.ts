@@ -91,6 +91,8 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     HOST: '127.0.0.1',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: '.tmp/unused',
+    // The weekly report run is driven by hand in tests (runDue), on the test's clock.
+    REPORT_SCHEDULE_SECONDS: '0',
   });
   const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);

@@ -1,6 +1,7 @@
 import { ALERT_TYPES } from '../alerts/index.js';
 import { DEVICE_PERSONAL_FIELDS, DEVICE_TYPES } from '../devices/index.js';
 import { REQUEST_CATEGORIES, RESIDENT_REQUEST_PERSONAL_FIELDS } from '../requests/index.js';
+import { REPORT_PERIODS } from '../reports/index.js';
 
 /**
  * What can be shared by a grant, per record kind: its CASL subject name, the values its
@@ -18,6 +19,8 @@ export const GRANTABLE_KINDS = {
   DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) },
   // A request's category is its `type` in the ability.
   RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS },
+  // Analysis reports: a report's period kind (WEEK, MONTH, CUSTOM) is its `type`; no personal fields.
+  REPORT: { subject: 'Report', types: REPORT_PERIODS, personalFields: [] },
 } as const satisfies Record<string, GrantableKind>;
 
 export type GrantKindName = keyof typeof GRANTABLE_KINDS;
