@@ -64,12 +64,13 @@ function percent(ratio: number | null): string {
 const COLORS = ['#c0392b', '#2471a3', '#1e8449', '#b9770e', '#7d3c98', '#117a65', '#a04000', '#566573'];
 
 /** Horizontal bars, one per item, largest first. */
-function barChart(title: string, items: { label: string; count: number }[], color: string, id: string): string {
+function barChart(title: string, items: { label: string; count: number }[], color: string, id: string, half = false): string {
   const rows = items.slice(0, 12);
   const max = Math.max(1, ...rows.map((r) => r.count));
   const rowHeight = 22;
-  const labelWidth = 150;
-  const barWidth = 380;
+  // A half-width chart (two side by side) keeps the same text size on paper.
+  const labelWidth = half ? 120 : 150;
+  const barWidth = half ? 130 : 380;
   const height = Math.max(1, rows.length) * rowHeight + 10;
   const bars = rows
     .map((r, i) => {
@@ -175,8 +176,8 @@ ${dayChart('每日告警与居民诉求数量', f, 'chart-days')}
 <tbody>${problems || '<tr><td colspan="5">本期无数据</td></tr>'}</tbody>
 </table>
 <div class="grid2">
-${barChart('告警类型分布', typeItems(f.byType.ALERTS), COLORS[0] as string, 'chart-alert-types')}
-${barChart('居民诉求类别分布', typeItems(f.byType.REQUESTS), COLORS[1] as string, 'chart-request-types')}
+${barChart('告警类型分布', typeItems(f.byType.ALERTS), COLORS[0] as string, 'chart-alert-types', true)}
+${barChart('居民诉求类别分布', typeItems(f.byType.REQUESTS), COLORS[1] as string, 'chart-request-types', true)}
 </div>
 
 <h2>四、下辖单位分布</h2>
@@ -184,8 +185,8 @@ ${barChart('各下辖单位告警数量', f.byChildUnit.ALERTS.map((u) => ({ lab
 
 <h2>五、物联设备</h2>
 <div class="grid2">
-${barChart('设备状态', typeItems(f.deviceStatus), COLORS[2] as string, 'chart-device-status')}
-${barChart('设备类型', typeItems(f.byType.DEVICES), COLORS[3] as string, 'chart-device-types')}
+${barChart('设备状态', typeItems(f.deviceStatus), COLORS[2] as string, 'chart-device-status', true)}
+${barChart('设备类型', typeItems(f.byType.DEVICES), COLORS[3] as string, 'chart-device-types', true)}
 </div>
 </body>
 </html>
