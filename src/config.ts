@@ -20,6 +20,16 @@ export interface Config {
   readonly maxQueryDepth: number;
   readonly logLevel: 'silent' | 'info';
   /**
+   * Seconds between two runs of the device-silence sweeper on this process (`DEVICE_SWEEP_SECONDS`,
+   * default 60). 0: this process never sweeps (another one on the same database does).
+   */
+  readonly deviceSweepSeconds: number;
+  /**
+   * How many heartbeat intervals a device may stay silent before it is OFFLINE
+   * (`DEVICE_SILENCE_GRACE`, default 3, at least 1).
+   */
+  readonly deviceSilenceGrace: number;
+  /**
    * How often (seconds, real time) the weekly analysis-report run looks whether a week has ended
    * by the hub's clock and a street still lacks its report; 0 turns the run off in this process.
    */
@@ -37,6 +47,13 @@ function intFrom(name: string, raw: string | undefined, fallback: number): numbe
   return value;
 }
 
+function graceFrom(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 3;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 1 || value > 100) throw new ConfigError(`DEVICE_SILENCE_GRACE must be a number from 1 to 100, got "${raw}"`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env['NODE_ENV'] === 'development' ? 'development' : env['NODE_ENV'] === 'test' ? 'test' : 'production';
   return {
@@ -48,6 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: nodeEnv,
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
+    deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
+    deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
     reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env['REPORT_SCHEDULE_SECONDS'], 60),
   };
 }

@@ -9,6 +9,8 @@ import { createSchema } from './schema.js';
 import { startServer, type RunningServer } from './server.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { weeklyReports } from './modules/reports/index.js';
+import { startWatchdog } from './modules/watchdog/index.js';
+import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -58,6 +60,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     const reportRun = hub.single(weeklyReports);
     reportRun.start(config.reportScheduleSeconds * 1000);
     hub.onClose(() => reportRun.stop());
+    // The embedded demo (never a test's database, never a server): its seeded devices stay alive.
+    if (database.kind === 'pglite' && !options.database) startDemoHeartbeats(hub);
+    startWatchdog(hub);
     let closing: Promise<void> | undefined;
     return {
       hub,

@@ -5,6 +5,8 @@
 export interface Topics {
   /** New alerts were committed. */
   alertRaised: { ids: string[] };
+  /** Devices whose status changed (ONLINE, OFFLINE, FAULT): a heartbeat, or the silence sweeper. */
+  deviceStatusChanged: { ids: string[] };
   /**
    * Who may see what changed: a grant to a unit or department was made, revoked or expired, an
    * API key was revoked, or a principal was changed. Open connections of those principals

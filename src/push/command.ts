@@ -47,7 +47,7 @@ function summaryLines(file: string, summary: PushSummary): string[] {
   const rate = seconds > 0 ? summary.records / seconds : 0;
   const lines = [
     `${summary.complete ? 'done' : 'stopped'}: ${int(summary.records)} records sent from ${file} as ${summary.source} in ${seconds < 60 ? `${seconds.toFixed(1)} s` : duration(seconds)} (${int(Math.round(rate))} records/s)`,
-    `  accepted ${int(summary.accepted)}   duplicates ${int(summary.duplicates)}   rejected ${int(summary.rejected)}${summary.rejectedLocally ? ` (${int(summary.rejectedLocally)} not sent: they could not be read)` : ''}   skipped ${int(summary.skipped)}`,
+    `  accepted ${int(summary.accepted)}${summary.updated ? `   updated ${int(summary.updated)}` : ''}   duplicates ${int(summary.duplicates)}   rejected ${int(summary.rejected)}${summary.rejectedLocally ? ` (${int(summary.rejectedLocally)} not sent: they could not be read)` : ''}   skipped ${int(summary.skipped)}`,
   ];
   if (summary.resumedPast) lines.push(`  resumed: ${int(summary.resumedPast)} records through line ${int(summary.resumedThroughLine)} were acknowledged by an earlier run and not sent again`);
   if (summary.retries) lines.push(`  ${int(summary.retries)} requests were retried`);

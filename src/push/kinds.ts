@@ -1,5 +1,7 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { ALERT_TYPES, SEVERITIES } from '../modules/alerts/index.js';
+import { DEVICE_STATUSES, DEVICE_TYPES } from '../modules/devices/index.js';
+import { REQUEST_CATEGORIES } from '../modules/requests/index.js';
 
 /**
  * What `gridhub push` can send: one entry per ingestable record kind. An entry names the
@@ -8,7 +10,7 @@ import { ALERT_TYPES, SEVERITIES } from '../modules/alerts/index.js';
  * times, numbers, JSON objects, no unknown fields), because GraphQL refuses a whole request
  * when one variable cannot be read: a bad line must be rejected alone, before it is sent.
  *
- * Adding a kind (devices, cases, …) is one entry in PUSH_KINDS, once its mutation exists.
+ * Adding a kind (cases, patrols, …) is one entry in PUSH_KINDS, once its mutation exists.
  */
 
 /** The type of one input field, as the mutation's input type declares it. */
@@ -17,6 +19,7 @@ export type FieldType =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'datetime' }
   | { kind: 'float' }
+  | { kind: 'int' }
   | { kind: 'object' }
   | { kind: 'input'; fields: Readonly<Record<string, FieldSpec>> };
 
@@ -26,7 +29,7 @@ export interface FieldSpec {
 }
 
 /** A CSV cell's value: empty cells are absent; typed columns are parsed. */
-export type CsvColumnType = 'string' | 'float' | 'json';
+export type CsvColumnType = 'string' | 'float' | 'int' | 'json';
 
 export interface PushKind {
   /** `--kind` value. */
@@ -81,8 +84,109 @@ const alertsKind: PushKind = {
   },
 };
 
+const location: FieldSpec = {
+  type: { kind: 'input', fields: { lat: { type: { kind: 'float' }, required: true }, lng: { type: { kind: 'float' }, required: true } } },
+  required: false,
+};
+
+/** CSV `lat`,`lng` → `location`: both or neither; one alone is kept, and the check then names the missing one. */
+function withLocation(cells: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { lat, lng, ...rest } = cells;
+  if (lat === undefined && lng === undefined) return rest;
+  return { ...rest, location: { ...(lat !== undefined ? { lat } : {}), ...(lng !== undefined ? { lng } : {}) } };
+}
+
+/** Device registrations and updates (`ingestDevices`). */
+const devicesKind: PushKind = {
+  name: 'devices',
+  mutation: 'ingestDevices',
+  inputType: 'IngestDevicesInput',
+  fields: {
+    externalId: string(true),
+    type: { type: { kind: 'enum', values: DEVICE_TYPES }, required: true },
+    name: string(true),
+    model: string(false),
+    unitCode: string(true),
+    location,
+    departmentCode: string(false),
+    heartbeatIntervalSeconds: { type: { kind: 'int' }, required: false },
+    address: string(false),
+    holderName: string(false),
+    holderPhone: string(false),
+    holderIdNumber: string(false),
+    attributes: { type: { kind: 'object' }, required: false },
+  },
+  csvColumns: {
+    externalId: 'string',
+    type: 'string',
+    name: 'string',
+    model: 'string',
+    unitCode: 'string',
+    lat: 'float',
+    lng: 'float',
+    departmentCode: 'string',
+    heartbeatIntervalSeconds: 'int',
+    address: 'string',
+    holderName: 'string',
+    holderPhone: 'string',
+    holderIdNumber: 'string',
+    attributes: 'json',
+  },
+  fromCsv: withLocation,
+};
+
+/** Device heartbeats (`heartbeatDevices`). */
+const heartbeatsKind: PushKind = {
+  name: 'heartbeats',
+  mutation: 'heartbeatDevices',
+  inputType: 'HeartbeatDevicesInput',
+  fields: {
+    externalId: string(true),
+    at: { type: { kind: 'datetime' }, required: true },
+    status: { type: { kind: 'enum', values: DEVICE_STATUSES }, required: false },
+  },
+  csvColumns: { externalId: 'string', at: 'string', status: 'string' },
+  fromCsv: (cells) => ({ ...cells }),
+};
+
+/** Resident requests made through another channel (`ingestResidentRequests`). */
+const requestsKind: PushKind = {
+  name: 'requests',
+  mutation: 'ingestResidentRequests',
+  inputType: 'IngestResidentRequestsInput',
+  fields: {
+    externalId: string(true),
+    category: { type: { kind: 'enum', values: REQUEST_CATEGORIES }, required: true },
+    text: string(true),
+    unitCode: string(true),
+    submittedAt: { type: { kind: 'datetime' }, required: true },
+    photoUrl: string(false),
+    location,
+    address: string(false),
+    contactName: string(false),
+    contactPhone: string(false),
+  },
+  csvColumns: {
+    externalId: 'string',
+    category: 'string',
+    text: 'string',
+    unitCode: 'string',
+    submittedAt: 'string',
+    photoUrl: 'string',
+    lat: 'float',
+    lng: 'float',
+    address: 'string',
+    contactName: 'string',
+    contactPhone: 'string',
+  },
+  fromCsv: withLocation,
+};
+
 export const PUSH_KINDS: Readonly<Record<string, PushKind>> = {
   alerts: alertsKind,
+  devices: devicesKind,
+  heartbeats: heartbeatsKind,
+  requests: requestsKind,
 };
 
 /** The mutation `push` sends: only what it needs back (counts, and each record's status and error). */
@@ -142,6 +246,8 @@ function checkValue(type: FieldType, value: unknown, field: string): LocalProble
       }
     case 'float':
       return typeof value === 'number' && Number.isFinite(value) ? undefined : invalid(field, `${field} must be a number`);
+    case 'int':
+      return Number.isInteger(value) && Math.abs(value as number) < 2 ** 31 ? undefined : invalid(field, `${field} must be a whole number`);
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : invalid(field, `${field} must be a JSON object`);
     case 'input':

@@ -41,6 +41,8 @@ export interface PushSummary {
   /** Records answered in this run, by outcome (rejected counts those refused locally too). */
   records: number;
   accepted: number;
+  /** Existing records changed (kinds whose records change: devices, heartbeats). */
+  updated: number;
   duplicates: number;
   rejected: number;
   /** Of `rejected`: lines that did not parse or could not be sent as they were. */
@@ -131,7 +133,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
   };
   if (!options.resume && existsSync(options.rejectsPath)) rejectsFd = openSync(options.rejectsPath, 'w');
 
-  const totals = { records: 0, accepted: 0, duplicates: 0, rejected: 0, rejectedLocally: 0, skipped: 0, resumedPast: 0 };
+  const totals = { records: 0, accepted: 0, updated: 0, duplicates: 0, rejected: 0, rejectedLocally: 0, skipped: 0, resumedPast: 0 };
   let bytesRead = state.bytes;
   const startBytes = state.bytes;
   const snapshot = () => ({ bytesRead, startBytes, size, records: totals.records, accepted: totals.accepted, duplicates: totals.duplicates, rejected: totals.rejected, retries });
@@ -169,6 +171,9 @@ export async function push(options: PushOptions): Promise<PushSummary> {
         } else if (result.status === 'ACCEPTED') {
           totals.accepted++;
           state.accepted++;
+        } else if (result.status === 'UPDATED') {
+          totals.updated++;
+          state.updated = (state.updated ?? 0) + 1;
         } else if (result.status === 'DUPLICATE') {
           totals.duplicates++;
           state.duplicates++;

@@ -119,7 +119,11 @@ function csvItem(kind: PushKind, row: Record<string, string>, line: number, end:
   for (const [column, value] of Object.entries(row)) {
     if (value === undefined || value === '') continue;
     const type = kind.csvColumns[column];
-    if (type === 'float') {
+    if (type === 'int') {
+      const number = Number(value);
+      if (!Number.isInteger(number)) return { line, end, problem: { code: 'INVALID_INPUT', field: column, message: `${column} must be a whole number; got ${JSON.stringify(value)}` }, text };
+      cells[column] = number;
+    } else if (type === 'float') {
       const number = value.trim() === '' ? Number.NaN : Number(value);
       if (!Number.isFinite(number)) return { line, end, problem: { code: 'INVALID_INPUT', field: column, message: `${column} must be a number; got ${JSON.stringify(value)}` }, text };
       cells[column] = number;

@@ -19,6 +19,8 @@ export interface PushState {
   bytes: number;
   /** Running totals over every run. */
   accepted: number;
+  /** Kinds whose records change (devices, heartbeats); absent in state files of earlier versions. */
+  updated?: number;
   duplicates: number;
   rejected: number;
   skipped: number;

@@ -5,12 +5,13 @@ import { placementOf } from '../platform/db/placement.js';
 import type { DataDomain, Role } from '../platform/auth/principal.js';
 import { units } from '../modules/units/index.js';
 import { principals, departments } from '../modules/principals/index.js';
-import { devices, type DeviceTypeName } from '../modules/devices/index.js';
+import { devices, HEARTBEAT_INTERVAL_SECONDS, type DeviceStatusName, type DeviceTypeName } from '../modules/devices/index.js';
 import { alerts, type AlertTypeName, type SeverityName } from '../modules/alerts/index.js';
 import { channels, channelTokenHash, CHANNEL_TOKEN_PREFIX } from '../modules/channels/index.js';
 import { residentRequests, newTrackingCode, type NewResidentRequestRow, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
 import { computeFigures, lastWeek, reports } from '../modules/reports/index.js';
 import { demoUnits, KNOWN, type DemoUnit } from './demo-units.js';
+import { DEMO_DEVICE_MARK } from './demo-heartbeats.js';
 
 /**
  * Demo data for Nantong/Chongchuan: the hierarchy, two departments, the fixed demo
@@ -41,6 +42,12 @@ export const DEMO_DEPARTMENTS: { code: string; name: string; jurisdictionCode: s
       { kind: 'Device', types: FIRE_DEVICE_TYPES },
     ],
   },
+  {
+    code: '12345-hotline',
+    name: '崇川区12345政务服务便民热线',
+    jurisdictionCode: KNOWN.chongchuan,
+    domains: [{ kind: 'ResidentRequest', types: null }],
+  },
 ];
 
 export interface DemoPrincipal {
@@ -62,6 +69,7 @@ export const DEMO_PRINCIPALS: DemoPrincipal[] = [
   { name: 'fire.officer', displayName: '消防救援大队数据专员', kind: 'PERSON', roles: ['DATA_OFFICER'], unitCode: KNOWN.chongchuan, departmentCode: 'fire-brigade' },
   { name: 'city.auditor', displayName: '市数据审计员', kind: 'PERSON', roles: ['AUDITOR'], unitCode: KNOWN.nantong, departmentCode: null },
   { name: 'iot-platform', displayName: '物联网感知平台接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'iot-platform' },
+  { name: '12345-hotline', displayName: '12345热线工单系统接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: '12345-hotline' },
 ];
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '朱', '高', '欧阳'];
@@ -224,7 +232,12 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
 
   // Personal data comes from its own generator, so the devices and alerts stay what they were.
   const people = seededRandom((options.seed ?? 320613) + 1);
+  // Heartbeats too: which devices report a fault, and how long the silent ones have been silent.
+  const beats = seededRandom((options.seed ?? 320613) + 2);
   const deviceRows: (typeof devices.$inferInsert & { id: string; communityWeight: number })[] = [];
+  // Online and faulty devices were heard from within their interval; silent ones long before.
+  const lastHeartbeat = (draw: number, status: DeviceStatusName, interval: number): Date =>
+    new Date(options.now.getTime() - (status === 'OFFLINE' ? interval * 3_000 + Math.floor((1 + draw * 47) * 3_600_000) : Math.floor(draw * interval * 1000)));
   for (const community of communities) {
     const origin = { lat: CENTRE.lat + (random() - 0.5) * 0.12, lng: CENTRE.lng + (random() - 0.5) * 0.14 };
     const grids = gridsOf.get(community.code) ?? [];
@@ -233,21 +246,26 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
       for (let i = 0; i < perCommunity; i++) {
         n++;
         const grid = pick(random, grids);
+        const id = uuidFrom(random);
+        // About 4% silent (OFFLINE: last heard from hours to two days ago), 2% reporting a fault.
+        const silent = random() < 0.04;
+        const status: DeviceStatusName = silent ? 'OFFLINE' : beats() < 0.02 ? 'FAULT' : 'ONLINE';
+        const interval = HEARTBEAT_INTERVAL_SECONDS[type];
         deviceRows.push({
-          id: uuidFrom(random),
+          id,
           source: 'iot-platform',
           externalId: `${community.code}-${type.toLowerCase()}-${String(i + 1).padStart(2, '0')}`,
           type,
           name: `${community.name}${DEVICE_LABEL[type]}${i + 1}号`,
           model,
           departmentCode: FIRE_DEVICE_TYPES.includes(type) ? 'fire-brigade' : 'iot-platform',
-          status: random() < 0.04 ? 'OFFLINE' : 'ONLINE',
+          status,
           lat: round6(origin.lat + (random() - 0.5) * 0.004),
           lng: round6(origin.lng + (random() - 0.5) * 0.004),
-          heartbeatIntervalSeconds: type === 'CAMERA' || type === 'HIGH_THROW_CAMERA' ? 60 : 300,
-          lastHeartbeatAt: new Date(options.now.getTime() - Math.floor(random() * 300_000)),
+          heartbeatIntervalSeconds: interval,
+          lastHeartbeatAt: lastHeartbeat(random(), status, interval),
           createdAt: new Date(options.now.getTime() - 90 * 86_400_000),
-          attributes: { installedBy: '崇川区物联网感知平台', serial: `SN${community.code.slice(-6)}${String(n).padStart(3, '0')}` },
+          attributes: { [DEMO_DEVICE_MARK]: true, installedBy: '崇川区物联网感知平台', serial: `SN${community.code.slice(-6)}${String(n).padStart(3, '0')}` },
           ...demoPersonalData(people, community.name, type),
           ...placementOf(grid ? grid.path : community.path),
           communityWeight: streetWeight(community.parentCode ?? ''),

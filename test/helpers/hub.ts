@@ -32,6 +32,8 @@ export interface TestHub {
   readonly url: string;
   readonly wsUrl: string;
   readonly database: Database;
+  /** On PostgreSQL, the URL of this hub's database (another hub process can open it too). */
+  readonly databaseUrl: string | undefined;
   readonly handle: HubHandle;
   token(name: string, ttlSeconds?: number): Promise<string>;
   /** How many `alertRaised` subscriptions this hub has registered (past them, events reach them). */
@@ -93,6 +95,8 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     DATA_DIR: '.tmp/unused',
     // The weekly report run is driven by hand in tests (runDue), on the test's clock.
     REPORT_SCHEDULE_SECONDS: '0',
+    // Tests run the device-silence sweeper themselves (sweepSilentDevices), with their clock.
+    DEVICE_SWEEP_SECONDS: '0',
   });
   const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);
@@ -100,6 +104,7 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     url: handle.server.url,
     wsUrl: handle.server.wsUrl,
     database,
+    databaseUrl: fresh?.url,
     handle,
     token,
     liveAlertSubscribers: () => handle.hub.single(alertLive).subscribers,

@@ -1,17 +1,12 @@
 import 'reflect-metadata';
-import { Field, Float, InputType } from 'type-graphql';
+import { Field, InputType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { BoundingBoxInput, GeoPointInput, NearInput } from '../../platform/graphql/geo.js';
 import { AlertStatus, AlertType, Severity } from './alert.type.js';
 import type { AlertStatusName, AlertTypeName, SeverityName } from './alert.table.js';
 
-@InputType('GeoPointInput')
-export class GeoPointInput {
-  @Field(() => Float)
-  lat!: number;
-
-  @Field(() => Float)
-  lng!: number;
-}
+/** Where it lives now: platform/graphql/geo.ts, shared by every kind with a location. */
+export { GeoPointInput };
 
 @InputType('AlertFilter', { description: 'Narrows what the caller may see; it never widens it.' })
 export class AlertFilter {
@@ -32,6 +27,12 @@ export class AlertFilter {
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'occurredAt before this time.' })
   to?: Date | null;
+
+  @Field(() => BoundingBoxInput, { nullable: true, description: 'Only alerts with a location inside this box.' })
+  bbox?: BoundingBoxInput | null;
+
+  @Field(() => NearInput, { nullable: true, description: 'Only alerts with a location within this circle.' })
+  near?: NearInput | null;
 }
 
 @InputType('AlertRecordInput')

@@ -5,6 +5,7 @@ import { scopeRoots } from '../../platform/auth/scope-roots.js';
 import { isWithin, lastCode } from '../../platform/auth/scope.js';
 import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from '../../platform/pubsub/fanout.js';
 import { BoundedQueue } from '../../platform/pubsub/queue.js';
+import { checkBoundingBox, checkNear, geoMatches } from '../../platform/db/geo.js';
 import type { Topics } from '../../topics.js';
 import { requireUnit } from '../units/index.js';
 import type { AlertRow } from './alert.table.js';
@@ -45,6 +46,8 @@ export class AlertLive {
   async subscribe(ctx: RequestContext, filter: AlertFilter | null | undefined): Promise<AsyncIterableIterator<Alert>> {
     requireCan(ctx, 'read', 'Alert');
     await this.ready;
+    if (filter?.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
+    if (filter?.near) checkNear(filter.near, 'filter.near');
     const filterPath = filter?.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined;
     // Watch the narrower of the filter's unit and each scope root; rules without a unit → everything.
     const watchedUnits = (): string[] => {
@@ -92,7 +95,7 @@ export function matches(row: AlertRow, filter: AlertFilter | null | undefined, f
   if (filter.statuses && !filter.statuses.includes(row.status)) return false;
   if (filter.from && row.occurredAt < filter.from) return false;
   if (filter.to && row.occurredAt >= filter.to) return false;
-  return true;
+  return geoMatches(row, filter);
 }
 
 export function alertLive(hub: Hub): AlertLive {

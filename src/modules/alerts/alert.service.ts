@@ -1,8 +1,9 @@
 import { and, desc, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
-import type { RequestContext } from '../../platform/context.js';
+import type { Hub, RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { geoSql } from '../../platform/db/geo.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -25,9 +26,9 @@ import {
 } from '../ingest/index.js';
 import { audit, type AuditDraft } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
-import { alerts, type AlertRow } from './alert.table.js';
+import { alerts, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
 import { Alert } from './alert.type.js';
-import type { AlertFilter, AlertRecordInput, IngestAlertsInput } from './alert.input.js';
+import { AlertRecordInput, type AlertFilter, type IngestAlertsInput } from './alert.input.js';
 
 /** How the CASL conditions on `Alert` become SQL over the alerts table. */
 export const alertFields: FieldMap = {
@@ -68,6 +69,7 @@ async function filterSql(db: Executor, filter: AlertFilter | null | undefined): 
   if (filter.statuses) where.push(inArray(alerts.status, filter.statuses));
   if (filter.from) where.push(gte(alerts.occurredAt, filter.from));
   if (filter.to) where.push(lt(alerts.occurredAt, filter.to));
+  where.push(...geoSql(alerts, filter));
   return where;
 }
 
@@ -206,10 +208,7 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
           .where(and(eq(alerts.source, input.source), inArray(alerts.externalId, missing)))
       : [];
     const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
-    // Sent together: postgres.js pipelines them on the transaction's connection (one round trip, not seven).
-    const events: Topics['alertRaised'][] = [];
-    for (let offset = 0; offset < inserted.length; offset += IDS_PER_EVENT) events.push({ ids: inserted.slice(offset, offset + IDS_PER_EVENT).map((r) => r.id) });
-    await Promise.all(events.map((event) => ctx.hub.bus.publish(tx, 'alertRaised', event)));
+    await publishRaised(ctx.hub, tx, inserted.map((r) => r.id));
     // Last, so that the audit chain's lock is held as briefly as possible.
     await audit(ctx, tx, ingestDraft(input.source, inserted.map((r) => r.id), verdicts, false), ...denied);
     const ids = new Map<number, string>();
@@ -223,6 +222,57 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
     return { ids, inserted: insertedIndexes };
   });
   return buildReport(externalIds, verdicts, outcome);
+}
+
+/** `alertRaised` for new alerts, inside the writing transaction. */
+async function publishRaised(hub: Hub, tx: Executor, ids: readonly string[]): Promise<void> {
+  // Sent together: postgres.js pipelines them on the transaction's connection (one round trip, not seven).
+  const events: Topics['alertRaised'][] = [];
+  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) events.push({ ids: ids.slice(offset, offset + IDS_PER_EVENT) });
+  await Promise.all(events.map((event) => hub.bus.publish(tx, 'alertRaised', event)));
+}
+
+/** An alert the hub raises itself (a device fell silent): for its device, where the device is. */
+export interface SystemAlert {
+  externalId: string;
+  type: AlertTypeName;
+  severity: SeverityName;
+  occurredAt: Date;
+  deviceId: string;
+  deviceExternalId: string;
+  location: { lat: number; lng: number } | null;
+  payload: Record<string, unknown>;
+  unitPath: string;
+}
+
+/**
+ * Alerts raised by the hub (source `gridhub/…`), inside the caller's transaction: the same
+ * insert as ingested alerts (ON CONFLICT (source, external_id) DO NOTHING, so raising the same
+ * alert twice stores it once) and the same `alertRaised` event. Returns the ids stored now.
+ */
+export async function raiseAlerts(hub: Hub, tx: Executor, source: string, records: readonly SystemAlert[]): Promise<string[]> {
+  if (records.length === 0) return [];
+  const inserted = await insertAlerts(
+    tx,
+    source,
+    hub.clock.now(),
+    records.map((alert) => ({
+      record: Object.assign(new AlertRecordInput(), {
+        externalId: alert.externalId,
+        type: alert.type,
+        severity: alert.severity,
+        occurredAt: alert.occurredAt,
+        unitCode: '',
+        deviceExternalId: alert.deviceExternalId,
+        location: alert.location,
+        payload: alert.payload,
+      }),
+      deviceId: alert.deviceId,
+      unitPath: alert.unitPath,
+    })),
+  );
+  await publishRaised(hub, tx, inserted.map((r) => r.id));
+  return inserted.map((r) => r.id);
 }
 
 /** The audit entry of one ingest call: what it wrote, and how many records were refused and why. */
@@ -250,11 +300,17 @@ function deniedDraft(externalIds: readonly string[], verdicts: readonly Verdict[
  * wins; an unknown device leaves `device_id` null. ON CONFLICT DO NOTHING: a record already
  * stored (or being stored by a concurrent batch) is not returned, and is reported DUPLICATE.
  */
-async function insertAlerts(tx: Executor, source: string, now: Date, records: { record: AlertRecordInput; unitPath: string }[]): Promise<{ id: string; externalId: string }[]> {
+async function insertAlerts(
+  tx: Executor,
+  source: string,
+  now: Date,
+  records: { record: AlertRecordInput; unitPath: string; deviceId?: string }[],
+): Promise<{ id: string; externalId: string }[]> {
   const adapter = source.split('/')[0] ?? source;
-  const rows = records.map(({ record, unitPath }) => {
+  const rows = records.map(({ record, unitPath, deviceId }) => {
     const placement = placementOf(unitPath);
     return {
+      device_id: deviceId ?? null,
       external_id: record.externalId,
       type: record.type,
       severity: record.severity,
@@ -277,13 +333,13 @@ async function insertAlerts(tx: Executor, source: string, now: Date, records: { 
     sql`insert into ${alerts} (source, external_id, type, severity, occurred_at, received_at, device_id, device_external_id, lat, lng, payload,
                                unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
         select ${source}, r.external_id, r.type, r.severity, r.occurred_at, ${now.toISOString()}::timestamptz,
-               (select d.id from ${devices} d
+               coalesce(r.device_id, (select d.id from ${devices} d
                  where d.external_id = r.device_external_id and d.source in (${source}, ${adapter})
-                 order by (d.source = ${source}) desc limit 1),
+                 order by (d.source = ${source}) desc limit 1)),
                r.device_external_id, r.lat, r.lng, r.payload,
                r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
           from json_to_recordset(${JSON.stringify(rows)}::json) as r(
-               external_id text, type text, severity text, occurred_at timestamptz, device_external_id text,
+               device_id uuid, external_id text, type text, severity text, occurred_at timestamptz, device_external_id text,
                lat double precision, lng double precision, payload jsonb,
                unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
         on conflict (source, external_id) do nothing

@@ -4,3 +4,4 @@ export { AlertResolver } from './alert.resolver.js';
 export { defineAlertRules } from './alert.policy.js';
 export { alertFields } from './alert.service.js';
 export { GeoPointInput } from './alert.input.js';
+export { raiseAlerts, type SystemAlert } from './alert.service.js';

@@ -25,7 +25,7 @@ export class AuditEntry {
   @Field(() => String, { description: "The principal's name (anonymous for none)." })
   actor!: string;
 
-  @Field(() => String, { description: 'PERSON, ADAPTER, RESIDENT or ANONYMOUS.' })
+  @Field(() => String, { description: 'PERSON, ADAPTER, RESIDENT, ANONYMOUS, or SYSTEM for the hub itself (the device-silence sweeper).' })
   actorKind!: string;
 
   @Field(() => String, { nullable: true, description: "Where the actor works: its unit, or its department's jurisdiction." })

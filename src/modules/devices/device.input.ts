@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { Field, InputType } from 'type-graphql';
+import { Field, InputType, Int } from 'type-graphql';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { BoundingBoxInput, GeoPointInput, NearInput } from '../../platform/graphql/geo.js';
 import { DeviceStatus, DeviceType } from './device.type.js';
 import type { DeviceStatusName, DeviceTypeName } from './device.table.js';
 
@@ -13,4 +15,91 @@ export class DeviceFilter {
 
   @Field(() => [DeviceStatus], { nullable: true })
   statuses?: DeviceStatusName[] | null;
+
+  @Field(() => BoundingBoxInput, { nullable: true, description: 'Only devices with a location inside this box.' })
+  bbox?: BoundingBoxInput | null;
+
+  @Field(() => NearInput, { nullable: true, description: 'Only devices with a location within this circle.' })
+  near?: NearInput | null;
+}
+
+@InputType('DeviceRecordInput', {
+  description:
+    "A device's registration. The first record with a (source, externalId) registers the device; a later one with a different description replaces it (reported UPDATED: optional fields left out are cleared); an identical one changes nothing (DUPLICATE).",
+})
+export class DeviceRecordInput {
+  @Field(() => String, { description: "The adapter's own id of the device; (source, externalId) is unique." })
+  externalId!: string;
+
+  @Field(() => DeviceType)
+  type!: DeviceTypeName;
+
+  @Field(() => String, { description: 'What staff call it, e.g. 曙光社区独立式烟感1号.' })
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  model?: string | null;
+
+  @Field(() => String, { description: 'The unit it is installed in (community or grid, usually).' })
+  unitCode!: string;
+
+  @Field(() => GeoPointInput, { nullable: true })
+  location?: GeoPointInput | null;
+
+  @Field(() => String, { nullable: true, description: "The owning department's code; default: the adapter's department." })
+  departmentCode?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds between heartbeats, 10 to 86400; default by type (deviceHeartbeatDefaults).' })
+  heartbeatIntervalSeconds?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data: the exact installation address.' })
+  address?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data: the person behind an elderly one-click alarm.' })
+  holderName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data.' })
+  holderPhone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data.' })
+  holderIdNumber?: string | null;
+
+  @Field(() => JSONObjectResolver, { nullable: true, description: 'Whatever else the source keeps about the device (serial, installer, …).' })
+  attributes?: Record<string, unknown> | null;
+}
+
+@InputType('IngestDevicesInput')
+export class IngestDevicesInput {
+  @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
+  source!: string;
+
+  @Field(() => [DeviceRecordInput], { description: 'At most 1,000 records.' })
+  records!: DeviceRecordInput[];
+
+  @Field(() => Boolean, { defaultValue: false, description: 'true: write all records or none.' })
+  atomic!: boolean;
+}
+
+@InputType('HeartbeatInput', { description: 'A device is alive at `at`; status ONLINE (default) or FAULT (alive, but reporting a fault).' })
+export class HeartbeatInput {
+  @Field(() => String, { description: "The device's externalId, as registered by this source (or by the adapter, for name/subsystem sources)." })
+  externalId!: string;
+
+  @Field(() => DateTimeResolver)
+  at!: Date;
+
+  @Field(() => DeviceStatus, { nullable: true, description: 'ONLINE (default) or FAULT; OFFLINE is for the hub to decide.' })
+  status?: DeviceStatusName | null;
+}
+
+@InputType('HeartbeatDevicesInput')
+export class HeartbeatDevicesInput {
+  @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
+  source!: string;
+
+  @Field(() => [HeartbeatInput], { description: 'At most 1,000 heartbeats.' })
+  records!: HeartbeatInput[];
+
+  @Field(() => Boolean, { defaultValue: false, description: 'true: apply all heartbeats or none.' })
+  atomic!: boolean;
 }

@@ -21,6 +21,7 @@ export function toDevice(row: DeviceRow): Device {
     holderPhone: row.holderPhone,
     holderIdNumber: row.holderIdNumber,
     departmentCode: row.departmentCode,
+    heartbeatIntervalSeconds: row.heartbeatIntervalSeconds,
     unitCode: row.unitCode,
     unitPath: row.unitPath,
   });

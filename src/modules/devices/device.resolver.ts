@@ -1,11 +1,15 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { maskedFields, personalValue, PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
-import { Device, DeviceConnection } from './device.type.js';
-import { DeviceFilter } from './device.input.js';
+import { IngestReport } from '../ingest/index.js';
+import { Device, DeviceConnection, HeartbeatDefault } from './device.type.js';
+import { DeviceFilter, HeartbeatDevicesInput, IngestDevicesInput } from './device.input.js';
+import { heartbeatDevices, ingestDevices } from './device.ingest.js';
+import { deviceLive } from './device.live.js';
+import { DEVICE_TYPES, HEARTBEAT_INTERVAL_SECONDS } from './device.table.js';
 import { getDevice, listDevices, toDeviceKey } from './device.service.js';
 import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
 
@@ -32,6 +36,35 @@ export class DeviceResolver {
   device(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Device> {
     ctx.ledger.statePurpose(purpose);
     return getDevice(ctx, id);
+  }
+
+  @Query(() => [HeartbeatDefault], { description: 'Seconds between heartbeats a registration gets when it names none, per device type.' })
+  deviceHeartbeatDefaults(): HeartbeatDefault[] {
+    return DEVICE_TYPES.map((type) => Object.assign(new HeartbeatDefault(), { type, intervalSeconds: HEARTBEAT_INTERVAL_SECONDS[type] }));
+  }
+
+  @Mutation(() => IngestReport, {
+    description:
+      'Adapters: register or update up to 1,000 devices; one result per record. New: ACCEPTED; a changed description: UPDATED; the same description again: DUPLICATE.',
+  })
+  ingestDevices(@Arg('input', () => IngestDevicesInput) input: IngestDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+    return ingestDevices(ctx, input);
+  }
+
+  @Mutation(() => IngestReport, {
+    description:
+      "Adapters: up to 1,000 heartbeats; one result per heartbeat. Newer than the device's last one: stored and the status set (UPDATED); otherwise DUPLICATE. Unknown device: REJECTED UNKNOWN_RECORD.",
+  })
+  heartbeatDevices(@Arg('input', () => HeartbeatDevicesInput) input: HeartbeatDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+    return heartbeatDevices(ctx, input);
+  }
+
+  @Subscription(() => Device, {
+    description: 'Devices as their status changes (a heartbeat, or silence past the interval), within your scope and the filter.',
+    subscribe: ({ args, context }) => (context as RequestContext).hub.single(deviceLive).subscribe(context as RequestContext, (args as { filter?: DeviceFilter }).filter),
+  })
+  deviceStatusChanged(@Root() device: Device, @Arg('filter', () => DeviceFilter, { nullable: true }) _filter: DeviceFilter | undefined): Device {
+    return device;
   }
 
   @FieldResolver(() => Unit)

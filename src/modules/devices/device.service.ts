@@ -2,6 +2,7 @@ import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { withinPlacement } from '../../platform/db/placement.js';
+import { geoSql } from '../../platform/db/geo.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
@@ -28,6 +29,7 @@ async function filterSql(db: Executor, filter: DeviceFilter | null | undefined):
   if (filter.unitCode) where.push(withinPlacement(devices)((await requireUnit(db, filter.unitCode)).path));
   if (filter.types) where.push(inArray(devices.type, filter.types));
   if (filter.statuses) where.push(inArray(devices.status, filter.statuses));
+  where.push(...geoSql(devices, filter));
   return where;
 }
 

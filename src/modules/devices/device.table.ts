@@ -1,4 +1,4 @@
-import { pgTable, text, uuid, timestamp, doublePrecision, jsonb, integer, unique } from 'drizzle-orm/pg-core';
+import { pgTable, text, uuid, timestamp, doublePrecision, jsonb, integer, unique, index } from 'drizzle-orm/pg-core';
 import { placementColumns, placementIndexes } from '../../platform/db/placement.js';
 
 export const DEVICE_TYPES = [
@@ -14,8 +14,28 @@ export const DEVICE_TYPES = [
 ] as const;
 export type DeviceTypeName = (typeof DEVICE_TYPES)[number];
 
+/**
+ * ONLINE: heartbeats arrive. FAULT: heartbeats arrive, and the device reports a fault.
+ * OFFLINE: no heartbeat for longer than its interval × the grace factor (the hub decides).
+ */
 export const DEVICE_STATUSES = ['ONLINE', 'OFFLINE', 'FAULT'] as const;
 export type DeviceStatusName = (typeof DEVICE_STATUSES)[number];
+
+/**
+ * Seconds between heartbeats when a registration names none: cameras stream and report every
+ * minute; battery-powered NB-IoT sensors (manhole covers, hydrants, parking sensors) save power.
+ */
+export const HEARTBEAT_INTERVAL_SECONDS: Readonly<Record<DeviceTypeName, number>> = {
+  SMOKE_DETECTOR: 300,
+  MANHOLE_COVER: 1800,
+  FIRE_HYDRANT: 1800,
+  ELEVATOR_EBIKE_BLOCKER: 300,
+  HIGH_THROW_CAMERA: 60,
+  PARKING_SENSOR: 1800,
+  ELDERLY_ALARM_BUTTON: 600,
+  SMART_GARBAGE_ROOM: 600,
+  CAMERA: 60,
+};
 
 /** An IoT device in a compound, registered by the department system that runs it. */
 export const devices = pgTable(
@@ -43,7 +63,12 @@ export const devices = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     ...placementColumns(),
   },
-  (t) => [unique('devices_source_external_id_key').on(t.source, t.externalId), ...placementIndexes('devices', t, t.createdAt)],
+  (t) => [
+    unique('devices_source_external_id_key').on(t.source, t.externalId),
+    ...placementIndexes('devices', t, t.createdAt),
+    // Geographic filters: a range on lat, then lng (src/platform/db/geo.ts).
+    index('devices_lat_lng_idx').on(t.lat, t.lng),
+  ],
 );
 
 export type DeviceRow = typeof devices.$inferSelect;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { enumOf } from '../../platform/graphql/enum.js';
-import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 import { DEVICE_STATUSES, DEVICE_TYPES, type DeviceStatusName, type DeviceTypeName } from './device.table.js';
@@ -61,9 +61,23 @@ export class Device {
   holderPhone!: string | null;
   holderIdNumber!: string | null;
 
+  @Field(() => String, { nullable: true, description: "The owning department's code." })
   departmentCode!: string | null;
+
+  @Field(() => Int, { description: 'Seconds between heartbeats; silent for longer than this times the grace factor (DEVICE_SILENCE_GRACE), it goes OFFLINE.' })
+  heartbeatIntervalSeconds!: number;
+
   unitCode!: string;
   unitPath!: string;
+}
+
+@ObjectType('HeartbeatDefault')
+export class HeartbeatDefault {
+  @Field(() => DeviceType)
+  type!: DeviceTypeName;
+
+  @Field(() => Int)
+  intervalSeconds!: number;
 }
 
 export const DeviceConnection = connectionOf(Device, 'Device');

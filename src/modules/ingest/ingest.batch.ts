@@ -54,15 +54,16 @@ export function markRepeats(externalIds: readonly string[], verdicts: Verdict[])
 }
 
 /**
- * The report, from the verdicts and what the insert found: `ids` maps the index of each
- * pending record to its stored id, and `inserted` holds the indexes written now.
+ * The report, from the verdicts and what the write found: `ids` maps the index of each
+ * pending record to its stored id, `inserted` holds the indexes written now as new records,
+ * and `updated` (kinds whose records change) the indexes that changed an existing one.
  */
 export function buildReport(
   externalIds: readonly string[],
   verdicts: readonly Verdict[],
-  outcome: { ids: Map<number, string>; inserted: Set<number> } | 'aborted',
+  outcome: { ids: Map<number, string>; inserted: Set<number>; updated?: Set<number> } | 'aborted',
 ): IngestReport {
-  const report = Object.assign(new IngestReport(), { accepted: 0, duplicates: 0, rejected: 0, skipped: 0, results: [] as IngestResult[] });
+  const report = Object.assign(new IngestReport(), { accepted: 0, updated: 0, duplicates: 0, rejected: 0, skipped: 0, results: [] as IngestResult[] });
   verdicts.forEach((verdict, index) => {
     const result: IngestResult = Object.assign(new IngestResult(), {
       index,
@@ -81,8 +82,11 @@ export function buildReport(
     } else {
       const ownIndex = verdict.status === RecordStatus.DUPLICATE ? verdict.firstIndex : index;
       result.id = outcome.ids.get(ownIndex) ?? null;
-      result.status = verdict.status === 'pending' && outcome.inserted.has(index) ? RecordStatus.ACCEPTED : RecordStatus.DUPLICATE;
+      const own = verdict.status === 'pending';
+      result.status =
+        own && outcome.inserted.has(index) ? RecordStatus.ACCEPTED : own && outcome.updated?.has(index) ? RecordStatus.UPDATED : RecordStatus.DUPLICATE;
       if (result.status === RecordStatus.ACCEPTED) report.accepted++;
+      else if (result.status === RecordStatus.UPDATED) report.updated++;
       else report.duplicates++;
     }
     report.results.push(result);

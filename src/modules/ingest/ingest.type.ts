@@ -5,6 +5,12 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 export const RecordStatus = {
   /** Written now; `id` is the new record. */
   ACCEPTED: 'ACCEPTED',
+  /**
+   * An existing record (same source and externalId) was changed now: a device's registration
+   * with a different description, or a heartbeat newer than the last one. `id` is that record.
+   * Kinds whose records never change (alerts) do not report it.
+   */
+  UPDATED: 'UPDATED',
   /** (source, externalId) was already stored, or came earlier in this batch; `id` is that record. */
   DUPLICATE: 'DUPLICATE',
   /** Not written; `error` says why. */
@@ -17,6 +23,7 @@ registerEnumType(RecordStatus, {
   name: 'RecordStatus',
   valuesConfig: {
     ACCEPTED: { description: 'Written now; id is the new record.' },
+    UPDATED: { description: 'An existing record (same source and externalId) was changed now; id is that record. Only kinds whose records change (devices).' },
     DUPLICATE: { description: '(source, externalId) was already stored or came earlier in the batch; id is that record.' },
     REJECTED: { description: 'Not written; error says why.' },
     SKIPPED: { description: 'Valid but not written: the batch was atomic and another record was rejected.' },
@@ -33,6 +40,8 @@ export const RecordErrorCode = {
   OUT_OF_JURISDICTION: 'OUT_OF_JURISDICTION',
   /** The record's type is not one the adapter's department owns. */
   OUT_OF_DOMAIN: 'OUT_OF_DOMAIN',
+  /** The record refers to another that does not exist (a heartbeat for an unregistered device). */
+  UNKNOWN_RECORD: 'UNKNOWN_RECORD',
 } as const;
 export type RecordErrorCode = (typeof RecordErrorCode)[keyof typeof RecordErrorCode];
 registerEnumType(RecordErrorCode, { name: 'RecordErrorCode' });
@@ -71,6 +80,9 @@ export class IngestResult {
 export class IngestReport {
   @Field(() => Int)
   accepted!: number;
+
+  @Field(() => Int, { description: 'Existing records changed now (kinds whose records change: devices).' })
+  updated!: number;
 
   @Field(() => Int)
   duplicates!: number;

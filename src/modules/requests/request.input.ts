@@ -59,3 +59,48 @@ export class ResidentRequestFilter {
   @Field(() => DateTimeResolver, { nullable: true, description: 'submittedAt before this time.' })
   to?: Date | null;
 }
+
+@InputType('ResidentRequestRecordInput', { description: 'A request a resident made through another channel (the 12345 hotline, a mini-program), as that system pushes it.' })
+export class ResidentRequestRecordInput {
+  @Field(() => String, { description: "The sending system's own id (its work-order number); (source, externalId) is unique." })
+  externalId!: string;
+
+  @Field(() => RequestCategory)
+  category!: RequestCategoryName;
+
+  @Field(() => String, { description: `What it is about: 1 to ${REQUEST_LIMITS.text} characters.` })
+  text!: string;
+
+  @Field(() => String, { description: 'The community (or grid) it concerns.' })
+  unitCode!: string;
+
+  @Field(() => DateTimeResolver, { description: 'When the resident made it (called the hotline).' })
+  submittedAt!: Date;
+
+  @Field(() => String, { nullable: true, description: `An http(s) link to a photo, at most ${REQUEST_LIMITS.photoUrl} characters.` })
+  photoUrl?: string | null;
+
+  @Field(() => GeoPointInput, { nullable: true })
+  location?: GeoPointInput | null;
+
+  @Field(() => String, { nullable: true, description: `Personal data. At most ${REQUEST_LIMITS.address} characters.` })
+  address?: string | null;
+
+  @Field(() => String, { nullable: true, description: `Personal data. At most ${REQUEST_LIMITS.contactName} characters.` })
+  contactName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data, as for submitResidentRequest.' })
+  contactPhone?: string | null;
+}
+
+@InputType('IngestResidentRequestsInput')
+export class IngestResidentRequestsInput {
+  @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem. Shown as the request's source." })
+  source!: string;
+
+  @Field(() => [ResidentRequestRecordInput], { description: 'At most 1,000 records.' })
+  records!: ResidentRequestRecordInput[];
+
+  @Field(() => Boolean, { defaultValue: false, description: 'true: write all records or none.' })
+  atomic!: boolean;
+}

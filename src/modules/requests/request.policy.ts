@@ -23,12 +23,15 @@ export const RESIDENT_REQUEST_PERSONAL_FIELDS = Object.keys(RESIDENT_REQUEST_MAS
  * - officers, admins, grid workers: read requests within their unit;
  * - data officers: read requests of their department's domain within its jurisdiction;
  * - at a community or grid: unmask the personal fields of the requests within it;
+ * - adapters: ingest requests of their department's domain within its jurisdiction;
  * - a resident (channel token of community C): submit a request to C.
  */
 export function defineRequestRules(principal: Principal, { can }: AbilityBuilder<AppAbility>): void {
   for (const root of unitReadRoots(principal)) can('read', 'ResidentRequest', { unitPath: { $within: root } });
   const department = departmentConditions(principal, 'ResidentRequest');
   if (department && principal.roles.includes('DATA_OFFICER')) can('read', 'ResidentRequest', department);
+  // An adapter of a department whose domain holds resident requests (the 12345 hotline) pushes them in.
+  if (department && principal.roles.includes('ADAPTER')) can('ingest', 'ResidentRequest', department);
   for (const root of unmaskRoots(principal)) can('unmask', 'ResidentRequest', [...RESIDENT_REQUEST_PERSONAL_FIELDS], { unitPath: { $within: root } });
   if (principal.kind === 'RESIDENT' && principal.credential.kind === 'CHANNEL' && principal.unit?.tier === 'COMMUNITY') {
     can('submit', 'ResidentRequest', { unitPath: { $within: principal.unit.path } });

@@ -5,7 +5,9 @@ import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
-import { ResidentRequestFilter, SubmitResidentRequestInput } from './request.input.js';
+import { IngestResidentRequestsInput, ResidentRequestFilter, SubmitResidentRequestInput } from './request.input.js';
+import { ingestResidentRequests } from './request.ingest.js';
+import { IngestReport } from '../ingest/index.js';
 import {
   getResidentRequest,
   listResidentRequests,
@@ -27,6 +29,13 @@ export class ResidentRequestResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<SubmittedRequest> {
     return submitResidentRequest(ctx, channelToken, input);
+  }
+
+  @Mutation(() => IngestReport, {
+    description: 'Adapters (the 12345 hotline, …): push up to 1,000 resident requests made through another channel; one result per record, as ingestAlerts.',
+  })
+  ingestResidentRequests(@Arg('input', () => IngestResidentRequestsInput) input: IngestResidentRequestsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+    return ingestResidentRequests(ctx, input);
   }
 
   @Query(() => TrackedRequest, { description: 'Public (no Authorization needed): where a request stands, by its tracking code. NOT_FOUND for an unknown code.' })

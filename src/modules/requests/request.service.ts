@@ -61,6 +61,8 @@ export function toResidentRequest(row: ResidentRequestRow): ResidentRequest {
     satisfaction: row.satisfaction,
     submittedAt: row.submittedAt,
     closedAt: row.closedAt,
+    source: row.source,
+    externalId: row.externalId,
     unitCode: row.unitCode,
     unitPath: row.unitPath,
     personal: { address: row.address, contactName: row.contactName, contactPhone: row.contactPhone },
@@ -79,7 +81,7 @@ function subjectOf(request: Pick<ResidentRequest, 'id' | 'unitPath' | 'category'
 // ---------------------------------------------------------------------------------------------
 // Residents: submit with a channel token, track with the code. Public: no Authorization needed.
 
-type Submission = Omit<NewResidentRequestRow, 'trackingCode' | 'channelId' | 'submittedAt' | keyof ReturnType<typeof placementOf>>;
+type Submission = Omit<NewResidentRequestRow, 'trackingCode' | 'channelId' | 'source' | 'externalId' | 'submittedAt' | keyof ReturnType<typeof placementOf>>;
 
 function optionalText(value: string | null | undefined, field: string, max: number): string | null {
   const text = value?.trim() ?? '';

@@ -1,4 +1,5 @@
-import { pgTable, text, uuid, timestamp, doublePrecision, integer, index } from 'drizzle-orm/pg-core';
+import { pgTable, text, uuid, timestamp, doublePrecision, integer, index, unique, check } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { placementColumns, placementIndexes } from '../../platform/db/placement.js';
 import { channels } from '../channels/index.js';
 
@@ -18,9 +19,11 @@ export const residentRequests = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     trackingCode: text('tracking_code').notNull().unique('resident_requests_tracking_code_key'),
-    channelId: uuid('channel_id')
-      .notNull()
-      .references(() => channels.id),
+    // A request scanned in through a community channel (QR) has its channel; one pushed in by
+    // another system (the 12345 hotline) has its source and that system's id instead.
+    channelId: uuid('channel_id').references(() => channels.id),
+    source: text('source'),
+    externalId: text('external_id'),
     category: text('category').$type<RequestCategoryName>().notNull(),
     text: text('text').notNull(),
     photoUrl: text('photo_url'),
@@ -37,7 +40,13 @@ export const residentRequests = pgTable(
     closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
     ...placementColumns(),
   },
-  (t) => [...placementIndexes('resident_requests', t, t.submittedAt), index('resident_requests_channel_id_idx').on(t.channelId)],
+  (t) => [
+    ...placementIndexes('resident_requests', t, t.submittedAt),
+    index('resident_requests_channel_id_idx').on(t.channelId),
+    // NULLs are distinct: channel submissions (no source) never collide.
+    unique('resident_requests_source_external_id_key').on(t.source, t.externalId),
+    check('resident_requests_origin_check', sql`${t.channelId} is not null or (${t.source} is not null and ${t.externalId} is not null)`),
+  ],
 );
 
 export type ResidentRequestRow = typeof residentRequests.$inferSelect;

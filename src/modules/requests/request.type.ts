@@ -77,6 +77,12 @@ export class ResidentRequest {
   @Field(() => DateTimeResolver, { nullable: true })
   closedAt!: Date | null;
 
+  @Field(() => String, { nullable: true, description: 'The system that pushed it in (e.g. 12345-hotline); null for a request sent through a community channel (QR).' })
+  source!: string | null;
+
+  @Field(() => String, { nullable: true, description: "That system's own id for it." })
+  externalId!: string | null;
+
   unitCode!: string;
   unitPath!: string;
   /** Raw values: only ever returned through personalValue. */

@@ -1,0 +1,324 @@
+import { and, inArray, sql } from 'drizzle-orm';
+import type { RequestContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
+import { executeRows } from '../../platform/db/rows.js';
+import { placementOf } from '../../platform/db/placement.js';
+import { subject } from '../../platform/auth/ability.js';
+import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
+import { departments } from '../principals/index.js';
+import { unitsByCodes } from '../units/index.js';
+import {
+  buildReport,
+  checkBatchSize,
+  checks,
+  checkSource,
+  markRepeats,
+  placementVerdict,
+  rejection,
+  RecordErrorCode,
+  RecordStatus,
+  type IngestReport,
+  type Verdict,
+} from '../ingest/index.js';
+import { audit, type AuditDraft } from '../audit/index.js';
+import type { Topics } from '../../topics.js';
+import { devices, HEARTBEAT_INTERVAL_SECONDS, type DeviceStatusName } from './device.table.js';
+import type { DeviceRecordInput, HeartbeatDevicesInput, IngestDevicesInput } from './device.input.js';
+
+/**
+ * Terminology
+ * - registration: a DeviceRecordInput. The first one with a (source, externalId) makes the
+ *   device (ACCEPTED); a later one with a different description replaces the description
+ *   (UPDATED; status and heartbeats are untouched); an identical one writes nothing (DUPLICATE).
+ * - heartbeat: "device X is alive at `at`" (status ONLINE, or FAULT when it reports one). Newer
+ *   than the last stored heartbeat: stored, and the device's status set (UPDATED). Not newer
+ *   (a retry, or an earlier heartbeat of the same device in the same batch): DUPLICATE.
+ * - status change: ONLINE ↔ OFFLINE ↔ FAULT; every change publishes `deviceStatusChanged`
+ *   inside the writing transaction.
+ */
+
+export const HEARTBEAT_INTERVAL_LIMITS = { min: 10, max: 86_400 } as const;
+/** Ids per NOTIFY: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
+const IDS_PER_EVENT = 150;
+
+export async function publishStatusChanges(ctx: { hub: RequestContext['hub'] }, tx: Executor, ids: readonly string[]): Promise<void> {
+  const events: Topics['deviceStatusChanged'][] = [];
+  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) events.push({ ids: ids.slice(offset, offset + IDS_PER_EVENT) });
+  await Promise.all(events.map((event) => ctx.hub.bus.publish(tx, 'deviceStatusChanged', event)));
+}
+
+function optionalText(value: string | null | undefined, field: string, max: number): Verdict | undefined {
+  return value === null || value === undefined ? undefined : checks.text(value, field, max);
+}
+
+function checkRegistration(record: DeviceRecordInput): Verdict | undefined {
+  const interval = record.heartbeatIntervalSeconds;
+  return (
+    checks.text(record.externalId, 'externalId', 200) ??
+    checks.text(record.name, 'name', 200) ??
+    optionalText(record.model, 'model', 100) ??
+    optionalText(record.departmentCode, 'departmentCode', 100) ??
+    checks.location(record.location) ??
+    (interval !== null && interval !== undefined && !(Number.isInteger(interval) && interval >= HEARTBEAT_INTERVAL_LIMITS.min && interval <= HEARTBEAT_INTERVAL_LIMITS.max)
+      ? rejection(RecordErrorCode.INVALID_FIELD, 'heartbeatIntervalSeconds', `heartbeatIntervalSeconds must be a whole number from ${HEARTBEAT_INTERVAL_LIMITS.min} to ${HEARTBEAT_INTERVAL_LIMITS.max}`)
+      : undefined) ??
+    optionalText(record.address, 'address', 200) ??
+    optionalText(record.holderName, 'holderName', 50) ??
+    optionalText(record.holderPhone, 'holderPhone', 40) ??
+    optionalText(record.holderIdNumber, 'holderIdNumber', 40) ??
+    checks.json(record.attributes, 'attributes', 16_384)
+  );
+}
+
+/**
+ * Registrations and updates: one batch, one transaction, one upsert statement (rows as one
+ * JSON parameter). ON CONFLICT (source, external_id) DO UPDATE … WHERE the description differs:
+ * an identical repeat matches no row to update, so it writes nothing and is reported DUPLICATE.
+ */
+export async function ingestDevices(ctx: RequestContext, input: IngestDevicesInput): Promise<IngestReport> {
+  const principal = requirePrincipal(ctx);
+  requireCan(ctx, 'ingest', 'Device');
+  checkBatchSize(input.records.length);
+  checkSource(principal, input.source);
+
+  const now = ctx.hub.clock.now();
+  const records = input.records;
+  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
+  const named = [...new Set(records.flatMap((r) => (r.departmentCode ? [r.departmentCode] : [])))];
+  const known = new Set(named.length ? (await ctx.db.select({ code: departments.code }).from(departments).where(inArray(departments.code, named))).map((d) => d.code) : []);
+  const placements = new Map<string, Verdict>();
+  const verdicts: Verdict[] = records.map((record) => {
+    const invalid = checkRegistration(record);
+    if (invalid) return invalid;
+    if (record.departmentCode && !known.has(record.departmentCode)) return rejection(RecordErrorCode.INVALID_FIELD, 'departmentCode', `No department has code ${record.departmentCode}`);
+    const unit = unitRows.get(record.unitCode);
+    if (!unit) return rejection(RecordErrorCode.UNKNOWN_UNIT, 'unitCode', `No unit has code ${record.unitCode}`);
+    const key = `${unit.path} ${record.type}`;
+    let verdict = placements.get(key);
+    if (!verdict) placements.set(key, (verdict = placementVerdict(ctx.ability, principal, 'Device', { unitPath: unit.path, type: record.type })));
+    return verdict;
+  });
+  const externalIds = records.map((r) => r.externalId);
+  markRepeats(externalIds, verdicts);
+
+  const denied = deniedDraft('ingestDevices', externalIds, verdicts);
+  if (input.atomic && verdicts.some((v) => v.status === RecordStatus.REJECTED)) {
+    await audit(ctx, ctx.db, ingestDraft('ingestDevices', input.source, [], [], verdicts, true), ...denied);
+    return buildReport(externalIds, verdicts, 'aborted');
+  }
+  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
+  if (pending.length === 0) {
+    await audit(ctx, ctx.db, ingestDraft('ingestDevices', input.source, [], [], verdicts, false), ...denied);
+    return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
+  }
+
+  const department = principal.department?.code ?? null;
+  const outcome = await ctx.db.transaction(async (tx) => {
+    const written = await upsertDevices(
+      tx,
+      input.source,
+      now,
+      pending.map((index) => {
+        const record = records[index]!;
+        return { record, unitPath: unitRows.get(record.unitCode)!.path, departmentCode: record.departmentCode ?? department };
+      }),
+    );
+    const writtenIds = new Map(written.map((r) => [r.externalId, r]));
+    const missing = pending.map((i) => externalIds[i]!).filter((e) => !writtenIds.has(e));
+    const existing = missing.length
+      ? await tx
+          .select({ id: devices.id, externalId: devices.externalId })
+          .from(devices)
+          .where(and(sql`${devices.source} = ${input.source}`, inArray(devices.externalId, missing)))
+      : [];
+    const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
+    const insertedIds = written.filter((r) => r.inserted).map((r) => r.id);
+    const updatedIds = written.filter((r) => !r.inserted).map((r) => r.id);
+    await audit(ctx, tx, ingestDraft('ingestDevices', input.source, insertedIds, updatedIds, verdicts, false), ...denied);
+    const ids = new Map<number, string>();
+    const inserted = new Set<number>();
+    const updated = new Set<number>();
+    for (const index of pending) {
+      const externalId = externalIds[index]!;
+      const row = writtenIds.get(externalId);
+      const id = row?.id ?? existingIds.get(externalId);
+      if (id) ids.set(index, id);
+      if (row?.inserted) inserted.add(index);
+      else if (row) updated.add(index);
+    }
+    return { ids, inserted, updated };
+  });
+  return buildReport(externalIds, verdicts, outcome);
+}
+
+async function upsertDevices(
+  tx: Executor,
+  source: string,
+  now: Date,
+  records: { record: DeviceRecordInput; unitPath: string; departmentCode: string | null }[],
+): Promise<{ id: string; externalId: string; inserted: boolean }[]> {
+  const rows = records.map(({ record, unitPath, departmentCode }) => {
+    const placement = placementOf(unitPath);
+    return {
+      external_id: record.externalId,
+      type: record.type,
+      name: record.name,
+      model: record.model ?? null,
+      department_code: departmentCode,
+      lat: record.location?.lat ?? null,
+      lng: record.location?.lng ?? null,
+      heartbeat_interval_seconds: record.heartbeatIntervalSeconds ?? HEARTBEAT_INTERVAL_SECONDS[record.type],
+      address: record.address ?? null,
+      holder_name: record.holderName ?? null,
+      holder_phone: record.holderPhone ?? null,
+      holder_id_number: record.holderIdNumber ?? null,
+      attributes: record.attributes ?? {},
+      unit_code: placement.unitCode,
+      unit_path: placement.unitPath,
+      city_code: placement.cityCode,
+      district_code: placement.districtCode,
+      street_code: placement.streetCode,
+      community_code: placement.communityCode,
+      grid_code: placement.gridCode,
+    };
+  });
+  const described = sql.raw(
+    'type, name, model, department_code, lat, lng, heartbeat_interval_seconds, address, holder_name, holder_phone, holder_id_number, attributes, unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code',
+  );
+  const excluded = sql.raw(
+    'excluded.type, excluded.name, excluded.model, excluded.department_code, excluded.lat, excluded.lng, excluded.heartbeat_interval_seconds, excluded.address, excluded.holder_name, excluded.holder_phone, excluded.holder_id_number, excluded.attributes, excluded.unit_code, excluded.unit_path, excluded.city_code, excluded.district_code, excluded.street_code, excluded.community_code, excluded.grid_code',
+  );
+  const current = sql.raw(
+    'd.type, d.name, d.model, d.department_code, d.lat, d.lng, d.heartbeat_interval_seconds, d.address, d.holder_name, d.holder_phone, d.holder_id_number, d.attributes, d.unit_code, d.unit_path, d.city_code, d.district_code, d.street_code, d.community_code, d.grid_code',
+  );
+  const written = await executeRows<{ id: string; external_id: string; inserted: boolean }>(
+    tx,
+    sql`insert into ${devices} as d (source, external_id, created_at, ${described})
+        select ${source}, r.external_id, ${now.toISOString()}::timestamptz,
+               r.type, r.name, r.model, r.department_code, r.lat, r.lng, r.heartbeat_interval_seconds, r.address, r.holder_name, r.holder_phone, r.holder_id_number,
+               coalesce(r.attributes, '{}'::jsonb), r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
+          from json_to_recordset(${JSON.stringify(rows)}::json) as r(
+               external_id text, type text, name text, model text, department_code text, lat double precision, lng double precision,
+               heartbeat_interval_seconds integer, address text, holder_name text, holder_phone text, holder_id_number text, attributes jsonb,
+               unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+        on conflict (source, external_id) do update set (${described}) = (${excluded})
+         where (${current}) is distinct from (${excluded})
+        returning d.id, d.external_id, (d.xmax::text = '0') as inserted`,
+  );
+  return written.map((row) => ({ id: row.id, externalId: row.external_id, inserted: row.inserted }));
+}
+
+/**
+ * Heartbeats: the devices are found by one query (under the batch's source, or the adapter's
+ * own name for `name/subsystem` sources; the exact source wins), checked against the ability
+ * as stored, and updated by one statement that returns each device's status before and after.
+ */
+export async function heartbeatDevices(ctx: RequestContext, input: HeartbeatDevicesInput): Promise<IngestReport> {
+  const principal = requirePrincipal(ctx);
+  requireCan(ctx, 'ingest', 'Device');
+  checkBatchSize(input.records.length);
+  checkSource(principal, input.source);
+
+  const now = ctx.hub.clock.now();
+  const beats = input.records;
+  const adapter = input.source.split('/')[0] ?? input.source;
+  const wanted = [...new Set(beats.map((b) => b.externalId))];
+  const found = await ctx.db
+    .select()
+    .from(devices)
+    .where(and(inArray(devices.externalId, wanted), inArray(devices.source, [...new Set([input.source, adapter])])));
+  const byExternalId = new Map<string, (typeof found)[number]>();
+  for (const row of found) if (!byExternalId.has(row.externalId) || row.source === input.source) byExternalId.set(row.externalId, row);
+
+  const verdicts: Verdict[] = beats.map((beat) => {
+    const invalid =
+      checks.text(beat.externalId, 'externalId', 200) ??
+      checks.time(beat.at, 'at', now, 10 * 60 * 1000) ??
+      (beat.status === 'OFFLINE' ? rejection(RecordErrorCode.INVALID_FIELD, 'status', 'a heartbeat says ONLINE or FAULT; OFFLINE is for the hub to decide') : undefined);
+    if (invalid) return invalid;
+    const device = byExternalId.get(beat.externalId);
+    if (!device) return rejection(RecordErrorCode.UNKNOWN_RECORD, 'externalId', `No device ${beat.externalId} is registered by ${input.source === adapter ? adapter : `${input.source} or ${adapter}`}`);
+    if (ctx.ability.can('ingest', subject('Device', { ...device }))) return { status: 'pending' };
+    return placementVerdict(ctx.ability, principal, 'Device', { unitPath: device.unitPath, type: device.type });
+  });
+  // One heartbeat per device is applied: its latest (the last sent, on a tie); the others are superseded.
+  const latest = new Map<string, number>();
+  beats.forEach((beat, index) => {
+    if (verdicts[index]?.status !== 'pending') return;
+    const best = latest.get(beat.externalId);
+    if (best === undefined || beat.at.getTime() >= beats[best]!.at.getTime()) latest.set(beat.externalId, index);
+  });
+  beats.forEach((beat, index) => {
+    const winner = latest.get(beat.externalId);
+    if (verdicts[index]?.status === 'pending' && winner !== undefined && winner !== index) verdicts[index] = { status: RecordStatus.DUPLICATE, firstIndex: winner };
+  });
+  const externalIds = beats.map((b) => b.externalId);
+
+  const denied = deniedDraft('heartbeatDevices', externalIds, verdicts);
+  if (input.atomic && verdicts.some((v) => v.status === RecordStatus.REJECTED)) {
+    await audit(ctx, ctx.db, ingestDraft('heartbeatDevices', input.source, [], [], verdicts, true), ...denied);
+    return buildReport(externalIds, verdicts, 'aborted');
+  }
+  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
+  const ids = new Map<number, string>();
+  beats.forEach((beat, index) => {
+    const device = byExternalId.get(beat.externalId);
+    if (device && verdicts[index]?.status !== RecordStatus.REJECTED) ids.set(index, device.id);
+  });
+  if (pending.length === 0) {
+    await audit(ctx, ctx.db, ingestDraft('heartbeatDevices', input.source, [], [], verdicts, false), ...denied);
+    return buildReport(externalIds, verdicts, { ids, inserted: new Set() });
+  }
+
+  const outcome = await ctx.db.transaction(async (tx) => {
+    const rows = pending.map((index) => ({ id: ids.get(index)!, at: beats[index]!.at.toISOString(), status: (beats[index]!.status ?? 'ONLINE') as DeviceStatusName }));
+    const changed = await executeRows<{ id: string; previous: DeviceStatusName; status: DeviceStatusName }>(
+      tx,
+      sql`with r as (select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, at timestamptz, status text)),
+               before as (select d.id, d.status from ${devices} d join r on r.id = d.id
+                           where d.last_heartbeat_at is null or r.at > d.last_heartbeat_at
+                           order by d.id for update of d)
+          update ${devices} d set last_heartbeat_at = r.at, status = r.status
+            from r join before on before.id = r.id
+           where d.id = r.id
+       returning d.id, before.status as previous, d.status`,
+    );
+    const transitions = changed.filter((row) => row.previous !== row.status).map((row) => row.id);
+    await publishStatusChanges(ctx, tx, transitions);
+    const appliedIds = changed.map((row) => row.id);
+    await audit(ctx, tx, ingestDraft('heartbeatDevices', input.source, [], appliedIds, verdicts, false, { statusChanges: transitions.length }), ...denied);
+    const applied = new Set(appliedIds);
+    return { ids, inserted: new Set<number>(), updated: new Set(pending.filter((index) => applied.has(ids.get(index)!))) };
+  });
+  return buildReport(externalIds, verdicts, outcome);
+}
+
+/** The audit entry of one call: what it wrote, and how many records were refused and why. */
+function ingestDraft(
+  operation: string,
+  source: string,
+  insertedIds: string[],
+  updatedIds: string[],
+  verdicts: readonly Verdict[],
+  aborted: boolean,
+  extra: Record<string, unknown> = {},
+): AuditDraft {
+  const rejected: Record<string, number> = {};
+  for (const verdict of verdicts) if (verdict.status === RecordStatus.REJECTED) rejected[verdict.error.code] = (rejected[verdict.error.code] ?? 0) + 1;
+  return {
+    operation,
+    kind: 'Device',
+    recordIds: [...insertedIds, ...updatedIds],
+    details: { source, records: verdicts.length, inserted: insertedIds.length, updated: updatedIds.length, rejected, aborted, ...extra },
+  };
+}
+
+/** Records refused for jurisdiction or domain are denied attempts: one DENIED entry naming them. */
+function deniedDraft(operation: string, externalIds: readonly string[], verdicts: readonly Verdict[]): AuditDraft[] {
+  const refused = verdicts.flatMap((verdict, index) =>
+    verdict.status === RecordStatus.REJECTED && (verdict.error.code === RecordErrorCode.OUT_OF_JURISDICTION || verdict.error.code === RecordErrorCode.OUT_OF_DOMAIN)
+      ? [{ externalId: externalIds[index], code: verdict.error.code }]
+      : [],
+  );
+  return refused.length ? [{ operation, outcome: 'DENIED', kind: 'Device', details: { refused: refused.slice(0, 100), count: refused.length } }] : [];
+}
