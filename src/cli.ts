@@ -43,7 +43,7 @@ async function serve(config: Config): Promise<void> {
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
   const lines = [
     `gridhub is up in ${Date.now() - started} ms on ${where}`,
-    ...(handle.seeded ? [`  seeded demo data: ${handle.seeded.units} units, ${handle.seeded.devices} devices, ${handle.seeded.alerts} alerts`] : []),
+    ...(handle.seeded ? [`  seeded demo data: ${handle.seeded.units} units, ${handle.seeded.devices} devices, ${handle.seeded.alerts} alerts, ${handle.seeded.cases} cases, ${handle.seeded.patrolReports} patrol reports`] : []),
     `  GraphQL    ${url}/graphql`,
     `  WebSocket  ${wsUrl}  (graphql-transport-ws; token in connectionParams.authorization)`,
     `  GraphiQL   ${url}/graphiql`,

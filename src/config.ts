@@ -34,6 +34,8 @@ export interface Config {
    * by the hub's clock and a street still lacks its report; 0 turns the run off in this process.
    */
   readonly reportScheduleSeconds: number;
+  /** Seconds between SLA sweeps of overdue cases on this process (CASE_SWEEP_SECONDS, default 60); 0 → none. */
+  readonly caseSweepSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -68,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
     deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
     reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env['REPORT_SCHEDULE_SECONDS'], 60),
+    caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
   };
 }

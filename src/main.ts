@@ -11,6 +11,8 @@ import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { weeklyReports } from './modules/reports/index.js';
 import { startWatchdog } from './modules/watchdog/index.js';
 import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
+import { alertHooks } from './modules/alerts/index.js';
+import { openCasesForAlerts, startCaseSweeper } from './modules/cases/index.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -56,6 +58,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
       seeded = await seedDemo(database.db, { now: (options.clock ?? { now: () => new Date() }).now() });
     }
     const hub = createHub({ config, database, jwtSecret, log, ...(options.clock ? { clock: options.clock } : {}) });
+    // Cases open from ingested alerts in the alerts' own transaction; overdue cases escalate.
+    hub.single(alertHooks).afterInsert.push(openCasesForAlerts);
+    hub.onClose(startCaseSweeper(hub, config.caseSweepSeconds));
     const server = await startServer(hub, await createSchema(), config.port, config.host);
     const reportRun = hub.single(weeklyReports);
     reportRun.start(config.reportScheduleSeconds * 1000);

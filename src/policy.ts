@@ -8,6 +8,8 @@ import { defineAuditRules } from './modules/audit/index.js';
 import { defineChannelRules } from './modules/channels/index.js';
 import { defineRequestRules } from './modules/requests/index.js';
 import { defineReportRules } from './modules/reports/index.js';
+import { defineCaseRules } from './modules/cases/index.js';
+import { definePatrolRules } from './modules/patrols/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
 import { defineGrantAdminRules } from './modules/grants/index.js';
 
@@ -27,6 +29,8 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineChannelRules(principal, builder);
   defineRequestRules(principal, builder);
   defineReportRules(principal, builder);
+  defineCaseRules(principal, builder);
+  definePatrolRules(principal, builder);
   defineGrantAdminRules(principal, builder);
   defineGrantRules(grants, now, builder);
   return buildAbility(builder);

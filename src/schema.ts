@@ -12,6 +12,8 @@ import { ChannelResolver } from './modules/channels/index.js';
 import { ResidentRequestResolver } from './modules/requests/index.js';
 import { StatsResolver } from './modules/stats/index.js';
 import { ReportResolver } from './modules/reports/index.js';
+import { AlertCaseResolver, CaseResolver, PatrolFindingCaseResolver, ResidentRequestCaseResolver } from './modules/cases/index.js';
+import { PatrolFindingResolver, PatrolReportResolver } from './modules/patrols/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -28,7 +30,10 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver, StatsResolver, ReportResolver],
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver,
+      CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver, PatrolReportResolver, PatrolFindingResolver,
+      StatsResolver, ReportResolver,
+    ],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,

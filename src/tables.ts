@@ -9,3 +9,5 @@ export { auditLog } from './modules/audit/index.js';
 export { channels } from './modules/channels/index.js';
 export { residentRequests } from './modules/requests/index.js';
 export { reports } from './modules/reports/index.js';
+export { cases, caseHistory, caseNumberSeq } from './modules/cases/index.js';
+export { patrolReports, patrolFindings } from './modules/patrols/index.js';

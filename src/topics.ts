@@ -7,6 +7,8 @@ export interface Topics {
   alertRaised: { ids: string[] };
   /** Devices whose status changed (ONLINE, OFFLINE, FAULT): a heartbeat, or the silence sweeper. */
   deviceStatusChanged: { ids: string[] };
+  /** Cases were opened, moved through the workflow or escalated; subscribers get their state after the change. */
+  caseChanged: { ids: string[] };
   /**
    * Who may see what changed: a grant to a unit or department was made, revoked or expired, an
    * API key was revoked, or a principal was changed. Open connections of those principals

@@ -2,6 +2,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { ALERT_TYPES, SEVERITIES } from '../modules/alerts/index.js';
 import { DEVICE_STATUSES, DEVICE_TYPES } from '../modules/devices/index.js';
 import { REQUEST_CATEGORIES } from '../modules/requests/index.js';
+import { EVENT_CATEGORY_CODES } from '../modules/categories/index.js';
 
 /**
  * What `gridhub push` can send: one entry per ingestable record kind. An entry names the
@@ -21,6 +22,7 @@ export type FieldType =
   | { kind: 'float' }
   | { kind: 'int' }
   | { kind: 'object' }
+  | { kind: 'list'; item: FieldType }
   | { kind: 'input'; fields: Readonly<Record<string, FieldSpec>> };
 
 export interface FieldSpec {
@@ -135,6 +137,39 @@ const devicesKind: PushKind = {
   fromCsv: withLocation,
 };
 
+/** Work orders from another system (e.g. the 12345 hotline) → ingestCases. */
+const casesKind: PushKind = {
+  name: 'cases',
+  mutation: 'ingestCases',
+  inputType: 'IngestCasesInput',
+  fields: {
+    externalId: string(true),
+    unitCode: string(true),
+    title: string(true),
+    description: string(false),
+    category: { type: { kind: 'enum', values: EVENT_CATEGORY_CODES }, required: true },
+    severity: { type: { kind: 'enum', values: SEVERITIES }, required: true },
+    reportedAt: { type: { kind: 'datetime' }, required: false },
+    location,
+    reporterName: string(false),
+    reporterPhone: string(false),
+  },
+  csvColumns: {
+    externalId: 'string',
+    unitCode: 'string',
+    title: 'string',
+    description: 'string',
+    category: 'string',
+    severity: 'string',
+    reportedAt: 'string',
+    lat: 'float',
+    lng: 'float',
+    reporterName: 'string',
+    reporterPhone: 'string',
+  },
+  fromCsv: withLocation,
+};
+
 /** Device heartbeats (`heartbeatDevices`). */
 const heartbeatsKind: PushKind = {
   name: 'heartbeats',
@@ -182,11 +217,47 @@ const requestsKind: PushKind = {
   fromCsv: withLocation,
 };
 
+const findingFields: Readonly<Record<string, FieldSpec>> = {
+  category: { type: { kind: 'enum', values: EVENT_CATEGORY_CODES }, required: true },
+  description: string(true),
+  severity: { type: { kind: 'enum', values: SEVERITIES }, required: true },
+  location,
+  photoUrls: { type: { kind: 'list', item: { kind: 'string' } }, required: false },
+};
+
+/** Patrol reports from a grid-management system → ingestPatrolReports; in CSV, `findings` is a JSON array cell. */
+const patrolsKind: PushKind = {
+  name: 'patrols',
+  mutation: 'ingestPatrolReports',
+  inputType: 'IngestPatrolReportsInput',
+  fields: {
+    externalId: string(true),
+    gridCode: string(true),
+    filedBy: string(true),
+    startedAt: { type: { kind: 'datetime' }, required: true },
+    endedAt: { type: { kind: 'datetime' }, required: true },
+    routeNote: string(false),
+    findings: { type: { kind: 'list', item: { kind: 'input', fields: findingFields } }, required: false },
+  },
+  csvColumns: {
+    externalId: 'string',
+    gridCode: 'string',
+    filedBy: 'string',
+    startedAt: 'string',
+    endedAt: 'string',
+    routeNote: 'string',
+    findings: 'json',
+  },
+  fromCsv: (cells) => ({ ...cells }),
+};
+
 export const PUSH_KINDS: Readonly<Record<string, PushKind>> = {
   alerts: alertsKind,
   devices: devicesKind,
   heartbeats: heartbeatsKind,
   requests: requestsKind,
+  cases: casesKind,
+  patrols: patrolsKind,
 };
 
 /** The mutation `push` sends: only what it needs back (counts, and each record's status and error). */
@@ -250,6 +321,14 @@ function checkValue(type: FieldType, value: unknown, field: string): LocalProble
       return Number.isInteger(value) && Math.abs(value as number) < 2 ** 31 ? undefined : invalid(field, `${field} must be a whole number`);
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : invalid(field, `${field} must be a JSON object`);
+    case 'list': {
+      if (!Array.isArray(value)) return invalid(field, `${field} must be a list`);
+      for (const [i, item] of value.entries()) {
+        const problem = checkValue(type.item, item, `${field}.${i}`);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
     case 'input':
       return typeof value === 'object' && value !== null && !Array.isArray(value)
         ? checkObject(type.fields, value as Record<string, unknown>, `${field}.`)

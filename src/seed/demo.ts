@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { count } from 'drizzle-orm';
+import { count, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/database.js';
 import { placementOf } from '../platform/db/placement.js';
 import type { DataDomain, Role } from '../platform/auth/principal.js';
@@ -12,6 +12,12 @@ import { residentRequests, newTrackingCode, type NewResidentRequestRow, type Req
 import { computeFigures, lastWeek, reports } from '../modules/reports/index.js';
 import { demoUnits, KNOWN, type DemoUnit } from './demo-units.js';
 import { DEMO_DEVICE_MARK } from './demo-heartbeats.js';
+import { pick, seededRandom, uuidFrom, weighted } from './random.js';
+import { demoCases } from './demo-cases.js';
+import { caseHistory, cases } from '../modules/cases/index.js';
+import { patrolFindings, patrolReports } from '../modules/patrols/index.js';
+
+export { seededRandom };
 
 /**
  * Demo data for Nantong/Chongchuan: the hierarchy, two departments, the fixed demo
@@ -46,7 +52,16 @@ export const DEMO_DEPARTMENTS: { code: string; name: string; jurisdictionCode: s
     code: '12345-hotline',
     name: '崇川区12345政务服务便民热线',
     jurisdictionCode: KNOWN.chongchuan,
-    domains: [{ kind: 'ResidentRequest', types: null }],
+    domains: [
+      { kind: 'ResidentRequest', types: null },
+      { kind: 'Case', types: null },
+    ],
+  },
+  {
+    code: 'grid-app',
+    name: '崇川区网格化社会治理平台',
+    jurisdictionCode: KNOWN.chongchuan,
+    domains: [{ kind: 'PatrolReport', types: null }],
   },
 ];
 
@@ -70,6 +85,7 @@ export const DEMO_PRINCIPALS: DemoPrincipal[] = [
   { name: 'city.auditor', displayName: '市数据审计员', kind: 'PERSON', roles: ['AUDITOR'], unitCode: KNOWN.nantong, departmentCode: null },
   { name: 'iot-platform', displayName: '物联网感知平台接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'iot-platform' },
   { name: '12345-hotline', displayName: '12345热线工单系统接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: '12345-hotline' },
+  { name: 'grid-app', displayName: '网格化治理平台巡查接入', kind: 'ADAPTER', roles: ['ADAPTER'], unitCode: null, departmentCode: 'grid-app' },
 ];
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '朱', '高', '欧阳'];
@@ -91,32 +107,6 @@ function demoPersonalData(random: () => number, communityName: string, type: Dev
     holderPhone: `139${String(Math.floor(random() * 1e8)).padStart(8, '0')}`,
     holderIdNumber: `320613${birth}${String(Math.floor(random() * 1e4)).padStart(4, '0')}`,
   };
-}
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)] as T;
-}
-
-function weighted<T>(random: () => number, items: readonly (readonly [T, number])[]): T {
-  const total = items.reduce((sum, [, w]) => sum + w, 0);
-  let r = random() * total;
-  for (const [item, w] of items) {
-    r -= w;
-    if (r < 0) return item;
-  }
-  return items[items.length - 1]![0];
 }
 
 /** Device kinds in a compound and how many of each a community typically has. */
@@ -212,6 +202,8 @@ export interface SeedSummary {
   alerts: number;
   channels: number;
   residentRequests: number;
+  cases: number;
+  patrolReports: number;
   reports: number;
 }
 
@@ -307,6 +299,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
   }
 
   const residents = demoResidentRequests(hierarchy, options);
+  const work = demoCases(hierarchy, alertRows, residents.requests, options);
   await db.transaction(async (tx) => {
     await tx.insert(units).values(hierarchy.map(({ code, name, tier, parentCode, path, depth }) => ({ code, name, tier, parentCode, path, depth })));
     await tx.insert(departments).values(DEMO_DEPARTMENTS);
@@ -315,6 +308,12 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     for (const chunk of chunks(alertRows, 500)) await tx.insert(alerts).values(chunk);
     await tx.insert(channels).values(residents.channels);
     await tx.insert(residentRequests).values(residents.requests);
+    await tx.insert(patrolReports).values(work.reports);
+    await tx.insert(patrolFindings).values(work.findings);
+    for (const chunk of chunks(work.cases, 500)) await tx.insert(cases).values(chunk);
+    for (const chunk of chunks(work.history, 500)) await tx.insert(caseHistory).values(chunk);
+    // Numbers given by the hub continue after the demo's.
+    await tx.execute(sql`select setval('case_number_seq', ${work.cases.length + 1}, false)`);
     // A report per street for the last week ended before `now`, as the weekly run would make it.
     const week = lastWeek(options.now);
     for (const street of hierarchy.filter((u) => u.tier === 'STREET')) {
@@ -330,6 +329,8 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     alerts: alertRows.length,
     channels: residents.channels.length,
     residentRequests: residents.requests.length,
+    cases: work.cases.length,
+    patrolReports: work.reports.length,
     reports: hierarchy.filter((u) => u.tier === 'STREET').length,
   };
 }
@@ -461,14 +462,6 @@ function payloadFor(type: AlertTypeName, random: () => number): Record<string, u
     case 'DEVICE_OFFLINE':
       return { silentMinutes: 15 + Math.floor(random() * 600) };
   }
-}
-
-function uuidFrom(random: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
-  hex[12] = '4';
-  hex[16] = ((Math.floor(random() * 4) + 8) as number).toString(16);
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 
 function round6(value: number): number {

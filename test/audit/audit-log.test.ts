@@ -35,8 +35,9 @@ interface IngestBody {
   ingestAlerts: { accepted: number; rejected: number; results: { externalId: string; status: string; id: string | null; error: { code: string } | null }[] };
 }
 
+/** MEDIUM smoke: no alert rule opens a case for it (a HIGH one would add an `openCase` entry by the rules). */
 function records(...unitCodes: string[]) {
-  return unitCodes.map((unitCode) => ({ externalId: `audit-${process.pid}-${++serial}`, type: 'SMOKE', severity: 'HIGH', occurredAt: nextTime(), unitCode }));
+  return unitCodes.map((unitCode) => ({ externalId: `audit-${process.pid}-${++serial}`, type: 'SMOKE', severity: 'MEDIUM', occurredAt: nextTime(), unitCode }));
 }
 
 async function ingest(unitCodes: string[], options: { as?: string; headers?: Record<string, string> } = {}): Promise<GqlResponse<IngestBody>> {
@@ -445,7 +446,7 @@ describe('concurrent writers', () => {
     const other = await openServer({ url: fresh.url!, max: 5 });
     const hubs = [await createTestHub({ database: fresh.database }), await createTestHub({ database: other })];
     try {
-      const input = (i: number) => ({ source: 'iot-platform', records: [{ externalId: `two-hubs-${i}`, type: 'SMOKE', severity: 'HIGH', occurredAt: nextTime(), unitCode: '320613006001' }] });
+      const input = (i: number) => ({ source: 'iot-platform', records: [{ externalId: `two-hubs-${i}`, type: 'SMOKE', severity: 'MEDIUM', occurredAt: nextTime(), unitCode: '320613006001' }] });
       const responses = await Promise.all(
         Array.from({ length: 40 }, (_, i) => hubs[i % 2]!.gql<IngestBody>(INGEST, { input: input(i) }, { as: 'iot-platform' })),
       );

@@ -90,7 +90,7 @@ describe('gridhub audit verify', { timeout: 180_000 }, () => {
     for (let i = 0; i < 4; i++) {
       const { body } = await hub.gql(
         `mutation($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted } }`,
-        { input: { source: 'iot-platform', records: [{ externalId: `verify-${i}`, type: 'SMOKE', severity: 'HIGH', occurredAt: at(i), unitCode: i % 2 ? '320600' : '320613006001', payload: { 楼栋: `${i}幢`, nested: { z: 1, a: [true, null, 'é'] } } }] } },
+        { input: { source: 'iot-platform', records: [{ externalId: `verify-${i}`, type: 'SMOKE', severity: 'MEDIUM', occurredAt: at(i), unitCode: i % 2 ? '320600' : '320613006001', payload: { 楼栋: `${i}幢`, nested: { z: 1, a: [true, null, 'é'] } } }] } },
         { as: 'iot-platform', headers: { 'x-purpose': `sync ${i}` } },
       );
       expect(body.errors).toBeUndefined();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import type { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openEmbedded, openServer, type Database } from '../../src/platform/db/database.js';
@@ -56,11 +57,29 @@ export class TestClock implements Clock {
   }
 }
 
+/**
+ * Calls `onStatement` for every statement PGlite runs through `query` or `exec` (what drizzle
+ * sends). On the server, postgres.js' `debug` hook does the same (openServer's onStatement).
+ */
+function countPgliteStatements(pglite: PGlite, onStatement: (query: string) => void): void {
+  const query = pglite.query.bind(pglite);
+  const exec = pglite.exec.bind(pglite);
+  pglite.query = ((text: string, ...rest: unknown[]) => {
+    onStatement(text);
+    return (query as (...args: unknown[]) => unknown)(text, ...rest);
+  }) as typeof pglite.query;
+  pglite.exec = ((text: string, ...rest: unknown[]) => {
+    onStatement(text);
+    return (exec as (...args: unknown[]) => unknown)(text, ...rest);
+  }) as typeof pglite.exec;
+}
+
 /** A fresh database made from the template: PGlite in memory, or a new database on the server. */
-export async function freshDatabase(): Promise<{ database: Database; url?: string; drop: () => Promise<void> }> {
+export async function freshDatabase(options: { onStatement?: (query: string) => void } = {}): Promise<{ database: Database; url?: string; drop: () => Promise<void> }> {
   if (dbKind === 'pglite') {
     const tar = readFileSync(inject('pgliteTemplate'));
     const database = await openEmbedded({ dir: undefined, loadDataDir: new Blob([tar]) });
+    if (options.onStatement) countPgliteStatements(database.pglite, options.onStatement);
     return { database, drop: () => database.close() };
   }
   const base = process.env['TEST_DATABASE_URL'] as string;
@@ -70,7 +89,7 @@ export async function freshDatabase(): Promise<{ database: Database; url?: strin
   await admin.unsafe(`create database "${name}" template "${template}"`);
   await admin.end();
   const url = databaseUrl(base, name);
-  const database = await openServer({ url, max: 5 });
+  const database = await openServer({ url, max: 5, ...(options.onStatement ? { onStatement: options.onStatement } : {}) });
   return {
     database,
     url,
@@ -97,6 +116,8 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     REPORT_SCHEDULE_SECONDS: '0',
     // Tests run the device-silence sweeper themselves (sweepSilentDevices), with their clock.
     DEVICE_SWEEP_SECONDS: '0',
+    // Tests sweep overdue cases themselves (sweepOverdueCases with a TestClock).
+    CASE_SWEEP_SECONDS: '0',
   });
   const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);

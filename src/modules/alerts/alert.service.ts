@@ -27,6 +27,7 @@ import {
 import { audit, type AuditDraft } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
+import { afterAlertsInserted } from './alert.hooks.js';
 import { Alert } from './alert.type.js';
 import { AlertRecordInput, type AlertFilter, type IngestAlertsInput } from './alert.input.js';
 
@@ -208,6 +209,7 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
           .where(and(eq(alerts.source, input.source), inArray(alerts.externalId, missing)))
       : [];
     const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
+    await afterAlertsInserted(ctx, tx, inserted.map((r) => r.id));
     await publishRaised(ctx.hub, tx, inserted.map((r) => r.id));
     // Last, so that the audit chain's lock is held as briefly as possible.
     await audit(ctx, tx, ingestDraft(input.source, inserted.map((r) => r.id), verdicts, false), ...denied);

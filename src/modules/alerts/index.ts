@@ -5,3 +5,5 @@ export { defineAlertRules } from './alert.policy.js';
 export { alertFields } from './alert.service.js';
 export { GeoPointInput } from './alert.input.js';
 export { raiseAlerts, type SystemAlert } from './alert.service.js';
+export { toAlert } from './alert.service.js';
+export { alertHooks, type AlertsInsertedHook } from './alert.hooks.js';

@@ -35,3 +35,14 @@ export function departmentConditions(principal: Principal, kind: string): Record
     ...(domain.types ? { type: { $in: domain.types } } : {}),
   };
 }
+
+/**
+ * The case-assignee unit (DESIGN.md, "Who sees what"): the people at the unit a case is
+ * assigned to serve the resident behind it, whatever the tier, so they see its personal data
+ * in full. Conditions on the record's `assigneeCode`, or undefined for principals who read no
+ * records at a unit.
+ */
+export function assigneeUnmaskConditions(principal: Principal): Record<string, unknown> | undefined {
+  if (unitReadRoots(principal).length === 0 || !principal.unit) return undefined;
+  return { assigneeCode: principal.unit.code };
+}

@@ -68,6 +68,8 @@ export interface OpenServerOptions {
   url: string;
   /** Pool size; postgres.js opens connections lazily. */
   max?: number;
+  /** Called for every statement sent (postgres.js `debug`): tests count statements with it. */
+  onStatement?: (query: string) => void;
 }
 
 export async function openServer(options: OpenServerOptions): Promise<Database & { sql: postgres.Sql; url: string }> {
@@ -75,6 +77,7 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: 'gridhub' },
+    ...(options.onStatement ? { debug: (_connection: number, query: string) => options.onStatement?.(query) } : {}),
   });
   const db = drizzlePostgres(sql) as unknown as Db;
   return {

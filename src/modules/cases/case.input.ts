@@ -1,0 +1,138 @@
+import 'reflect-metadata';
+import { Field, ID, InputType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { GeoPointInput, Severity, type SeverityName } from '../alerts/index.js';
+import { EventCategory, type EventCategoryName } from '../categories/index.js';
+import { CaseOriginKind, CaseState } from './case.type.js';
+import type { CaseOriginName } from './case.table.js';
+import type { CaseStateName } from './case.workflow.js';
+
+export const CASE_LIMITS = { title: 200, description: 4000, note: 2000, reporterName: 50, reporterPhone: 30 } as const;
+
+@InputType('OpenCaseInput', {
+  description: 'At most one of alertId, requestId, findingId; with none, a case by hand (unitCode, title, category and severity required). The other fields override what the origin gives.',
+})
+export class OpenCaseInput {
+  @Field(() => ID, { nullable: true })
+  alertId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'A resident request; it becomes IN_CASE and links to the case.' })
+  requestId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'A patrol finding; it links to the case.' })
+  findingId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where it happened (by hand: required).' })
+  unitCode?: string | null;
+
+  @Field(() => String, { nullable: true })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => EventCategory, { nullable: true })
+  category?: EventCategoryName | null;
+
+  @Field(() => Severity, { nullable: true })
+  severity?: SeverityName | null;
+
+  @Field(() => GeoPointInput, { nullable: true })
+  location?: GeoPointInput | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data.' })
+  reporterName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data.' })
+  reporterPhone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Written to the OPEN history entry.' })
+  note?: string | null;
+}
+
+@InputType('CaseFilter', { description: 'Narrows what the caller may see; it never widens it.' })
+export class CaseFilter {
+  @Field(() => String, { nullable: true, description: 'Only cases that happened within this unit (a code of any tier).' })
+  unitCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Only cases assigned to a unit within this one.' })
+  assigneeUnitCode?: string | null;
+
+  @Field(() => [CaseState], { nullable: true })
+  states?: CaseStateName[] | null;
+
+  @Field(() => [EventCategory], { nullable: true })
+  categories?: EventCategoryName[] | null;
+
+  @Field(() => [Severity], { nullable: true })
+  severities?: SeverityName[] | null;
+
+  @Field(() => [CaseOriginKind], { nullable: true })
+  origins?: CaseOriginName[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: only cases past their deadline in a state where the SLA runs; false: only the others.' })
+  overdue?: boolean | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'openedAt at or after this time.' })
+  from?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'openedAt before this time.' })
+  to?: Date | null;
+}
+
+@InputType('CaseRecordInput', { description: 'A work order from another system (e.g. the 12345 hotline).' })
+export class CaseRecordInput {
+  @Field(() => String, { description: "The sending system's id (its work-order number); (source, externalId) is unique." })
+  externalId!: string;
+
+  @Field(() => String)
+  unitCode!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => EventCategory)
+  category!: EventCategoryName;
+
+  @Field(() => Severity)
+  severity!: SeverityName;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the sending system took it; default: when the hub stores it. The SLA runs from the hub storing it.' })
+  reportedAt?: Date | null;
+
+  @Field(() => GeoPointInput, { nullable: true })
+  location?: GeoPointInput | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data.' })
+  reporterName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Personal data.' })
+  reporterPhone?: string | null;
+}
+
+@InputType('IngestCasesInput')
+export class IngestCasesInput {
+  @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
+  source!: string;
+
+  @Field(() => [CaseRecordInput], { description: 'At most 1,000 records.' })
+  records!: CaseRecordInput[];
+
+  @Field(() => Boolean, { defaultValue: false, description: 'true: write all records or none.' })
+  atomic!: boolean;
+}
+
+@InputType('CaseChangedFilter', { description: 'Narrows caseChanged; it never widens what you may see.' })
+export class CaseChangedFilter {
+  @Field(() => String, { nullable: true, description: 'Only cases that happened, or are assigned, within this unit.' })
+  unitCode?: string | null;
+
+  @Field(() => [CaseState], { nullable: true })
+  states?: CaseStateName[] | null;
+
+  @Field(() => [EventCategory], { nullable: true })
+  categories?: EventCategoryName[] | null;
+}

@@ -1,0 +1,60 @@
+import { and, inArray } from 'drizzle-orm';
+import type { RequestContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
+import { codesOfPath, TIERS } from '../../platform/auth/scope.js';
+import { alerts, SEVERITIES, type AlertTypeName, type AlertsInsertedHook } from '../alerts/index.js';
+import { audit } from '../audit/index.js';
+import { ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE } from './case.catalog.js';
+import { insertCases, type CaseDraft } from './case.service.js';
+
+/** The actor of everything the hub does by itself (alert rules, SLA escalation). */
+export const SYSTEM_ACTOR = 'system';
+
+/** The path of `path`'s ancestor at `tier` (or `path` itself when it is above that tier). */
+export function ancestorAt(path: string, tier: (typeof TIERS)[number]): string {
+  const codes = codesOfPath(path);
+  return codes.slice(0, Math.min(codes.length, TIERS.indexOf(tier) + 1)).join('.');
+}
+
+/**
+ * The alert rules (ALERT_CASE_RULES): inside ingestAlerts' transaction, the alerts written now
+ * that a rule matches become REGISTERED cases assigned to the rule's tier, opened by `system`.
+ * One read of the batch's alerts of a ruled type, then (only when a rule matched) the
+ * cases and their history in a fixed number of statements, whatever their number; then the audit entry and one caseChanged event.
+ */
+export const openCasesForAlerts: AlertsInsertedHook = async (ctx: RequestContext, tx: Executor, alertIds) => {
+  const ruled = Object.keys(ALERT_CASE_RULES) as AlertTypeName[];
+  const rows = await tx.select().from(alerts).where(and(inArray(alerts.id, [...alertIds]), inArray(alerts.type, ruled)));
+  const drafts: CaseDraft[] = [];
+  for (const row of rows) {
+    const rule = ALERT_CASE_RULES[row.type];
+    if (!rule) continue;
+    if (rule.minSeverity && SEVERITIES.indexOf(row.severity) < SEVERITIES.indexOf(rule.minSeverity)) continue;
+    drafts.push({
+      title: ALERT_TYPE_TITLE[row.type],
+      description: '',
+      category: ALERT_TYPE_CATEGORY[row.type],
+      severity: rule.severity ?? row.severity,
+      state: 'REGISTERED',
+      originKind: 'ALERT',
+      originId: row.id,
+      unitPath: row.unitPath,
+      assigneePath: ancestorAt(row.unitPath, rule.at),
+      lat: row.lat,
+      lng: row.lng,
+      reporterName: null,
+      reporterPhone: null,
+      openedAt: ctx.hub.clock.now(),
+      openedBy: SYSTEM_ACTOR,
+      actorUnitCode: null,
+      note: `alert rule: ${row.type} → ${rule.at.toLowerCase()}`,
+      source: null,
+      externalId: null,
+    });
+  }
+  if (drafts.length === 0) return;
+  const written = await insertCases(tx, drafts);
+  const ids = written.map((c) => c.id);
+  for (let offset = 0; offset < ids.length; offset += 150) await ctx.hub.bus.publish(tx, 'caseChanged', { ids: ids.slice(offset, offset + 150) });
+  await audit(ctx, tx, { operation: 'openCase', kind: 'Case', recordIds: ids, details: { by: 'alert rules', alerts: written.map((c) => c.originId) } });
+};

@@ -1,0 +1,172 @@
+import 'reflect-metadata';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { enumOf } from '../../platform/graphql/enum.js';
+import { connectionOf } from '../../platform/graphql/connection.js';
+import { GeoPoint } from '../devices/index.js';
+import { Severity, type SeverityName } from '../alerts/index.js';
+import { EventCategory, type EventCategoryName } from '../categories/index.js';
+import { CASE_ORIGINS, type CaseOriginName } from './case.table.js';
+import { CASE_ACTIONS, CASE_STATES, type CaseActionName, type CaseStateName } from './case.workflow.js';
+
+export const CaseState = enumOf(CASE_STATES);
+registerEnumType(CaseState, {
+  name: 'CaseState',
+  description: 'Where a case stands in the GB/T 30428 closed loop.',
+  valuesConfig: {
+    REPORTED: { description: '上报: reported, not yet registered' },
+    REGISTERED: { description: '立案: accepted as a case' },
+    DISPATCHED: { description: '派遣: handed to its assignee unit' },
+    IN_PROGRESS: { description: '处置: being handled' },
+    RESOLVED: { description: '反馈: handled, awaiting verification' },
+    VERIFIED: { description: '核查: verified on site' },
+    CLOSED: { description: '结案: closed' },
+    REJECTED: { description: '不予立案: not a case' },
+    SUSPENDED: { description: '挂账: parked; RESUME returns it to where it was' },
+  },
+});
+
+export const CaseAction = enumOf(CASE_ACTIONS);
+registerEnumType(CaseAction, {
+  name: 'CaseAction',
+  description: 'What moves a case; which actions each role may take in each state is one table (case.workflow.ts, README "Cases").',
+  valuesConfig: {
+    OPEN: { description: 'openCase (history only)' },
+    REGISTER: { description: 'REPORTED → REGISTERED (officers)' },
+    REJECT: { description: 'REPORTED → REJECTED (officers)' },
+    DISPATCH: { description: 'REGISTERED or DISPATCHED → DISPATCHED to assigneeUnitCode (officers)' },
+    START: { description: 'DISPATCHED → IN_PROGRESS (officers, grid workers)' },
+    RESOLVE: { description: 'IN_PROGRESS → RESOLVED (officers, grid workers)' },
+    VERIFY: { description: 'RESOLVED → VERIFIED (officers, grid workers)' },
+    FAIL_VERIFICATION: { description: 'RESOLVED → DISPATCHED, a reopen (officers, grid workers)' },
+    CLOSE: { description: 'VERIFIED → CLOSED (officers)' },
+    SUSPEND: { description: 'REGISTERED, DISPATCHED or IN_PROGRESS → SUSPENDED (officers)' },
+    RESUME: { description: 'SUSPENDED → the state it was suspended from (officers)' },
+    ESCALATE: { description: 'overdue: assignment moves to the parent unit (the hub, history only)' },
+  },
+});
+
+export const CaseOriginKind = enumOf(CASE_ORIGINS);
+registerEnumType(CaseOriginKind, {
+  name: 'CaseOriginKind',
+  valuesConfig: {
+    ALERT: { description: 'opened from an alert (by hand or by an alert rule)' },
+    RESIDENT_REQUEST: { description: 'opened from a resident request' },
+    PATROL_FINDING: { description: 'opened from a patrol finding' },
+    MANUAL: { description: 'opened by hand' },
+    EXTERNAL: { description: 'pushed by another system (ingestCases, e.g. the 12345 hotline)' },
+  },
+});
+
+@ObjectType('CaseOrigin', { description: 'Where a case came from.' })
+export class CaseOrigin {
+  @Field(() => CaseOriginKind)
+  kind!: CaseOriginName;
+
+  @Field(() => ID, { nullable: true, description: 'The alert, resident request or patrol finding; null for MANUAL and EXTERNAL.' })
+  id!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'EXTERNAL: the system that sent it.' })
+  source!: string | null;
+
+  @Field(() => String, { nullable: true, description: "EXTERNAL: the sending system's id (its work-order number)." })
+  externalId!: string | null;
+}
+
+@ObjectType('CaseHistoryEntry', { description: 'One change of a case.' })
+export class CaseHistoryEntry {
+  @Field(() => Int, { description: 'From 1; equals the case version the change produced.' })
+  seq!: number;
+
+  @Field(() => String, { description: 'A principal name, or `system` (alert rules, SLA escalation).' })
+  actor!: string;
+
+  @Field(() => String, { nullable: true, description: "The actor's unit code." })
+  actorUnitCode!: string | null;
+
+  @Field(() => DateTimeResolver)
+  at!: Date;
+
+  @Field(() => CaseAction)
+  action!: CaseActionName;
+
+  @Field(() => CaseState, { nullable: true })
+  fromState!: CaseStateName | null;
+
+  @Field(() => CaseState)
+  toState!: CaseStateName;
+
+  @Field(() => String, { nullable: true })
+  note!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Assignee unit code before the change.' })
+  assigneeBefore!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Assignee unit code after the change.' })
+  assigneeAfter!: string | null;
+}
+
+@ObjectType('Case', { description: '案卷: an event handled in the closed loop, from report to closing.' })
+export class Case {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'Human-readable: district code, year, running number (320613-2026-000123).' })
+  number!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => EventCategory)
+  category!: EventCategoryName;
+
+  @Field(() => Severity)
+  severity!: SeverityName;
+
+  @Field(() => CaseState)
+  state!: CaseStateName;
+
+  @Field(() => Int, { description: 'Grows with every change; pass it as expectedVersion to transitionCase.' })
+  version!: number;
+
+  @Field(() => CaseOrigin)
+  origin!: CaseOrigin;
+
+  @Field(() => GeoPoint, { nullable: true })
+  location!: GeoPoint | null;
+
+  @Field(() => DateTimeResolver)
+  openedAt!: Date;
+
+  @Field(() => String, { description: 'Who opened it: a principal name or `system`.' })
+  openedBy!: string;
+
+  @Field(() => DateTimeResolver, { description: 'When the current assignee must have handled it (SLA table).' })
+  deadlineAt!: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  closedAt!: Date | null;
+
+  @Field(() => DateTimeResolver)
+  updatedAt!: Date;
+
+  @Field(() => Int, { description: 'How often verification failed and the case went back round the loop.' })
+  reopenCount!: number;
+
+  @Field(() => Int, { description: 'How often it escalated to a parent unit for being overdue.' })
+  escalationCount!: number;
+
+  @Field(() => Int, { nullable: true, description: '1..5 when the resident rated the outcome.' })
+  satisfaction!: number | null;
+
+  assigneeCode!: string;
+  assigneePath!: string;
+  unitCode!: string;
+  unitPath!: string;
+  personal!: { reporterName: string | null; reporterPhone: string | null };
+}
+
+export const CaseConnection = connectionOf(Case, 'Case');

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { connectionOf } from '../../platform/graphql/connection.js';
+import { GeoPoint } from '../devices/index.js';
+import { Severity, type SeverityName } from '../alerts/index.js';
+import { EventCategory, type EventCategoryName } from '../categories/index.js';
+
+@ObjectType('PatrolFinding', { description: 'One thing a grid worker found on a patrol; it can open a case.' })
+export class PatrolFinding {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int, { description: 'Its place in the report, from 1.' })
+  seq!: number;
+
+  @Field(() => EventCategory)
+  category!: EventCategoryName;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => Severity)
+  severity!: SeverityName;
+
+  @Field(() => GeoPoint, { nullable: true })
+  location!: GeoPoint | null;
+
+  @Field(() => [String], { description: 'http(s) links to photos, at most 9.' })
+  photoUrls!: string[];
+
+  reportId!: string;
+  caseId!: string | null;
+  unitCode!: string;
+  unitPath!: string;
+}
+
+@ObjectType('PatrolReport', { description: "A grid worker's patrol of one grid: when, the route, and what was found." })
+export class PatrolReport {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'The grid worker (principal name) or, for pushed reports, the worker named by the source system.' })
+  filedBy!: string;
+
+  @Field(() => DateTimeResolver)
+  startedAt!: Date;
+
+  @Field(() => DateTimeResolver)
+  endedAt!: Date;
+
+  @Field(() => String)
+  routeNote!: string;
+
+  @Field(() => DateTimeResolver, { description: 'When the hub stored it.' })
+  filedAt!: Date;
+
+  @Field(() => String, { nullable: true, description: 'The system that pushed it (ingestPatrolReports); null when filed through filePatrolReport.' })
+  source!: string | null;
+
+  @Field(() => String, { nullable: true })
+  externalId!: string | null;
+
+  unitCode!: string;
+  unitPath!: string;
+}
+
+export const PatrolReportConnection = connectionOf(PatrolReport, 'PatrolReport');
