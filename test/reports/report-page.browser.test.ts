@@ -8,7 +8,7 @@ import { createTestHub, type TestHub } from '../helpers/hub.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
-const CHARTS = ['chart-days', 'chart-alert-types', 'chart-request-types', 'chart-children', 'chart-device-status', 'chart-device-types'];
+const CHARTS = ['chart-days', 'chart-alert-types', 'chart-request-types', 'chart-children', 'chart-case-types', 'chart-device-status', 'chart-device-types'];
 
 describe.skipIf(!existsSync(CHROMIUM))('the report page in Chromium', () => {
   let hub: TestHub;
@@ -62,12 +62,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the report page in Chromium', () => {
     }
     // Bars with a size on screen: one per day and kind in the daily chart, as many as the figures say are non-zero.
     const drawn = await page.locator('svg#chart-days rect.bar').evaluateAll((rects) => rects.filter((r) => (r as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height > 0).length);
-    const nonZero = ['ALERTS', 'REQUESTS'].flatMap((k) => node.figures.byDay[k]).filter((d: any) => d.count > 0).length;
+    const nonZero = ['ALERTS', 'REQUESTS', 'CASES'].flatMap((k) => node.figures.byDay[k]).filter((d: any) => d.count > 0).length;
     expect(nonZero).toBeGreaterThan(0);
     expect(drawn).toBe(nonZero);
     const typeBars = await page.locator('svg#chart-alert-types rect.bar').count();
     expect(typeBars).toBe(Math.min(12, node.figures.byType.ALERTS.length));
-    expect(await page.locator('#totals tbody tr').count()).toBe(3);
+    expect(await page.locator('#totals tbody tr').count()).toBe(4);
+    // The case KPIs: the street and each of its five communities.
+    expect(await page.locator('#case-kpis tbody tr').count()).toBe(6);
 
     // Printed on A4: the print stylesheet applies and the PDF has pages.
     await page.emulateMedia({ media: 'print' });

@@ -94,6 +94,14 @@ describe('the demo data', () => {
     expect(f.siblings.units).toBe(streets.length);
     expect(f.siblings.ranks.ALERTS).toEqual({ value: mine.length, rank: 1 + values.filter((v) => v > mine.length).length, mean: Math.round(mean * 100) / 100, ratioToMean: Math.round((mine.length / mean) * 1e4) / 1e4 });
     expect(f.topProblems[0]).toMatchObject({ kind: 'ALERTS', type: f.byType.ALERTS[0].key, count: f.byType.ALERTS[0].count });
+    // Cases opened in the week, and the KPIs' closed count, from the rows.
+    const caseRows = await executeRows<{ opened: string | Date; closed: string | Date | null; state: string }>(
+      hub.database.db,
+      sql`select opened_at as opened, closed_at as closed, state from cases where street_code = ${XUETIAN}`,
+    );
+    expect(f.totals.CASES).toBe(caseRows.filter((c) => new Date(c.opened) >= from && new Date(c.opened) < to).length);
+    expect(f.caseKpis.closed).toBe(caseRows.filter((c) => c.state === 'CLOSED' && c.closed && new Date(c.closed) >= from && new Date(c.closed) < to).length);
+    expect(f.caseKpis.children.map((c: any) => c.code)).toEqual(f.byChildUnit.ALERTS.map((c: any) => c.code).sort());
     // Aggregates only: no field of a record or a person anywhere in the figures.
     expect(JSON.stringify(f)).not.toMatch(/1380000|示例|contact|holder|address/);
   });
@@ -168,34 +176,6 @@ describe('reading reports', () => {
   });
 });
 
-describe('the weekly run', () => {
-  it('makes each street’s report once when a week has ended on the hub clock, also with two hubs at once', async () => {
-    const second = await createTestHub({ clock, database: hub.database });
-    try {
-      const seededFrom = new Date((await seededReports()).edges[0].node.from);
-      // Nothing is due in the week the demo was seeded in.
-      expect(await hub.handle.hub.single(weeklyReports).runDue()).toBe(0);
-      const saved = clock.now();
-      clock.set(new Date(seededFrom.getTime() + 14 * DAY + 9 * 3_600_000));
-      const made = await Promise.all([hub.handle.hub.single(weeklyReports).runDue(), second.handle.hub.single(weeklyReports).runDue()]);
-      const week = new Date(seededFrom.getTime() + 7 * DAY);
-      const rows = await executeRows<{ unit_code: string; n: number }>(
-        hub.database.db,
-        sql`select unit_code, count(*)::int as n from reports where period_from = ${week.toISOString()}::timestamptz and generated_by = 'scheduler' group by unit_code`,
-      );
-      expect(rows).toHaveLength(16);
-      expect(rows.every((r) => r.n === 1)).toBe(true);
-      expect(made[0] + made[1]).toBe(16);
-      const audited = await executeRows<{ n: number }>(hub.database.db, sql`select count(*)::int as n from audit_log where operation = 'generateReport' and actor = 'scheduler'`);
-      expect(audited[0]?.n).toBe(16);
-      expect(await second.handle.hub.single(weeklyReports).runDue()).toBe(0);
-      clock.set(saved);
-    } finally {
-      await second.close();
-    }
-  });
-});
-
 describe('the printable page', () => {
   it('opens with a Bearer token or its print link, and refuses everything else', async () => {
     const list = (await seededReports()).edges.map((e: any) => e.node);
@@ -227,5 +207,33 @@ describe('the printable page', () => {
     clock.advance(11 * 60_000);
     expect((await fetch(`${hub.url}${printUrl}`)).status).toBe(401);
     clock.advance(-11 * 60_000);
+  });
+});
+
+describe('the weekly run', () => {
+  it('makes each street’s report once when a week has ended on the hub clock, also with two hubs at once', async () => {
+    const second = await createTestHub({ clock, database: hub.database });
+    try {
+      const seededFrom = new Date((await seededReports()).edges[0].node.from);
+      // Nothing is due in the week the demo was seeded in.
+      expect(await hub.handle.hub.single(weeklyReports).runDue()).toBe(0);
+      const saved = clock.now();
+      clock.set(new Date(seededFrom.getTime() + 14 * DAY + 9 * 3_600_000));
+      const made = await Promise.all([hub.handle.hub.single(weeklyReports).runDue(), second.handle.hub.single(weeklyReports).runDue()]);
+      const week = new Date(seededFrom.getTime() + 7 * DAY);
+      const rows = await executeRows<{ unit_code: string; n: number }>(
+        hub.database.db,
+        sql`select unit_code, count(*)::int as n from reports where period_from = ${week.toISOString()}::timestamptz and generated_by = 'scheduler' group by unit_code`,
+      );
+      expect(rows).toHaveLength(16);
+      expect(rows.every((r) => r.n === 1)).toBe(true);
+      expect(made[0] + made[1]).toBe(16);
+      const audited = await executeRows<{ n: number }>(hub.database.db, sql`select count(*)::int as n from audit_log where operation = 'generateReport' and actor = 'scheduler'`);
+      expect(audited[0]?.n).toBe(16);
+      expect(await second.handle.hub.single(weeklyReports).runDue()).toBe(0);
+      clock.set(saved);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -18,10 +18,12 @@ const STATS = /* GraphQL */ `
 `;
 const GRANT = /* GraphQL */ `mutation Grant($input: GrantAccessInput!) { grantAccess(input: $input) { id } }`;
 
-type Kind = 'ALERTS' | 'REQUESTS' | 'DEVICES';
+type Kind = 'ALERTS' | 'REQUESTS' | 'DEVICES' | 'CASES';
 type Group = 'TYPE' | 'CHILD_UNIT' | 'DAY' | 'STATUS';
 interface Row {
   path: string;
+  /** A case's assignee unit: its handlers read it too. */
+  assignee?: string | null;
   type: string;
   status: string;
   at: Date;
@@ -39,14 +41,16 @@ const P = {
 };
 const within = (path: string, root: string) => path === root || path.startsWith(`${root}.`);
 
+/** Staff read the records within their unit, and the cases assigned to a unit within it. */
+const staff = (home: string) => (_k: Kind, r: Row) => within(r.path, home) || (r.assignee != null && within(r.assignee, home));
 /** What each principal may read, written from the README's table, independently of the hub's rules. */
 const VIEW: Record<string, (kind: Kind, row: Row) => boolean> = {
-  'city.admin': (_k, r) => within(r.path, P.city),
-  'chongchuan.officer': (_k, r) => within(r.path, P.chongchuan),
-  'xuetian.officer': (_k, r) => within(r.path, P.xuetian),
-  'wenfeng.officer': (_k, r) => within(r.path, P.wenfeng),
-  'shuguang.officer': (_k, r) => within(r.path, P.shuguang),
-  'hujing.grid': (_k, r) => within(r.path, P.hujing),
+  'city.admin': staff(P.city),
+  'chongchuan.officer': staff(P.chongchuan),
+  'xuetian.officer': staff(P.xuetian),
+  'wenfeng.officer': staff(P.wenfeng),
+  'shuguang.officer': staff(P.shuguang),
+  'hujing.grid': staff(P.hujing),
   'fire.officer': (k, r) => within(r.path, P.chongchuan) && (k === 'ALERTS' ? FIRE_ALERTS.includes(r.type) : k === 'DEVICES' ? FIRE_DEVICES.includes(r.type) : false),
 };
 const HOME: Record<string, string> = {
@@ -60,21 +64,26 @@ const HOME: Record<string, string> = {
 };
 
 let hub: TestHub;
-const rows: Record<Kind, Row[]> = { ALERTS: [], REQUESTS: [], DEVICES: [] };
+const rows: Record<Kind, Row[]> = { ALERTS: [], REQUESTS: [], DEVICES: [], CASES: [] };
 const names = new Map<string, string>();
 let now: Date;
 
 beforeAll(async () => {
   hub = await createTestHub();
-  const load = (table: string, type: string, time: string) =>
-    executeRows<{ path: string; type: string; status: string; at: string | Date }>(hub.database.db, sql.raw(`select unit_path as path, ${type} as type, status, ${time} as at from ${table}`));
-  for (const [kind, table, type, time] of [
-    ['ALERTS', 'alerts', 'type', 'occurred_at'],
-    ['REQUESTS', 'resident_requests', 'category', 'submitted_at'],
-    ['DEVICES', 'devices', 'type', 'created_at'],
+  const load = (table: string, type: string, status: string, time: string, assignee = 'null') =>
+    executeRows<{ path: string; assignee: string | null; type: string; status: string; at: string | Date }>(
+      hub.database.db,
+      sql.raw(`select unit_path as path, ${assignee} as assignee, ${type} as type, ${status} as status, ${time} as at from ${table}`),
+    );
+  for (const [kind, table, type, status, time, assignee] of [
+    ['ALERTS', 'alerts', 'type', 'status', 'occurred_at', 'null'],
+    ['REQUESTS', 'resident_requests', 'category', 'status', 'submitted_at', 'null'],
+    ['DEVICES', 'devices', 'type', 'status', 'created_at', 'null'],
+    ['CASES', 'cases', 'category', 'state', 'opened_at', 'assignee_path'],
   ] as const) {
-    rows[kind] = (await load(table, type, time)).map((r) => ({ ...r, at: new Date(r.at) }));
+    rows[kind] = (await load(table, type, status, time, assignee)).map((r) => ({ ...r, at: new Date(r.at) }));
   }
+  expect(rows.CASES.length).toBeGreaterThan(0);
   for (const u of await executeRows<{ code: string; name: string }>(hub.database.db, sql`select code, name from units`)) names.set(u.code, u.name);
   now = new Date(Math.max(...rows.ALERTS.map((r) => r.at.getTime())) + 1);
 });
@@ -151,7 +160,7 @@ describe('stats equals independent counts', () => {
       fc.asyncProperty(
         principal,
         fc.constantFrom(...units),
-        fc.constantFrom<Kind>('ALERTS', 'REQUESTS', 'DEVICES'),
+        fc.constantFrom<Kind>('ALERTS', 'REQUESTS', 'DEVICES', 'CASES'),
         fc.subarray<Group>(['TYPE', 'CHILD_UNIT', 'DAY', 'STATUS']),
         fc.option(fc.integer({ min: 0, max: 40 * 24 })),
         fc.option(fc.integer({ min: 0, max: 40 * 24 })),
@@ -162,7 +171,7 @@ describe('stats equals independent counts', () => {
           const overlaps = within(unitPath, home) || within(home, unitPath);
           const unitCode = unitPath.split('.').at(-1)!;
           const { body } = await stats(as, { unitCode, kind, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null, groupBy });
-          if (as === 'fire.officer' && kind === 'REQUESTS') {
+          if (as === 'fire.officer' && (kind === 'REQUESTS' || kind === 'CASES')) {
             expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
             return;
           }
@@ -182,7 +191,7 @@ describe('stats equals independent counts', () => {
           expect(body.data.stats.buckets).toEqual(want.buckets);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });
@@ -200,6 +209,8 @@ describe('stats refuses the wrong callers', () => {
     expect(await code('city.auditor', { unitCode: '320600', kind: 'ALERTS' })).toBe('FORBIDDEN');
     expect(await code('iot-platform', { unitCode: '320613', kind: 'DEVICES' })).toBe('FORBIDDEN');
     expect(await code('fire.officer', { unitCode: '320613', kind: 'REQUESTS' })).toBe('FORBIDDEN');
+    expect(await code('fire.officer', { unitCode: '320613', kind: 'CASES' })).toBe('FORBIDDEN');
+    expect(await code('wenfeng.officer', { unitCode: '320613006', kind: 'CASES' })).toBe('NOT_FOUND');
     expect(await code(undefined, { unitCode: '320613', kind: 'ALERTS' })).toBe('UNAUTHENTICATED');
   });
 

@@ -2,24 +2,25 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import type { Tier } from '../../platform/auth/scope.js';
 import { units, type UnitRow } from '../units/index.js';
-import { countRecords, STATS_TIME_ZONE, type StatsKindName } from '../stats/index.js';
+import { computeCaseKpis, countRecords, STATS_TIME_ZONE, type KpiFigures, type StatsKindName } from '../stats/index.js';
 import { cstDay, previousOf, type Period } from './report.period.js';
 
 /**
  * The figures of an analysis report: aggregates only, never a record or a person.
  *
  * Terminology
- * - flow kinds: what happens during the period (alerts raised, requests submitted), counted by
- *   their time in `[from, to)`.
+ * - flow kinds: what happens during the period (alerts raised, requests submitted, cases
+ *   opened), counted by their time in `[from, to)`.
  * - fleet: devices registered before the period's end, with their status when the report was
  *   generated (a device's past status is not kept).
- * - top problems: the most frequent alert types and request categories of the period.
+ * - top problems: the most frequent alert types, request categories and case categories of the period.
+ * - case KPIs: the 综合评价 of GB/T 30428 (see stats.kpis.ts), for the unit and each child.
  * - change: against the period of the same length just before (a month: the previous month).
  * - siblings: the units with the same parent; rank 1 = the most records; ratio to the mean of
  *   all siblings (this unit included). Only the rank, the mean and the ratio are kept, not the
  *   siblings' own figures.
  */
-export const FLOW_KINDS = ['ALERTS', 'REQUESTS'] as const satisfies readonly StatsKindName[];
+export const FLOW_KINDS = ['ALERTS', 'REQUESTS', 'CASES'] as const satisfies readonly StatsKindName[];
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 export interface KeyCount {
@@ -66,6 +67,7 @@ export interface ReportFigures {
   topProblems: TopProblem[];
   previous: { from: string; to: string; totals: Record<FlowKind, number>; change: Record<FlowKind, Change> };
   siblings: { parent: { code: string; name: string } | null; units: number; ranks: Record<FlowKind, SiblingRank> | null };
+  caseKpis: KpiFigures & { children: (KpiFigures & { code: string; name: string })[] };
 }
 
 const EVERYTHING = sql`true`;
@@ -131,6 +133,10 @@ export async function computeFigures(db: Executor, unit: UnitRow, period: Period
   byType.DEVICES = deviceTypes.buckets.map((b) => ({ key: b.type ?? '', count: b.count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
   const deviceStatus = (await countRecords(db, EVERYTHING, { unit, kind: 'DEVICES', from: null, to: period.to, groupBy: ['STATUS'] })).buckets.map((b) => ({ key: b.status ?? '', count: b.count }));
 
+  const kpis = await computeCaseKpis(db, EVERYTHING, unit, period.from, period.to);
+  const { unit: _u, ...unitKpis } = kpis.total;
+  const caseKpis = { ...unitKpis, children: kpis.children.map(({ unit: c, ...k }) => ({ code: c.code, name: c.name, ...k })) };
+
   const topProblems = FLOW_KINDS.flatMap((kind) => byType[kind].map((t) => ({ kind, type: t.key, count: t.count, share: totals[kind] ? round(t.count / totals[kind]) : 0 })))
     .sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || a.type.localeCompare(b.type))
     .slice(0, TOP_PROBLEMS);
@@ -148,5 +154,6 @@ export async function computeFigures(db: Executor, unit: UnitRow, period: Period
     topProblems,
     previous: { from: previous.from.toISOString(), to: previous.to.toISOString(), totals: previousTotals, change: changes },
     siblings: { parent: parent ? { code: parent.code, name: parent.name } : null, units: siblings.length, ranks: parent ? ranks : null },
+    caseKpis,
   };
 }

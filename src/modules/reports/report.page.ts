@@ -1,5 +1,6 @@
 import type { ReportFigures, FlowKind, KeyCount } from './report.figures.js';
 import type { Report } from './report.type.js';
+import { EVENT_CATEGORIES } from '../categories/index.js';
 
 /**
  * The printable page of a report: one self-contained HTML document in Chinese, charts drawn
@@ -42,7 +43,7 @@ const KIND_LABELS: Record<string, string> = { ALERTS: '告警', REQUESTS: '居�
 const PERIOD_LABELS: Record<string, string> = { WEEK: '周报', MONTH: '月报', CUSTOM: '专题报告' };
 
 export function label(key: string): string {
-  return LABELS[key] ?? key;
+  return LABELS[key] ?? (EVENT_CATEGORIES as Record<string, { name: string }>)[key]?.name ?? key;
 }
 
 function esc(text: string | number): string {
@@ -86,7 +87,7 @@ function barChart(title: string, items: { label: string; count: number }[], colo
 /** Columns per day for each flow kind, side by side. */
 function dayChart(title: string, figures: ReportFigures, id: string): string {
   const days = figures.byDay.ALERTS.map((d) => d.day);
-  const kinds: FlowKind[] = ['ALERTS', 'REQUESTS'];
+  const kinds: FlowKind[] = ['ALERTS', 'REQUESTS', 'CASES'];
   const max = Math.max(1, ...kinds.flatMap((k) => figures.byDay[k].map((d) => d.count)));
   const width = 580;
   const height = 180;
@@ -113,10 +114,29 @@ function typeItems(items: KeyCount[]): { label: string; count: number }[] {
   return items.map((i) => ({ label: label(i.key), count: i.count }));
 }
 
+function rate(value: number | null): string {
+  return value === null ? '—' : `${Math.round(value * 1000) / 10}%`;
+}
+
+function num(value: number | null): string {
+  return value === null ? '—' : String(value);
+}
+
+/** GB/T 30428 综合评价: the unit's case KPIs and each child unit's. */
+function kpiTable(f: ReportFigures): string {
+  const row = (name: string, k: ReportFigures['caseKpis'] | ReportFigures['caseKpis']['children'][number], strong = false) =>
+    `<tr${strong ? ' class="total"' : ''}><th>${esc(name)}</th><td>${k.opened}</td><td>${k.closed}</td><td>${rate(k.onTimeClosureRate)}</td><td>${num(k.averageHandlingHours)}</td><td>${k.overdue}</td><td>${rate(k.reopenRate)}</td><td>${num(k.averageSatisfaction)}</td></tr>`;
+  return `<table id="case-kpis">
+<thead><tr><th>单位</th><th>立案</th><th>结案</th><th>按期结案率</th><th>平均处置时长（小时）</th><th>超期</th><th>返工率</th><th>满意度（1–5）</th></tr></thead>
+<tbody>${row(`${f.unit.name}（合计）`, f.caseKpis, true)}${f.caseKpis.children.map((c) => row(c.name, c)).join('')}</tbody>
+</table>
+<p class="note">按期结案率＝期内结案中按期（结案时间不晚于处置时限）者占比；超期＝期末仍未结案且已过时限的案卷（挂账案卷不计）；返工率＝期内结案中曾核查不通过者占比。</p>`;
+}
+
 export function renderReportPage(report: Report, unitName: string): string {
   const f = report.figures;
   const title = `${unitName}${PERIOD_LABELS[report.periodKind] ?? '报告'}（${cstDate(f.period.from)}—${cstDate(f.period.to, -1)}）`;
-  const flow: FlowKind[] = ['ALERTS', 'REQUESTS'];
+  const flow: FlowKind[] = ['ALERTS', 'REQUESTS', 'CASES'];
   const totalsRows = flow
     .map((kind) => {
       const c = f.previous.change[kind];
@@ -146,6 +166,7 @@ export function renderReportPage(report: Report, unitName: string): string {
   table { width: 100%; border-collapse: collapse; font-size: 10pt; }
   th, td { border: 1px solid #999; padding: 3px 6px; text-align: center; }
   thead th { background: #f2f2f2; }
+  tr.total { font-weight: bold; background: #fafafa; }
   figure.chart { margin: 0 0 4mm; page-break-inside: avoid; }
   figcaption { font-weight: bold; font-size: 10pt; margin-bottom: 2mm; }
   svg text { font-size: 11px; fill: #222; }
@@ -168,7 +189,7 @@ export function renderReportPage(report: Report, unitName: string): string {
 <p class="note">上期：${esc(cstDate(f.previous.from))}—${esc(cstDate(f.previous.to, -1))}。${siblingNote}</p>
 
 <h2>二、每日趋势</h2>
-${dayChart('每日告警与居民诉求数量', f, 'chart-days')}
+${dayChart('每日告警、居民诉求与案卷数量', f, 'chart-days')}
 
 <h2>三、突出问题</h2>
 <table id="top-problems">
@@ -183,7 +204,11 @@ ${barChart('居民诉求类别分布', typeItems(f.byType.REQUESTS), COLORS[1] a
 <h2>四、下辖单位分布</h2>
 ${barChart('各下辖单位告警数量', f.byChildUnit.ALERTS.map((u) => ({ label: u.name, count: u.count })), COLORS[0] as string, 'chart-children')}
 
-<h2>五、物联设备</h2>
+<h2>五、案卷综合评价</h2>
+${kpiTable(f)}
+${barChart('案卷类别分布', typeItems(f.byType.CASES), COLORS[4] as string, 'chart-case-types')}
+
+<h2>六、物联设备</h2>
 <div class="grid2">
 ${barChart('设备状态', typeItems(f.deviceStatus), COLORS[2] as string, 'chart-device-status', true)}
 ${barChart('设备类型', typeItems(f.byType.DEVICES), COLORS[3] as string, 'chart-device-types', true)}

@@ -4,6 +4,7 @@ import type { PlacementTable } from '../../platform/db/placement.js';
 import { alerts, alertFields } from '../alerts/index.js';
 import { residentRequests, requestFields } from '../requests/index.js';
 import { devices, deviceFields } from '../devices/index.js';
+import { cases, caseFields } from '../cases/index.js';
 
 /**
  * What `stats` can count. Each kind names its CASL subject (the same rules as its list), its
@@ -13,8 +14,11 @@ import { devices, deviceFields } from '../devices/index.js';
  * - REQUESTS: resident requests; time `submittedAt`; TYPE the category; STATUS the request status.
  * - DEVICES: time `createdAt` (registration): leave `from` out to count the whole fleet as of
  *   `to`; STATUS the current ONLINE/OFFLINE/FAULT.
+ * - CASES: cases that happened within the unit (their placement, not their assignee); time
+ *   `openedAt`; TYPE the event category; STATUS the current state (REPORTED … CLOSED, REJECTED,
+ *   SUSPENDED).
  */
-export const STATS_KINDS = ['ALERTS', 'REQUESTS', 'DEVICES'] as const;
+export const STATS_KINDS = ['ALERTS', 'REQUESTS', 'DEVICES', 'CASES'] as const;
 export type StatsKindName = (typeof STATS_KINDS)[number];
 
 export const STATS_GROUPS = ['TYPE', 'CHILD_UNIT', 'DAY', 'STATUS'] as const;
@@ -40,4 +44,5 @@ export const STATS_KIND_SPECS: Record<StatsKindName, StatsKindSpec> = {
     fields: requestFields,
   },
   DEVICES: { subject: 'Device', table: devices, time: devices.createdAt, type: devices.type, status: devices.status, fields: deviceFields },
+  CASES: { subject: 'Case', table: cases, time: cases.openedAt, type: cases.category, status: cases.state, fields: caseFields },
 };

@@ -3,7 +3,8 @@ import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { RequestContext } from '../../platform/context.js';
 import type { StatsGroupName, StatsKindName } from './stats.kinds.js';
-import { Stats, StatsGroup, StatsKind } from './stats.type.js';
+import { CaseKpis, Stats, StatsGroup, StatsKind } from './stats.type.js';
+import { caseKpisFor } from './stats.kpis.js';
 import { statsFor } from './stats.service.js';
 
 @Resolver(() => Stats)
@@ -21,5 +22,17 @@ export class StatsResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<Stats> {
     return statsFor(ctx, { unitCode, kind, from: from ?? null, to: to ?? null, groupBy });
+  }
+
+  @Query(() => CaseKpis, {
+    description: 'Case KPIs (GB/T 30428 综合评价) of a unit and of each of its children over [from, to): on-time closure rate, average handling time, overdue count, reopen rate, satisfaction.',
+  })
+  caseKpis(
+    @Arg('unitCode', () => String) unitCode: string,
+    @Arg('from', () => DateTimeResolver) from: Date,
+    @Arg('to', () => DateTimeResolver) to: Date,
+    @Ctx() ctx: RequestContext,
+  ): Promise<CaseKpis> {
+    return caseKpisFor(ctx, unitCode, from, to);
   }
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { Unit } from '../units/index.js';
@@ -9,7 +9,7 @@ export const StatsKind = enumOf(STATS_KINDS);
 registerEnumType(StatsKind, {
   name: 'StatsKind',
   description:
-    'What to count. ALERTS by occurredAt; REQUESTS (resident requests) by submittedAt, TYPE = category; DEVICES by registration time (createdAt), STATUS = current status: leave `from` out to count the whole fleet as of `to`.',
+    'What to count. ALERTS by occurredAt; REQUESTS (resident requests) by submittedAt, TYPE = category; DEVICES by registration time (createdAt), STATUS = current status: leave `from` out to count the whole fleet as of `to`; CASES (cases that happened within the unit) by openedAt, TYPE = event category, STATUS = current state.',
 });
 
 export const StatsGroup = enumOf(STATS_GROUPS);
@@ -67,4 +67,52 @@ export class Stats {
 
   @Field(() => [StatsBucket], { description: 'Empty when nothing is grouped by.' })
   buckets!: StatsBucket[];
+}
+
+@ObjectType('CaseKpis', {
+  description:
+    'The 综合评价 of GB/T 30428 for the cases that happened within a unit over [from, to), counted over the cases you may read. Rates are 0..1; rates and means are null with nothing to divide by.',
+})
+export class CaseKpis {
+  @Field(() => Unit)
+  unit!: Unit;
+
+  @Field(() => DateTimeResolver)
+  from!: Date;
+
+  @Field(() => DateTimeResolver)
+  to!: Date;
+
+  @Field(() => Int, { description: 'Cases opened in the period.' })
+  opened!: number;
+
+  @Field(() => Int, { description: 'Cases closed (CLOSED) in the period.' })
+  closed!: number;
+
+  @Field(() => Int, { description: 'Of those closed, how many by their deadline (closedAt ≤ deadlineAt).' })
+  closedOnTime!: number;
+
+  @Field(() => Float, { nullable: true, description: '按期结案率: closedOnTime / closed.' })
+  onTimeClosureRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Mean of closedAt − openedAt over the cases closed, in hours.' })
+  averageHandlingHours!: number | null;
+
+  @Field(() => Int, { description: '超期: cases open at `to` whose deadline had passed then (SUSPENDED cases left out).' })
+  overdue!: number;
+
+  @Field(() => Int, { description: 'Of those closed, how many were sent back by a failed verification at least once.' })
+  reopened!: number;
+
+  @Field(() => Float, { nullable: true, description: '返工率: reopened / closed.' })
+  reopenRate!: number | null;
+
+  @Field(() => Int, { description: 'Of those closed, how many the resident rated.' })
+  rated!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean satisfaction (1..5) of the rated ones.' })
+  averageSatisfaction!: number | null;
+
+  @Field(() => [CaseKpis], { description: 'The same for each child unit (every child, zeros too); empty on the children themselves.' })
+  children!: CaseKpis[];
 }
