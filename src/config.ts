@@ -35,6 +35,11 @@ export interface Config {
    * (`DEVICE_SILENCE_GRACE`, default 3, at least 1).
    */
   readonly deviceSilenceGrace: number;
+  /**
+   * How often (seconds, real time) the weekly analysis-report run looks whether a week has ended
+   * by the hub's clock and a street still lacks its report; 0 turns the run off in this process.
+   */
+  readonly reportScheduleSeconds: number;
   /** Seconds between SLA sweeps of overdue cases on this process (CASE_SWEEP_SECONDS, default 60); 0 → none. */
   readonly caseSweepSeconds: number;
 }
@@ -71,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env['LIVE_QUEUE_CAPACITY'], 5000)),
     deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
     deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
+    reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env['REPORT_SCHEDULE_SECONDS'], 60),
     caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
   };
 }

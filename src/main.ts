@@ -8,6 +8,7 @@ import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
 import { startServer, type RunningServer } from './server.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
+import { weeklyReports } from './modules/reports/index.js';
 import { startWatchdog } from './modules/watchdog/index.js';
 import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
 import { alertHooks } from './modules/alerts/index.js';
@@ -61,6 +62,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     hub.single(alertHooks).afterInsert.push(openCasesForAlerts);
     hub.onClose(startCaseSweeper(hub, config.caseSweepSeconds));
     const server = await startServer(hub, await createSchema(), config.port, config.host);
+    const reportRun = hub.single(weeklyReports);
+    reportRun.start(config.reportScheduleSeconds * 1000);
+    hub.onClose(() => reportRun.stop());
     // The embedded demo (never a test's database, never a server): its seeded devices stay alive.
     if (database.kind === 'pglite' && !options.database) startDemoHeartbeats(hub);
     startWatchdog(hub);

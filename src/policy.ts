@@ -7,6 +7,7 @@ import { defineApiKeyRules } from './modules/apikeys/index.js';
 import { defineAuditRules } from './modules/audit/index.js';
 import { defineChannelRules } from './modules/channels/index.js';
 import { defineRequestRules } from './modules/requests/index.js';
+import { defineReportRules } from './modules/reports/index.js';
 import { defineCaseRules } from './modules/cases/index.js';
 import { definePatrolRules } from './modules/patrols/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
@@ -27,6 +28,7 @@ export function abilityFor(principal: Principal, grants: readonly AccessGrant[] 
   defineAuditRules(principal, builder);
   defineChannelRules(principal, builder);
   defineRequestRules(principal, builder);
+  defineReportRules(principal, builder);
   defineCaseRules(principal, builder);
   definePatrolRules(principal, builder);
   defineGrantAdminRules(principal, builder);

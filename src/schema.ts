@@ -10,6 +10,8 @@ import { ApiKeyResolver } from './modules/apikeys/index.js';
 import { AuditResolver } from './modules/audit/index.js';
 import { ChannelResolver } from './modules/channels/index.js';
 import { ResidentRequestResolver } from './modules/requests/index.js';
+import { StatsResolver } from './modules/stats/index.js';
+import { ReportResolver } from './modules/reports/index.js';
 import { AlertCaseResolver, CaseResolver, PatrolFindingCaseResolver, ResidentRequestCaseResolver } from './modules/cases/index.js';
 import { PatrolFindingResolver, PatrolReportResolver } from './modules/patrols/index.js';
 
@@ -30,6 +32,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver,
       CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver, PatrolReportResolver, PatrolFindingResolver,
+      StatsResolver, ReportResolver,
     ],
     validate: false,
     pubSub: noTopics,

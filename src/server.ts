@@ -15,6 +15,7 @@ import { authenticate, createContext, createLiveContext, purposeOf, requestAcces
 import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
+import { reportPageRouter } from './web/report-page.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -227,6 +228,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     }
   });
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH }));
+  app.use('/reports', reportPageRouter(hub));
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });

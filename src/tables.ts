@@ -8,5 +8,6 @@ export { grants } from './modules/grants/index.js';
 export { auditLog } from './modules/audit/index.js';
 export { channels } from './modules/channels/index.js';
 export { residentRequests } from './modules/requests/index.js';
+export { reports } from './modules/reports/index.js';
 export { cases, caseHistory, caseNumberSeq } from './modules/cases/index.js';
 export { patrolReports, patrolFindings } from './modules/patrols/index.js';

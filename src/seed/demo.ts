@@ -9,6 +9,7 @@ import { devices, HEARTBEAT_INTERVAL_SECONDS, type DeviceStatusName, type Device
 import { alerts, type AlertTypeName, type SeverityName } from '../modules/alerts/index.js';
 import { channels, channelTokenHash, CHANNEL_TOKEN_PREFIX } from '../modules/channels/index.js';
 import { residentRequests, newTrackingCode, type NewResidentRequestRow, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
+import { computeFigures, lastWeek, reports } from '../modules/reports/index.js';
 import { demoUnits, KNOWN, type DemoUnit } from './demo-units.js';
 import { DEMO_DEVICE_MARK } from './demo-heartbeats.js';
 import { pick, seededRandom, uuidFrom, weighted } from './random.js';
@@ -203,6 +204,7 @@ export interface SeedSummary {
   residentRequests: number;
   cases: number;
   patrolReports: number;
+  reports: number;
 }
 
 export async function isEmpty(db: Db): Promise<boolean> {
@@ -312,6 +314,13 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     for (const chunk of chunks(work.history, 500)) await tx.insert(caseHistory).values(chunk);
     // Numbers given by the hub continue after the demo's.
     await tx.execute(sql`select setval('case_number_seq', ${work.cases.length + 1}, false)`);
+    // A report per street for the last week ended before `now`, as the weekly run would make it.
+    const week = lastWeek(options.now);
+    for (const street of hierarchy.filter((u) => u.tier === 'STREET')) {
+      const row = { code: street.code, name: street.name, tier: street.tier, parentCode: street.parentCode, path: street.path, depth: street.depth };
+      const figures = await computeFigures(tx, row, week);
+      await tx.insert(reports).values({ periodKind: week.kind, periodFrom: week.from, periodTo: week.to, generatedAt: options.now, generatedBy: 'seed', figures, ...placementOf(street.path) });
+    }
   });
   return {
     units: hierarchy.length,
@@ -322,6 +331,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     residentRequests: residents.requests.length,
     cases: work.cases.length,
     patrolReports: work.reports.length,
+    reports: hierarchy.filter((u) => u.tier === 'STREET').length,
   };
 }
 

@@ -112,6 +112,8 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     HOST: '127.0.0.1',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: '.tmp/unused',
+    // The weekly report run is driven by hand in tests (runDue), on the test's clock.
+    REPORT_SCHEDULE_SECONDS: '0',
     // Tests run the device-silence sweeper themselves (sweepSilentDevices), with their clock.
     DEVICE_SWEEP_SECONDS: '0',
     // Tests sweep overdue cases themselves (sweepOverdueCases with a TestClock).

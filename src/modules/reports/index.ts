@@ -1,0 +1,10 @@
+export { reports, REPORT_PERIODS, type ReportRow, type ReportPeriodName } from './report.table.js';
+export { Report, ReportPeriodKind, ReportConnection } from './report.type.js';
+export { ReportResolver } from './report.resolver.js';
+export { defineReportRules } from './report.policy.js';
+export { computeFigures, FLOW_KINDS, type ReportFigures } from './report.figures.js';
+export { weekOf, monthOf, previousOf, periodOf, type Period } from './report.period.js';
+export { ensureReport, ensureScheduledReport, generateReport, getReport, listReports, reportFields, toReport } from './report.service.js';
+export { weeklyReports, lastWeek, WeeklyReports } from './report.scheduler.js';
+export { signReportLink, verifyReportLink, LINK_TTL_SECONDS } from './report.link.js';
+export { renderReportPage } from './report.page.js';

@@ -1,0 +1,34 @@
+import { pgTable, text, uuid, timestamp, jsonb, unique } from 'drizzle-orm/pg-core';
+import { placementColumns, placementIndexes } from '../../platform/db/placement.js';
+import type { ReportFigures } from './report.figures.js';
+
+/**
+ * How a report's period was asked for. WEEK: Monday 00:00 to Monday 00:00, Asia/Shanghai;
+ * MONTH: the calendar month, Asia/Shanghai; CUSTOM: any `[from, to)`. A grant's `types` name
+ * these.
+ */
+export const REPORT_PERIODS = ['WEEK', 'MONTH', 'CUSTOM'] as const;
+export type ReportPeriodName = (typeof REPORT_PERIODS)[number];
+
+/**
+ * An analysis report (研判报告): a snapshot of a unit's figures over a period, taken once. One
+ * per unit and period (`[period_from, period_to)`): generating it again answers the stored one,
+ * so concurrent runs on several hub processes make exactly one. Figures are aggregates only.
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    periodKind: text('period_kind').$type<ReportPeriodName>().notNull(),
+    periodFrom: timestamp('period_from', { withTimezone: true, precision: 3 }).notNull(),
+    periodTo: timestamp('period_to', { withTimezone: true, precision: 3 }).notNull(),
+    generatedAt: timestamp('generated_at', { withTimezone: true, precision: 3 }).notNull(),
+    /** A principal's name, `scheduler` (the weekly run) or `seed` (demo data). */
+    generatedBy: text('generated_by').notNull(),
+    figures: jsonb('figures').$type<ReportFigures>().notNull(),
+    ...placementColumns(),
+  },
+  (t) => [unique('reports_unit_period_key').on(t.unitCode, t.periodFrom, t.periodTo), ...placementIndexes('reports', t, t.periodFrom)],
+);
+
+export type ReportRow = typeof reports.$inferSelect;
