@@ -160,7 +160,7 @@ describe.skipIf(dbKind !== 'pglite' || !serverUrl)('gridhub on a PostgreSQL serv
       expect((await run(['migrate'], env)).stdout).toBe('migrations applied\n');
       const seeded = await run(['seed', '--demo'], env);
       expect(seeded.code).toBe(0);
-      expect(seeded.stdout).toMatch(/^seeded 338 units, 9 principals, \d+ devices, 3000 alerts\n$/);
+      expect(seeded.stdout).toMatch(/^seeded 338 units, 11 principals, \d+ devices, 3000 alerts\n$/);
       expect((await run(['seed', '--demo'], env)).stdout).toBe('the database already holds units: nothing seeded\n');
       expect(await db`select count(*)::int as n from alerts`).toEqual([{ n: 3000 }]);
       await db.end();

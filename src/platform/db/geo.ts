@@ -97,8 +97,10 @@ export function circleBounds(near: Near): { minLat: number; maxLat: number; minL
 /** Rows inside the box (edges included); a box with minLng > maxLng wraps around 180°. */
 export function withinBoundingBox(columns: GeoColumns, given: BoundingBox): SQL {
   const box = { minLat: pgFloat(given.minLat), maxLat: pgFloat(given.maxLat), minLng: pgFloat(given.minLng), maxLng: pgFloat(given.maxLng) };
+  // Whether the box wraps is read from the given edges: a subnormal edge sent as zero must not
+  // turn a box that crosses 180° (minLng 0, maxLng -5e-324) into the one meridian lng = 0.
   const lng =
-    box.minLng <= box.maxLng ? and(gte(columns.lng, box.minLng), lte(columns.lng, box.maxLng)) : or(gte(columns.lng, box.minLng), lte(columns.lng, box.maxLng));
+    given.minLng <= given.maxLng ? and(gte(columns.lng, box.minLng), lte(columns.lng, box.maxLng)) : or(gte(columns.lng, box.minLng), lte(columns.lng, box.maxLng));
   return and(isNotNull(columns.lat), isNotNull(columns.lng), gte(columns.lat, box.minLat), lte(columns.lat, box.maxLat), lng) as SQL;
 }
 

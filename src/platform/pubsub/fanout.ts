@@ -47,9 +47,15 @@ export class UnitIndexedFanout<R extends { unitPath: string }> {
     return this.count;
   }
 
-  dispatch(record: R): void {
+  /**
+   * Offers the record to the subscribers watching a unit on any of `paths` (by default its own
+   * unit's path; a case also lives at its assignee unit), each subscriber at most once.
+   */
+  dispatch(record: R, paths: readonly string[] = [record.unitPath]): void {
     const seen = new Set<Watcher<R>>();
-    for (const code of [EVERY_UNIT, ...codesOfPath(record.unitPath)]) {
+    const codes = new Set<string>([EVERY_UNIT]);
+    for (const path of paths) for (const code of codesOfPath(path)) codes.add(code);
+    for (const code of codes) {
       for (const watcher of this.byUnit.get(code) ?? []) {
         if (seen.has(watcher)) continue;
         seen.add(watcher);

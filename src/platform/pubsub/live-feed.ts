@@ -41,6 +41,11 @@ export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> 
   subjectOf(row: Row): Record<string, unknown>;
   /** The records of one batch; order does not matter (`timeOf` sorts them). */
   load(db: Db, ids: readonly string[]): Promise<Row[]>;
+  /**
+   * Every unit path the record lives at, for the unit index and the filter's unit: by default
+   * its own `unitPath`; a case also lives at its assignee unit.
+   */
+  pathsOf?(row: Row): readonly string[];
   /** The record's time: batches are delivered in this order, and the gap is measured with it. */
   timeOf(row: Row): Date;
   /** The source value handed to GraphQL (the subscription field's root). */
@@ -102,7 +107,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       if (this.fanout.size === 0 || event.ids.length === 0) return;
       const rows = await this.config.load(this.hub.database.liveDb, event.ids);
       rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
-      for (const row of rows) this.fanout.dispatch(row);
+      for (const row of rows) this.dispatch(row);
       return;
     }
     const fresh = event.ids.filter((id) => !this.seen.has(id));
@@ -133,9 +138,13 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       if (this.seen.has(row.id)) continue;
       this.seen.set(row.id, now);
       this.lastTime = Math.max(this.lastTime, Math.min(this.config.timeOf(row).getTime(), now));
-      this.fanout.dispatch(row);
+      this.dispatch(row);
     }
     this.prune(now);
+  }
+
+  private dispatch(row: Row): void {
+    this.fanout.dispatch(row, this.config.pathsOf?.(row) ?? [row.unitPath]);
   }
 
   private prune(now: number): void {
@@ -184,7 +193,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
         roots: watchedUnits(),
         offer: (row) => {
           if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
-          if (filterPath && !isWithin(row.unitPath, filterPath)) return;
+          if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return;
           if (filter && config.matches && !config.matches(row, filter)) return;
           queue.push(config.toItem(row));
         },
