@@ -27,6 +27,7 @@ import {
   RecordErrorCode,
   type IngestReport,
   type Verdict,
+  writtenOutcome,
 } from '../ingest/index.js';
 import { audit, type AuditDraft } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
@@ -307,15 +308,7 @@ export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput
     await publishRaised(ctx.hub, tx, inserted.map((r) => r.id));
     // Last, so that the audit chain's lock is held as briefly as possible.
     await audit(ctx, tx, ingestDraft(input.source, inserted.map((r) => r.id), verdicts, false), ...denied);
-    const ids = new Map<number, string>();
-    const insertedIndexes = new Set<number>();
-    for (const index of pending) {
-      const externalId = externalIds[index]!;
-      const id = insertedIds.get(externalId) ?? existingIds.get(externalId);
-      if (id) ids.set(index, id);
-      if (insertedIds.has(externalId)) insertedIndexes.add(index);
-    }
-    return { ids, inserted: insertedIndexes };
+    return writtenOutcome(pending, externalIds, insertedIds, existingIds);
   });
   return buildReport(externalIds, verdicts, outcome);
 }

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { unitsByCodes } from '../units/index.js';
 import { audit, type AuditDraft } from '../audit/index.js';
-import { buildReport, checkBatchSize, checks, checkSource, markRepeats, placementVerdict, rejection, RecordErrorCode, type IngestReport, type Verdict } from '../ingest/index.js';
+import { buildReport, checkBatchSize, checks, checkSource, markRepeats, placementVerdict, rejection, RecordErrorCode, type IngestReport, type Verdict, writtenOutcome } from '../ingest/index.js';
 import { cases } from './case.table.js';
 import { CASE_LIMITS, type IngestCasesInput } from './case.input.js';
 import { insertCases, type CaseDraft } from './case.service.js';
@@ -90,15 +90,7 @@ export async function ingestCases(ctx: RequestContext, input: IngestCasesInput):
     const ids = inserted.map((r) => r.id);
     for (let offset = 0; offset < ids.length; offset += 150) await ctx.hub.bus.publish(tx, 'caseChanged', { ids: ids.slice(offset, offset + 150) });
     await audit(ctx, tx, draft(ids, false));
-    const result = new Map<number, string>();
-    const insertedIndexes = new Set<number>();
-    for (const index of pending) {
-      const externalId = externalIds[index]!;
-      const id = insertedIds.get(externalId) ?? existingIds.get(externalId);
-      if (id) result.set(index, id);
-      if (insertedIds.has(externalId)) insertedIndexes.add(index);
-    }
-    return { ids: result, inserted: insertedIndexes };
+    return writtenOutcome(pending, externalIds, insertedIds, existingIds);
   });
   return buildReport(externalIds, verdicts, outcome);
 }

@@ -23,6 +23,7 @@ import {
   RecordErrorCode,
   type IngestReport,
   type Verdict,
+  writtenOutcome,
 } from '../ingest/index.js';
 import { patrolFindings, patrolReports, type PatrolFindingRow, type PatrolReportRow } from './patrol.table.js';
 import { PatrolFinding, PatrolReport } from './patrol.type.js';
@@ -297,15 +298,7 @@ export async function ingestPatrolReports(ctx: RequestContext, input: IngestPatr
       : [];
     const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
     await audit(ctx, tx, draft(inserted.map((r) => r.id), false));
-    const ids = new Map<number, string>();
-    const insertedIndexes = new Set<number>();
-    for (const index of pending) {
-      const externalId = externalIds[index]!;
-      const id = insertedIds.get(externalId) ?? existingIds.get(externalId);
-      if (id) ids.set(index, id);
-      if (insertedIds.has(externalId)) insertedIndexes.add(index);
-    }
-    return { ids, inserted: insertedIndexes };
+    return writtenOutcome(pending, externalIds, insertedIds, existingIds);
   });
   return buildReport(externalIds, verdicts, outcome);
 }

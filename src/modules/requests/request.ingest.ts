@@ -16,6 +16,7 @@ import {
   RecordStatus,
   type IngestReport,
   type Verdict,
+  writtenOutcome,
 } from '../ingest/index.js';
 import { audit, type AuditDraft } from '../audit/index.js';
 import { residentRequests } from './request.table.js';
@@ -140,15 +141,7 @@ export async function ingestResidentRequests(ctx: RequestContext, input: IngestR
       : [];
     const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
     await audit(ctx, tx, ingestDraft(input.source, inserted.map((r) => r.id), verdicts, false), ...denied);
-    const ids = new Map<number, string>();
-    const insertedIndexes = new Set<number>();
-    for (const index of pending) {
-      const externalId = externalIds[index]!;
-      const id = insertedIds.get(externalId) ?? existingIds.get(externalId);
-      if (id) ids.set(index, id);
-      if (insertedIds.has(externalId)) insertedIndexes.add(index);
-    }
-    return { ids, inserted: insertedIndexes };
+    return writtenOutcome(pending, externalIds, insertedIds, existingIds);
   });
   return buildReport(externalIds, verdicts, outcome);
 }
