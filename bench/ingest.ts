@@ -191,7 +191,20 @@ async function main(): Promise<void> {
     };
 
     const handle = await runHub(
-      loadConfig({ DATABASE_URL: url, JWT_SECRET, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'production' }),
+      // The sweepers and the weekly report run are not the ingest path: off, so that only the
+      // batches write (the seeded devices' heartbeats are stale here: the device sweeper would
+      // add DEVICE_OFFLINE alerts to the table being counted).
+      loadConfig({
+        DATABASE_URL: url,
+        JWT_SECRET,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'production',
+        DEVICE_SWEEP_SECONDS: '0',
+        CASE_SWEEP_SECONDS: '0',
+        REPORT_SCHEDULE_SECONDS: '0',
+      }),
       { log: createLogger('silent') },
     );
     const token = await signToken(JWT_SECRET, SOURCE, 24 * 3600);
