@@ -497,7 +497,7 @@ export async function transitionCase(ctx: RequestContext, args: TransitionArgs):
       assigneeAfter: updated.assigneeCode,
     });
     // The resident's request closes with its case: the status page shows CLOSED and asks for a rating.
-    if (updated.state === 'CLOSED' && updated.originKind === 'RESIDENT_REQUEST' && updated.originId) await closeRequestOfCase(ctx, tx, updated.originId, updated.number);
+    if (updated.state === 'CLOSED' && updated.originKind === 'RESIDENT_REQUEST' && updated.originId) await closeRequestOfCase(ctx, tx, updated.originId, updated.number, now);
     await ctx.hub.bus.publish(tx, 'caseChanged', { ids: [updated.id] });
     await audit(ctx, tx, {
       operation: 'transitionCase', kind: 'Case', recordIds: [updated.id],

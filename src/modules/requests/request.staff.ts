@@ -118,10 +118,9 @@ function closing(now: Date, text: string | null) {
  * Closes the request a case was opened from, in the case's own transaction, when the case
  * closes (the cases module calls it): the resident sees CLOSED, the reply staff wrote or the
  * fixed closing text, and may rate. A request already closed stays as it is. Returns the id
- * of the request it closed.
+ * of the request it closed; its `closedAt` is the case's (`now`).
  */
-export async function closeRequestOfCase(ctx: RequestContext, tx: Executor, requestId: string, caseNumber: string): Promise<string | undefined> {
-  const now = ctx.hub.clock.now();
+export async function closeRequestOfCase(ctx: RequestContext, tx: Executor, requestId: string, caseNumber: string, now: Date): Promise<string | undefined> {
   const [updated] = await tx
     .update(residentRequests)
     .set(closing(now, null))
