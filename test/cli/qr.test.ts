@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dbKind } from '../helpers/hub.js';
 import { databaseUrl } from '../helpers/setup-postgres.js';
 import { DEMO_CHANNEL_TOKEN } from '../../src/seed/demo.js';
+
+// jsqr is CommonJS whose d.ts has `export default`: under NodeNext the function is `.default`.
+const jsQR = jsqr.default;
 
 /**
  * `gridhub qr <communityCode>` as an operator runs it, in processes: on the embedded database

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 import { DEMO_CHANNEL_TOKEN } from '../../src/seed/demo.js';
@@ -8,6 +8,9 @@ import { auditLog } from '../../src/modules/audit/index.js';
 import { channels } from '../../src/modules/channels/index.js';
 import { principals } from '../../src/modules/principals/index.js';
 import { CHANNEL_FIELDS, MISSING_ID, REVOKE_CHANNEL, ok, onlyError, submitOk } from './fixtures.js';
+
+// jsqr is CommonJS whose d.ts has `export default`: under NodeNext the function is `.default`.
+const jsQR = jsqr.default;
 
 /**
  * A community prints its QR code: what createChannel, rotateChannelToken and channelQrCode
