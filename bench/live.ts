@@ -21,7 +21,8 @@
  *   of one machine.
  * - Misdeliveries and losses: what each subscriber must receive is computed here, from unit
  *   paths, roles and the fire brigade's alert types, independently of the hub's code.
- * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load).
+ * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load), its CPU-seconds per 1,000
+ *   deliveries, and how long GET /healthz waits during the load (the event loop busy delivering).
  *
  *   npm run bench:live -- [--subscribers 10000] [--rate 100] [--duration 30] [--workers 2] [--batch 10] [--keep]
  *     [--database gridhub_bench_live] [--port 4510] [--cpu-prof <dir>] [--heap-snapshot <dir>]
@@ -208,9 +209,11 @@ function post(body: string, token: string): Promise<string> {
   });
 }
 
+/** A connection of its own for GET probes, so that they never queue behind ingest requests in `agent`. */
+const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
 function get(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: PORT, path, method: 'GET', agent }, (res) => {
+    const req = request({ host: '127.0.0.1', port: PORT, path, method: 'GET', agent: probeAgent }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -337,6 +340,18 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, usageOf(hubPid).rss);
     }, 500);
+    // How long the hub's event loop keeps an HTTP request waiting while it delivers: GET /healthz
+    // (no database, no work) every 100 ms during the load.
+    const probes: number[] = [];
+    let probing = true;
+    const probeLoop = (async () => {
+      while (probing) {
+        const at = Date.now();
+        await get('/healthz').catch(() => '');
+        probes.push(Date.now() - at);
+        await sleep(100);
+      }
+    })();
     const total = RATE * DURATION_S;
     const loadStart = Date.now();
     const inflight: Promise<void>[] = [];
@@ -372,6 +387,9 @@ async function main(): Promise<void> {
     loadWindow.start = loadStart;
     loadWindow.end = Date.now();
     clearInterval(sampler);
+    probing = false;
+    await probeLoop;
+    probes.sort((a, b) => a - b);
     const after = usageOf(hubPid);
     peakRss = Math.max(peakRss, after.rss);
     const cpuSeconds = after.cpu - before.cpu;
@@ -425,6 +443,7 @@ async function main(): Promise<void> {
       `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
       `| ${subscribers.length} | ${total} in ${((loadEnd - loadStart) / 1000).toFixed(1)} s | ${deliveries} | ${percentile(fromCommit, 50)} ms | ${percentile(fromCommit, 99)} ms | ${fromCommit.at(-1)} ms | ${percentile(latencies, 50)} ms | ${percentile(latencies, 99)} ms | ${misdelivered} | ${lost} | ${(peakRss / 2 ** 20).toFixed(0)} MB | ${cpuPercent.toFixed(0)} % | ${load} |`,
       '',
+      `  GET /healthz during the load (${probes.length} probes): p50 ${percentile(probes, 50)} ms, p99 ${percentile(probes, 99)} ms, max ${probes.at(-1)} ms`,
       `  hub CPU ${cpuSeconds.toFixed(1)} s (user + system) for ${deliveries} deliveries: ${((cpuSeconds / deliveries) * 1000).toFixed(3)} CPU-s per 1,000 deliveries`,
       `  all deliveries in ${(settledAfter / 1000).toFixed(1)} s after the last ingest answered; ingest request (send → answer) p50 ${percentile(ingestMs, 50)} ms, p99 ${percentile(ingestMs, 99)} ms; duplicates ${duplicates}; sockets closed by the hub: ${closes.length}${closes.length ? ` (codes ${[...new Set(closes.map((c) => c[1]))].join(', ')})` : ''}`,
     ];
@@ -439,6 +458,7 @@ async function main(): Promise<void> {
       process.stdout.write(`  CPU profile in ${args['cpu-prof']}: the load phase is from ${((exitedAt - loadWindow.start) / 1000).toFixed(1)} s to ${((exitedAt - loadWindow.end) / 1000).toFixed(1)} s before the profile's end\n`);
     }
     agent.destroy();
+    probeAgent.destroy();
     await listener.end();
     if (!args.keep) await dropDatabase();
   }

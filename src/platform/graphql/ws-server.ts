@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOptions } from 'graphql-ws';
 
@@ -21,9 +20,13 @@ import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOpt
 /** Above this many unsent bytes on a socket, `send` waits for the write (back-pressure). */
 export const HIGH_WATER_BYTES = 64 * 1024;
 
+/**
+ * What each connection's graphql-ws context carries besides the protocol state: its socket.
+ * (graphql-ws's own adapter also keeps the upgrade request, headers and all, for as long as the
+ * connection is open; nothing here reads it, so it is not kept.)
+ */
 export interface Extra {
   readonly socket: WebSocket;
-  readonly request: IncomingMessage;
 }
 
 /** The sockets corked during this turn, uncorked together when it ends. */
@@ -77,7 +80,7 @@ export function useServer<P extends Record<string, unknown> | undefined = Record
     console.error('Internal error emitted on the WebSocket server.', error);
     for (const client of ws.clients) client.close(CloseCode.InternalServerError, internal(error));
   });
-  ws.on('connection', (socket, request) => {
+  ws.on('connection', (socket) => {
     socket.once('error', (error) => {
       console.error('Internal error emitted on a WebSocket socket.', error);
       socket.close(CloseCode.InternalServerError, internal(error));
@@ -110,7 +113,7 @@ export function useServer<P extends Record<string, unknown> | undefined = Record
             }
           }),
       },
-      { socket, request },
+      { socket },
     );
     socket.once('close', (code, reason) => {
       corked.delete(socket);
