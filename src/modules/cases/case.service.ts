@@ -12,7 +12,7 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { homeOf } from '../../platform/auth/principal.js';
 import { codesOfPath } from '../../platform/auth/scope.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
 import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { alerts, type SeverityName } from '../alerts/index.js';
@@ -180,7 +180,7 @@ export async function listCases(
       from ${cases}${include.unit ? sql` left join ${units} as "unit" on "unit"."code" = ${cases.unitCode}` : sql``}${include.assignee ? sql` left join ${units} as "assignee" on "assignee"."code" = ${cases.assigneeCode}` : sql``}
       where ${keyset ? and(scope, keyset) : scope}
       order by ${cases.openedAt} desc, ${cases.id} desc
-      limit ${limit + 1}`,
+      limit ${pageLimit(limit)}`,
   );
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const historyLoader = include.history ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
