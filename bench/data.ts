@@ -9,7 +9,7 @@
  * - the two demo departments and the nine demo principals;
  * - 50,000 devices (25 a grid), 1,000,000 alerts over the 365 days before DATASET_END, busier
  *   in the evening and in the older central streets; one QR channel a community and 100,000
- *   resident requests through them; about 37,000 cases (from alerts an alert rule matches, from
+ *   resident requests through them; 49,187 cases (from alerts an alert rule matches, from
  *   the requests that went IN_CASE, and by hand) with their history, the recent ones still open.
  *
  * Small tables go in with drizzle, as the demo seed does; devices, alerts and requests are
