@@ -9,11 +9,13 @@
  * - the two demo departments and the nine demo principals;
  * - 50,000 devices (25 a grid), 1,000,000 alerts over the 365 days before DATASET_END, busier
  *   in the evening and in the older central streets; one QR channel a community and 100,000
- *   resident requests through them. Cases come with the cases module.
+ *   resident requests through them; 49,187 cases (from alerts an alert rule matches, from
+ *   the requests that went IN_CASE, and by hand) with their history, the recent ones still open.
  *
  * Small tables go in with drizzle, as the demo seed does; devices, alerts and requests are
  * streamed with COPY (indexes dropped for the load and rebuilt after, in the same transaction).
- * A database that already holds the dataset is left alone; `--rebuild` drops and recreates it.
+ * A database that already holds the dataset is left alone (one written before the cases gets
+ * them added); `--rebuild` drops and recreates it.
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -23,7 +25,9 @@ import { applyMigrations, openServer } from '../src/platform/db/database.js';
 import { placementOf } from '../src/platform/db/placement.js';
 import { units } from '../src/modules/units/index.js';
 import { departments, principals } from '../src/modules/principals/index.js';
-import { alerts, type AlertTypeName, type SeverityName } from '../src/modules/alerts/index.js';
+import { alerts, SEVERITIES, type AlertTypeName, type SeverityName } from '../src/modules/alerts/index.js';
+import { ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE, cases, deadlineFrom, WORKFLOW, type CaseActionName, type CaseOriginName, type CaseStateName } from '../src/modules/cases/index.js';
+import type { EventCategoryName } from '../src/modules/categories/index.js';
 import type { DeviceTypeName } from '../src/modules/devices/index.js';
 import { DEMO_DEPARTMENTS, DEMO_PRINCIPALS, FIRE_DEVICE_TYPES, seededRandom } from '../src/seed/demo.js';
 import { CITY, DISTRICT, STREETS, type DemoUnit } from '../src/seed/demo-units.js';
@@ -269,7 +273,7 @@ function payloadFor(type: AlertTypeName, random: Random): string {
   }
 }
 
-function* alertLines(devices: BenchDevice[], random: Random): Generator<string> {
+function* alertLines(devices: BenchDevice[], random: Random, out: CaseOrigin[]): Generator<string> {
   // Cumulative weights and a binary search: a weighted pick among 50,000 devices, a million times.
   const cumulative = new Float64Array(devices.length);
   let total = 0;
@@ -289,7 +293,7 @@ function* alertLines(devices: BenchDevice[], random: Random): Generator<string> 
     const times = Array.from({ length: n }, () => dayStart + weighted(random, HOUR_WEIGHT) * HOUR + Math.floor(random() * HOUR)).sort((a, b) => a - b);
     for (const occurredAt of times) {
       i++;
-      yield alertLine(i, occurredAt, pickDevice(), end, random);
+      yield alertLine(i, occurredAt, pickDevice(), end, random, out);
     }
   }
 
@@ -306,7 +310,7 @@ function* alertLines(devices: BenchDevice[], random: Random): Generator<string> 
   }
 }
 
-function alertLine(i: number, occurredAt: number, device: BenchDevice, end: number, random: Random): string {
+function alertLine(i: number, occurredAt: number, device: BenchDevice, end: number, random: Random, out: CaseOrigin[]): string {
   const type: AlertTypeName = random() < 0.02 ? 'DEVICE_OFFLINE' : weighted(random, ALERTS_OF[device.type]);
   const ageHours = (end - occurredAt) / HOUR;
   const status =
@@ -318,8 +322,13 @@ function alertLine(i: number, occurredAt: number, device: BenchDevice, end: numb
   const severity = weighted(random, SEVERITY_OF[type]);
   const receivedAt = occurredAt + 200 + Math.floor(random() * 2000);
   const acknowledgedAt = status === 'OPEN' ? null : new Date(occurredAt + 60_000 + Math.floor(random() * 1_800_000)).toISOString();
+  const id = uuidFrom(random);
+  const rule = ALERT_CASE_RULES[type];
+  if (rule && (!rule.minSeverity || SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(rule.minSeverity))) {
+    out.push({ kind: 'ALERT', id, unitPath: device.path, title: ALERT_TYPE_TITLE[type], category: ALERT_TYPE_CATEGORY[type], severity: rule.severity ?? severity, openedAt: occurredAt + 120_000, lat: device.lat, lng: device.lng, reporter: null });
+  }
   return copyLine([
-    uuidFrom(random),
+    id,
     'iot-platform',
     `bench-alert-${String(i).padStart(7, '0')}`,
     type,
@@ -343,7 +352,7 @@ const ALERT_COLUMNS = [
   'payload', 'acknowledged_at', 'acknowledged_by', ...PLACEMENT_COLUMNS,
 ];
 
-function* requestLines(hierarchy: DemoUnit[], channelOf: Map<string, string>, random: Random, people: Random): Generator<string> {
+function* requestLines(hierarchy: DemoUnit[], channelOf: Map<string, string>, random: Random, people: Random, out: CaseOrigin[]): Generator<string> {
   const grids = hierarchy.filter((u) => u.tier === 'GRID');
   const end = DATASET_END.getTime();
   // In time order, as they arrive.
@@ -358,18 +367,26 @@ function* requestLines(hierarchy: DemoUnit[], channelOf: Map<string, string>, ra
     const replied = status !== 'SUBMITTED';
     const repliedAt = replied ? submittedAt + Math.floor(random() * 2 * DAY) : null;
     const closedAt = status === 'CLOSED' ? (repliedAt ?? submittedAt) + Math.floor(random() * 3 * DAY) : null;
+    const id = uuidFrom(random);
+    const text = pick(random, REQUEST_TEXT[category] as string[]);
+    const address = `南通市崇川区某新村${1 + Math.floor(people() * 30)}幢`;
+    const contactName = `${pick(people, SURNAMES)}${pick(people, GIVEN)}`;
+    const contactPhone = `13${String(Math.floor(people() * 1e9)).padStart(9, '0')}`;
+    if (status === 'IN_CASE') {
+      out.push({ kind: 'RESIDENT_REQUEST', id, unitPath: grid.path, title: text, category: REQUEST_CASE_CATEGORY[category], severity: 'MEDIUM', openedAt: repliedAt ?? submittedAt, lat: null, lng: null, reporter: { name: contactName, phone: contactPhone } });
+    }
     yield copyLine([
-      uuidFrom(random),
+      id,
       `R${String(i + 1).padStart(7, '0')}`,
       channelOf.get(community) as string,
       category,
-      pick(random, REQUEST_TEXT[category] as string[]),
+      text,
       null,
       null,
       null,
-      `南通市崇川区某新村${1 + Math.floor(people() * 30)}幢`,
-      `${pick(people, SURNAMES)}${pick(people, GIVEN)}`,
-      `13${String(Math.floor(people() * 1e9)).padStart(9, '0')}`,
+      address,
+      contactName,
+      contactPhone,
       status,
       replied ? '已收到，网格员将尽快处理。' : null,
       repliedAt === null ? null : new Date(repliedAt).toISOString(),
@@ -385,6 +402,143 @@ const REQUEST_COLUMNS = [
   'id', 'tracking_code', 'channel_id', 'category', 'text', 'photo_url', 'lat', 'lng', 'address', 'contact_name', 'contact_phone', 'status', 'reply',
   'replied_at', 'satisfaction', 'submitted_at', 'closed_at', ...PLACEMENT_COLUMNS,
 ];
+
+/** Where a case comes from: an alert an alert rule matches, a request that went IN_CASE, or an officer by hand. */
+interface CaseOrigin {
+  kind: CaseOriginName;
+  id: string | null;
+  unitPath: string;
+  title: string;
+  category: EventCategoryName;
+  severity: SeverityName;
+  openedAt: number;
+  lat: number | null;
+  lng: number | null;
+  reporter: { name: string; phone: string } | null;
+}
+
+const REQUEST_CASE_CATEGORY: Record<(typeof REQUEST_CATEGORIES)[number][0], EventCategoryName> = { HAZARD: 'SAFETY_HAZARD', COMPLAINT: 'CITY_APPEARANCE', HELP: 'PUBLIC_SERVICE', SUGGESTION: 'PUBLIC_SERVICE' };
+
+/** The actions that lead from REPORTED to each state, the plain way round the loop. */
+const CASE_PATHS: Record<CaseStateName, CaseActionName[]> = {
+  REPORTED: [],
+  REJECTED: ['REJECT'],
+  REGISTERED: ['REGISTER'],
+  DISPATCHED: ['REGISTER', 'DISPATCH'],
+  IN_PROGRESS: ['REGISTER', 'DISPATCH', 'START'],
+  RESOLVED: ['REGISTER', 'DISPATCH', 'START', 'RESOLVE'],
+  VERIFIED: ['REGISTER', 'DISPATCH', 'START', 'RESOLVE', 'VERIFY'],
+  CLOSED: ['REGISTER', 'DISPATCH', 'START', 'RESOLVE', 'VERIFY', 'CLOSE'],
+  SUSPENDED: ['REGISTER', 'DISPATCH', 'SUSPEND'],
+};
+
+/** Where a case has got to by the dataset's end, by its age: the recent ones are still open, a few old ones are stuck. */
+function caseStateByAge(ageDays: number, random: Random): CaseStateName {
+  if (ageDays < 3) {
+    return weighted(random, [['REPORTED', 10], ['REGISTERED', 15], ['DISPATCHED', 20], ['IN_PROGRESS', 20], ['RESOLVED', 15], ['VERIFIED', 5], ['CLOSED', 10], ['REJECTED', 5]] as const);
+  }
+  if (ageDays < 14) return weighted(random, [['DISPATCHED', 6], ['IN_PROGRESS', 10], ['RESOLVED', 10], ['VERIFIED', 8], ['SUSPENDED', 3], ['CLOSED', 60], ['REJECTED', 3]] as const);
+  return weighted(random, [['IN_PROGRESS', 2], ['SUSPENDED', 2], ['CLOSED', 92], ['REJECTED', 4]] as const);
+}
+
+const CASE_NOTES: Partial<Record<CaseActionName, string>> = {
+  REGISTER: '符合立案条件，予以立案。',
+  REJECT: '经核实不属于受理范围，不予立案。',
+  DISPATCH: '派遣至网格处置。',
+  START: '已到达现场，开始处置。',
+  RESOLVE: '已处置完毕，请核查。',
+  VERIFY: '现场核查通过。',
+  FAIL_VERIFICATION: '核查未通过：现场仍有问题，重新派遣。',
+  CLOSE: '处置到位，结案。',
+  SUSPEND: '需协调多部门，暂时挂账。',
+};
+const MANUAL_CASES: readonly (readonly [EventCategoryName, string])[] = [
+  ['CITY_APPEARANCE', '小区门口垃圾堆放'], ['ADVERTISING', '违规张贴小广告'], ['CONSTRUCTION', '夜间施工噪音扰民'], ['EMERGENCY', '道路积水'],
+  ['STREET_ORDER', '占道经营'], ['FACILITIES', '路灯不亮'], ['SAFETY_HAZARD', '楼道堆物堵塞消防通道'], ['PUBLIC_SERVICE', '独居老人需要上门探访'],
+];
+
+/**
+ * The cases and their history, as COPY lines: one case for every tenth alert an alert rule
+ * matches, one for each request that went IN_CASE, and SIZES.manualCases opened by hand in
+ * random grids; numbered in the order they were opened. Each walks the workflow table from
+ * REPORTED (REGISTERED for alert rules, opened by `system`) towards the state its age gives,
+ * an hour to a day a step, stopping at the dataset's end; a fifth of those that were resolved
+ * failed verification once. Opened at the community, dispatched to the grid.
+ */
+function caseLines(hierarchy: DemoUnit[], fromAlerts: CaseOrigin[], fromRequests: CaseOrigin[], random: Random): { cases: string[]; history: string[] } {
+  const end = DATASET_END.getTime();
+  const grids = hierarchy.filter((u) => u.tier === 'GRID');
+  const origins = [...fromAlerts.filter(() => random() < 0.1), ...fromRequests];
+  for (let i = 0; i < SIZES.manualCases; i++) {
+    const [category, title] = pick(random, MANUAL_CASES);
+    origins.push({
+      kind: 'MANUAL', id: null, unitPath: pick(random, grids).path, title, category, severity: weighted(random, [['LOW', 2], ['MEDIUM', 5], ['HIGH', 2], ['CRITICAL', 0.5]] as const),
+      openedAt: end - Math.floor(random() * DATASET_DAYS * DAY), lat: null, lng: null, reporter: null,
+    });
+  }
+  origins.sort((a, b) => a.openedAt - b.openedAt);
+  const caseOut: string[] = [];
+  const historyOut: string[] = [];
+  origins.forEach((origin, index) => {
+    const id = uuidFrom(random);
+    const openedAt = Math.min(origin.openedAt, end - HOUR);
+    const codes = origin.unitPath.split('.');
+    const street = codes[2] as string;
+    const officer = street === '320613006' ? 'xuetian.officer' : 'chongchuan.officer';
+    const gridWorker = codes[4] === '320613006001001' ? 'hujing.grid' : `网格员${(codes[4] ?? '').slice(-6)}`;
+    const byRule = origin.kind === 'ALERT';
+    let target = caseStateByAge((end - openedAt) / DAY, random);
+    // An alert rule's case starts REGISTERED: it is never rejected.
+    if (byRule && target === 'REPORTED') target = 'REGISTERED';
+    if (byRule && target === 'REJECTED') target = 'CLOSED';
+    const actions = CASE_PATHS[target].filter((a) => !(byRule && a === 'REGISTER'));
+    if (actions.includes('RESOLVE') && random() < 0.2) actions.splice(actions.indexOf('RESOLVE') + 1, 0, 'FAIL_VERIFICATION', 'START', 'RESOLVE');
+    let state: CaseStateName = byRule ? 'REGISTERED' : 'REPORTED';
+    let assigneePath = codes.slice(0, 4).join('.');
+    let at = openedAt;
+    let version = 1;
+    let reopens = 0;
+    let suspendedFrom: CaseStateName | null = null;
+    let deadline = deadlineFrom(new Date(at), origin.category, origin.severity).getTime();
+    const openedBy = byRule ? 'system' : officer;
+    const assigneeCode = () => assigneePath.slice(assigneePath.lastIndexOf('.') + 1);
+    historyOut.push(copyLine([id, 1, openedBy, null, new Date(at).toISOString(), 'OPEN', null, state, null, null, assigneeCode()]));
+    for (const action of actions) {
+      const gap = HOUR + Math.floor(random() * 23 * HOUR);
+      if (at + gap > end - 60_000) break;
+      at += gap;
+      const before = assigneeCode();
+      if (action === 'DISPATCH') assigneePath = origin.unitPath;
+      if (action === 'SUSPEND') suspendedFrom = state;
+      if (action === 'FAIL_VERIFICATION') reopens++;
+      if (WORKFLOW[action].renewsDeadline) deadline = deadlineFrom(new Date(at), origin.category, origin.severity).getTime();
+      const to = WORKFLOW[action].to as CaseStateName;
+      const actor = action === 'START' || action === 'RESOLVE' ? gridWorker : officer;
+      version++;
+      historyOut.push(copyLine([id, version, actor, null, new Date(at).toISOString(), action, state, to, CASE_NOTES[action] ?? null, before, assigneeCode()]));
+      state = to;
+    }
+    const placement = placementValues(origin.unitPath);
+    const year = new Date(openedAt + 8 * HOUR).getUTCFullYear();
+    const final = state === 'CLOSED' || state === 'REJECTED';
+    caseOut.push(
+      copyLine([
+        id, `${codes[1]}-${year}-${String(index + 1).padStart(6, '0')}`, origin.title, '', origin.category, origin.severity, state, state === 'SUSPENDED' ? suspendedFrom : null, version,
+        origin.kind, origin.id, assigneeCode(), assigneePath, origin.lat, origin.lng, origin.reporter?.name ?? null, origin.reporter?.phone ?? null,
+        new Date(openedAt).toISOString(), openedBy, new Date(deadline).toISOString(), final ? new Date(at).toISOString() : null, new Date(at).toISOString(),
+        reopens, 0, state === 'CLOSED' && origin.kind === 'RESIDENT_REQUEST' ? 3 + Math.floor(random() * 3) : null, ...placement,
+      ]),
+    );
+  });
+  return { cases: caseOut, history: historyOut };
+}
+
+const CASE_COLUMNS = [
+  'id', 'number', 'title', 'description', 'category', 'severity', 'state', 'suspended_from', 'version', 'origin_kind', 'origin_id', 'assignee_code', 'assignee_path',
+  'lat', 'lng', 'reporter_name', 'reporter_phone', 'opened_at', 'opened_by', 'deadline_at', 'closed_at', 'updated_at', 'reopen_count', 'escalation_count',
+  'satisfaction', ...PLACEMENT_COLUMNS,
+];
+const CASE_HISTORY_COLUMNS = ['case_id', 'seq', 'actor', 'actor_unit_code', 'at', 'action', 'from_state', 'to_state', 'note', 'assignee_before', 'assignee_after'];
 
 /** CREATE INDEX statements of a table's plain indexes (not those behind a key or constraint). */
 async function plainIndexes(tx: postgres.TransactionSql, table: string): Promise<{ name: string; definition: string }[]> {
@@ -410,6 +564,11 @@ async function ensureDatabase(url: string, rebuild: boolean): Promise<void> {
   }
 }
 
+/** Runs a generator of COPY lines for what it records on the side, writing nothing. */
+function drain(lines: Iterable<string>): void {
+  for (const line of lines) void line;
+}
+
 async function main(): Promise<void> {
   const url = benchDatabaseUrl();
   const rebuild = process.argv.includes('--rebuild');
@@ -420,68 +579,91 @@ async function main(): Promise<void> {
     await applyMigrations(database);
     const [unitCount] = await database.db.select({ n: count() }).from(units);
     const [alertCount] = await database.db.select({ n: count() }).from(alerts);
+    const [caseCount] = await database.db.select({ n: count() }).from(cases);
     const hierarchy = benchUnits();
-    if (Number(unitCount?.n) === hierarchy.length && Number(alertCount?.n) === SIZES.alerts) {
-      process.stdout.write(`bench dataset already in ${new URL(url).pathname.slice(1)} (${hierarchy.length} units, ${SIZES.alerts} alerts): nothing to do (--rebuild makes it again)\n`);
+    const loaded = Number(unitCount?.n) === hierarchy.length && Number(alertCount?.n) === SIZES.alerts;
+    if (loaded && Number(caseCount?.n) > 0) {
+      process.stdout.write(`bench dataset already in ${new URL(url).pathname.slice(1)} (${hierarchy.length} units, ${SIZES.alerts} alerts, ${caseCount?.n} cases): nothing to do (--rebuild makes it again)\n`);
       return;
     }
-    if (Number(unitCount?.n) !== 0) throw new Error(`${url} holds other data (${unitCount?.n} units, ${alertCount?.n} alerts): run with --rebuild to drop and recreate it`);
+    if (!loaded && Number(unitCount?.n) !== 0) throw new Error(`${url} holds other data (${unitCount?.n} units, ${alertCount?.n} alerts): run with --rebuild to drop and recreate it`);
+    // A dataset written before the cases module: the same streams run again, writing only the
+    // cases (their origins are the alerts and requests those streams make).
+    const casesOnly = loaded;
 
     const random = seededRandom(8_320_613);
     const people = seededRandom(8_320_614);
     const channelRandom = seededRandom(8_320_615);
+    const caseRandom = seededRandom(8_320_616);
     const benchDevices: BenchDevice[] = [];
     const channelOf = new Map<string, string>();
+    const alertOrigins: CaseOrigin[] = [];
+    const requestOrigins: CaseOrigin[] = [];
     const lap = (label: string, since: number) => process.stdout.write(`  ${label} in ${((Date.now() - since) / 1000).toFixed(1)} s\n`);
-    process.stdout.write(`building the bench dataset in ${new URL(url).pathname.slice(1)}\n`);
+    process.stdout.write(casesOnly ? `adding the cases to the bench dataset in ${new URL(url).pathname.slice(1)}\n` : `building the bench dataset in ${new URL(url).pathname.slice(1)}\n`);
 
-    await database.db.transaction(async (tx) => {
-      await tx.insert(units).values(hierarchy.map(({ code, name, tier, parentCode, path, depth }) => ({ code, name, tier, parentCode, path, depth })));
-      await tx.insert(departments).values(DEMO_DEPARTMENTS);
-      await tx.insert(principals).values(DEMO_PRINCIPALS);
-    });
+    if (!casesOnly) {
+      await database.db.transaction(async (tx) => {
+        await tx.insert(units).values(hierarchy.map(({ code, name, tier, parentCode, path, depth }) => ({ code, name, tier, parentCode, path, depth })));
+        await tx.insert(departments).values(DEMO_DEPARTMENTS);
+        await tx.insert(principals).values(DEMO_PRINCIPALS);
+      });
+    }
 
     const { sql } = database as typeof database & { sql: postgres.Sql };
+    let caseTotal = 0;
+    let historyTotal = 0;
     await sql.begin(async (tx) => {
       await tx`set local synchronous_commit = off`;
       await tx`set local maintenance_work_mem = '256MB'`;
+      const write = (table: string, columns: readonly string[], rows: Iterable<string>) => (casesOnly ? Promise.resolve(drain(rows)) : copyInto(tx, table, columns, rows));
       const dropped: { name: string; definition: string }[] = [];
-      for (const table of ['devices', 'alerts', 'resident_requests']) {
+      for (const table of casesOnly ? ['cases'] : ['devices', 'alerts', 'resident_requests', 'cases']) {
         for (const index of await plainIndexes(tx, table)) {
           dropped.push(index);
           await tx.unsafe(`drop index ${index.name}`);
         }
       }
       let at = Date.now();
-      await copyInto(tx, 'devices', DEVICE_COLUMNS, deviceLines(hierarchy, random, people, benchDevices));
-      lap(`${benchDevices.length} devices`, at);
+      await write('devices', DEVICE_COLUMNS, deviceLines(hierarchy, random, people, benchDevices));
+      lap(`${benchDevices.length} devices${casesOnly ? ' (generated, not written)' : ''}`, at);
 
       at = Date.now();
-      await copyInto(tx, 'alerts', ALERT_COLUMNS, alertLines(benchDevices, random));
-      lap(`${SIZES.alerts} alerts`, at);
+      await write('alerts', ALERT_COLUMNS, alertLines(benchDevices, random, alertOrigins));
+      lap(`${SIZES.alerts} alerts${casesOnly ? ' (generated, not written)' : ''}`, at);
 
       at = Date.now();
       const communities = hierarchy.filter((u) => u.tier === 'COMMUNITY');
       for (const community of communities) {
         const id = uuidFrom(channelRandom);
         channelOf.set(community.code, id);
+        if (casesOnly) continue;
         const tokenHash = createHash('sha256').update(`bench-channel-${community.code}`).digest('hex');
         await tx`insert into channels (id, community_code, name, token_hash, created_by, created_at)
                  values (${id}, ${community.code}, ${`${community.name}居民服务码`}, ${tokenHash}, 'bench', ${new Date(DATASET_END.getTime() - (DATASET_DAYS + 30) * DAY).toISOString()})`;
       }
-      await copyInto(tx, 'resident_requests', REQUEST_COLUMNS, requestLines(hierarchy, channelOf, random, people));
-      lap(`${communities.length} channels and ${SIZES.residentRequests} resident requests`, at);
+      await write('resident_requests', REQUEST_COLUMNS, requestLines(hierarchy, channelOf, random, people, requestOrigins));
+      lap(`${communities.length} channels and ${SIZES.residentRequests} resident requests${casesOnly ? ' (generated, not written)' : ''}`, at);
+
+      at = Date.now();
+      const made = caseLines(hierarchy, alertOrigins, requestOrigins, caseRandom);
+      await copyInto(tx, 'cases', CASE_COLUMNS, made.cases);
+      await copyInto(tx, 'case_history', CASE_HISTORY_COLUMNS, made.history);
+      await tx`select setval('case_number_seq', ${made.cases.length + 1}, false)`;
+      caseTotal = made.cases.length;
+      historyTotal = made.history.length;
+      lap(`${caseTotal} cases with ${historyTotal} history entries`, at);
 
       at = Date.now();
       for (const index of dropped) await tx.unsafe(index.definition);
       lap(`${dropped.length} indexes rebuilt`, at);
     });
     const at = Date.now();
-    await sql`vacuum analyze units, devices, alerts, resident_requests, channels`;
+    await sql`vacuum analyze units, devices, alerts, resident_requests, channels, cases, case_history`;
     lap('vacuum analyze', at);
     process.stdout.write(
-      `bench dataset built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${hierarchy.length} units, ${DEMO_PRINCIPALS.length} principals, ` +
-        `${benchDevices.length} devices, ${SIZES.alerts} alerts, ${channelOf.size} channels, ${SIZES.residentRequests} resident requests\n`,
+      `bench dataset ${casesOnly ? 'completed' : 'built'} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${hierarchy.length} units, ${DEMO_PRINCIPALS.length} principals, ` +
+        `${benchDevices.length} devices, ${SIZES.alerts} alerts, ${channelOf.size} channels, ${SIZES.residentRequests} resident requests, ${caseTotal} cases, ${historyTotal} case history entries\n`,
     );
   } finally {
     await database.close();

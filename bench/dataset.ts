@@ -19,6 +19,8 @@ export const SIZES = {
   alerts: 1_000_000,
   /** About one resident request for every ten alerts, through the communities' QR channels. */
   residentRequests: 100_000,
+  /** Cases opened by hand, beside those from alerts (a tenth of what the alert rules match) and from requests IN_CASE. */
+  manualCases: 15_000,
 } as const;
 
 /** Q3's window: the last 30 days of the dataset. */

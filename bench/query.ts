@@ -12,8 +12,10 @@
  *                Node 22 from the `node` package; installed with `npm ci` on first use)
  *   floor        a minimal node:http server running the equivalent SQL (bench/peers/floor.ts)
  *
- * Queries (a table: Q2, a community's open cases with their history, joins it with the cases module):
+ * Queries:
  *   Q1  the 20 latest alerts of a street with unit and device (gridhub as xuetian.officer)
+ *   Q2  the 20 latest open cases of a community (any state but CLOSED and REJECTED) with their
+ *       assignee unit and whole history (gridhub as shuguang.officer, that community's officer)
  *   Q3  alert counts by child unit and day for the district over the dataset's last 30 days
  *       (gridhub as chongchuan.officer: the district's own officer sees every street)
  * and Q1 for gridhub at every tier: city.admin, chongchuan.officer, xuetian.officer,
@@ -42,7 +44,7 @@ const { values: options } = parseArgs({
     warmup: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
-    only: { type: 'string', default: 'q1,q3,tiers' },
+    only: { type: 'string', default: 'q1,q2,q3,tiers' },
   },
 });
 const DURATION = Number(options.duration);
@@ -163,12 +165,22 @@ const Q1_GRIDHUB = /* GraphQL */ `query Q1 { alerts(first: 20) { edges { node {
   id type severity status occurredAt unit { code name tier } device { id externalId name type status } } } } }`;
 const Q1_POSTGRAPHILE = /* GraphQL */ `query Q1($street: String!) { allAlerts(condition: { streetCode: $street }, orderBy: [OCCURRED_AT_DESC, ROW_ID_DESC], first: 20) {
   nodes { rowId type severity status occurredAt unitByUnitCode { code name tier } deviceByDeviceId { rowId externalId name type status } } } }`;
+const Q2_FIELDS = 'number title category severity state openedAt deadlineAt';
+const Q2_HISTORY = 'seq action actor at fromState toState note';
+const Q2_GRIDHUB = /* GraphQL */ `query Q2($states: [CaseState!]) { cases(filter: { states: $states }, first: 20) { edges { node {
+  id ${Q2_FIELDS} assignee { code name } history { ${Q2_HISTORY} } } } } }`;
+const Q2_POSTGRAPHILE = /* GraphQL */ `query Q2($community: String!, $states: [String!]) {
+  allCases(condition: { communityCode: $community }, filter: { state: { in: $states } }, orderBy: [OPENED_AT_DESC, ROW_ID_DESC], first: 20) {
+    nodes { rowId ${Q2_FIELDS} unitByAssigneeCode { code name } caseHistoriesByCaseId(orderBy: SEQ_ASC) { nodes { ${Q2_HISTORY} } } } } }`;
 const Q3_GRIDHUB = /* GraphQL */ `query Q3($filter: AlertFilter) { alertCounts(filter: $filter, groupBy: [CHILD_UNIT, DAY]) { unit { code } day count } }`;
 const Q3_POSTGRAPHILE = /* GraphQL */ `query Q3($district: String!, $from: Datetime!, $to: Datetime!) {
   allAlerts(condition: { districtCode: $district }, filter: { occurredAt: { greaterThanOrEqualTo: $from, lessThan: $to } }) {
     groupedAggregates(groupBy: [STREET_CODE, OCCURRED_AT_TRUNCATED_TO_DAY]) { keys distinctCount { rowId } } } }`;
 
 const STREET = '320613006';
+const COMMUNITY = '320613006001';
+/** Every state a case can still leave. */
+const OPEN_CASE_STATES = ['REPORTED', 'REGISTERED', 'DISPATCHED', 'IN_PROGRESS', 'RESOLVED', 'VERIFIED', 'SUSPENDED'];
 const DISTRICT = '320613';
 const TIERS: [string, string][] = [
   ['city', 'city.admin'],
@@ -179,6 +191,16 @@ const TIERS: [string, string][] = [
 ];
 
 const q1Rows = (rows: { id: string; unit: string; device: string | null }[]) => rows;
+interface Q2Case {
+  id: string;
+  number: string;
+  state: string;
+  openedAt: string;
+  assignee: string;
+  history: { seq: number; action: string; actor: string; at: string; toState: string; note: string | null }[];
+}
+const q2Rows = (rows: Q2Case[]) => rows;
+const q2History = (entries: any[]) => entries.map((h) => ({ seq: h.seq, action: h.action, actor: h.actor, at: new Date(h.at).toISOString(), toState: h.toState, note: h.note }));
 const q3Rows = (rows: { unit: string; day: string; count: number }[]) => rows.sort((a, b) => a.unit.localeCompare(b.unit) || a.day.localeCompare(b.day));
 
 function post(query: string, variables: Record<string, unknown>, token?: string): Request {
@@ -240,7 +262,16 @@ async function main(): Promise<void> {
   try {
     process.stdout.write('starting gridhub, PostGraphile and the floor…\n');
     const [hub, pgl, floor] = await Promise.all([
-      start('gridhub', process.execPath, ['bin/gridhub.js', 'serve'], { DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'production' }, /GraphQL\s+(http:\/\/\S+?)\/graphql/),
+      // The sweepers and the weekly report run are off: they would write into the dataset while
+      // it is measured (the devices' heartbeats stop at the dataset's end: the device sweeper
+      // would mark them all OFFLINE and add alerts; the SLA sweeper would escalate overdue cases).
+      start(
+        'gridhub',
+        process.execPath,
+        ['bin/gridhub.js', 'serve'],
+        { DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'production', DEVICE_SWEEP_SECONDS: '0', CASE_SWEEP_SECONDS: '0', REPORT_SCHEDULE_SECONDS: '0' },
+        /GraphQL\s+(http:\/\/\S+?)\/graphql/,
+      ),
       start('postgraphile', node22, ['server.mjs'], { DATABASE_URL: databaseUrl, PORT: '0', GRAPHILE_ENV: 'production' }, /listening (\d+)/, peerDir),
       start('floor', process.execPath, ['--import', 'tsx', 'bench/peers/floor.ts'], { DATABASE_URL: databaseUrl, PORT: '0' }, /listening (\d+)/),
     ]);
@@ -249,7 +280,7 @@ async function main(): Promise<void> {
     servers.floor = { ...floor, url: `http://127.0.0.1:${floor.url}` };
     const base = (name: TargetName) => () => (servers[name] as Server).url;
     const tokens = new Map<string, string>();
-    for (const [, name] of TIERS) tokens.set(name, await signToken(secret, name, 3600));
+    for (const name of new Set([...TIERS.map(([, n]) => n), 'shuguang.officer'])) tokens.set(name, await signToken(secret, name, 3600));
 
     const gridhubQ1 = (body: any) =>
       q1Rows(body.data.alerts.edges.map(({ node }: any) => ({ id: node.id, unit: `${node.unit.code} ${node.unit.name} ${node.unit.tier}`, device: node.device && `${node.device.id} ${node.device.name}` })));
@@ -278,6 +309,42 @@ async function main(): Promise<void> {
           baseUrl: base('floor'),
           request: { method: 'GET', path: `/q1?street=${STREET}` },
           normalise: (body) => q1Rows(body.data.map((r: any) => ({ id: r.id, unit: `${r.unit.code} ${r.unit.name} ${r.unit.tier}`, device: r.device && `${r.device.id} ${r.device.name}` }))),
+        },
+      );
+    }
+    if (ONLY.has('q2')) {
+      cells.push(
+        {
+          query: 'Q2',
+          target: 'gridhub',
+          baseUrl: base('gridhub'),
+          request: post(Q2_GRIDHUB, { states: OPEN_CASE_STATES }, tokens.get('shuguang.officer')),
+          normalise: (body) =>
+            q2Rows(body.data.cases.edges.map(({ node }: any) => ({ id: node.id, number: node.number, state: node.state, openedAt: node.openedAt, assignee: `${node.assignee.code} ${node.assignee.name}`, history: q2History(node.history) }))),
+        },
+        {
+          query: 'Q2',
+          target: 'postgraphile',
+          baseUrl: base('postgraphile'),
+          request: post(Q2_POSTGRAPHILE, { community: COMMUNITY, states: OPEN_CASE_STATES }),
+          normalise: (body) =>
+            q2Rows(
+              body.data.allCases.nodes.map((n: any) => ({
+                id: n.rowId,
+                number: n.number,
+                state: n.state,
+                openedAt: new Date(n.openedAt).toISOString(),
+                assignee: `${n.unitByAssigneeCode.code} ${n.unitByAssigneeCode.name}`,
+                history: q2History(n.caseHistoriesByCaseId.nodes),
+              })),
+            ),
+        },
+        {
+          query: 'Q2',
+          target: 'floor',
+          baseUrl: base('floor'),
+          request: { method: 'GET', path: `/q2?community=${COMMUNITY}` },
+          normalise: (body) => q2Rows(body.data.map((r: any) => ({ id: r.id, number: r.number, state: r.state, openedAt: r.openedAt, assignee: `${r.assignee.code} ${r.assignee.name}`, history: q2History(r.history) }))),
         },
       );
     }
@@ -315,7 +382,7 @@ async function main(): Promise<void> {
     }
 
     // Same answers everywhere, or the comparison means nothing.
-    for (const query of ['Q1', 'Q3']) {
+    for (const query of ['Q1', 'Q2', 'Q3']) {
       const group = cells.filter((c) => c.query === query);
       if (group.length === 0) continue;
       const answers = await Promise.all(group.map(fetchOnce));
@@ -350,7 +417,7 @@ async function main(): Promise<void> {
     lines.push(`machine: ${cpus().length} cores (nproc), ${cpuModel()}; PostgreSQL ${pgVersion}; Node ${process.version} (hub, floor), 22 (PostGraphile)`);
     lines.push(`settings: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${DURATION} s, interleaved; median of the rounds (range)`);
     lines.push('');
-    for (const query of ['Q1', 'Q3']) {
+    for (const query of ['Q1', 'Q2', 'Q3']) {
       const group = cells.filter((c) => c.query === query);
       if (group.length === 0) continue;
       const stats = new Map(group.map((c) => [c.target, summary(runs.get(c) ?? [])]));

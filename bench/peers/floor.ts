@@ -4,6 +4,7 @@
  * GraphQL, no authentication, no permissions: what the database and the driver allow.
  *
  *   GET /q1?street=320613006                          the street's 20 latest alerts with unit and device
+ *   GET /q2?community=320613006001                    the community's 20 latest open cases with their history
  *   GET /q3?district=320613&from=ISO&to=ISO           alert counts by street and day (Asia/Shanghai)
  *
  * Environment: DATABASE_URL, PORT (0 → any free port; the port is printed as `listening <port>`).
@@ -39,6 +40,35 @@ async function q1(street: string): Promise<unknown> {
   }));
 }
 
+/** Not CLOSED or REJECTED: every state a case can still leave. */
+const OPEN_STATES = ['REPORTED', 'REGISTERED', 'DISPATCHED', 'IN_PROGRESS', 'RESOLVED', 'VERIFIED', 'SUSPENDED'];
+
+async function q2(community: string): Promise<unknown> {
+  const rows = await sql`
+    select c.id, c.number, c.title, c.category, c.severity, c.state, c.opened_at as "openedAt", c.deadline_at as "deadlineAt",
+           u.code as "assigneeCode", u.name as "assigneeName",
+           (select coalesce(json_agg(json_build_object('seq', h.seq, 'action', h.action, 'actor', h.actor, 'at', h.at, 'fromState', h.from_state,
+                                                       'toState', h.to_state, 'note', h.note) order by h.seq), '[]')
+              from case_history h where h.case_id = c.id) as history
+    from cases c
+    join units u on u.code = c.assignee_code
+    where c.community_code = ${community} and c.state = any(${OPEN_STATES})
+    order by c.opened_at desc, c.id desc
+    limit 20`;
+  return rows.map((r) => ({
+    id: r['id'],
+    number: r['number'],
+    title: r['title'],
+    category: r['category'],
+    severity: r['severity'],
+    state: r['state'],
+    openedAt: (r['openedAt'] as Date).toISOString(),
+    deadlineAt: (r['deadlineAt'] as Date).toISOString(),
+    assignee: { code: r['assigneeCode'], name: r['assigneeName'] },
+    history: (r['history'] as { at: string }[]).map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
+  }));
+}
+
 async function q3(district: string, from: string, to: string): Promise<unknown> {
   const rows = await sql`
     select street_code as "unitCode", to_char((occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, count(*)::int as count
@@ -55,9 +85,11 @@ const server = createServer((req, res) => {
   const work =
     url.pathname === '/q1'
       ? q1(params.get('street') ?? '')
-      : url.pathname === '/q3'
-        ? q3(params.get('district') ?? '', params.get('from') ?? '', params.get('to') ?? '')
-        : Promise.reject(new Error(`no route ${url.pathname}`));
+      : url.pathname === '/q2'
+        ? q2(params.get('community') ?? '')
+        : url.pathname === '/q3'
+          ? q3(params.get('district') ?? '', params.get('from') ?? '', params.get('to') ?? '')
+          : Promise.reject(new Error(`no route ${url.pathname}`));
   work.then(
     (data) => {
       const body = JSON.stringify({ data });

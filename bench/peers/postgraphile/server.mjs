@@ -4,9 +4,11 @@
 // Environment: DATABASE_URL, PORT (0 → any free port; prints `listening <port>`).
 //
 // Additions over the Amber preset, each so the same logical query can be asked:
-// - a smart tag declares alerts.unit_code → units.code (the hub keeps that link in code, not as
-//   a foreign key), so an alert can select its unit;
-// - PgIndexBehaviorsPlugin is off, so alerts can be ordered by occurred_at (it leads no index);
+// - smart tags declare alerts.unit_code → units.code and cases.assignee_code → units.code (the
+//   hub keeps those links in code, not as foreign keys), so an alert can select its unit and a
+//   case its assignee unit;
+// - PgIndexBehaviorsPlugin is off, so alerts can be ordered by occurred_at and cases by
+//   opened_at (neither leads an index);
 // - @graphile/pg-aggregates (grouped counts) and the connection filter (a time range), for Q3;
 // - sessions use the Asia/Shanghai time zone, so "day" means the same as for the hub.
 import { createServer } from 'node:http';
@@ -27,6 +29,7 @@ const tags = makeJSONPgSmartTagsPlugin({
   config: {
     class: {
       alerts: { tags: { foreignKey: '(unit_code) references units (code)' } },
+      cases: { tags: { foreignKey: '(assignee_code) references units (code)' } },
     },
   },
 });

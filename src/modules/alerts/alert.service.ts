@@ -13,7 +13,7 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { createDeviceLoaders, devices, toDevice } from '../devices/index.js';
 import {
@@ -105,7 +105,7 @@ export async function listAlerts(
       from ${alerts}${include.unit ? sql` left join ${units} on ${units.code} = ${alerts.unitCode}` : sql``}${include.device ? sql` left join ${devices} on ${devices.id} = ${alerts.deviceId}` : sql``}
       where ${where}
       order by ${alerts.occurredAt} desc, ${alerts.id} desc
-      limit ${limit + 1}`,
+      limit ${pageLimit(limit)}`,
   );
   const unitLoader = include.unit ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const deviceLoader = include.device ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;

@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
-import { and, asc, inArray } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { alerts, toAlert, type Alert } from '../alerts/index.js';
 import { residentRequests, toResidentRequest, type ResidentRequest } from '../requests/index.js';
-import { caseHistory, cases, type CaseOriginName } from './case.table.js';
-import { CaseHistoryEntry, type Case } from './case.type.js';
+import { cases, type CaseOriginName } from './case.table.js';
+import type { Case } from './case.type.js';
 import { toCase } from './case.service.js';
 
 function byId<T extends { id: string }>(ids: readonly string[], found: T[]): (T | null)[] {
@@ -20,10 +20,6 @@ function byId<T extends { id: string }>(ids: readonly string[], found: T[]): (T 
  */
 export function createCaseLoaders(db: Executor) {
   return {
-    historyOf: new DataLoader<string, CaseHistoryEntry[]>(async (ids) => {
-      const rows = await db.select().from(caseHistory).where(inArray(caseHistory.caseId, [...ids])).orderBy(asc(caseHistory.caseId), asc(caseHistory.seq));
-      return ids.map((id) => rows.filter((row) => row.caseId === id).map((row) => Object.assign(new CaseHistoryEntry(), row)));
-    }),
     caseById: new DataLoader<string, Case | null>(async (ids) => {
       const valid = ids.filter(isUuid);
       const rows = valid.length ? await db.select().from(cases).where(inArray(cases.id, valid)) : [];

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
+import { selects } from '../../platform/graphql/lookahead.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { Alert } from '../alerts/index.js';
@@ -15,6 +17,7 @@ import type { CaseActionName } from './case.workflow.js';
 import { actionsFor, caseSubject, getCase, isOverdue, listCases, maskedCaseFields, openCase, personalCaseField, toCaseKey, transitionCase } from './case.service.js';
 import { ingestCases } from './case.ingest.js';
 import { createCaseLoaders } from './case.loader.js';
+import { createCaseHistoryLoader } from './case.history.js';
 import { caseLive } from './case.live.js';
 
 async function unitOf(ctx: RequestContext, code: string): Promise<Unit> {
@@ -36,9 +39,11 @@ export class CaseResolver {
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<InstanceType<typeof CaseConnection>> {
     ctx.ledger.statePurpose(purpose);
-    return new CaseConnection(await listCases(ctx, filter, first, after), toCaseKey);
+    const include = { unit: selects(info, ['edges', 'node', 'unit']), assignee: selects(info, ['edges', 'node', 'assignee']), history: selects(info, ['edges', 'node', 'history']) };
+    return new CaseConnection(await listCases(ctx, filter, first, after, include), toCaseKey);
   }
 
   @Query(() => Case, { description: 'One case; NOT_FOUND when it does not exist or lies outside your scope.' })
@@ -116,7 +121,7 @@ export class CaseResolver {
 
   @FieldResolver(() => [CaseHistoryEntry], { description: 'Every change, oldest first.' })
   history(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<CaseHistoryEntry[]> {
-    return ctx.loaders.of(createCaseLoaders).historyOf.load(c.id);
+    return ctx.loaders.of(createCaseHistoryLoader).load(c.id);
   }
 
   @FieldResolver(() => Alert, { nullable: true, description: 'The alert it was opened from, when you may read it.' })

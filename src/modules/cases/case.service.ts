@@ -1,7 +1,8 @@
-import { and, count, desc, eq, gte, inArray, lt, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
+import { tableReader } from '../../platform/db/reader.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { geoSql } from '../../platform/db/geo.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
@@ -11,9 +12,9 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { homeOf } from '../../platform/auth/principal.js';
 import { codesOfPath } from '../../platform/auth/scope.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
-import { requireUnit, unitsByCodes, type UnitRow } from '../units/index.js';
+import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { alerts, type SeverityName } from '../alerts/index.js';
 import { closeRequestOfCase, residentRequests, type RequestCaseLink, type RequestCategoryName } from '../requests/index.js';
 import { findingsByIds, linkFindingToCase } from '../patrols/index.js';
@@ -22,7 +23,8 @@ import { audit } from '../audit/index.js';
 import type { EventCategoryName } from '../categories/index.js';
 import { ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE, deadlineFrom } from './case.catalog.js';
 import { caseHistory, cases, type CaseOriginName, type CaseRow, type NewCaseHistoryRow } from './case.table.js';
-import { Case } from './case.type.js';
+import { Case, CaseHistoryEntry } from './case.type.js';
+import { createCaseHistoryLoader } from './case.history.js';
 import { CASE_LIMITS, type CaseFilter, type OpenCaseInput } from './case.input.js';
 import { CASE_MASKS, CASE_PERSONAL_FIELDS, type CasePersonalField } from './case.policy.js';
 import {
@@ -135,19 +137,67 @@ async function filterSql(db: Executor, filter: CaseFilter | null | undefined, no
   return where;
 }
 
-/** Newest first (openedAt, id); the caller's scope is part of the SQL, and the filter only narrows it. */
-export async function listCases(ctx: RequestContext, filter: CaseFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<Case>> {
+const CASE_READER = tableReader(cases, 'c.');
+const UNIT_READER = tableReader(units, 'u.', 'unit');
+const ASSIGNEE_READER = tableReader(units, 'au.', 'assignee');
+
+/** A case's history as one JSON array, oldest first: the entries' own field names. */
+const HISTORY_JSON = sql`(select coalesce(json_agg(json_build_object(
+    'caseId', h.case_id, 'seq', h.seq, 'actor', h.actor, 'actorUnitCode', h.actor_unit_code, 'at', h.at, 'action', h.action,
+    'fromState', h.from_state, 'toState', h.to_state, 'note', h.note, 'assigneeBefore', h.assignee_before, 'assigneeAfter', h.assignee_after) order by h.seq), '[]')
+  from ${caseHistory} h where h.case_id = ${cases.id}) as "history"`;
+
+function historyEntries(json: unknown): CaseHistoryEntry[] {
+  return (json as (Omit<CaseHistoryEntry, 'at'> & { at: string })[]).map((entry) => Object.assign(new CaseHistoryEntry(), entry, { at: new Date(entry.at) }));
+}
+
+/** What a page's selection links its cases to, fetched in the page's own statement. */
+export interface CaseInclude {
+  unit?: boolean;
+  assignee?: boolean;
+  history?: boolean;
+}
+
+/**
+ * Newest first (openedAt, id); the caller's scope is part of the SQL, and the filter only
+ * narrows it. One statement for the page and what the selection links it to (units, history);
+ * the loaders then answer from memory, as for alerts.
+ */
+export async function listCases(
+  ctx: RequestContext,
+  filter: CaseFilter | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+  include: CaseInclude = {},
+): Promise<Page<Case>> {
   requireCan(ctx, 'read', 'Case');
   const limit = pageSize(first);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Case', caseFields), ...(await filterSql(ctx.db, filter, ctx.hub.clock.now()))) as SQL;
   const keyset = afterCursor(cases.openedAt, cases.id, decodeCursor(after));
-  const rows = await ctx.db
-    .select()
-    .from(cases)
-    .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(cases.openedAt), desc(cases.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, toCase, async () => {
+  const rows = await executeRows<Record<string, unknown>>(
+    ctx.db,
+    sql`select ${CASE_READER.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.assignee ? sql`, ${ASSIGNEE_READER.columns}` : sql``}${include.history ? sql`, ${HISTORY_JSON}` : sql``}
+      from ${cases}${include.unit ? sql` left join ${units} as "unit" on "unit"."code" = ${cases.unitCode}` : sql``}${include.assignee ? sql` left join ${units} as "assignee" on "assignee"."code" = ${cases.assigneeCode}` : sql``}
+      where ${keyset ? and(scope, keyset) : scope}
+      order by ${cases.openedAt} desc, ${cases.id} desc
+      limit ${pageLimit(limit)}`,
+  );
+  const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
+  const historyLoader = include.history ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
+  const caseRows = rows.map((row) => {
+    const read = CASE_READER.read(row) as CaseRow;
+    if (unitLoader && include.unit) {
+      const unit = UNIT_READER.read(row);
+      unitLoader.prime(read.unitCode, unit ? toUnit(unit) : null);
+    }
+    if (unitLoader && include.assignee) {
+      const unit = ASSIGNEE_READER.read(row);
+      unitLoader.prime(read.assigneeCode, unit ? toUnit(unit) : null);
+    }
+    if (historyLoader) historyLoader.prime(read.id, historyEntries(row['history']));
+    return read;
+  });
+  return pageOf(caseRows, limit, toCase, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(cases).where(scope);
     return Number(row?.n ?? 0);
   });

@@ -58,7 +58,7 @@ registerEnumType(CaseOriginKind, {
   },
 });
 
-@ObjectType('CaseOrigin', { description: 'Where a case came from.' })
+@ObjectType('CaseOrigin', { description: 'Where a case came from.', simpleResolvers: true })
 export class CaseOrigin {
   @Field(() => CaseOriginKind)
   kind!: CaseOriginName;
@@ -73,7 +73,7 @@ export class CaseOrigin {
   externalId!: string | null;
 }
 
-@ObjectType('CaseHistoryEntry', { description: 'One change of a case.' })
+@ObjectType('CaseHistoryEntry', { description: 'One change of a case.', simpleResolvers: true })
 export class CaseHistoryEntry {
   @Field(() => Int, { description: 'From 1; equals the case version the change produced.' })
   seq!: number;
@@ -106,7 +106,7 @@ export class CaseHistoryEntry {
   assigneeAfter!: string | null;
 }
 
-@ObjectType('Case', { description: '案卷: an event handled in the closed loop, from report to closing.' })
+@ObjectType('Case', { description: '案卷: an event handled in the closed loop, from report to closing.', simpleResolvers: true })
 export class Case {
   @Field(() => ID)
   id!: string;

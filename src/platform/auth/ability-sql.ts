@@ -85,7 +85,25 @@ function translate(node: AstNode, fields: FieldMap): SQL {
  * make a row visible (CASL counts them); fields are checked one by one elsewhere.
  */
 export function abilityToSql(ability: AppAbility, action: Action, subjectType: SubjectName, fields: FieldMap): SQL {
+  let byKey = translated.get(ability);
+  if (!byKey) translated.set(ability, (byKey = new Map()));
+  let fieldMapId = fieldMapIds.get(fields);
+  if (fieldMapId === undefined) fieldMapIds.set(fields, (fieldMapId = nextFieldMapId++));
+  const key = `${action}\u0000${subjectType}\u0000${fieldMapId}`;
+  const known = byKey.get(key);
+  if (known) return known;
   const ast = rulesToAST(ability as never, action as never, subjectType as never) as AstNode | null;
-  if (ast === null) return FALSE;
-  return translate(ast, fields);
+  const predicate = ast === null ? FALSE : translate(ast, fields);
+  byKey.set(key, predicate);
+  return predicate;
 }
+
+/**
+ * The predicates already translated, per ability: an ability's rules never change once built
+ * (a principal's access is rebuilt as a new ability when its grants change), and a bearer
+ * token's ability is kept by the access cache, so a principal's page asks CASL and the
+ * translation once, not on every request. Predicates are never mutated: every use wraps them.
+ */
+const translated = new WeakMap<AppAbility, Map<string, SQL>>();
+const fieldMapIds = new WeakMap<FieldMap, number>();
+let nextFieldMapId = 0;

@@ -8,14 +8,15 @@ import { getTableColumns, getTableName, sql, type InferSelectModel, type SQL, ty
  * the hub's CPU on an alert page. For the hot list pages only; everything else uses drizzle.
  */
 export interface TableReader<T extends Table> {
-  /** `"units"."code" as "u.code", …`: every column under the reader's alias prefix. */
+  /** `"units"."code" as "u.code", …`: every column (of the table, or of its alias) under the reader's prefix. */
   readonly columns: SQL;
   /** The table's row from a result row; null when every column is null (an absent left join). */
   read(row: Record<string, unknown>): InferSelectModel<T> | null;
 }
 
-export function tableReader<T extends Table>(table: T, prefix: string): TableReader<T> {
-  const tableName = getTableName(table);
+/** `alias`: the name the table goes by in the statement (`left join units as "assignee"`); default its own. */
+export function tableReader<T extends Table>(table: T, prefix: string, alias: string = getTableName(table)): TableReader<T> {
+  const tableName = alias;
   const entries = Object.entries(getTableColumns(table)).map(([key, column]) => ({ key, alias: `${prefix}${key}`, column }));
   const columns = sql.raw(entries.map(({ alias, column }) => `"${tableName}"."${column.name}" as "${alias}"`).join(', '));
   return {

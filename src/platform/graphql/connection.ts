@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Field, Int, ObjectType, ArgsType, type ClassType } from 'type-graphql';
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { BadUserInputError } from '../errors.js';
+import { invariant } from '../invariant.js';
 
 
 /**
@@ -113,6 +114,19 @@ export class PageArgs {
  */
 export function afterCursor(time: AnyColumn, id: AnyColumn, cursor: TimeKey | undefined): SQL | undefined {
   return cursor ? sql`(${time}, ${id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+}
+
+/**
+ * `limit + 1` (the extra row only says that there is a next page) as a literal in the statement,
+ * not a parameter. Statements are prepared; with the limit a parameter, the generic plan must
+ * guess it (a tenth of the rows) and costs a city's or a district's page as a scan of 100,000
+ * alerts — parallel workers and all — so PostgreSQL kept planning those pages afresh on every
+ * request, while a community's page ran its cached plan. With the literal, every tier's page
+ * has the same cheap generic plan. `limit` comes from `pageSize` (an integer, 1 to 100).
+ */
+export function pageLimit(limit: number): SQL {
+  invariant(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE, `page limit ${limit}`);
+  return sql.raw(String(limit + 1));
 }
 
 /** A page from `limit + 1` fetched rows: the extra row only says that there is a next page. */
