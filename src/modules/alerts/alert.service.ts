@@ -20,7 +20,7 @@ import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../inges
 import { audit } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
-import { afterAlertsInserted } from './alert.hooks.js';
+import { afterAlertsInserted, type InsertedAlert } from './alert.hooks.js';
 import { Alert, AlertCount, type AlertCountKeyName } from './alert.type.js';
 import { AlertRecordInput, type AlertFilter, type IngestAlertsInput } from './alert.input.js';
 
@@ -260,7 +260,7 @@ export function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput): Pro
         pending.map((index) => ({ record: records[index]!, unitPath: units.get(records[index]!.unitCode)!.path })),
       );
       const ids = inserted.map((r) => r.id);
-      const drafts = await afterAlertsInserted(ctx, tx, ids);
+      const drafts = await afterAlertsInserted(ctx, tx, inserted);
       await publishRaised(ctx.hub, tx, ids);
       return { inserted: new Map(inserted.map((r) => [r.externalId, r.id])), audit: drafts };
     },
@@ -325,13 +325,14 @@ export async function raiseAlerts(hub: Hub, tx: Executor, source: string, record
  * (`iot-platform/gateway-7` finds devices registered by `iot-platform`); an exact source match
  * wins; an unknown device leaves `device_id` null. ON CONFLICT DO NOTHING: a record already
  * stored (or being stored by a concurrent batch) is not returned, and is reported DUPLICATE.
+ * It returns what the alert rules need of each row written, so that nothing reads them again.
  */
 async function insertAlerts(
   tx: Executor,
   source: string,
   now: Date,
   records: { record: AlertRecordInput; unitPath: string; deviceId?: string }[],
-): Promise<{ id: string; externalId: string }[]> {
+): Promise<InsertedAlert[]> {
   const adapter = source.split('/')[0] ?? source;
   const rows = records.map(({ record, unitPath, deviceId }) => {
     const placement = placementOf(unitPath);
@@ -354,7 +355,7 @@ async function insertAlerts(
       grid_code: placement.gridCode,
     };
   });
-  const inserted = await executeRows<{ id: string; external_id: string }>(
+  const inserted = await executeRows<{ id: string; external_id: string; type: AlertTypeName; severity: SeverityName; unit_path: string; lat: number | null; lng: number | null }>(
     tx,
     sql`insert into ${alerts} (source, external_id, type, severity, occurred_at, received_at, device_id, device_external_id, lat, lng, payload,
                                unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
@@ -369,9 +370,9 @@ async function insertAlerts(
                lat double precision, lng double precision, payload jsonb,
                unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
         on conflict (source, external_id) do nothing
-        returning id, external_id`,
+        returning id, external_id, type, severity, unit_path, lat, lng`,
   );
-  return inserted.map((row) => ({ id: row.id, externalId: row.external_id }));
+  return inserted.map((row) => ({ id: row.id, externalId: row.external_id, type: row.type, severity: row.severity, unitPath: row.unit_path, lat: row.lat, lng: row.lng }));
 }
 
 export function toAlertKey(alert: Alert): TimeKey {
