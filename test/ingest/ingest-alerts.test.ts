@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHub, type GqlResponse, type TestHub } from '../helpers/hub.js';
+import postgres from 'postgres';
+import { createTestHub, dbKind, type GqlResponse, type TestHub } from '../helpers/hub.js';
 
 /**
  * ingestAlerts and acknowledgeAlert end to end: HTTP, real tokens, the seeded demo principals.
@@ -421,6 +422,54 @@ describe('ingestAlerts', () => {
     const stored = await list('city.admin', { from: w.from, to: w.to });
     expect(stored.totalCount).toBe(40);
     expect(stored.nodes.map((n) => n.externalId).sort()).toEqual(records.map((r) => r.externalId).sort());
+  });
+
+  // Two processes, two transactions: a key another transaction has written but not committed is
+  // invisible to the batch, whose insert then waits on it. Once it commits, the batch must
+  // report it DUPLICATE with that row's id (found after the insert), not fail or store it twice.
+  // PGlite has one connection: no second transaction to hold.
+  it.runIf(dbKind === 'postgres')('a key another transaction commits while the batch waits on it: DUPLICATE with that id, the rest ACCEPTED', async () => {
+    const w = windowOf(10);
+    const records = [0, 1, 2].map((i) => record(`race-${i}`, w.at(i), '320613006001', { type: 'STREET_VENDOR', severity: 'LOW' }));
+    const other = postgres(hub.databaseUrl!, { max: 1, onnotice: () => {} });
+    const watch = postgres(hub.databaseUrl!, { max: 1, onnotice: () => {} });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inserted!: () => void;
+      const insertedNow = new Promise<void>((resolve) => (inserted = resolve));
+      let otherId = '';
+      const otherTx = other.begin(async (tx) => {
+        const [row] = await tx<{ id: string }[]>`
+          insert into alerts (source, external_id, type, severity, occurred_at, unit_code, unit_path, city_code, district_code, street_code, community_code)
+          values (${ADAPTER}, 'race-1', 'STREET_VENDOR', 'LOW', ${w.at(1)}, '320613006001', '320600.320613.320613006.320613006001', '320600', '320613', '320613006', '320613006001')
+          returning id`;
+        otherId = row!.id;
+        inserted();
+        await held;
+      });
+      await insertedNow;
+      const answer = ingest(records);
+      // The batch cannot see the uncommitted row; its write waits on the key until the other commits.
+      const deadline = Date.now() + 20_000;
+      while (Number((await watch`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!['n']) === 0) {
+        if (Date.now() > deadline) throw new Error('the batch never waited on the uncommitted key');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      release();
+      await otherTx;
+      const { body } = await answer;
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.ingestAlerts.results.map((r) => [r.externalId, r.status])).toEqual([
+        ['race-0', 'ACCEPTED'],
+        ['race-1', 'DUPLICATE'],
+        ['race-2', 'ACCEPTED'],
+      ]);
+      expect(body.data!.ingestAlerts.results[1]!.id).toBe(otherId);
+      expect(await count('city.admin', { from: w.from, to: w.to })).toBe(3);
+    } finally {
+      await Promise.all([other.end(), watch.end()]);
+    }
   });
 });
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desc, eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
+import { auditLog } from '../../src/tables.js';
 import { U, data, failure } from '../cases/support.js';
 
 /**
@@ -40,6 +42,13 @@ describe('ingestCases', () => {
         { index: 4, externalId: '12345-T-4', status: 'REJECTED', id: null, error: { code: 'INVALID_FIELD', field: 'title' } },
       ],
     });
+    // The audit entries every ingest mutation writes: the batch's, with refusals counted by code,
+    // and a DENIED one naming the record refused for jurisdiction.
+    const entries = await hub.database.db.select().from(auditLog).where(eq(auditLog.operation, 'ingestCases')).orderBy(desc(auditLog.seq)).limit(2);
+    expect(entries.reverse().map((e) => [e.outcome, e.kind, e.recordIds, e.details])).toEqual([
+      ['ALLOWED', 'Case', [report.results[0].id], { source: '12345-hotline', records: 5, inserted: 1, rejected: { UNKNOWN_UNIT: 1, OUT_OF_JURISDICTION: 1, INVALID_FIELD: 1 }, aborted: false }],
+      ['DENIED', 'Case', [], { refused: [{ externalId: '12345-T-3', code: 'OUT_OF_JURISDICTION' }], count: 1 }],
+    ]);
     const again = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: '12345-hotline/wx', records: [order('12345-T-9')] } }, { as: '12345-hotline' })).ingestCases;
     expect(again.accepted).toBe(1);
     const retry = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: '12345-hotline', records: [order('12345-T-1')] } }, { as: '12345-hotline' })).ingestCases;

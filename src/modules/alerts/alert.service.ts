@@ -16,23 +16,11 @@ import { TIERS } from '../../platform/auth/scope.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { createDeviceLoaders, devices, toDevice } from '../devices/index.js';
-import {
-  buildReport,
-  checkBatchSize,
-  checks,
-  checkSource,
-  markRepeats,
-  placementVerdict,
-  rejection,
-  RecordErrorCode,
-  type IngestReport,
-  type Verdict,
-  writtenOutcome,
-} from '../ingest/index.js';
-import { audit, type AuditDraft } from '../audit/index.js';
+import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
+import { audit } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
-import { afterAlertsInserted } from './alert.hooks.js';
+import { afterAlertsInserted, type InsertedAlert } from './alert.hooks.js';
 import { Alert, AlertCount, type AlertCountKeyName } from './alert.type.js';
 import { AlertRecordInput, type AlertFilter, type IngestAlertsInput } from './alert.input.js';
 
@@ -242,75 +230,41 @@ export async function alertsByIds(db: Executor, ids: readonly string[]): Promise
 const IDS_PER_EVENT = 150;
 
 /**
- * One batch, one transaction. Records are checked in memory after one query for their units;
- * the good ones are inserted by one statement (devices found in it) with ON CONFLICT DO
- * NOTHING, so a retried batch reports duplicates and never makes a second record. Events are
- * published inside the transaction and reach subscribers only once it commits.
+ * One batch, on the contract every kind shares (`runIngestBatch`). Records are checked in
+ * memory after one query for their units; the good ones are inserted by one statement (devices
+ * found in it) with ON CONFLICT DO NOTHING, so a retried batch reports duplicates and never
+ * makes a second record. Events are published inside the transaction and reach subscribers
+ * only once it commits.
  */
-export async function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput): Promise<IngestReport> {
-  const principal = requirePrincipal(ctx);
-  requireCan(ctx, 'ingest', 'Alert');
-  checkBatchSize(input.records.length);
-  checkSource(principal, input.source);
-
-  const now = ctx.hub.clock.now();
-  const records = input.records;
-  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
-  // The ability's answer depends only on the unit and the type: asked once per pair, not per record.
-  const placements = new Map<string, Verdict>();
-  const verdicts: Verdict[] = records.map((record) => {
-    const invalid =
-      checks.text(record.externalId, 'externalId', 200) ??
-      checks.time(record.occurredAt, 'occurredAt', now) ??
-      checks.location(record.location) ??
-      (record.deviceExternalId != null ? checks.text(record.deviceExternalId, 'deviceExternalId', 200) : undefined) ??
-      checks.json(record.payload, 'payload', 16_384);
-    if (invalid) return invalid;
-    const unit = unitRows.get(record.unitCode);
-    if (!unit) return rejection(RecordErrorCode.UNKNOWN_UNIT, 'unitCode', `No unit has code ${record.unitCode}`);
-    const key = `${unit.path} ${record.type}`;
-    let verdict = placements.get(key);
-    if (!verdict) placements.set(key, (verdict = placementVerdict(ctx.ability, principal, 'Alert', { unitPath: unit.path, type: record.type })));
-    return verdict;
+export function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput): Promise<IngestReport> {
+  return runIngestBatch(ctx, input, {
+    operation: 'ingestAlerts',
+    subject: 'Alert',
+    stored: { table: alerts, id: alerts.id, source: alerts.source, externalId: alerts.externalId },
+    judge: (batch) =>
+      judgePlaced(batch, {
+        unitCode: (record) => record.unitCode,
+        type: (record) => record.type,
+        check: (record) =>
+          checks.text(record.externalId, 'externalId', 200) ??
+          checks.time(record.occurredAt, 'occurredAt', batch.now) ??
+          checks.location(record.location) ??
+          (record.deviceExternalId != null ? checks.text(record.deviceExternalId, 'deviceExternalId', 200) : undefined) ??
+          checks.json(record.payload, 'payload', 16_384),
+      }),
+    async write(tx, { source, now, records }, pending, { units }) {
+      const inserted = await insertAlerts(
+        tx,
+        source,
+        now,
+        pending.map((index) => ({ record: records[index]!, unitPath: units.get(records[index]!.unitCode)!.path })),
+      );
+      const ids = inserted.map((r) => r.id);
+      const drafts = await afterAlertsInserted(ctx, tx, inserted);
+      await publishRaised(ctx.hub, tx, ids);
+      return { inserted: new Map(inserted.map((r) => [r.externalId, r.id])), audit: drafts };
+    },
   });
-  const externalIds = records.map((r) => r.externalId);
-  markRepeats(externalIds, verdicts);
-
-  const denied = deniedDraft(externalIds, verdicts);
-  if (input.atomic && verdicts.some((v) => v.status === 'REJECTED')) {
-    await audit(ctx, ctx.db, ingestDraft(input.source, [], verdicts, true), ...denied);
-    return buildReport(externalIds, verdicts, 'aborted');
-  }
-
-  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
-  if (pending.length === 0) {
-    await audit(ctx, ctx.db, ingestDraft(input.source, [], verdicts, false), ...denied);
-    return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
-  }
-
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const inserted = await insertAlerts(
-      tx,
-      input.source,
-      now,
-      pending.map((index) => ({ record: records[index]!, unitPath: unitRows.get(records[index]!.unitCode)!.path })),
-    );
-    const insertedIds = new Map(inserted.map((r) => [r.externalId, r.id]));
-    const missing = pending.map((i) => externalIds[i]!).filter((e) => !insertedIds.has(e));
-    const existing = missing.length
-      ? await tx
-          .select({ id: alerts.id, externalId: alerts.externalId })
-          .from(alerts)
-          .where(and(eq(alerts.source, input.source), inArray(alerts.externalId, missing)))
-      : [];
-    const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
-    await afterAlertsInserted(ctx, tx, inserted.map((r) => r.id));
-    await publishRaised(ctx.hub, tx, inserted.map((r) => r.id));
-    // Last, so that the audit chain's lock is held as briefly as possible.
-    await audit(ctx, tx, ingestDraft(input.source, inserted.map((r) => r.id), verdicts, false), ...denied);
-    return writtenOutcome(pending, externalIds, insertedIds, existingIds);
-  });
-  return buildReport(externalIds, verdicts, outcome);
 }
 
 /** `alertRaised` for new alerts, inside the writing transaction. */
@@ -364,23 +318,6 @@ export async function raiseAlerts(hub: Hub, tx: Executor, source: string, record
   return inserted.map((r) => r.id);
 }
 
-/** The audit entry of one ingest call: what it wrote, and how many records were refused and why. */
-function ingestDraft(source: string, insertedIds: string[], verdicts: readonly Verdict[], aborted: boolean): AuditDraft {
-  const rejected: Record<string, number> = {};
-  for (const verdict of verdicts) if (verdict.status === 'REJECTED') rejected[verdict.error.code] = (rejected[verdict.error.code] ?? 0) + 1;
-  return { operation: 'ingestAlerts', kind: 'Alert', recordIds: insertedIds, details: { source, records: verdicts.length, inserted: insertedIds.length, rejected, aborted } };
-}
-
-/** Records refused for jurisdiction or domain are denied attempts: one DENIED entry naming them. */
-function deniedDraft(externalIds: readonly string[], verdicts: readonly Verdict[]): AuditDraft[] {
-  const refused = verdicts.flatMap((verdict, index) =>
-    verdict.status === 'REJECTED' && (verdict.error.code === RecordErrorCode.OUT_OF_JURISDICTION || verdict.error.code === RecordErrorCode.OUT_OF_DOMAIN)
-      ? [{ externalId: externalIds[index], code: verdict.error.code }]
-      : [],
-  );
-  return refused.length ? [{ operation: 'ingestAlerts', outcome: 'DENIED', kind: 'Alert', details: { refused: refused.slice(0, 100), count: refused.length } }] : [];
-}
-
 /**
  * Inserts the batch's valid records in one statement: the rows travel as one JSON parameter
  * (`json_to_recordset`), not as 18 parameters a row, and each row's device is found in the same
@@ -388,13 +325,14 @@ function deniedDraft(externalIds: readonly string[], verdicts: readonly Verdict[
  * (`iot-platform/gateway-7` finds devices registered by `iot-platform`); an exact source match
  * wins; an unknown device leaves `device_id` null. ON CONFLICT DO NOTHING: a record already
  * stored (or being stored by a concurrent batch) is not returned, and is reported DUPLICATE.
+ * It returns what the alert rules need of each row written, so that nothing reads them again.
  */
 async function insertAlerts(
   tx: Executor,
   source: string,
   now: Date,
   records: { record: AlertRecordInput; unitPath: string; deviceId?: string }[],
-): Promise<{ id: string; externalId: string }[]> {
+): Promise<InsertedAlert[]> {
   const adapter = source.split('/')[0] ?? source;
   const rows = records.map(({ record, unitPath, deviceId }) => {
     const placement = placementOf(unitPath);
@@ -417,7 +355,7 @@ async function insertAlerts(
       grid_code: placement.gridCode,
     };
   });
-  const inserted = await executeRows<{ id: string; external_id: string }>(
+  const inserted = await executeRows<{ id: string; external_id: string; type: AlertTypeName; severity: SeverityName; unit_path: string; lat: number | null; lng: number | null }>(
     tx,
     sql`insert into ${alerts} (source, external_id, type, severity, occurred_at, received_at, device_id, device_external_id, lat, lng, payload,
                                unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
@@ -432,9 +370,9 @@ async function insertAlerts(
                lat double precision, lng double precision, payload jsonb,
                unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
         on conflict (source, external_id) do nothing
-        returning id, external_id`,
+        returning id, external_id, type, severity, unit_path, lat, lng`,
   );
-  return inserted.map((row) => ({ id: row.id, externalId: row.external_id }));
+  return inserted.map((row) => ({ id: row.id, externalId: row.external_id, type: row.type, severity: row.severity, unitPath: row.unit_path, lat: row.lat, lng: row.lng }));
 }
 
 export function toAlertKey(alert: Alert): TimeKey {

@@ -6,4 +6,4 @@ export { alertFields } from './alert.service.js';
 export { GeoPointInput } from './alert.input.js';
 export { raiseAlerts, type SystemAlert } from './alert.service.js';
 export { toAlert } from './alert.service.js';
-export { alertHooks, type AlertsInsertedHook } from './alert.hooks.js';
+export { alertHooks, type AlertsInsertedHook, type InsertedAlert } from './alert.hooks.js';

@@ -1,4 +1,5 @@
-import { and, count, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, is, lt, or, sql, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/database.js';
 import type { RequestContext } from '../../platform/context.js';
 import { homeOf, type Principal } from '../../platform/auth/principal.js';
@@ -69,12 +70,15 @@ function clip(text: string | null, max = 500): string | null {
 
 /**
  * Appends entries to the chain. Run it inside the transaction of the write it records (no
- * write without its entry); outside one it opens its own. Writers take an advisory lock held
- * until their transaction ends, so the chain never forks; take it as late as possible.
+ * write without its entry: a failure here fails that transaction); outside one it opens its
+ * own. Writers take an advisory lock held until their transaction ends, so the chain never
+ * forks; take it as late as possible. Three statements, however many entries.
  */
 export async function appendAudit(db: Executor, actor: AuditActor, at: Date, drafts: readonly AuditDraft[]): Promise<void> {
   if (drafts.length === 0) return;
-  await db.transaction(async (tx) => {
+  // Inside the write's transaction, no savepoint of its own: an error rolls back the whole write anyway.
+  const inTransaction = is(db, PgTransaction);
+  const append = async (tx: Executor) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
     const [last] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
     let seq = last?.seq ?? 0;
@@ -102,7 +106,9 @@ export async function appendAudit(db: Executor, actor: AuditActor, at: Date, dra
       return { ...entry, hash };
     });
     await tx.insert(auditLog).values(rows);
-  });
+  };
+  if (inTransaction) await append(db);
+  else await db.transaction(append);
 }
 
 /** One entry for what `ctx`'s caller did, in `db` (the write's own transaction). */

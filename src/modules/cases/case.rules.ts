@@ -1,9 +1,7 @@
-import { and, inArray } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { codesOfPath, TIERS } from '../../platform/auth/scope.js';
-import { alerts, SEVERITIES, type AlertTypeName, type AlertsInsertedHook } from '../alerts/index.js';
-import { audit } from '../audit/index.js';
+import { SEVERITIES, type AlertsInsertedHook } from '../alerts/index.js';
 import { ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE } from './case.catalog.js';
 import { insertCases, type CaseDraft } from './case.service.js';
 
@@ -19,14 +17,13 @@ export function ancestorAt(path: string, tier: (typeof TIERS)[number]): string {
 /**
  * The alert rules (ALERT_CASE_RULES): inside ingestAlerts' transaction, the alerts written now
  * that a rule matches become REGISTERED cases assigned to the rule's tier, opened by `system`.
- * One read of the batch's alerts of a ruled type, then (only when a rule matched) the
- * cases and their history in a fixed number of statements, whatever their number; then the audit entry and one caseChanged event.
+ * The alerts come as the insert returned them (nothing reads them again); only when a rule
+ * matched, the cases and their history in one statement, whatever their number, and one
+ * caseChanged event; its audit entry goes back to ingestAlerts, which appends it with its own.
  */
-export const openCasesForAlerts: AlertsInsertedHook = async (ctx: RequestContext, tx: Executor, alertIds) => {
-  const ruled = Object.keys(ALERT_CASE_RULES) as AlertTypeName[];
-  const rows = await tx.select().from(alerts).where(and(inArray(alerts.id, [...alertIds]), inArray(alerts.type, ruled)));
+export const openCasesForAlerts: AlertsInsertedHook = async (ctx: RequestContext, tx: Executor, inserted) => {
   const drafts: CaseDraft[] = [];
-  for (const row of rows) {
+  for (const row of inserted) {
     const rule = ALERT_CASE_RULES[row.type];
     if (!rule) continue;
     if (rule.minSeverity && SEVERITIES.indexOf(row.severity) < SEVERITIES.indexOf(rule.minSeverity)) continue;
@@ -52,9 +49,9 @@ export const openCasesForAlerts: AlertsInsertedHook = async (ctx: RequestContext
       externalId: null,
     });
   }
-  if (drafts.length === 0) return;
+  if (drafts.length === 0) return [];
   const written = await insertCases(tx, drafts);
   const ids = written.map((c) => c.id);
   for (let offset = 0; offset < ids.length; offset += 150) await ctx.hub.bus.publish(tx, 'caseChanged', { ids: ids.slice(offset, offset + 150) });
-  await audit(ctx, tx, { operation: 'openCase', kind: 'Case', recordIds: ids, details: { by: 'alert rules', alerts: written.map((c) => c.originId) } });
+  return [{ operation: 'openCase', kind: 'Case', recordIds: ids, details: { by: 'alert rules', alerts: written.map((c) => c.originId) } }];
 };

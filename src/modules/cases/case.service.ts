@@ -22,7 +22,7 @@ import { storable } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
 import type { EventCategoryName } from '../categories/index.js';
 import { ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE, deadlineFrom } from './case.catalog.js';
-import { caseHistory, cases, type CaseOriginName, type CaseRow, type NewCaseHistoryRow } from './case.table.js';
+import { caseHistory, cases, type CaseOriginName, type CaseRow } from './case.table.js';
 import { Case, CaseHistoryEntry } from './case.type.js';
 import { createCaseHistoryLoader } from './case.history.js';
 import { CASE_LIMITS, type CaseFilter, type OpenCaseInput } from './case.input.js';
@@ -257,9 +257,10 @@ function numberPrefix(unitPath: string, at: Date): string {
 }
 
 /**
- * Inserts cases and their OPEN history entries: two statements whatever the number (rows as
- * one JSON parameter). ON CONFLICT (source, external_id) DO NOTHING: an external work order
- * already stored is not returned (DUPLICATE for ingest). Returns the rows written now.
+ * Inserts cases and their OPEN history entries in one statement, whatever their number (rows
+ * as one JSON parameter; each row's number is drawn first, in the drafts' order, and the history
+ * entry finds its case by it). ON CONFLICT (source, external_id) DO NOTHING: an external work
+ * order already stored is not returned (DUPLICATE for ingest). Returns the rows written now.
  */
 export async function insertCases(tx: Executor, drafts: readonly CaseDraft[]): Promise<CaseRow[]> {
   if (drafts.length === 0) return [];
@@ -286,6 +287,8 @@ export async function insertCases(tx: Executor, drafts: readonly CaseDraft[]): P
       deadline_at: deadlineFrom(d.openedAt, d.category, d.severity).toISOString(),
       source: d.source,
       external_id: d.externalId,
+      actor_unit_code: d.actorUnitCode,
+      note: d.note,
       unit_code: placement.unitCode,
       unit_path: placement.unitPath,
       city_code: placement.cityCode,
@@ -295,49 +298,39 @@ export async function insertCases(tx: Executor, drafts: readonly CaseDraft[]): P
       grid_code: placement.gridCode,
     };
   });
-  const inserted = await executeRows<{ id: string; idx: number }>(
+  const written = await executeRows<Record<string, unknown>>(
     tx,
-    sql`insert into ${cases} (number, title, description, category, severity, state, origin_kind, origin_id, assignee_code, assignee_path,
-                              lat, lng, reporter_name, reporter_phone, opened_at, opened_by, deadline_at, updated_at, source, external_id,
-                              unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
-        select r.number_prefix || lpad(nextval('case_number_seq')::text, 6, '0'), r.title, r.description, r.category, r.severity, r.state,
-               r.origin_kind, r.origin_id, r.assignee_code, r.assignee_path, r.lat, r.lng, r.reporter_name, r.reporter_phone,
-               r.opened_at, r.opened_by, r.deadline_at, r.opened_at, r.source, r.external_id,
-               r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
-          from json_to_recordset(${JSON.stringify(rows)}::json) as r(idx int, number_prefix text, title text, description text, category text, severity text, state text,
-               origin_kind text, origin_id uuid, assignee_code text, assignee_path text, lat double precision, lng double precision,
-               reporter_name text, reporter_phone text, opened_at timestamptz, opened_by text, deadline_at timestamptz, source text, external_id text,
-               unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
-         order by r.idx
-        on conflict (source, external_id) do nothing
-        returning id`,
+    sql`with r as (
+          select r.*, r.number_prefix || lpad(nextval('case_number_seq')::text, 6, '0') as number
+            from json_to_recordset(${JSON.stringify(rows)}::json) as r(idx int, number_prefix text, title text, description text, category text, severity text, state text,
+                 origin_kind text, origin_id uuid, assignee_code text, assignee_path text, lat double precision, lng double precision,
+                 reporter_name text, reporter_phone text, opened_at timestamptz, opened_by text, deadline_at timestamptz, source text, external_id text,
+                 actor_unit_code text, note text,
+                 unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+           order by r.idx
+        ), inserted as (
+          insert into ${cases} (number, title, description, category, severity, state, origin_kind, origin_id, assignee_code, assignee_path,
+                                lat, lng, reporter_name, reporter_phone, opened_at, opened_by, deadline_at, updated_at, source, external_id,
+                                unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
+          select r.number, r.title, r.description, r.category, r.severity, r.state,
+                 r.origin_kind, r.origin_id, r.assignee_code, r.assignee_path, r.lat, r.lng, r.reporter_name, r.reporter_phone,
+                 r.opened_at, r.opened_by, r.deadline_at, r.opened_at, r.source, r.external_id,
+                 r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
+            from r
+           order by r.idx
+          on conflict (source, external_id) do nothing
+          returning *
+        ), history as (
+          insert into ${caseHistory} (case_id, seq, actor, actor_unit_code, at, action, from_state, to_state, note, assignee_before, assignee_after)
+          select c.id, 1, c.opened_by, r.actor_unit_code, c.opened_at, 'OPEN', null, c.state, r.note, null, c.assignee_code
+            from inserted c join r on r.number = c.number
+        )
+        select ${WRITTEN_CASE_READER.columns} from inserted as ${sql.raw('"cases"')}`,
   );
-  if (inserted.length === 0) return [];
-  const written = await tx.select().from(cases).where(inArray(cases.id, inserted.map((r) => r.id)));
-  const byKey = new Map(drafts.map((d) => [draftKey(d), d]));
-  const history: NewCaseHistoryRow[] = written.map((row) => {
-    const draft = byKey.get(draftKey(row));
-    return {
-      caseId: row.id,
-      seq: 1,
-      actor: row.openedBy,
-      actorUnitCode: draft?.actorUnitCode ?? null,
-      at: row.openedAt,
-      action: 'OPEN',
-      fromState: null,
-      toState: row.state,
-      note: draft?.note ?? null,
-      assigneeBefore: null,
-      assigneeAfter: row.assigneeCode,
-    };
-  });
-  await tx.insert(caseHistory).values(history);
-  return written;
+  return written.map((row) => WRITTEN_CASE_READER.read(row)!);
 }
 
-function draftKey(d: { originKind: string; originId: string | null; source: string | null; externalId: string | null; title: string; unitPath: string }): string {
-  return JSON.stringify([d.originKind, d.originId, d.source, d.externalId, d.title, d.unitPath]);
-}
+const WRITTEN_CASE_READER = tableReader(cases, '');
 
 function text(value: string | null | undefined, field: string, max: number, required = false): string | null {
   const trimmed = value?.trim() ?? '';

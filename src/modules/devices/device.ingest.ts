@@ -4,23 +4,8 @@ import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { placementOf } from '../../platform/db/placement.js';
 import { subject } from '../../platform/auth/ability.js';
-import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { departments } from '../principals/index.js';
-import { unitsByCodes } from '../units/index.js';
-import {
-  buildReport,
-  checkBatchSize,
-  checks,
-  checkSource,
-  markRepeats,
-  placementVerdict,
-  rejection,
-  RecordErrorCode,
-  RecordStatus,
-  type IngestReport,
-  type Verdict,
-} from '../ingest/index.js';
-import { audit, type AuditDraft } from '../audit/index.js';
+import { checks, judgePlaced, placementVerdict, rejection, RecordErrorCode, RecordStatus, runIngestBatch, type IngestReport, type Verdict } from '../ingest/index.js';
 import type { Topics } from '../../topics.js';
 import { devices, HEARTBEAT_INTERVAL_SECONDS, type DeviceStatusName } from './device.table.js';
 import type { DeviceRecordInput, HeartbeatDevicesInput, IngestDevicesInput } from './device.input.js';
@@ -75,80 +60,42 @@ function checkRegistration(record: DeviceRecordInput): Verdict | undefined {
  * JSON parameter). ON CONFLICT (source, external_id) DO UPDATE … WHERE the description differs:
  * an identical repeat matches no row to update, so it writes nothing and is reported DUPLICATE.
  */
-export async function ingestDevices(ctx: RequestContext, input: IngestDevicesInput): Promise<IngestReport> {
-  const principal = requirePrincipal(ctx);
-  requireCan(ctx, 'ingest', 'Device');
-  checkBatchSize(input.records.length);
-  checkSource(principal, input.source);
-
-  const now = ctx.hub.clock.now();
-  const records = input.records;
-  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
-  const named = [...new Set(records.flatMap((r) => (r.departmentCode ? [r.departmentCode] : [])))];
-  const known = new Set(named.length ? (await ctx.db.select({ code: departments.code }).from(departments).where(inArray(departments.code, named))).map((d) => d.code) : []);
-  const placements = new Map<string, Verdict>();
-  const verdicts: Verdict[] = records.map((record) => {
-    const invalid = checkRegistration(record);
-    if (invalid) return invalid;
-    if (record.departmentCode && !known.has(record.departmentCode)) return rejection(RecordErrorCode.INVALID_FIELD, 'departmentCode', `No department has code ${record.departmentCode}`);
-    const unit = unitRows.get(record.unitCode);
-    if (!unit) return rejection(RecordErrorCode.UNKNOWN_UNIT, 'unitCode', `No unit has code ${record.unitCode}`);
-    const key = `${unit.path} ${record.type}`;
-    let verdict = placements.get(key);
-    if (!verdict) placements.set(key, (verdict = placementVerdict(ctx.ability, principal, 'Device', { unitPath: unit.path, type: record.type })));
-    return verdict;
+export function ingestDevices(ctx: RequestContext, input: IngestDevicesInput): Promise<IngestReport> {
+  return runIngestBatch(ctx, input, {
+    operation: 'ingestDevices',
+    subject: 'Device',
+    changes: true,
+    stored: { table: devices, id: devices.id, source: devices.source, externalId: devices.externalId },
+    async judge(batch) {
+      const named = [...new Set(batch.records.flatMap((r) => (r.departmentCode ? [r.departmentCode] : [])))];
+      const known = new Set(named.length ? (await ctx.db.select({ code: departments.code }).from(departments).where(inArray(departments.code, named))).map((d) => d.code) : []);
+      return judgePlaced(batch, {
+        unitCode: (record) => record.unitCode,
+        type: (record) => record.type,
+        check: (record) =>
+          checkRegistration(record) ??
+          (record.departmentCode && !known.has(record.departmentCode)
+            ? rejection(RecordErrorCode.INVALID_FIELD, 'departmentCode', `No department has code ${record.departmentCode}`)
+            : undefined),
+      });
+    },
+    async write(tx, { principal, source, now, records }, pending, { units }) {
+      const department = principal.department?.code ?? null;
+      const written = await upsertDevices(
+        tx,
+        source,
+        now,
+        pending.map((index) => {
+          const record = records[index]!;
+          return { record, unitPath: units.get(record.unitCode)!.path, departmentCode: record.departmentCode ?? department };
+        }),
+      );
+      return {
+        inserted: new Map(written.filter((r) => r.inserted).map((r) => [r.externalId, r.id])),
+        updated: new Map(written.filter((r) => !r.inserted).map((r) => [r.externalId, r.id])),
+      };
+    },
   });
-  const externalIds = records.map((r) => r.externalId);
-  markRepeats(externalIds, verdicts);
-
-  const denied = deniedDraft('ingestDevices', externalIds, verdicts);
-  if (input.atomic && verdicts.some((v) => v.status === RecordStatus.REJECTED)) {
-    await audit(ctx, ctx.db, ingestDraft('ingestDevices', input.source, [], [], verdicts, true), ...denied);
-    return buildReport(externalIds, verdicts, 'aborted');
-  }
-  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
-  if (pending.length === 0) {
-    await audit(ctx, ctx.db, ingestDraft('ingestDevices', input.source, [], [], verdicts, false), ...denied);
-    return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
-  }
-
-  const department = principal.department?.code ?? null;
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const written = await upsertDevices(
-      tx,
-      input.source,
-      now,
-      pending.map((index) => {
-        const record = records[index]!;
-        return { record, unitPath: unitRows.get(record.unitCode)!.path, departmentCode: record.departmentCode ?? department };
-      }),
-    );
-    const writtenIds = new Map(written.map((r) => [r.externalId, r]));
-    const missing = pending.map((i) => externalIds[i]!).filter((e) => !writtenIds.has(e));
-    const existing = missing.length
-      ? await tx
-          .select({ id: devices.id, externalId: devices.externalId })
-          .from(devices)
-          .where(and(sql`${devices.source} = ${input.source}`, inArray(devices.externalId, missing)))
-      : [];
-    const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
-    const insertedIds = written.filter((r) => r.inserted).map((r) => r.id);
-    const updatedIds = written.filter((r) => !r.inserted).map((r) => r.id);
-    await audit(ctx, tx, ingestDraft('ingestDevices', input.source, insertedIds, updatedIds, verdicts, false), ...denied);
-    const ids = new Map<number, string>();
-    const inserted = new Set<number>();
-    const updated = new Set<number>();
-    for (const index of pending) {
-      const externalId = externalIds[index]!;
-      const row = writtenIds.get(externalId);
-      const id = row?.id ?? existingIds.get(externalId);
-      if (id) ids.set(index, id);
-      if (row?.inserted) inserted.add(index);
-      else if (row) updated.add(index);
-    }
-    return { ids, inserted, updated };
-  });
-  return buildReport(externalIds, verdicts, outcome);
 }
 
 async function upsertDevices(
@@ -212,113 +159,71 @@ async function upsertDevices(
  * Heartbeats: the devices are found by one query (under the batch's source, or the adapter's
  * own name for `name/subsystem` sources; the exact source wins), checked against the ability
  * as stored, and updated by one statement that returns each device's status before and after.
+ * One heartbeat per device is applied: its latest (the last sent, on a tie); the others in the
+ * batch are superseded (DUPLICATE).
  */
-export async function heartbeatDevices(ctx: RequestContext, input: HeartbeatDevicesInput): Promise<IngestReport> {
-  const principal = requirePrincipal(ctx);
-  requireCan(ctx, 'ingest', 'Device');
-  checkBatchSize(input.records.length);
-  checkSource(principal, input.source);
-
-  const now = ctx.hub.clock.now();
-  const beats = input.records;
-  const adapter = input.source.split('/')[0] ?? input.source;
-  const wanted = [...new Set(beats.map((b) => b.externalId))];
-  const found = await ctx.db
-    .select()
-    .from(devices)
-    .where(and(inArray(devices.externalId, wanted), inArray(devices.source, [...new Set([input.source, adapter])])));
-  const byExternalId = new Map<string, (typeof found)[number]>();
-  for (const row of found) if (!byExternalId.has(row.externalId) || row.source === input.source) byExternalId.set(row.externalId, row);
-
-  const verdicts: Verdict[] = beats.map((beat) => {
-    const invalid =
-      checks.text(beat.externalId, 'externalId', 200) ??
-      checks.time(beat.at, 'at', now, 10 * 60 * 1000) ??
-      (beat.status === 'OFFLINE' ? rejection(RecordErrorCode.INVALID_FIELD, 'status', 'a heartbeat says ONLINE or FAULT; OFFLINE is for the hub to decide') : undefined);
-    if (invalid) return invalid;
-    const device = byExternalId.get(beat.externalId);
-    if (!device) return rejection(RecordErrorCode.UNKNOWN_RECORD, 'externalId', `No device ${beat.externalId} is registered by ${input.source === adapter ? adapter : `${input.source} or ${adapter}`}`);
-    if (ctx.ability.can('ingest', subject('Device', { ...device }))) return { status: 'pending' };
-    return placementVerdict(ctx.ability, principal, 'Device', { unitPath: device.unitPath, type: device.type });
+export function heartbeatDevices(ctx: RequestContext, input: HeartbeatDevicesInput): Promise<IngestReport> {
+  return runIngestBatch(ctx, input, {
+    operation: 'heartbeatDevices',
+    subject: 'Device',
+    changes: true,
+    async judge({ principal, now, source, records: beats }) {
+      const adapter = source.split('/')[0] ?? source;
+      const wanted = [...new Set(beats.map((b) => b.externalId))];
+      const found = await ctx.db
+        .select()
+        .from(devices)
+        .where(and(inArray(devices.externalId, wanted), inArray(devices.source, [...new Set([source, adapter])])));
+      const byExternalId = new Map<string, (typeof found)[number]>();
+      for (const row of found) if (!byExternalId.has(row.externalId) || row.source === source) byExternalId.set(row.externalId, row);
+      const verdicts = beats.map((beat): Verdict => {
+        const invalid =
+          checks.text(beat.externalId, 'externalId', 200) ??
+          checks.time(beat.at, 'at', now, 10 * 60 * 1000) ??
+          (beat.status === 'OFFLINE' ? rejection(RecordErrorCode.INVALID_FIELD, 'status', 'a heartbeat says ONLINE or FAULT; OFFLINE is for the hub to decide') : undefined);
+        if (invalid) return invalid;
+        const device = byExternalId.get(beat.externalId);
+        if (!device) return rejection(RecordErrorCode.UNKNOWN_RECORD, 'externalId', `No device ${beat.externalId} is registered by ${source === adapter ? adapter : `${source} or ${adapter}`}`);
+        if (ctx.ability.can('ingest', subject('Device', { ...device }))) return { status: 'pending' };
+        return placementVerdict(ctx.ability, principal, 'Device', { unitPath: device.unitPath, type: device.type });
+      });
+      return { verdicts, byExternalId };
+    },
+    supersede({ records: beats }, verdicts) {
+      const latest = new Map<string, number>();
+      beats.forEach((beat, index) => {
+        if (verdicts[index]?.status !== 'pending') return;
+        const best = latest.get(beat.externalId);
+        if (best === undefined || beat.at.getTime() >= beats[best]!.at.getTime()) latest.set(beat.externalId, index);
+      });
+      beats.forEach((beat, index) => {
+        const winner = latest.get(beat.externalId);
+        if (verdicts[index]?.status === 'pending' && winner !== undefined && winner !== index) verdicts[index] = { status: RecordStatus.DUPLICATE, firstIndex: winner };
+      });
+    },
+    async write(tx, { records: beats }, pending, { byExternalId }) {
+      const known = new Map(pending.map((index) => [beats[index]!.externalId, byExternalId.get(beats[index]!.externalId)!.id]));
+      const rows = pending.map((index) => ({ id: known.get(beats[index]!.externalId)!, at: beats[index]!.at.toISOString(), status: (beats[index]!.status ?? 'ONLINE') as DeviceStatusName }));
+      const changed = await executeRows<{ id: string; previous: DeviceStatusName; status: DeviceStatusName }>(
+        tx,
+        sql`with r as (select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, at timestamptz, status text)),
+                 before as (select d.id, d.status from ${devices} d join r on r.id = d.id
+                             where d.last_heartbeat_at is null or r.at > d.last_heartbeat_at
+                             order by d.id for update of d)
+            update ${devices} d set last_heartbeat_at = r.at, status = r.status
+              from r join before on before.id = r.id
+             where d.id = r.id
+         returning d.id, before.status as previous, d.status`,
+      );
+      const transitions = changed.filter((row) => row.previous !== row.status).map((row) => row.id);
+      await publishStatusChanges(ctx, tx, transitions);
+      const applied = new Set(changed.map((row) => row.id));
+      return {
+        inserted: new Map(),
+        updated: new Map([...known].filter(([, id]) => applied.has(id))),
+        known,
+        details: { statusChanges: transitions.length },
+      };
+    },
   });
-  // One heartbeat per device is applied: its latest (the last sent, on a tie); the others are superseded.
-  const latest = new Map<string, number>();
-  beats.forEach((beat, index) => {
-    if (verdicts[index]?.status !== 'pending') return;
-    const best = latest.get(beat.externalId);
-    if (best === undefined || beat.at.getTime() >= beats[best]!.at.getTime()) latest.set(beat.externalId, index);
-  });
-  beats.forEach((beat, index) => {
-    const winner = latest.get(beat.externalId);
-    if (verdicts[index]?.status === 'pending' && winner !== undefined && winner !== index) verdicts[index] = { status: RecordStatus.DUPLICATE, firstIndex: winner };
-  });
-  const externalIds = beats.map((b) => b.externalId);
-
-  const denied = deniedDraft('heartbeatDevices', externalIds, verdicts);
-  if (input.atomic && verdicts.some((v) => v.status === RecordStatus.REJECTED)) {
-    await audit(ctx, ctx.db, ingestDraft('heartbeatDevices', input.source, [], [], verdicts, true), ...denied);
-    return buildReport(externalIds, verdicts, 'aborted');
-  }
-  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
-  const ids = new Map<number, string>();
-  beats.forEach((beat, index) => {
-    const device = byExternalId.get(beat.externalId);
-    if (device && verdicts[index]?.status !== RecordStatus.REJECTED) ids.set(index, device.id);
-  });
-  if (pending.length === 0) {
-    await audit(ctx, ctx.db, ingestDraft('heartbeatDevices', input.source, [], [], verdicts, false), ...denied);
-    return buildReport(externalIds, verdicts, { ids, inserted: new Set() });
-  }
-
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const rows = pending.map((index) => ({ id: ids.get(index)!, at: beats[index]!.at.toISOString(), status: (beats[index]!.status ?? 'ONLINE') as DeviceStatusName }));
-    const changed = await executeRows<{ id: string; previous: DeviceStatusName; status: DeviceStatusName }>(
-      tx,
-      sql`with r as (select * from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, at timestamptz, status text)),
-               before as (select d.id, d.status from ${devices} d join r on r.id = d.id
-                           where d.last_heartbeat_at is null or r.at > d.last_heartbeat_at
-                           order by d.id for update of d)
-          update ${devices} d set last_heartbeat_at = r.at, status = r.status
-            from r join before on before.id = r.id
-           where d.id = r.id
-       returning d.id, before.status as previous, d.status`,
-    );
-    const transitions = changed.filter((row) => row.previous !== row.status).map((row) => row.id);
-    await publishStatusChanges(ctx, tx, transitions);
-    const appliedIds = changed.map((row) => row.id);
-    await audit(ctx, tx, ingestDraft('heartbeatDevices', input.source, [], appliedIds, verdicts, false, { statusChanges: transitions.length }), ...denied);
-    const applied = new Set(appliedIds);
-    return { ids, inserted: new Set<number>(), updated: new Set(pending.filter((index) => applied.has(ids.get(index)!))) };
-  });
-  return buildReport(externalIds, verdicts, outcome);
-}
-
-/** The audit entry of one call: what it wrote, and how many records were refused and why. */
-function ingestDraft(
-  operation: string,
-  source: string,
-  insertedIds: string[],
-  updatedIds: string[],
-  verdicts: readonly Verdict[],
-  aborted: boolean,
-  extra: Record<string, unknown> = {},
-): AuditDraft {
-  const rejected: Record<string, number> = {};
-  for (const verdict of verdicts) if (verdict.status === RecordStatus.REJECTED) rejected[verdict.error.code] = (rejected[verdict.error.code] ?? 0) + 1;
-  return {
-    operation,
-    kind: 'Device',
-    recordIds: [...insertedIds, ...updatedIds],
-    details: { source, records: verdicts.length, inserted: insertedIds.length, updated: updatedIds.length, rejected, aborted, ...extra },
-  };
-}
-
-/** Records refused for jurisdiction or domain are denied attempts: one DENIED entry naming them. */
-function deniedDraft(operation: string, externalIds: readonly string[], verdicts: readonly Verdict[]): AuditDraft[] {
-  const refused = verdicts.flatMap((verdict, index) =>
-    verdict.status === RecordStatus.REJECTED && (verdict.error.code === RecordErrorCode.OUT_OF_JURISDICTION || verdict.error.code === RecordErrorCode.OUT_OF_DOMAIN)
-      ? [{ externalId: externalIds[index], code: verdict.error.code }]
-      : [],
-  );
-  return refused.length ? [{ operation, outcome: 'DENIED', kind: 'Device', details: { refused: refused.slice(0, 100), count: refused.length } }] : [];
 }

@@ -140,25 +140,3 @@ export const checks = {
     return undefined;
   },
 };
-
-/**
- * What a batch's transaction wrote, by record index: each pending record's id (the row it
- * inserted, or the row stored earlier under the same `(source, externalId)`) and which of them
- * it inserted. `buildReport` turns that into ACCEPTED and DUPLICATE.
- */
-export function writtenOutcome(
-  pending: Iterable<number>,
-  externalIds: readonly string[],
-  insertedIds: ReadonlyMap<string | null, string>,
-  existingIds: ReadonlyMap<string | null, string>,
-): { ids: Map<number, string>; inserted: Set<number> } {
-  const ids = new Map<number, string>();
-  const inserted = new Set<number>();
-  for (const index of pending) {
-    const externalId = externalIds[index]!;
-    const id = insertedIds.get(externalId) ?? existingIds.get(externalId);
-    if (id) ids.set(index, id);
-    if (insertedIds.has(externalId)) inserted.add(index);
-  }
-  return { ids, inserted };
-}

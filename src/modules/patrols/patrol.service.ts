@@ -11,20 +11,8 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit, unitsByCodes } from '../units/index.js';
-import { audit, type AuditDraft } from '../audit/index.js';
-import {
-  buildReport,
-  checkBatchSize,
-  checks,
-  checkSource,
-  markRepeats,
-  placementVerdict,
-  rejection,
-  RecordErrorCode,
-  type IngestReport,
-  type Verdict,
-  writtenOutcome,
-} from '../ingest/index.js';
+import { audit } from '../audit/index.js';
+import { checks, judgePlaced, rejection, RecordErrorCode, runIngestBatch, type IngestReport } from '../ingest/index.js';
 import { patrolFindings, patrolReports, type PatrolFindingRow, type PatrolReportRow } from './patrol.table.js';
 import { PatrolFinding, PatrolReport } from './patrol.type.js';
 import { PATROL_LIMITS, type FilePatrolReportInput, type IngestPatrolReportsInput, type PatrolFindingInput, type PatrolReportFilter } from './patrol.input.js';
@@ -212,95 +200,68 @@ export async function linkFindingToCase(tx: Executor, findingId: string, caseId:
  * the grids, checks in memory, then one statement for the reports (ON CONFLICT DO NOTHING:
  * duplicates) and one for the findings of the reports written now, in one transaction.
  */
-export async function ingestPatrolReports(ctx: RequestContext, input: IngestPatrolReportsInput): Promise<IngestReport> {
-  const principal = requirePrincipal(ctx);
-  requireCan(ctx, 'ingest', 'PatrolReport');
-  checkBatchSize(input.records.length);
-  checkSource(principal, input.source);
-  const now = ctx.hub.clock.now();
-  const records = input.records;
-  const grids = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.gridCode))]);
-  const verdicts: Verdict[] = records.map((record) => {
-    const invalid = checks.text(record.externalId, 'externalId', 200) ?? checks.text(record.filedBy, 'filedBy', 100);
-    if (invalid) return invalid;
-    const problem = reportProblem(record, now);
-    if (problem) return rejection(RecordErrorCode.INVALID_FIELD, problem.field, problem.message);
-    const grid = grids.get(record.gridCode);
-    if (!grid) return rejection(RecordErrorCode.UNKNOWN_UNIT, 'gridCode', `No unit has code ${record.gridCode}`);
-    if (grid.tier !== 'GRID') return rejection(RecordErrorCode.INVALID_FIELD, 'gridCode', `${record.gridCode} is not a grid`);
-    const verdict = placementVerdict(ctx.ability, principal, 'PatrolReport', { unitPath: grid.path, type: 'PatrolReport' });
-    return verdict.status === 'REJECTED' && verdict.error.field === 'unitCode' ? rejection(verdict.error.code, 'gridCode', verdict.error.message) : verdict;
-  });
-  const externalIds = records.map((r) => r.externalId);
-  markRepeats(externalIds, verdicts);
-  const draft = (ids: string[], aborted: boolean): AuditDraft => ({
+export function ingestPatrolReports(ctx: RequestContext, input: IngestPatrolReportsInput): Promise<IngestReport> {
+  return runIngestBatch(ctx, input, {
     operation: 'ingestPatrolReports',
-    kind: 'PatrolReport',
-    recordIds: ids,
-    details: { source: input.source, records: records.length, inserted: ids.length, rejected: verdicts.filter((v) => v.status === 'REJECTED').length, aborted },
-  });
-  if (input.atomic && verdicts.some((v) => v.status === 'REJECTED')) {
-    await audit(ctx, ctx.db, draft([], true));
-    return buildReport(externalIds, verdicts, 'aborted');
-  }
-  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
-  if (pending.length === 0) {
-    await audit(ctx, ctx.db, draft([], false));
-    return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
-  }
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const reportRows = pending.map((index) => {
-      const record = records[index]!;
-      return {
-        external_id: record.externalId,
-        filed_by: record.filedBy,
-        started_at: record.startedAt.toISOString(),
-        ended_at: record.endedAt.toISOString(),
-        route_note: record.routeNote?.trim() ?? '',
-        ...snake(placementOf(grids.get(record.gridCode)!.path)),
-      };
-    });
-    const inserted = await executeRows<{ id: string; external_id: string }>(
-      tx,
-      sql`insert into ${patrolReports} (source, external_id, filed_by, started_at, ended_at, route_note, filed_at,
-                                         unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
-          select ${input.source}, r.external_id, r.filed_by, r.started_at, r.ended_at, r.route_note, ${now.toISOString()}::timestamptz,
-                 r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
-            from json_to_recordset(${JSON.stringify(reportRows)}::json) as r(external_id text, filed_by text, started_at timestamptz, ended_at timestamptz, route_note text,
-                 unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
-          on conflict (source, external_id) do nothing
-          returning id, external_id`,
-    );
-    const insertedIds = new Map(inserted.map((r) => [r.external_id, r.id]));
-    const findingRowsJson = pending.flatMap((index) => {
-      const record = records[index]!;
-      const reportId = insertedIds.get(record.externalId);
-      if (!reportId) return [];
-      return findingRows(reportId, grids.get(record.gridCode)!.path, record.findings).map((f) => ({ ...snake(f), photo_urls: f.photoUrls }));
-    });
-    if (findingRowsJson.length) {
-      await tx.execute(
-        sql`insert into ${patrolFindings} (report_id, seq, category, description, severity, lat, lng, photo_urls,
-                                            unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
-            select r.report_id, r.seq, r.category, r.description, r.severity, r.lat, r.lng, r.photo_urls,
+    subject: 'PatrolReport',
+    stored: { table: patrolReports, id: patrolReports.id, source: patrolReports.source, externalId: patrolReports.externalId },
+    judge: (batch) =>
+      judgePlaced(batch, {
+        unitCode: (record) => record.gridCode,
+        type: () => 'PatrolReport',
+        unitField: 'gridCode',
+        check: (record) => {
+          const invalid = checks.text(record.externalId, 'externalId', 200) ?? checks.text(record.filedBy, 'filedBy', 100);
+          if (invalid) return invalid;
+          const problem = reportProblem(record, batch.now);
+          return problem ? rejection(RecordErrorCode.INVALID_FIELD, problem.field, problem.message) : undefined;
+        },
+        checkUnit: (record, grid) => (grid.tier !== 'GRID' ? rejection(RecordErrorCode.INVALID_FIELD, 'gridCode', `${record.gridCode} is not a grid`) : undefined),
+      }),
+    async write(tx, { source, now, records }, pending, { units: grids }) {
+      const reportRows = pending.map((index) => {
+        const record = records[index]!;
+        return {
+          external_id: record.externalId,
+          filed_by: record.filedBy,
+          started_at: record.startedAt.toISOString(),
+          ended_at: record.endedAt.toISOString(),
+          route_note: record.routeNote?.trim() ?? '',
+          ...snake(placementOf(grids.get(record.gridCode)!.path)),
+        };
+      });
+      const inserted = await executeRows<{ id: string; external_id: string }>(
+        tx,
+        sql`insert into ${patrolReports} (source, external_id, filed_by, started_at, ended_at, route_note, filed_at,
+                                           unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
+            select ${source}, r.external_id, r.filed_by, r.started_at, r.ended_at, r.route_note, ${now.toISOString()}::timestamptz,
                    r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
-              from json_to_recordset(${JSON.stringify(findingRowsJson)}::json) as r(report_id uuid, seq int, category text, description text, severity text,
-                   lat double precision, lng double precision, photo_urls jsonb,
-                   unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)`,
+              from json_to_recordset(${JSON.stringify(reportRows)}::json) as r(external_id text, filed_by text, started_at timestamptz, ended_at timestamptz, route_note text,
+                   unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+            on conflict (source, external_id) do nothing
+            returning id, external_id`,
       );
-    }
-    const missing = pending.map((i) => externalIds[i]!).filter((e) => !insertedIds.has(e));
-    const existing = missing.length
-      ? await tx
-          .select({ id: patrolReports.id, externalId: patrolReports.externalId })
-          .from(patrolReports)
-          .where(and(eq(patrolReports.source, input.source), inArray(patrolReports.externalId, missing)))
-      : [];
-    const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
-    await audit(ctx, tx, draft(inserted.map((r) => r.id), false));
-    return writtenOutcome(pending, externalIds, insertedIds, existingIds);
+      const insertedIds = new Map(inserted.map((r) => [r.external_id, r.id]));
+      const findingRowsJson = pending.flatMap((index) => {
+        const record = records[index]!;
+        const reportId = insertedIds.get(record.externalId);
+        if (!reportId) return [];
+        return findingRows(reportId, grids.get(record.gridCode)!.path, record.findings).map((f) => ({ ...snake(f), photo_urls: f.photoUrls }));
+      });
+      if (findingRowsJson.length) {
+        await tx.execute(
+          sql`insert into ${patrolFindings} (report_id, seq, category, description, severity, lat, lng, photo_urls,
+                                              unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
+              select r.report_id, r.seq, r.category, r.description, r.severity, r.lat, r.lng, r.photo_urls,
+                     r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
+                from json_to_recordset(${JSON.stringify(findingRowsJson)}::json) as r(report_id uuid, seq int, category text, description text, severity text,
+                     lat double precision, lng double precision, photo_urls jsonb,
+                     unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)`,
+        );
+      }
+      return { inserted: insertedIds };
+    },
   });
-  return buildReport(externalIds, verdicts, outcome);
 }
 
 /** camelCase keys → snake_case, for json_to_recordset rows. */

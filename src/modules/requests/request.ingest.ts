@@ -1,24 +1,8 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { placementOf } from '../../platform/db/placement.js';
-import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
-import { unitsByCodes } from '../units/index.js';
-import {
-  buildReport,
-  checkBatchSize,
-  checks,
-  checkSource,
-  markRepeats,
-  placementVerdict,
-  rejection,
-  RecordErrorCode,
-  RecordStatus,
-  type IngestReport,
-  type Verdict,
-  writtenOutcome,
-} from '../ingest/index.js';
-import { audit, type AuditDraft } from '../audit/index.js';
+import { checks, judgePlaced, rejection, RecordErrorCode, runIngestBatch, type IngestReport, type Verdict } from '../ingest/index.js';
 import { residentRequests } from './request.table.js';
 import { REQUEST_LIMITS, type IngestResidentRequestsInput, type ResidentRequestRecordInput } from './request.input.js';
 import { newTrackingCode } from './request.service.js';
@@ -58,110 +42,60 @@ function checkRecord(record: ResidentRequestRecordInput, now: Date): Verdict | u
  * as its channel marker and no channel; it gets a tracking code like any other. Requests do not
  * change through ingest: a repeat of (source, externalId) is DUPLICATE, whatever it holds.
  */
-export async function ingestResidentRequests(ctx: RequestContext, input: IngestResidentRequestsInput): Promise<IngestReport> {
-  const principal = requirePrincipal(ctx);
-  requireCan(ctx, 'ingest', 'ResidentRequest');
-  checkBatchSize(input.records.length);
-  checkSource(principal, input.source);
-
-  const now = ctx.hub.clock.now();
-  const records = input.records;
-  const unitRows = await unitsByCodes(ctx.db, [...new Set(records.map((r) => r.unitCode))]);
-  const placements = new Map<string, Verdict>();
-  const verdicts: Verdict[] = records.map((record) => {
-    const invalid = checkRecord(record, now);
-    if (invalid) return invalid;
-    const unit = unitRows.get(record.unitCode);
-    if (!unit) return rejection(RecordErrorCode.UNKNOWN_UNIT, 'unitCode', `No unit has code ${record.unitCode}`);
-    if (unit.tier !== 'COMMUNITY' && unit.tier !== 'GRID') return rejection(RecordErrorCode.INVALID_FIELD, 'unitCode', `A request goes to a community or a grid; ${unit.code} is a ${unit.tier.toLowerCase()}`);
-    const key = `${unit.path} ${record.category}`;
-    let verdict = placements.get(key);
-    if (!verdict) placements.set(key, (verdict = placementVerdict(ctx.ability, principal, 'ResidentRequest', { unitPath: unit.path, type: record.category })));
-    return verdict;
-  });
-  const externalIds = records.map((r) => r.externalId);
-  markRepeats(externalIds, verdicts);
-
-  const denied = deniedDraft(externalIds, verdicts);
-  if (input.atomic && verdicts.some((v) => v.status === RecordStatus.REJECTED)) {
-    await audit(ctx, ctx.db, ingestDraft(input.source, [], verdicts, true), ...denied);
-    return buildReport(externalIds, verdicts, 'aborted');
-  }
-  const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
-  if (pending.length === 0) {
-    await audit(ctx, ctx.db, ingestDraft(input.source, [], verdicts, false), ...denied);
-    return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
-  }
-
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const rows = pending.map((index) => {
-      const record = records[index]!;
-      const placement = placementOf(unitRows.get(record.unitCode)!.path);
-      return {
-        external_id: record.externalId,
-        tracking_code: newTrackingCode(),
-        category: record.category,
-        text: record.text.trim(),
-        photo_url: record.photoUrl ?? null,
-        lat: record.location?.lat ?? null,
-        lng: record.location?.lng ?? null,
-        address: record.address ?? null,
-        contact_name: record.contactName ?? null,
-        contact_phone: record.contactPhone?.replace(/[\s\-()]/g, '') ?? null,
-        submitted_at: record.submittedAt.toISOString(),
-        unit_code: placement.unitCode,
-        unit_path: placement.unitPath,
-        city_code: placement.cityCode,
-        district_code: placement.districtCode,
-        street_code: placement.streetCode,
-        community_code: placement.communityCode,
-        grid_code: placement.gridCode,
-      };
-    });
-    const inserted = await executeRows<{ id: string; external_id: string }>(
-      tx,
-      sql`insert into ${residentRequests} (source, external_id, tracking_code, category, text, photo_url, lat, lng, address, contact_name, contact_phone, status, submitted_at,
-                                            unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
-          select ${input.source}, r.external_id, r.tracking_code, r.category, r.text, r.photo_url, r.lat, r.lng, r.address, r.contact_name, r.contact_phone, 'SUBMITTED', r.submitted_at,
-                 r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
-            from json_to_recordset(${JSON.stringify(rows)}::json) as r(
-                 external_id text, tracking_code text, category text, text text, photo_url text, lat double precision, lng double precision,
-                 address text, contact_name text, contact_phone text, submitted_at timestamptz,
-                 unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
-          on conflict (source, external_id) do nothing
-          returning id, external_id`,
-    );
-    const insertedIds = new Map(inserted.map((r) => [r.external_id, r.id]));
-    const missing = pending.map((i) => externalIds[i]!).filter((e) => !insertedIds.has(e));
-    const existing = missing.length
-      ? await tx
-          .select({ id: residentRequests.id, externalId: residentRequests.externalId })
-          .from(residentRequests)
-          .where(and(eq(residentRequests.source, input.source), inArray(residentRequests.externalId, missing)))
-      : [];
-    const existingIds = new Map(existing.map((r) => [r.externalId, r.id]));
-    await audit(ctx, tx, ingestDraft(input.source, inserted.map((r) => r.id), verdicts, false), ...denied);
-    return writtenOutcome(pending, externalIds, insertedIds, existingIds);
-  });
-  return buildReport(externalIds, verdicts, outcome);
-}
-
-function ingestDraft(source: string, insertedIds: string[], verdicts: readonly Verdict[], aborted: boolean): AuditDraft {
-  const rejected: Record<string, number> = {};
-  for (const verdict of verdicts) if (verdict.status === RecordStatus.REJECTED) rejected[verdict.error.code] = (rejected[verdict.error.code] ?? 0) + 1;
-  return {
+export function ingestResidentRequests(ctx: RequestContext, input: IngestResidentRequestsInput): Promise<IngestReport> {
+  return runIngestBatch(ctx, input, {
     operation: 'ingestResidentRequests',
-    kind: 'ResidentRequest',
-    recordIds: insertedIds,
-    details: { source, records: verdicts.length, inserted: insertedIds.length, rejected, aborted },
-  };
-}
-
-function deniedDraft(externalIds: readonly string[], verdicts: readonly Verdict[]): AuditDraft[] {
-  const refused = verdicts.flatMap((verdict, index) =>
-    verdict.status === RecordStatus.REJECTED && (verdict.error.code === RecordErrorCode.OUT_OF_JURISDICTION || verdict.error.code === RecordErrorCode.OUT_OF_DOMAIN)
-      ? [{ externalId: externalIds[index], code: verdict.error.code }]
-      : [],
-  );
-  return refused.length ? [{ operation: 'ingestResidentRequests', outcome: 'DENIED', kind: 'ResidentRequest', details: { refused: refused.slice(0, 100), count: refused.length } }] : [];
+    subject: 'ResidentRequest',
+    stored: { table: residentRequests, id: residentRequests.id, source: residentRequests.source, externalId: residentRequests.externalId },
+    judge: (batch) =>
+      judgePlaced(batch, {
+        unitCode: (record) => record.unitCode,
+        type: (record) => record.category,
+        check: (record) => checkRecord(record, batch.now),
+        checkUnit: (_record, unit) =>
+          unit.tier !== 'COMMUNITY' && unit.tier !== 'GRID'
+            ? rejection(RecordErrorCode.INVALID_FIELD, 'unitCode', `A request goes to a community or a grid; ${unit.code} is a ${unit.tier.toLowerCase()}`)
+            : undefined,
+      }),
+    async write(tx, { source, records }, pending, { units }) {
+      const rows = pending.map((index) => {
+        const record = records[index]!;
+        const placement = placementOf(units.get(record.unitCode)!.path);
+        return {
+          external_id: record.externalId,
+          tracking_code: newTrackingCode(),
+          category: record.category,
+          text: record.text.trim(),
+          photo_url: record.photoUrl ?? null,
+          lat: record.location?.lat ?? null,
+          lng: record.location?.lng ?? null,
+          address: record.address ?? null,
+          contact_name: record.contactName ?? null,
+          contact_phone: record.contactPhone?.replace(/[\s\-()]/g, '') ?? null,
+          submitted_at: record.submittedAt.toISOString(),
+          unit_code: placement.unitCode,
+          unit_path: placement.unitPath,
+          city_code: placement.cityCode,
+          district_code: placement.districtCode,
+          street_code: placement.streetCode,
+          community_code: placement.communityCode,
+          grid_code: placement.gridCode,
+        };
+      });
+      const inserted = await executeRows<{ id: string; external_id: string }>(
+        tx,
+        sql`insert into ${residentRequests} (source, external_id, tracking_code, category, text, photo_url, lat, lng, address, contact_name, contact_phone, status, submitted_at,
+                                              unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
+            select ${source}, r.external_id, r.tracking_code, r.category, r.text, r.photo_url, r.lat, r.lng, r.address, r.contact_name, r.contact_phone, 'SUBMITTED', r.submitted_at,
+                   r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
+              from json_to_recordset(${JSON.stringify(rows)}::json) as r(
+                   external_id text, tracking_code text, category text, text text, photo_url text, lat double precision, lng double precision,
+                   address text, contact_name text, contact_phone text, submitted_at timestamptz,
+                   unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+            on conflict (source, external_id) do nothing
+            returning id, external_id`,
+      );
+      return { inserted: new Map(inserted.map((r) => [r.external_id, r.id])) };
+    },
+  });
 }
