@@ -16,6 +16,7 @@ import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
 import { reportPageRouter } from './web/report-page.js';
+import { residentPagesRouter } from './web/resident-pages.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -229,6 +230,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   });
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use('/reports', reportPageRouter(hub));
+  app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });

@@ -8,6 +8,7 @@ export {
   type RequestStatusName,
 } from './request.table.js';
 export { ResidentRequest, RequestCategory, RequestStatus } from './request.type.js';
+export { REQUEST_LIMITS } from './request.input.js';
 export { ResidentRequestResolver } from './request.resolver.js';
 export { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS, RESIDENT_REQUEST_MASKS, type RequestPersonalField } from './request.policy.js';
 export { newTrackingCode, toResidentRequest, TRACKING_ALPHABET, TRACKING_CODE_LENGTH, requestFields } from './request.service.js';
