@@ -82,6 +82,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
     await page.keyboard.insertText(text);
   }
 
+  /** A fresh load, as a phone that scans the code gets (not a same-document jump to another fragment). */
+  async function openFresh(url: string): Promise<void> {
+    await page.goto('about:blank');
+    await page.goto(url);
+  }
+
   async function submitAndReadCode(): Promise<string> {
     await page.getByRole('button', { name: '提交', exact: true }).click();
     await page.locator('#receipt').waitFor({ timeout: 15_000 });
@@ -174,7 +180,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
     expect(code).toMatch(TRACKING_CODE);
     expect(await page.locator('#track-link').getAttribute('href')).toBe(`/r/track?code=${code}`);
 
-    first = await feed.next(10_000);
+    // The event may have come before the page showed the code: wait for the count, not the next one.
+    expect(await feed.waitFor(1, 10_000)).toHaveLength(1);
+    first = feed.received[0]!;
     expect(first).toEqual({
       id: expect.any(String),
       trackingCode: code,
@@ -231,11 +239,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
   });
 
   it('through a case: IN_CASE shows 已立案办理 with no rating; closing the case closes the request; the rating reaches caseKpis', async () => {
-    await page.goto(qrUrl);
+    await openFresh(qrUrl);
     await expect.poll(() => page.locator('#title').innerText()).toBe('曙光社区');
     await chooseAndType(2, '独居老人家中水管爆裂，需要帮忙。');
     const code = await submitAndReadCode();
-    const second = await feed.next(10_000);
+    expect(await feed.waitFor(2, 10_000)).toHaveLength(2);
+    const second = feed.received[1]!;
     expect(second.trackingCode).toBe(code);
 
     const opened = await open(hub, 'shuguang.officer', { requestId: second.id });
@@ -278,7 +287,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
 
   it('a revoked channel: the page says the QR code is dead at once; without a token it says to scan the code', async () => {
     await staff('city.admin', 'mutation ($id: ID!) { revokeChannel(id: $id) { active } }', { id: channelId });
-    await page.goto(qrUrl);
+    await openFresh(qrUrl);
     await page.locator('#invalid-token').waitFor({ timeout: 15_000 });
     expect(await page.locator('#invalid-token').innerText()).toContain('此二维码已失效');
     expect(await page.locator('#submit-form').isVisible()).toBe(false);
@@ -291,7 +300,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
 
   it('past the per-client limit the page says how long to wait', async () => {
     const { createChannel } = await staff<{ createChannel: { qrCode: { url: string } } }>('city.admin', CREATE_CHANNEL, { input: { communityCode: U.shuguang, name: '曙光社区居民服务码（二）' } });
-    await page.goto(createChannel.qrCode.url);
+    await openFresh(createChannel.qrCode.url);
     await expect.poll(() => page.locator('#title').innerText()).toBe('曙光社区');
     for (let attempt = 0; attempt <= PER_CLIENT; attempt++) {
       await chooseAndType(0, `增设快递柜 ${attempt}`);
