@@ -70,6 +70,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
   const staff = <T = Record<string, any>>(as: string, query: string, variables: Record<string, unknown> = {}) => hub.gql<T>(query, variables, { as }).then(data);
   // A string, evaluated in the page: the project's TypeScript has no DOM types.
   const focusedId = () => page.evaluate<string | undefined>('document.activeElement?.id');
+  /** Nothing wider than the phone: no sideways scrolling at 360 px. */
+  const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
   const graphqlPosts = () => requested.filter((url) => new URL(url).pathname === '/graphql').length;
 
   /** Category and text by keyboard: Space picks the first category, arrows move on, Tab leads to the text. */
@@ -144,6 +146,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
     await chooseAndType(3, '12幢二单元楼道堆满杂物，堵住了消防通道。');
     expect(await page.locator('input[name="category"]:checked').getAttribute('value')).toBe('HAZARD');
     expect(await page.locator('#text-count').innerText()).toBe('21 / 2000 字');
+    expect(await pageWidth()).toBe(360);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
   });
@@ -179,6 +182,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
     const code = await submitAndReadCode();
     expect(code).toMatch(TRACKING_CODE);
     expect(await page.locator('#track-link').getAttribute('href')).toBe(`/r/track?code=${code}`);
+    expect(await pageWidth()).toBe(360);
 
     // The event may have come before the page showed the code: wait for the count, not the next one.
     expect(await feed.waitFor(1, 10_000)).toHaveLength(1);
@@ -228,6 +232,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
     await page.locator('#thanks').waitFor({ timeout: 15_000 });
     expect(await page.locator('#thanks').innerText()).toBe('感谢您的评价！');
     expect(await page.locator('#rated').innerText()).toContain('5 星，很满意');
+    expect(await pageWidth()).toBe(360);
 
     const { residentRequest } = await staff<{ residentRequest: { status: string; satisfaction: number | null } }>('shuguang.officer', 'query ($id: ID!) { residentRequest(id: $id) { status satisfaction } }', { id: first.id });
     expect(residentRequest).toEqual({ status: 'CLOSED', satisfaction: 5 });
