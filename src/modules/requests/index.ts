@@ -7,8 +7,22 @@ export {
   type RequestCategoryName,
   type RequestStatusName,
 } from './request.table.js';
-export { ResidentRequest, RequestCategory, RequestStatus } from './request.type.js';
-export { REQUEST_LIMITS } from './request.input.js';
+export { ResidentRequest, RequestCategory, RequestStatus, TrackedRequest, SubmittedRequest, PublicChannel, PublicUnit } from './request.type.js';
+export { REQUEST_LIMITS, SubmitResidentRequestInput } from './request.input.js';
 export { ResidentRequestResolver } from './request.resolver.js';
 export { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS, RESIDENT_REQUEST_MASKS, type RequestPersonalField } from './request.policy.js';
-export { newTrackingCode, toResidentRequest, TRACKING_ALPHABET, TRACKING_CODE_LENGTH, requestFields } from './request.service.js';
+export {
+  newTrackingCode,
+  toResidentRequest,
+  TRACKING_ALPHABET,
+  TRACKING_CODE_LENGTH,
+  requestFields,
+  submitResidentRequest,
+  trackResidentRequest,
+  rateResidentRequest,
+  residentChannel,
+  listResidentRequests,
+  RATING_LIMITS,
+} from './request.service.js';
+export { replyResidentRequest, closeResidentRequest, closeRequestOfCase, DEFAULT_CLOSING_REPLY, REPLY_LIMIT } from './request.staff.js';
+export { requestHooks, type RequestCaseLink, type LinkedCase } from './request.hooks.js';
