@@ -253,6 +253,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   });
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use('/reports', reportPageRouter(hub));
+  // The submit and status pages: SUBMIT_PAGE_PATH and STATUS_PAGE_PATH of channels/channel.qr.ts.
   app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');

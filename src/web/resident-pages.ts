@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
-import { REQUEST_CATEGORIES, REQUEST_LIMITS, REQUEST_STATUSES, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
+import { invariant } from '../platform/invariant.js';
+import { RATING_LIMITS, REQUEST_CATEGORIES, REQUEST_LIMITS, REQUEST_STATUSES, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
 
 export interface ResidentPagesOptions {
   /** Path of the GraphQL endpoint on this origin, e.g. `/graphql`. */
@@ -36,6 +37,10 @@ export const STATUS_LABELS: Readonly<Record<RequestStatusName, string>> = {
   IN_CASE: '已立案办理',
   CLOSED: '已办结',
 };
+
+/** What each rating means, from RATING_LIMITS.min (1 star) to RATING_LIMITS.max. */
+export const RATING_LABELS = ['很不满意', '不满意', '一般', '满意', '很满意'] as const;
+invariant(RATING_LABELS.length === RATING_LIMITS.max - RATING_LIMITS.min + 1, 'one rating label per star of RATING_LIMITS');
 
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   'resident.css': 'text/css; charset=utf-8',
@@ -100,6 +105,7 @@ function pageData(parts: PageParts) {
     graphqlPath: parts.graphqlPath,
     base: parts.base,
     limits: REQUEST_LIMITS,
+    rating: { ...RATING_LIMITS, labels: RATING_LABELS },
     categories: Object.fromEntries(REQUEST_CATEGORIES.map((c) => [c, CATEGORY_LABELS[c].label])),
     statuses: Object.fromEntries(REQUEST_STATUSES.map((s) => [s, STATUS_LABELS[s]])),
   };

@@ -1,8 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
-import { REQUEST_CATEGORIES, REQUEST_LIMITS, REQUEST_STATUSES } from '../../src/modules/requests/index.js';
-import { CATEGORY_LABELS, STATUS_LABELS } from '../../src/web/resident-pages.js';
+import { RATING_LIMITS, REQUEST_CATEGORIES, REQUEST_LIMITS, REQUEST_STATUSES } from '../../src/modules/requests/index.js';
+import { STATUS_PAGE_PATH, SUBMIT_PAGE_PATH } from '../../src/modules/channels/index.js';
+import { CATEGORY_LABELS, RATING_LABELS, STATUS_LABELS } from '../../src/web/resident-pages.js';
 
 /**
  * The resident pages over plain HTTP: the headers that keep them local and cacheable, the limits
@@ -27,9 +28,10 @@ const pageData = (html: string) => JSON.parse(/<script type="application\/json" 
 const references = (html: string) => [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
 
 describe.each([
-  ['/r/', 'submit.js'],
+  // The paths QR codes and the status link are made of (channel.qr.ts), and /r without the slash.
+  [SUBMIT_PAGE_PATH, 'submit.js'],
   ['/r', 'submit.js'],
-  ['/r/track', 'track.js'],
+  [STATUS_PAGE_PATH, 'track.js'],
 ])('GET %s', (path, script) => {
   it('is Chinese, phone-sized, with a strict CSP, no inline script and nothing from another host', async () => {
     const page = await get(path);
@@ -55,12 +57,13 @@ describe.each([
 });
 
 describe('the page data', () => {
-  it('carries REQUEST_LIMITS and every category and status label, and the inputs take their limits from it', async () => {
+  it('carries REQUEST_LIMITS, RATING_LIMITS and every category and status label, and the inputs take their limits from it', async () => {
     const { body } = await get('/r/');
     expect(pageData(body)).toEqual({
       graphqlPath: '/graphql',
       base: '/r',
       limits: REQUEST_LIMITS,
+      rating: { ...RATING_LIMITS, labels: RATING_LABELS },
       categories: Object.fromEntries(REQUEST_CATEGORIES.map((c) => [c, CATEGORY_LABELS[c].label])),
       statuses: Object.fromEntries(REQUEST_STATUSES.map((s) => [s, STATUS_LABELS[s]])),
     });

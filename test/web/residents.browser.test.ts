@@ -8,6 +8,7 @@ import { subscribe, type LiveSubscription } from '../helpers/ws.js';
 import { requestLive } from '../../src/modules/requests/request.live.js';
 import { data, moveOk, open, U } from '../cases/support.js';
 import { TRACKING_CODE } from '../requests/fixtures.js';
+import { RATING_LIMITS } from '../../src/modules/requests/index.js';
 
 /**
  * The resident's loop in headless Chromium, against a real hub: an admin makes a channel and
@@ -227,6 +228,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
     await page.locator('#star-1').focus();
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
     expect(await page.locator('#star-meaning').innerText()).toBe('5 星：很满意');
+    expect(await page.getByLabel('想说的话（可选）').getAttribute('maxlength')).toBe(String(RATING_LIMITS.comment));
     await page.getByLabel('想说的话（可选）').fill('处理很及时，谢谢！');
     await page.getByRole('button', { name: '提交评价' }).click();
     await page.locator('#thanks').waitFor({ timeout: 15_000 });
@@ -234,8 +236,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
     expect(await page.locator('#rated').innerText()).toContain('5 星，很满意');
     expect(await pageWidth()).toBe(360);
 
-    const { residentRequest } = await staff<{ residentRequest: { status: string; satisfaction: number | null } }>('shuguang.officer', 'query ($id: ID!) { residentRequest(id: $id) { status satisfaction } }', { id: first.id });
-    expect(residentRequest).toEqual({ status: 'CLOSED', satisfaction: 5 });
+    const { residentRequest } = await staff<{ residentRequest: { status: string; satisfaction: number | null; ratingComment: string | null } }>(
+      'shuguang.officer',
+      'query ($id: ID!) { residentRequest(id: $id) { status satisfaction ratingComment } }',
+      { id: first.id },
+    );
+    expect(residentRequest).toEqual({ status: 'CLOSED', satisfaction: 5, ratingComment: '处理很及时，谢谢！' });
 
     await page.reload();
     await expect.poll(() => page.locator('#status').innerText(), { timeout: 15_000 }).toBe('已办结');

@@ -9,14 +9,17 @@ const RATE = `mutation RateResidentRequest($code: String!, $satisfaction: Int!, 
   rateResidentRequest(trackingCode: $code, satisfaction: $satisfaction, comment: $comment) { ${TRACKED} }
 }`;
 
-const STAR_MEANINGS = ['很不满意', '不满意', '一般', '满意', '很满意'];
+/** Stars from rating.min to rating.max, each with its meaning; the comment's limit. */
+const rating = page.rating;
+const STARS = rating.labels.map((meaning, i) => ({ value: rating.min + i, meaning }));
+const meaningOf = (value) => STARS.find((star) => star.value === value)?.meaning ?? '';
 
 const $ = (id) => document.getElementById(id);
 const form = $('track-form');
 const codeInput = $('code');
 const result = $('result');
 
-const stars = (n) => '★'.repeat(n) + '☆'.repeat(5 - n);
+const stars = (n) => '★'.repeat(n) + '☆'.repeat(rating.max - n);
 
 function notice(message, role) {
   result.replaceChildren(el('p', { class: 'notice', role }, message));
@@ -34,41 +37,45 @@ function details(request) {
 }
 
 function rateForm(request) {
-  const choices = STAR_MEANINGS.map((meaning, i) => {
-    const value = i + 1;
-    return el(
+  const choices = STARS.map(({ value, meaning }) =>
+    el(
       'label',
       { class: 'star', for: `star-${value}` },
       el('input', { type: 'radio', name: 'satisfaction', id: `star-${value}`, value }),
       el('span', { 'aria-hidden': 'true' }, '★'),
       el('span', { class: 'visually-hidden' }, `${value} 星，${meaning}`),
-    );
-  });
+    ),
+  );
   const meaning = el('p', { class: 'star-meaning', id: 'star-meaning', 'aria-live': 'polite' }, '');
-  const rating = el(
+  const ratingForm = el(
     'form',
     { id: 'rate-form', novalidate: true },
     el('fieldset', { class: 'stars', 'aria-describedby': 'error-rating' }, el('legend', {}, '您对办理结果满意吗？'), el('div', { class: 'star-row' }, ...choices), meaning),
-    el('div', { class: 'field' }, el('label', { for: 'comment' }, '想说的话（可选）'), el('textarea', { id: 'comment', name: 'comment', rows: 3, 'aria-describedby': 'error-rating' })),
+    el(
+      'div',
+      { class: 'field' },
+      el('label', { for: 'comment' }, '想说的话（可选）'),
+      el('textarea', { id: 'comment', name: 'comment', rows: 3, maxlength: rating.comment, 'aria-describedby': 'error-rating' }),
+    ),
     el('p', { class: 'field-error', id: 'error-rating', role: 'alert', hidden: true }),
     el('button', { type: 'submit', class: 'primary', id: 'rate' }, '提交评价'),
   );
-  const radios = () => [...rating.querySelectorAll('input[name="satisfaction"]')];
-  rating.addEventListener('change', () => {
-    const chosen = Number(rating.elements.satisfaction.value) || 0;
-    choices.forEach((label, i) => label.classList.toggle('on', i < chosen));
-    meaning.textContent = chosen ? `${chosen} 星：${STAR_MEANINGS[chosen - 1]}` : '';
+  const radios = () => [...ratingForm.querySelectorAll('input[name="satisfaction"]')];
+  ratingForm.addEventListener('change', () => {
+    const chosen = Number(ratingForm.elements.satisfaction.value) || 0;
+    choices.forEach((label, i) => label.classList.toggle('on', STARS[i].value <= chosen));
+    meaning.textContent = chosen ? `${chosen} 星：${meaningOf(chosen)}` : '';
   });
-  rating.addEventListener('submit', async (event) => {
+  ratingForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     setFieldError('error-rating', radios(), undefined);
-    const satisfaction = Number(rating.elements.satisfaction.value);
+    const satisfaction = Number(ratingForm.elements.satisfaction.value);
     if (!satisfaction) {
-      setFieldError('error-rating', radios(), '请先点选 1 到 5 颗星。');
+      setFieldError('error-rating', radios(), `请先点选 ${rating.min} 到 ${rating.max} 颗星。`);
       radios()[0].focus();
       return;
     }
-    const comment = rating.elements.comment.value.trim();
+    const comment = ratingForm.elements.comment.value.trim();
     const button = $('rate');
     button.disabled = true;
     button.textContent = '正在提交…';
@@ -82,13 +89,18 @@ function rateForm(request) {
         await lookup(request.trackingCode);
         return;
       }
-      const message = call.code === 'BAD_USER_INPUT' ? `评价内容有误：${call.message}` : errorText(call);
+      const message =
+        call.code !== 'BAD_USER_INPUT'
+          ? errorText(call)
+          : call.extensions.field === 'comment'
+            ? `想说的话不超过 ${rating.comment} 个字。`
+            : `评价内容有误：${call.message}`;
       setFieldError('error-rating', [], message);
       button.disabled = false;
       button.textContent = '提交评价';
     }
   });
-  return el('section', { class: 'rating', 'aria-labelledby': 'rating-title' }, el('h3', { id: 'rating-title' }, '评价'), rating);
+  return el('section', { class: 'rating', 'aria-labelledby': 'rating-title' }, el('h3', { id: 'rating-title' }, '评价'), ratingForm);
 }
 
 function render(request, { thanked = false } = {}) {
@@ -103,7 +115,7 @@ function render(request, { thanked = false } = {}) {
   if (thanked) parts.push(el('p', { class: 'thanks', id: 'thanks', role: 'status' }, '感谢您的评价！'));
   if (request.satisfaction) {
     parts.push(
-      el('p', { class: 'rated', id: 'rated' }, '您的评价：', el('span', { class: 'stars-shown', 'aria-hidden': 'true' }, stars(request.satisfaction)), el('span', {}, `（${request.satisfaction} 星，${STAR_MEANINGS[request.satisfaction - 1]}）`)),
+      el('p', { class: 'rated', id: 'rated' }, '您的评价：', el('span', { class: 'stars-shown', 'aria-hidden': 'true' }, stars(request.satisfaction)), el('span', {}, `（${request.satisfaction} 星，${meaningOf(request.satisfaction)}）`)),
     );
   } else if (request.canRate) {
     parts.push(rateForm(request));
