@@ -16,6 +16,7 @@ import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
 import { reportPageRouter } from './web/report-page.js';
+import { residentPagesRouter } from './web/resident-pages.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -283,6 +284,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   });
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use('/reports', reportPageRouter(hub));
+  // The submit and status pages: SUBMIT_PAGE_PATH and STATUS_PAGE_PATH of channels/channel.qr.ts.
+  app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });
