@@ -16,8 +16,10 @@ import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
 import { reportPageRouter } from './web/report-page.js';
+import { open311Router } from './modules/open311/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
+export const OPEN311_PATH = '/open311/v2';
 
 /** WebSocket close codes the hub uses beyond graphql-ws's own. */
 export const WsClose = {
@@ -229,6 +231,13 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   });
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH }));
   app.use('/reports', reportPageRouter(hub));
+  app.use(
+    OPEN311_PATH,
+    open311Router(hub, {
+      // Staff authenticate as on /graphql, with Authorization only: X-Api-Key carries a channel token there.
+      contextFor: async (req) => createContext(hub, await requestAccess(hub, header(req.headers.authorization)), purposeOf(headerText(req.headers['x-purpose']))),
+    }),
+  );
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });
