@@ -11,6 +11,7 @@ import { resolveJwtSecret } from './platform/auth/secret.js';
 import { principals } from './modules/principals/index.js';
 import { APIKEY_USAGE, runApiKeyCommand } from './modules/apikeys/index.js';
 import { describeVerdict, verifyAuditChain } from './modules/audit/index.js';
+import { QR_USAGE, runQrCommand } from './modules/channels/index.js';
 import { DEMO_PRINCIPALS, isEmpty, seedDemo } from './seed/demo.js';
 import { openDatabase, runHub } from './main.js';
 import { printedSchema } from './schema.js';
@@ -29,10 +30,13 @@ Usage:
   gridhub apikey revoke <id | prefix | key>      revoke a key at once
   gridhub apikey list [adapter]                  list keys (prefix only, never the key)
   gridhub audit verify               recompute the audit log's hash chain (exit 1 when broken)
+  gridhub qr <communityCode> [--channel <id>] [--out <dir>]   write a community channel's QR code (PNG, SVG)
   gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help)
 
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
-MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (5000), NODE_ENV.`;
+MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (5000), NODE_ENV,
+PUBLIC_URL (http://localhost:<PORT>), TRUST_PROXY, RESIDENT_RATE_PER_CHANNEL (120/h),
+RESIDENT_RATE_PER_CLIENT (10/10 min).`;
 
 const schemaFile = new URL('../schema/schema.graphql', import.meta.url);
 
@@ -162,6 +166,41 @@ async function apikey(config: Config, args: string[], label: string | undefined)
   }
 }
 
+/**
+ * `qr <communityCode>`: a community channel's posters, on the database itself (as
+ * `cli:<os user>`). On the embedded database a running hub holds DATA_DIR: then the
+ * channelQrCode mutation is the way.
+ */
+async function qr(config: Config, communityCode: string | undefined, channelId: string | undefined, outDir: string): Promise<void> {
+  if (!communityCode) throw new ConfigError(`qr needs a community code, e.g. gridhub qr 320613006001\n\n${QR_USAGE}`);
+  let opened: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    opened = await openDatabase(config);
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    throw new ConfigError(
+      `${error.message.replace(/ Stop it, or use another DATA_DIR\.$/, '')} ` +
+        'To print a QR code from the embedded database, stop the hub and run this again, or use the running hub as an admin: ' +
+        'the channelQrCode(id) mutation (e.g. in GraphiQL with a token of city.admin; channels(communityCode) lists the ids).',
+    );
+  }
+  const { database, release } = opened;
+  try {
+    await applyMigrations(database);
+    if (!process.env['PUBLIC_URL']) process.stderr.write(`PUBLIC_URL is not set: the codes point at ${config.publicUrl}, which residents' phones cannot reach; set PUBLIC_URL to the hub's address\n`);
+    const out = await runQrCommand(database, communityCode, { publicUrl: config.publicUrl, outDir, channelId, user: osUser() });
+    process.stderr.write(out.stderr);
+    process.stdout.write(out.stdout);
+    if (!out.complete) process.exitCode = 1;
+  } catch (error) {
+    if (error instanceof GraphQLError) throw new ConfigError(error.message);
+    throw error;
+  } finally {
+    await database.close();
+    release();
+  }
+}
+
 async function printSchema(check: boolean): Promise<void> {
   const printed = await printedSchema();
   if (!check) {
@@ -204,7 +243,15 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { demo: { type: 'boolean', default: false }, ttl: { type: 'string', default: '8h' }, label: { type: 'string' }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      demo: { type: 'boolean', default: false },
+      ttl: { type: 'string', default: '8h' },
+      label: { type: 'string' },
+      check: { type: 'boolean', default: false },
+      channel: { type: 'string' },
+      out: { type: 'string', default: '.' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -227,6 +274,9 @@ async function main(argv: string[]): Promise<void> {
       return apikey(config, rest, values.label);
     case 'audit':
       return auditCommand(config, rest[0]);
+    case 'qr':
+      if (rest.length > 1) throw new ConfigError(`qr takes one community code\n\n${QR_USAGE}`);
+      return qr(config, rest[0], values.channel, values.out);
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
   }

@@ -42,6 +42,23 @@ export interface Config {
   readonly reportScheduleSeconds: number;
   /** Seconds between SLA sweeps of overdue cases on this process (CASE_SWEEP_SECONDS, default 60); 0 → none. */
   readonly caseSweepSeconds: number;
+  /**
+   * The hub's address as residents' phones reach it (`PUBLIC_URL`, default
+   * `http://localhost:<PORT>`), without a trailing slash: the base of the submit-page URL that
+   * channel QR codes carry. Set it to the intranet or public name before printing posters.
+   */
+  readonly publicUrl: string;
+  /**
+   * Express's 'trust proxy' (`TRUST_PROXY`): which hops in front of the hub may state the client's
+   * address in `X-Forwarded-For`. Unset or `false`: none (the client is the TCP peer); `true`:
+   * every hop; a number: that many hops; anything else: addresses, subnets or names such as
+   * `loopback`, comma-separated. The client address is what resident rate limits count by.
+   */
+  readonly trustProxy: boolean | number | string;
+  /** Resident submissions one channel accepts per hour (`RESIDENT_RATE_PER_CHANNEL`, default 120). */
+  readonly residentRatePerChannel: number;
+  /** Resident submissions and ratings one client address may make per 10 minutes (`RESIDENT_RATE_PER_CLIENT`, default 10). */
+  readonly residentRatePerClient: number;
 }
 
 export class ConfigError extends Error {
@@ -62,10 +79,34 @@ function graceFrom(raw: string | undefined): number {
   return value;
 }
 
+function publicUrlFrom(raw: string | undefined, port: number): string {
+  if (raw === undefined || raw.trim() === '') return `http://localhost:${port}`;
+  const url = URL.canParse(raw.trim()) ? new URL(raw.trim()) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`PUBLIC_URL must be an http:// or https:// address without query, fragment or credentials, got "${raw}"`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function trustProxyFrom(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function positiveFrom(name: string, raw: string | undefined, fallback: number): number {
+  const value = intFrom(name, raw, fallback);
+  if (value < 1) throw new ConfigError(`${name} must be at least 1, got "${raw}"`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env['NODE_ENV'] === 'development' ? 'development' : env['NODE_ENV'] === 'test' ? 'test' : 'production';
+  const port = intFrom('PORT', env['PORT'], 4000);
   return {
-    port: intFrom('PORT', env['PORT'], 4000),
+    port,
     host: env['HOST'] || '0.0.0.0',
     dataDir: resolve(env['DATA_DIR'] || './data'),
     databaseUrl: env['DATABASE_URL'] || undefined,
@@ -78,5 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
     reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env['REPORT_SCHEDULE_SECONDS'], 60),
     caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
+    publicUrl: publicUrlFrom(env['PUBLIC_URL'], port),
+    trustProxy: trustProxyFrom(env['TRUST_PROXY']),
+    residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env['RESIDENT_RATE_PER_CHANNEL'], 120),
+    residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env['RESIDENT_RATE_PER_CLIENT'], 10),
   };
 }

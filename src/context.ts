@@ -1,4 +1,4 @@
-import type { Hub, RequestContext } from './platform/context.js';
+import type { ClientInfo, Hub, RequestContext } from './platform/context.js';
 import { Memo } from './platform/context.js';
 import { AccessLedger } from './platform/auth/ledger.js';
 import { ANONYMOUS, type Principal } from './platform/auth/principal.js';
@@ -63,23 +63,35 @@ export function purposeOf(value: unknown): string | undefined {
   return [...value.trim()].slice(0, 500).join('');
 }
 
+/** The client of an HTTP request (express's `req.ip`, which honours TRUST_PROXY); undefined without one. */
+export function clientOf(ip: string | undefined): ClientInfo | undefined {
+  return ip ? { ip } : undefined;
+}
+
 /** An HTTP request's context: the access is fixed for the request. */
-export function createContext(hub: Hub, access: Access, purpose: string | undefined, ledger: AccessLedger = new AccessLedger()): RequestContext {
+export function createContext(
+  hub: Hub,
+  access: Access,
+  purpose: string | undefined,
+  ledger: AccessLedger = new AccessLedger(),
+  client: ClientInfo | undefined = undefined,
+): RequestContext {
   return {
     hub,
     db: hub.database.db,
     principal: access.principal,
     ability: access.ability,
     loaders: new Memo(hub.database.db),
+    client,
     purpose,
     ledger,
-    actingAs: actingAs(hub, purpose, ledger),
+    actingAs: actingAs(hub, purpose, ledger, client),
   };
 }
 
-/** A context for a principal proven inside the operation; it shares the request's ledger. */
-function actingAs(hub: Hub, purpose: string | undefined, ledger: AccessLedger): (principal: Principal) => Promise<RequestContext> {
-  return async (principal) => createContext(hub, await accessFor(hub, principal), purpose, ledger);
+/** A context for a principal proven inside the operation; it shares the request's ledger and client. */
+function actingAs(hub: Hub, purpose: string | undefined, ledger: AccessLedger, client: ClientInfo | undefined): (principal: Principal) => Promise<RequestContext> {
+  return async (principal) => createContext(hub, await accessFor(hub, principal), purpose, ledger, client);
 }
 
 /** A WebSocket operation's context: the ability follows the connection's grants as they change. */
@@ -88,6 +100,7 @@ export function createLiveContext(
   live: LiveAccess,
   purpose: string | undefined,
   closeConnection?: (code: number, reason: string) => void,
+  client?: ClientInfo,
 ): RequestContext {
   const ledger = new AccessLedger();
   return {
@@ -100,10 +113,11 @@ export function createLiveContext(
       return live.current.ability;
     },
     loaders: new Memo(hub.database.db),
+    client,
     purpose,
     ledger,
     onAccessChange: (listener) => live.onChange(listener),
     ...(closeConnection ? { closeConnection } : {}),
-    actingAs: actingAs(hub, purpose, ledger),
+    actingAs: actingAs(hub, purpose, ledger, client),
   };
 }

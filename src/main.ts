@@ -12,7 +12,8 @@ import { weeklyReports } from './modules/reports/index.js';
 import { startWatchdog } from './modules/watchdog/index.js';
 import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
 import { alertHooks } from './modules/alerts/index.js';
-import { openCasesForAlerts, startCaseSweeper } from './modules/cases/index.js';
+import { openCasesForAlerts, requestCaseLink, startCaseSweeper } from './modules/cases/index.js';
+import { requestHooks } from './modules/requests/index.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -60,8 +61,12 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     const hub = createHub({ config, database, jwtSecret, log, ...(options.clock ? { clock: options.clock } : {}) });
     // Cases open from ingested alerts in the alerts' own transaction; overdue cases escalate.
     hub.single(alertHooks).afterInsert.push(openCasesForAlerts);
+    // Resident requests reach the case opened from them (closing, rating) through this link.
+    hub.single(requestHooks).caseLink = requestCaseLink;
     hub.onClose(startCaseSweeper(hub, config.caseSweepSeconds));
     const server = await startServer(hub, await createSchema(), config.port, config.host);
+    // PORT=0 (tests) with no PUBLIC_URL: the default public URL names the port the server got.
+    if (config.port === 0 && config.publicUrl === 'http://localhost:0') Object.assign(hub, { config: { ...config, publicUrl: server.url } });
     const reportRun = hub.single(weeklyReports);
     reportRun.start(config.reportScheduleSeconds * 1000);
     hub.onClose(() => reportRun.stop());

@@ -8,7 +8,7 @@ import { DeviceResolver } from './modules/devices/index.js';
 import { GrantResolver } from './modules/grants/index.js';
 import { ApiKeyResolver } from './modules/apikeys/index.js';
 import { AuditResolver } from './modules/audit/index.js';
-import { ChannelResolver } from './modules/channels/index.js';
+import { ChannelResolver, CreatedChannelResolver } from './modules/channels/index.js';
 import { ResidentRequestResolver } from './modules/requests/index.js';
 import { StatsResolver } from './modules/stats/index.js';
 import { ReportResolver } from './modules/reports/index.js';
@@ -30,7 +30,7 @@ const noTopics: PubSub = {
 
 export async function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, ResidentRequestResolver,
+    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, CreatedChannelResolver, ResidentRequestResolver,
       CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver, PatrolReportResolver, PatrolFindingResolver,
       StatsResolver, ReportResolver,
     ],

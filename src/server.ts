@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
@@ -11,7 +11,7 @@ import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'grap
 import type { Hub, RequestContext } from './platform/context.js';
 import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
-import { authenticate, createContext, createLiveContext, purposeOf, requestAccess } from './context.js';
+import { authenticate, clientOf, createContext, createLiveContext, purposeOf, requestAccess } from './context.js';
 import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
@@ -89,10 +89,27 @@ function headerText(value: string | string[] | undefined): string | undefined {
   }
 }
 
+/**
+ * The client address of a request express did not route (a WebSocket upgrade): express's own
+ * `req.ip` getter, which applies the app's 'trust proxy' to the socket's peer and
+ * `X-Forwarded-For`, read through an object whose prototype is express's request.
+ */
+function upgradeClientIp(app: express.Express, request: IncomingMessage): string | undefined {
+  const view = Object.create(app.request, {
+    app: { value: app },
+    headers: { value: request.headers },
+    socket: { value: request.socket },
+    connection: { value: request.socket },
+  }) as express.Request;
+  return view.ip;
+}
+
 /** HTTP, GraphQL, WebSocket and the pages on one port. */
 export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
+  // Who may state the client's address in X-Forwarded-For (TRUST_PROXY); req.ip follows it.
+  app.set('trust proxy', hub.config.trustProxy);
   const httpServer: Server = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const validationRules = [depthLimitRule(hub.config.maxQueryDepth)];
@@ -136,7 +153,13 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
         const live = connections.get(ctx.extra.socket);
         if (!live) throw new GraphQLError('connection not initialised');
         const socket = ctx.extra.socket;
-        const context = createLiveContext(hub, live, purposeOf(ctx.connectionParams?.['purpose']), (code, reason) => socket.close(code, closeReason(reason)));
+        const context = createLiveContext(
+          hub,
+          live,
+          purposeOf(ctx.connectionParams?.['purpose']),
+          (code, reason) => socket.close(code, closeReason(reason)),
+          clientOf(upgradeClientIp(app, ctx.extra.request)),
+        );
         let byId = operations.get(ctx);
         if (!byId) operations.set(ctx, (byId = new Map()));
         byId.set(id, context);
@@ -247,7 +270,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const access = await requestAccess(hub, header(req.headers.authorization), header(req.headers['x-api-key']));
-        return createContext(hub, access, purposeOf(headerText(req.headers['x-purpose'])));
+        return createContext(hub, access, purposeOf(headerText(req.headers['x-purpose'])), undefined, clientOf(req.ip));
       },
     }),
   );

@@ -11,3 +11,4 @@ export { residentRequests } from './modules/requests/index.js';
 export { reports } from './modules/reports/index.js';
 export { cases, caseHistory, caseNumberSeq } from './modules/cases/index.js';
 export { patrolReports, patrolFindings } from './modules/patrols/index.js';
+export { rateLimitCounters } from './platform/ratelimit/ratelimit.table.js';

@@ -32,6 +32,15 @@ export interface Hub {
   onClose(task: () => Promise<void> | void): void;
 }
 
+/** Who is on the other end of the connection, as far as the network tells. */
+export interface ClientInfo {
+  /**
+   * The client's address: express's `req.ip` (the TCP peer, or the `X-Forwarded-For` hop that
+   * TRUST_PROXY allows), or the WebSocket upgrade request's, worked out the same way.
+   */
+  readonly ip: string;
+}
+
 /** Per request (HTTP) or per subscription (WebSocket). */
 export interface RequestContext {
   readonly hub: Hub;
@@ -40,6 +49,8 @@ export interface RequestContext {
   readonly ability: AppAbility;
   /** Per-request memo: `ctx.loaders.of(createUnitLoaders)` makes a module's loaders once. */
   readonly loaders: Memo<Db>;
+  /** The network client: what per-client rate limits count by. Undefined when there is none (a context made in-process). */
+  readonly client: ClientInfo | undefined;
   /** Why the caller reads personal data, from `x-purpose`; written to the audit log. */
   readonly purpose: string | undefined;
   /** Unmasked personal data returned and attempts refused, for the audit log. */

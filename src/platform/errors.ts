@@ -84,3 +84,29 @@ export class ServiceUnavailableError extends CodedError {
     super(message, ErrorCode.SERVICE_UNAVAILABLE, {}, 503);
   }
 }
+
+/** A window of seconds as people say it: `10 分钟` / `10 minutes`, `1 小时` / `1 hour`. */
+function windowWords(seconds: number): { zh: string; en: string } {
+  if (seconds % 3600 === 0) return { zh: `${seconds / 3600} 小时`, en: seconds === 3600 ? 'hour' : `${seconds / 3600} hours` };
+  if (seconds % 60 === 0) return { zh: `${seconds / 60} 分钟`, en: seconds === 60 ? 'minute' : `${seconds / 60} minutes` };
+  return { zh: `${seconds} 秒`, en: `${seconds} seconds` };
+}
+
+/**
+ * Too many attempts in a window (resident submissions and ratings). The message says it in
+ * Chinese and in English; `retryAfterSeconds` is when the window ends, `limit` and
+ * `windowSeconds` what the limit is.
+ */
+export class RateLimitedError extends CodedError {
+  readonly code = ErrorCode.RATE_LIMITED;
+  readonly retryAfterSeconds: number;
+  constructor(what: string, limit: number, windowSeconds: number, retryAfterSeconds: number) {
+    const window = windowWords(windowSeconds);
+    super(
+      `操作过于频繁，请 ${Math.ceil(retryAfterSeconds / 60)} 分钟后再试（每 ${window.zh}最多 ${limit} 次）。Too many ${what}: at most ${limit} per ${window.en}; try again in ${retryAfterSeconds} s.`,
+      ErrorCode.RATE_LIMITED,
+      { retryAfterSeconds, limit, windowSeconds },
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -397,6 +397,8 @@ function demoResidentRequests(hierarchy: DemoUnit[], options: SeedOptions): { ch
       communityCode: code,
       name: `${community.name}居民服务码`,
       tokenHash: channelTokenHash(demoChannelToken(code)),
+      // Kept, so that `channelQrCode` and `gridhub qr` print the demo posters without a rotation.
+      token: demoChannelToken(code),
       createdBy: 'city.admin',
       createdAt: new Date(now - 60 * 24 * hour),
       path: community.path,

@@ -118,6 +118,10 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     DEVICE_SWEEP_SECONDS: '0',
     // Tests sweep overdue cases themselves (sweepOverdueCases with a TestClock).
     CASE_SWEEP_SECONDS: '0',
+    // Every test submits from 127.0.0.1: resident rate limits stay out of the way unless a test
+    // sets its own (test/requests/rate-limits.test.ts).
+    RESIDENT_RATE_PER_CLIENT: '1000000',
+    RESIDENT_RATE_PER_CHANNEL: '1000000',
     ...options.env,
   });
   const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });

@@ -15,7 +15,7 @@ import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } 
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
 import { requireUnit, unitsByCodes, type UnitRow } from '../units/index.js';
 import { alerts, type SeverityName } from '../alerts/index.js';
-import { residentRequests, type RequestCategoryName } from '../requests/index.js';
+import { closeRequestOfCase, residentRequests, type RequestCaseLink, type RequestCategoryName } from '../requests/index.js';
 import { findingsByIds, linkFindingToCase } from '../patrols/index.js';
 import { storable } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
@@ -496,6 +496,8 @@ export async function transitionCase(ctx: RequestContext, args: TransitionArgs):
       assigneeBefore: current.assigneeCode,
       assigneeAfter: updated.assigneeCode,
     });
+    // The resident's request closes with its case: the status page shows CLOSED and asks for a rating.
+    if (updated.state === 'CLOSED' && updated.originKind === 'RESIDENT_REQUEST' && updated.originId) await closeRequestOfCase(ctx, tx, updated.originId, updated.number, now);
     await ctx.hub.bus.publish(tx, 'caseChanged', { ids: [updated.id] });
     await audit(ctx, tx, {
       operation: 'transitionCase', kind: 'Case', recordIds: [updated.id],
@@ -512,3 +514,23 @@ export async function transitionCase(ctx: RequestContext, args: TransitionArgs):
   }
   return toCase(row);
 }
+
+/**
+ * What the requests module needs of the case opened from a request (registered at start in
+ * src/main.ts, so requests never imports cases): the case, locked, and the resident's rating
+ * written onto it.
+ */
+export const requestCaseLink: RequestCaseLink = {
+  async caseOf(tx, requestId) {
+    const [row] = await tx
+      .select({ id: cases.id, number: cases.number, state: cases.state })
+      .from(cases)
+      .where(and(eq(cases.originKind, 'RESIDENT_REQUEST'), eq(cases.originId, requestId)))
+      .limit(1)
+      .for('update');
+    return row ? { ...row, final: FINAL_STATES.includes(row.state) } : undefined;
+  },
+  async rateCase(tx, caseId, satisfaction) {
+    await tx.update(cases).set({ satisfaction }).where(eq(cases.id, caseId));
+  },
+};

@@ -2,7 +2,7 @@ export { cases, caseHistory, caseNumberSeq, CASE_ORIGINS, type CaseRow, type Cas
 export { CASE_STATES, CASE_ACTIONS, WORKFLOW, SLA_STATES, allowedActions, type CaseStateName, type CaseActionName } from './case.workflow.js';
 export { SLA_BASE_HOURS, SEVERITY_SLA_FACTOR, ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, slaMs, deadlineFrom } from './case.catalog.js';
 export { Case, CaseState, CaseAction, CaseHistoryEntry } from './case.type.js';
-export { caseFields } from './case.service.js';
+export { caseFields, requestCaseLink } from './case.service.js';
 export { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
 export { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
 export { sweepOverdueCases, startCaseSweeper } from './case.sla.js';

@@ -3,9 +3,9 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
-import { Channel, ChannelConnection, CreatedChannel } from './channel.type.js';
+import { Channel, ChannelConnection, ChannelQrCode, CreatedChannel } from './channel.type.js';
 import { CreateChannelInput } from './channel.input.js';
-import { createChannel, listChannels, revokeChannel, rotateChannelToken, toChannelKey } from './channel.service.js';
+import { channelQrCode, createChannel, listChannels, qrCodeOf, revokeChannel, rotateChannelToken, toChannelKey } from './channel.service.js';
 
 @Resolver(() => Channel)
 export class ChannelResolver {
@@ -28,6 +28,13 @@ export class ChannelResolver {
     return rotateChannelToken(ctx, id);
   }
 
+  @Mutation(() => ChannelQrCode, {
+    description: "Admins: a channel's QR code again (to reprint its poster), without changing its token. Audited. CONFLICT for a revoked channel, or one made before tokens were kept (rotate it).",
+  })
+  channelQrCode(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ChannelQrCode> {
+    return channelQrCode(ctx, id);
+  }
+
   @Mutation(() => Channel, { description: 'Admins: close a channel for good; its token stops working at once.' })
   revokeChannel(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Channel> {
     return revokeChannel(ctx, id);
@@ -38,5 +45,13 @@ export class ChannelResolver {
     const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(channel.communityCode);
     if (!unit) throw new Error(`channel ${channel.id} has community ${channel.communityCode}, which does not exist`);
     return unit;
+  }
+}
+
+@Resolver(() => CreatedChannel)
+export class CreatedChannelResolver {
+  @FieldResolver(() => ChannelQrCode, { description: "The poster: the QR code of this channel's submit page (PUBLIC_URL + /r/#<token>)." })
+  qrCode(@Root() created: CreatedChannel, @Ctx() ctx: RequestContext): Promise<ChannelQrCode> {
+    return qrCodeOf(ctx.hub.config.publicUrl, created.token);
   }
 }

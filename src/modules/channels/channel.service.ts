@@ -11,16 +11,19 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, Unauth
 import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { storable } from '../ingest/index.js';
-import { audit } from '../audit/index.js';
+import { appendAudit, audit, type AuditActor } from '../audit/index.js';
 import { channels, type ChannelRow } from './channel.table.js';
-import { Channel, CreatedChannel } from './channel.type.js';
+import { Channel, ChannelQrCode, CreatedChannel } from './channel.type.js';
+import { renderQr, submitPageUrl } from './channel.qr.js';
 import type { CreateChannelInput } from './channel.input.js';
 
 /**
  * Terminology
  * - channel token: the credential a channel's QR code carries, `ghc_` and 32 random bytes in
- *   base64url. Only its SHA-256 is stored (256 random bits need no slow hash); rotating
- *   replaces the hash, so the old token stops working with the commit.
+ *   base64url. It is looked up by its SHA-256 (256 random bits need no slow hash); the token is
+ *   stored beside it so that the poster can be printed again (it hangs on a public notice
+ *   board: a capability to submit to one community, not a secret). Rotating replaces both, so
+ *   the old token stops working with the commit.
  * - resident: whoever presents a channel token. It may submit requests to that channel's
  *   community and nothing else.
  */
@@ -70,7 +73,7 @@ async function requireCommunity(db: Executor, code: string, field: string): Prom
  * A channel by id that the caller manages; NOT_FOUND when there is none or it lies outside the
  * caller's unit (FORBIDDEN first for a caller that manages no channel at all).
  */
-async function requireManagedChannel(ctx: RequestContext, id: string): Promise<Channel> {
+async function requireManagedChannel(ctx: RequestContext, id: string): Promise<Channel & { token: string | null }> {
   requireCan(ctx, 'manage', 'Channel');
   const [row] = isUuid(id)
     ? await ctx.db.select({ channel: channels, path: units.path }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(eq(channels.id, id))
@@ -81,7 +84,7 @@ async function requireManagedChannel(ctx: RequestContext, id: string): Promise<C
     ctx.ledger.denied({ operation: 'manageChannel', kind: 'Channel', recordId: id, reason: 'outside the unit of the caller' });
     throw new NotFoundError('Channel', id);
   }
-  return channel;
+  return Object.assign(channel, { token: row.channel.token });
 }
 
 export async function createChannel(ctx: RequestContext, input: CreateChannelInput): Promise<CreatedChannel> {
@@ -98,7 +101,7 @@ export async function createChannel(ctx: RequestContext, input: CreateChannelInp
   const row = await ctx.db.transaction(async (tx) => {
     const [inserted] = await tx
       .insert(channels)
-      .values({ communityCode: community.code, name, tokenHash: channelTokenHash(token), createdBy: ctx.principal.name, createdAt: ctx.hub.clock.now() })
+      .values({ communityCode: community.code, name, tokenHash: channelTokenHash(token), token, createdBy: ctx.principal.name, createdAt: ctx.hub.clock.now() })
       .returning();
     await audit(ctx, tx, { operation: 'createChannel', kind: 'Channel', recordIds: [inserted!.id], details: { communityCode: community.code, name } });
     return inserted!;
@@ -113,7 +116,7 @@ export async function rotateChannelToken(ctx: RequestContext, id: string): Promi
   const row = await ctx.db.transaction(async (tx) => {
     const [updated] = await tx
       .update(channels)
-      .set({ tokenHash: channelTokenHash(token) })
+      .set({ tokenHash: channelTokenHash(token), token })
       .where(and(eq(channels.id, id), isNull(channels.revokedAt)))
       .returning();
     if (updated) await audit(ctx, tx, { operation: 'rotateChannelToken', kind: 'Channel', recordIds: [id], details: { communityCode: updated.communityCode } });
@@ -137,6 +140,31 @@ export async function revokeChannel(ctx: RequestContext, id: string): Promise<Ch
   });
   if (!row) throw new ConflictError(`Channel ${id} is already revoked`, { active: false });
   return toChannel(row, { path: channel.unitPath });
+}
+
+/** The QR code of a channel token on this hub: the submit-page URL under `publicUrl`, as SVG and PNG. */
+export async function qrCodeOf(publicUrl: string, token: string): Promise<ChannelQrCode> {
+  const url = submitPageUrl(publicUrl, token);
+  const { svg, png } = await renderQr(url);
+  return Object.assign(new ChannelQrCode(), { url, svg, pngDataUrl: `data:image/png;base64,${png.toString('base64')}` });
+}
+
+function needsRotation(id: string): ConflictError {
+  return new ConflictError(`Channel ${id} was made before tokens were kept: rotate its token (rotateChannelToken) to print a new QR code`, { tokenStored: false });
+}
+
+/**
+ * The poster of a channel the caller manages, again, without rotating: the stored token's QR
+ * code. Audited (who printed which channel's code). CONFLICT for a revoked channel, and for
+ * one made before tokens were kept (rotate it).
+ */
+export async function channelQrCode(ctx: RequestContext, id: string): Promise<ChannelQrCode> {
+  const channel = await requireManagedChannel(ctx, id);
+  if (!channel.active) throw new ConflictError(`Channel ${id} is revoked: its QR code no longer works`, { active: false });
+  if (channel.token === null) throw needsRotation(id);
+  const qr = await qrCodeOf(ctx.hub.config.publicUrl, channel.token);
+  await audit(ctx, ctx.db, { operation: 'channelQrCode', kind: 'Channel', recordIds: [id], details: { communityCode: channel.communityCode, url: qr.url.replace(/#.*$/, '#…') } });
+  return qr;
 }
 
 /** The channels the caller manages, newest first; `communityCode` narrows to one community. */
@@ -183,4 +211,48 @@ export async function residentFor(db: Executor, token: string): Promise<Principa
     expiresAt: null,
     credential: { kind: 'CHANNEL', id: channel.id },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// `gridhub qr`: the operator of the hub prints posters without an admin's token.
+
+/** A channel as `gridhub qr` prints it. */
+export interface PrintableChannel {
+  channel: Channel;
+  /** null: made before tokens were kept; it needs a rotation. */
+  token: string | null;
+  /** true: made by this run, the community having no active channel. */
+  created: boolean;
+}
+
+/**
+ * The active channels of a community (only `channelId` when given: a full id or its first 8+
+ * characters), oldest first. A community with no active channel gets one, named
+ * `<社区名>居民服务码`, with its audit entry (by `actorAt(community)`) in the same transaction.
+ */
+export async function printableChannels(
+  db: Executor,
+  communityCode: string,
+  channelId: string | undefined,
+  actorAt: (community: Pick<UnitRow, 'code' | 'path'>) => AuditActor,
+  now: Date,
+): Promise<PrintableChannel[]> {
+  const community = await requireCommunity(db, communityCode, 'communityCode');
+  const rows = await db.select().from(channels).where(and(eq(channels.communityCode, community.code), isNull(channels.revokedAt))).orderBy(channels.createdAt, channels.id);
+  if (channelId !== undefined) {
+    const wanted = channelId.toLowerCase();
+    if (wanted.length < 8) throw new BadUserInputError('--channel needs a channel id or at least its first 8 characters', 'channel');
+    const picked = rows.filter((row) => row.id.startsWith(wanted));
+    if (picked.length === 0) throw new NotFoundError('Channel', `${channelId} (active, of ${community.name} ${community.code})`);
+    return picked.map((row) => ({ channel: toChannel(row, community), token: row.token, created: false }));
+  }
+  if (rows.length > 0) return rows.map((row) => ({ channel: toChannel(row, community), token: row.token, created: false }));
+  const token = newChannelToken();
+  const name = `${community.name}居民服务码`;
+  const row = await db.transaction(async (tx) => {
+    const [inserted] = await tx.insert(channels).values({ communityCode: community.code, name, tokenHash: channelTokenHash(token), token, createdBy: actorAt(community).actor, createdAt: now }).returning();
+    await appendAudit(tx, actorAt(community), now, [{ operation: 'createChannel', kind: 'Channel', recordIds: [inserted!.id], details: { communityCode: community.code, name } }]);
+    return inserted!;
+  });
+  return [{ channel: toChannel(row, community), token, created: true }];
 }

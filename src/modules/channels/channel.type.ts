@@ -27,8 +27,22 @@ export class Channel {
   unitPath!: string;
 }
 
+@ObjectType('ChannelQrCode', {
+  description: "A channel's poster image: the QR code of its submit-page URL (PUBLIC_URL + /r/#<token>).",
+})
+export class ChannelQrCode {
+  @Field(() => String, { description: 'What the code encodes: the submit page, the channel token in the fragment.' })
+  url!: string;
+
+  @Field(() => String, { description: 'The QR code as a standalone SVG document (for print).' })
+  svg!: string;
+
+  @Field(() => String, { description: 'The QR code as a PNG, `data:image/png;base64,…` (for screens).' })
+  pngDataUrl!: string;
+}
+
 @ObjectType('CreatedChannel', {
-  description: 'A channel with its token (after createChannel or rotateChannelToken). The token is shown this once: the hub keeps only its hash.',
+  description: 'A channel with its token (after createChannel or rotateChannelToken), and the QR code that carries it.',
 })
 export class CreatedChannel {
   @Field(() => String, { description: '`ghc_` and 43 characters; what the QR code carries. Residents pass it to submitResidentRequest.' })

@@ -7,7 +7,8 @@ export {
   type RequestCategoryName,
   type RequestStatusName,
 } from './request.table.js';
-export { ResidentRequest, RequestCategory, RequestStatus } from './request.type.js';
+export { ResidentRequest, RequestCategory, RequestStatus, TrackedRequest, SubmittedRequest, PublicChannel, PublicUnit } from './request.type.js';
+export { REQUEST_LIMITS, SubmitResidentRequestInput } from './request.input.js';
 export { ResidentRequestResolver } from './request.resolver.js';
 export { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS, RESIDENT_REQUEST_MASKS, type RequestPersonalField } from './request.policy.js';
 export {
@@ -18,12 +19,15 @@ export {
   requestFields,
   submitResidentRequest,
   trackResidentRequest,
+  rateResidentRequest,
+  residentChannel,
   listResidentRequests,
+  RATING_LIMITS,
   submissionProblems,
   normalizeTrackingCode,
   personalField,
   subjectOf,
   type InputProblem,
 } from './request.service.js';
-export { REQUEST_LIMITS, SubmitResidentRequestInput } from './request.input.js';
-export { PublicUnit, SubmittedRequest, TrackedRequest } from './request.type.js';
+export { replyResidentRequest, closeResidentRequest, closeRequestOfCase, DEFAULT_CLOSING_REPLY, REPLY_LIMIT } from './request.staff.js';
+export { requestHooks, type RequestCaseLink, type LinkedCase } from './request.hooks.js';

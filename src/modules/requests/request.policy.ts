@@ -20,14 +20,18 @@ export const RESIDENT_REQUEST_PERSONAL_FIELDS = Object.keys(RESIDENT_REQUEST_MAS
  * A `ResidentRequest` subject carries `unitPath` (the community it was sent to), `type` (its
  * category: a department's domain or a grant names categories as its types) and `status`.
  *
- * - officers, admins, grid workers: read requests within their unit;
+ * - officers, admins, grid workers: read requests within their unit, and `handle` them there
+ *   (reply, close);
  * - data officers: read requests of their department's domain within its jurisdiction;
  * - at a community or grid: unmask the personal fields of the requests within it;
  * - adapters: ingest requests of their department's domain within its jurisdiction;
  * - a resident (channel token of community C): submit a request to C.
  */
 export function defineRequestRules(principal: Principal, { can }: AbilityBuilder<AppAbility>): void {
-  for (const root of unitReadRoots(principal)) can('read', 'ResidentRequest', { unitPath: { $within: root } });
+  for (const root of unitReadRoots(principal)) {
+    can('read', 'ResidentRequest', { unitPath: { $within: root } });
+    can('handle', 'ResidentRequest', { unitPath: { $within: root } });
+  }
   const department = departmentConditions(principal, 'ResidentRequest');
   if (department && principal.roles.includes('DATA_OFFICER')) can('read', 'ResidentRequest', department);
   // An adapter of a department whose domain holds resident requests (the 12345 hotline) pushes them in.

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
-import { ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
+import { PublicChannel, ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
 import { IngestResidentRequestsInput, ResidentRequestFilter, SubmitResidentRequestInput } from './request.input.js';
 import { ingestResidentRequests } from './request.ingest.js';
 import { IngestReport } from '../ingest/index.js';
@@ -13,10 +13,13 @@ import {
   listResidentRequests,
   maskedFieldsOf,
   personalField,
+  rateResidentRequest,
+  residentChannel,
   submitResidentRequest,
   toRequestKey,
   trackResidentRequest,
 } from './request.service.js';
+import { closeResidentRequest, replyResidentRequest } from './request.staff.js';
 import { requestLive } from './request.live.js';
 
 @Resolver(() => ResidentRequest)
@@ -42,6 +45,46 @@ export class ResidentRequestResolver {
   @Query(() => TrackedRequest, { description: 'Public (no Authorization needed): where a request stands, by its tracking code. NOT_FOUND for an unknown code.' })
   residentRequestStatus(@Arg('trackingCode', () => String) trackingCode: string, @Ctx() ctx: RequestContext): Promise<TrackedRequest> {
     return trackResidentRequest(ctx.db, trackingCode);
+  }
+
+  @Query(() => PublicChannel, {
+    description: 'Public (no Authorization needed): the channel a QR code names and its community, for the submit page. UNAUTHENTICATED for a token that is unknown, replaced or revoked.',
+  })
+  residentChannel(@Arg('channelToken', () => String) channelToken: string, @Ctx() ctx: RequestContext): Promise<PublicChannel> {
+    return residentChannel(ctx.db, channelToken);
+  }
+
+  @Mutation(() => TrackedRequest, {
+    description:
+      'Public (no Authorization needed): the resident rates a CLOSED request, once: satisfaction 1 to 5, an optional comment of at most 500 characters. The rating also goes to the case opened from the request (caseKpis). CONFLICT before it is closed and once rated.',
+  })
+  rateResidentRequest(
+    @Arg('trackingCode', () => String) trackingCode: string,
+    @Arg('satisfaction', () => Int) satisfaction: number,
+    @Arg('comment', () => String, { nullable: true }) comment: string | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<TrackedRequest> {
+    return rateResidentRequest(ctx, trackingCode, satisfaction, comment);
+  }
+
+  @Mutation(() => ResidentRequest, {
+    description:
+      "Staff (officers, admins, grid workers whose unit contains the request's community): the public reply, at most 1,000 characters. SUBMITTED becomes REPLIED; IN_CASE stays; CONFLICT once CLOSED.",
+  })
+  replyResidentRequest(@Arg('id', () => ID) id: string, @Arg('reply', () => String) reply: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+    return replyResidentRequest(ctx, id, reply);
+  }
+
+  @Mutation(() => ResidentRequest, {
+    description:
+      'Staff: close a request, with an optional last reply (without one, a request never replied to gets a fixed closing text). A request IN_CASE closes with its case: CONFLICT until the case is closed or rejected.',
+  })
+  closeResidentRequest(
+    @Arg('id', () => ID) id: string,
+    @Arg('reply', () => String, { nullable: true }) reply: string | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ResidentRequest> {
+    return closeResidentRequest(ctx, id, reply);
   }
 
   @Query(() => ResidentRequestConnection, { description: 'Resident requests the caller may see, newest first.' })

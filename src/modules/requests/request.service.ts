@@ -8,18 +8,20 @@ import { placementOf, withinPlacement } from '../../platform/db/placement.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan } from '../../platform/auth/guard.js';
-import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { enforceRateLimits, type RateLimit } from '../../platform/ratelimit/ratelimit.js';
 import { invariant } from '../../platform/invariant.js';
 import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
 import { requireUnit, units } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { storable } from '../ingest/index.js';
-import { audit } from '../audit/index.js';
+import { appendAudit, audit } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
 import { residentRequests, type NewResidentRequestRow, type ResidentRequestRow } from './request.table.js';
-import { PublicUnit, ResidentRequest, SubmittedRequest, TrackedRequest } from './request.type.js';
+import { PublicChannel, PublicUnit, ResidentRequest, SubmittedRequest, TrackedRequest } from './request.type.js';
 import { REQUEST_LIMITS, type ResidentRequestFilter, type SubmitResidentRequestInput } from './request.input.js';
+import { requestHooks } from './request.hooks.js';
 import { RESIDENT_REQUEST_MASKS, RESIDENT_REQUEST_PERSONAL_FIELDS, type RequestPersonalField } from './request.policy.js';
 
 /**
@@ -61,6 +63,8 @@ export function toResidentRequest(row: ResidentRequestRow): ResidentRequest {
     reply: row.reply,
     repliedAt: row.repliedAt,
     satisfaction: row.satisfaction,
+    ratedAt: row.ratedAt,
+    ratingComment: row.ratingComment,
     submittedAt: row.submittedAt,
     closedAt: row.closedAt,
     source: row.source,
@@ -149,8 +153,25 @@ function checkSubmission(input: SubmitResidentRequestInput): Submission {
 }
 
 /**
- * A resident's request, placed at the channel's community. The channel token is the credential:
- * the request is written, with its audit entry (actor: the resident), in one transaction.
+ * The rate limits on what residents do (src/platform/ratelimit): per client address, shared by
+ * submissions and ratings (RESIDENT_RATE_PER_CLIENT per 10 minutes), and per channel for
+ * submissions (RESIDENT_RATE_PER_CHANNEL per hour). A context without a client (made
+ * in-process) has no per-client limit.
+ */
+function clientLimit(ctx: RequestContext): RateLimit[] {
+  if (!ctx.client) return [];
+  return [{ bucket: `resident-client:${ctx.client.ip}`, limit: ctx.hub.config.residentRatePerClient, windowSeconds: 600, what: 'resident submissions and ratings from this address' }];
+}
+
+function channelLimit(ctx: RequestContext, channelId: string): RateLimit {
+  return { bucket: `resident-channel:${channelId}`, limit: ctx.hub.config.residentRatePerChannel, windowSeconds: 3600, what: 'submissions to this community channel' };
+}
+
+/**
+ * A resident's request, placed at the channel's community. The channel token is the credential
+ * (UNAUTHENTICATED when it is not one); then the rate limits count the attempt (RATE_LIMITED,
+ * the client's limit first); then each field is checked (BAD_USER_INPUT). The request is
+ * written, with its audit entry (actor: the resident), in one transaction.
  */
 export async function submitResidentRequest(ctx: RequestContext, channelToken: string, input: SubmitResidentRequestInput): Promise<SubmittedRequest> {
   const resident = await ctx.actingAs(await residentFor(ctx.db, channelToken));
@@ -158,6 +179,7 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
   const channelId = resident.principal.credential.id;
   invariant(unit && channelId, 'a resident has a community and a channel');
   if (!resident.ability.can('submit', subject('ResidentRequest', { unitPath: unit.path }))) throw new ForbiddenError('submit', 'ResidentRequest');
+  await enforceRateLimits(ctx.db, [...clientLimit(ctx), channelLimit(ctx, channelId)], ctx.hub.clock.now());
   const submission = checkSubmission(input);
   const submittedAt = ctx.hub.clock.now();
   const row = await ctx.db.transaction(async (tx) => {
@@ -191,6 +213,8 @@ export async function trackResidentRequest(db: Executor, trackingCode: string): 
           submittedAt: residentRequests.submittedAt,
           reply: residentRequests.reply,
           repliedAt: residentRequests.repliedAt,
+          closedAt: residentRequests.closedAt,
+          satisfaction: residentRequests.satisfaction,
           unitCode: units.code,
           unitName: units.name,
         })
@@ -200,7 +224,56 @@ export async function trackResidentRequest(db: Executor, trackingCode: string): 
     : [];
   if (!row) throw new NotFoundError('ResidentRequest', trackingCode);
   const { unitCode, unitName, ...tracked } = row;
-  return Object.assign(new TrackedRequest(), { ...tracked, unit: Object.assign(new PublicUnit(), { code: unitCode, name: unitName }) });
+  return Object.assign(new TrackedRequest(), {
+    ...tracked,
+    canRate: tracked.status === 'CLOSED' && tracked.satisfaction === null,
+    unit: Object.assign(new PublicUnit(), { code: unitCode, name: unitName }),
+  });
+}
+
+/** What the submit page shows before a resident writes: the channel's name and community. UNAUTHENTICATED for a token that does not work. */
+export async function residentChannel(db: Executor, channelToken: string): Promise<PublicChannel> {
+  const resident = await residentFor(db, channelToken);
+  invariant(resident.unit, 'a resident has a community');
+  return Object.assign(new PublicChannel(), { name: resident.displayName, community: Object.assign(new PublicUnit(), { code: resident.unit.code, name: resident.unit.name }) });
+}
+
+export const RATING_LIMITS = { min: 1, max: 5, comment: 500 } as const;
+
+/**
+ * The resident's satisfaction with a CLOSED request, once: 1 to 5 and an optional comment (at
+ * most 500 characters). The holder of the tracking code is the resident. The client's rate
+ * limit counts the attempt first. One transaction writes the rating, the rating of the case
+ * opened from the request (so caseKpis' averageSatisfaction includes it) and the audit entry
+ * (actor: the request's channel). NOT_FOUND for an unknown code; CONFLICT before the request
+ * is closed and once it is rated.
+ */
+export async function rateResidentRequest(ctx: RequestContext, trackingCode: string, satisfaction: number, comment: string | null | undefined): Promise<TrackedRequest> {
+  await enforceRateLimits(ctx.db, clientLimit(ctx), ctx.hub.clock.now());
+  const code = normalizeTrackingCode(trackingCode);
+  if (!Number.isInteger(satisfaction) || satisfaction < RATING_LIMITS.min || satisfaction > RATING_LIMITS.max) {
+    throw new BadUserInputError(`satisfaction must be a whole number from ${RATING_LIMITS.min} to ${RATING_LIMITS.max}`, 'satisfaction');
+  }
+  const text = comment?.trim() ?? '';
+  if ([...text].length > RATING_LIMITS.comment) throw new BadUserInputError(`comment is longer than ${RATING_LIMITS.comment} characters`, 'comment');
+  if (!storable(text)) throw new BadUserInputError('comment holds a NUL character or a broken UTF-16 surrogate', 'comment');
+  const link = ctx.hub.single(requestHooks).caseLink;
+  invariant(link, 'the cases module registers its link to resident requests at start (src/main.ts)');
+  const now = ctx.hub.clock.now();
+  await ctx.db.transaction(async (tx) => {
+    const [row] = code ? await tx.select().from(residentRequests).where(eq(residentRequests.trackingCode, code)).for('update') : [];
+    if (!row) throw new NotFoundError('ResidentRequest', trackingCode);
+    if (row.status !== 'CLOSED') throw new ConflictError(`Request ${row.trackingCode} is ${row.status}: it can be rated once it is closed`, { status: row.status, canRate: false });
+    if (row.satisfaction !== null) throw new ConflictError(`Request ${row.trackingCode} was already rated`, { status: row.status, canRate: false });
+    await tx.update(residentRequests).set({ satisfaction, ratedAt: now, ratingComment: text === '' ? null : text }).where(eq(residentRequests.id, row.id));
+    const linked = await link.caseOf(tx, row.id);
+    if (linked) await link.rateCase(tx, linked.id, satisfaction);
+    const actor = { actor: row.channelId ? `channel:${row.channelId}` : `source:${row.source}`, actorKind: 'RESIDENT', unitCode: row.unitCode, unitPath: row.unitPath, purpose: null };
+    await appendAudit(tx, actor, now, [
+      { operation: 'rateResidentRequest', kind: 'ResidentRequest', recordIds: [row.id, ...(linked ? [linked.id] : [])], details: { satisfaction, commented: text !== '', caseId: linked?.id ?? null } },
+    ]);
+  });
+  return trackResidentRequest(ctx.db, trackingCode);
 }
 
 // ---------------------------------------------------------------------------------------------

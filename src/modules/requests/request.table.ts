@@ -35,7 +35,10 @@ export const residentRequests = pgTable(
     status: text('status').$type<RequestStatusName>().notNull().default('SUBMITTED'),
     reply: text('reply'),
     repliedAt: timestamp('replied_at', { withTimezone: true, precision: 3 }),
+    // The resident's rating (1..5) once the request is CLOSED, given once, with an optional comment.
     satisfaction: integer('satisfaction'),
+    ratedAt: timestamp('rated_at', { withTimezone: true, precision: 3 }),
+    ratingComment: text('rating_comment'),
     submittedAt: timestamp('submitted_at', { withTimezone: true, precision: 3 }).notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
     ...placementColumns(),
@@ -47,6 +50,7 @@ export const residentRequests = pgTable(
     // NULLs are distinct: channel submissions (no source) never collide.
     unique('resident_requests_source_external_id_key').on(t.source, t.externalId),
     check('resident_requests_origin_check', sql`${t.channelId} is not null or (${t.source} is not null and ${t.externalId} is not null)`),
+    check('resident_requests_satisfaction_check', sql`${t.satisfaction} is null or ${t.satisfaction} between 1 and 5`),
   ],
 );
 

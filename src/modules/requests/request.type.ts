@@ -71,6 +71,12 @@ export class ResidentRequest {
   @Field(() => Int, { nullable: true, description: "The resident's rating at the end, 1 to 5." })
   satisfaction!: number | null;
 
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the resident rated it (rateResidentRequest).' })
+  ratedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: "The resident's comment with the rating." })
+  ratingComment!: string | null;
+
   @Field(() => DateTimeResolver)
   submittedAt!: Date;
 
@@ -134,6 +140,24 @@ export class TrackedRequest {
   @Field(() => DateTimeResolver, { nullable: true })
   repliedAt!: Date | null;
 
+  @Field(() => DateTimeResolver, { nullable: true })
+  closedAt!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "The resident's rating, 1 to 5, once given." })
+  satisfaction!: number | null;
+
+  @Field(() => Boolean, { description: 'true while the request is CLOSED and not yet rated: rateResidentRequest will accept a rating.' })
+  canRate!: boolean;
+
   @Field(() => PublicUnit, { description: 'The community the request went to.' })
   unit!: PublicUnit;
+}
+
+@ObjectType('PublicChannel', { description: 'What a channel token tells the public: the channel and its community, nothing else.' })
+export class PublicChannel {
+  @Field(() => String, { description: 'e.g. "曙光社区居民服务码".' })
+  name!: string;
+
+  @Field(() => PublicUnit)
+  community!: PublicUnit;
 }
