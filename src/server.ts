@@ -258,7 +258,9 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     OPEN311_PATH,
     open311Router(hub, {
       // Staff authenticate as on /graphql, with Authorization only: X-Api-Key carries a channel token there.
-      contextFor: async (req) => createContext(hub, await requestAccess(hub, header(req.headers.authorization)), purposeOf(headerText(req.headers['x-purpose']))),
+      // The client address (req.ip, under TRUST_PROXY) feeds the resident rate limits, as on /graphql.
+      contextFor: async (req) =>
+        createContext(hub, await requestAccess(hub, header(req.headers.authorization)), purposeOf(headerText(req.headers['x-purpose'])), undefined, clientOf(req.ip)),
     }),
   );
   app.get('/', (_req, res) => {

@@ -10,6 +10,7 @@ import { unitsByCodes, units, type UnitRow } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { cases } from '../cases/index.js';
 import {
+  countSubmission,
   normalizeTrackingCode,
   personalField,
   requestFields,
@@ -250,6 +251,12 @@ export async function createServiceRequest(ctx: RequestContext, apiKey: string |
   for (const problem of submissionProblems(input)) {
     const param = PARAM_OF_FIELD[problem.field];
     if (param === undefined || !params.faulted(param.split('/')[0] as string)) params.fault(400, paramMessage(problem.field, problem.message));
+  }
+  // A refused attempt counts against the rate limits as a refused GraphQL submission does (and
+  // over a limit, the answer is 429 rather than the faults, in the same order).
+  if (params.faults.length > 0) {
+    invariant(resident.credential.id, 'a resident holds a channel');
+    await countSubmission(ctx, resident.credential.id);
   }
   params.throwFaults();
   invariant(service, 'a known service once the parameters passed');

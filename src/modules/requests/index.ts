@@ -24,6 +24,7 @@ export {
   listResidentRequests,
   RATING_LIMITS,
   submissionProblems,
+  countSubmission,
   normalizeTrackingCode,
   personalField,
   subjectOf,

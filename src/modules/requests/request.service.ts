@@ -168,6 +168,16 @@ function channelLimit(ctx: RequestContext, channelId: string): RateLimit {
 }
 
 /**
+ * Counts one submission attempt through a channel against the client's and the channel's
+ * limits: RATE_LIMITED over either. `submitResidentRequest` counts its own attempts; a facade
+ * that refuses an attempt before calling it (Open311) counts it here, so that every attempt
+ * counts once, valid or not.
+ */
+export async function countSubmission(ctx: RequestContext, channelId: string): Promise<void> {
+  await enforceRateLimits(ctx.db, [...clientLimit(ctx), channelLimit(ctx, channelId)], ctx.hub.clock.now());
+}
+
+/**
  * A resident's request, placed at the channel's community. The channel token is the credential
  * (UNAUTHENTICATED when it is not one); then the rate limits count the attempt (RATE_LIMITED,
  * the client's limit first); then each field is checked (BAD_USER_INPUT). The request is
@@ -179,7 +189,7 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
   const channelId = resident.principal.credential.id;
   invariant(unit && channelId, 'a resident has a community and a channel');
   if (!resident.ability.can('submit', subject('ResidentRequest', { unitPath: unit.path }))) throw new ForbiddenError('submit', 'ResidentRequest');
-  await enforceRateLimits(ctx.db, [...clientLimit(ctx), channelLimit(ctx, channelId)], ctx.hub.clock.now());
+  await countSubmission(ctx, channelId);
   const submission = checkSubmission(input);
   const submittedAt = ctx.hub.clock.now();
   const row = await ctx.db.transaction(async (tx) => {
