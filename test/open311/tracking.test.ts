@@ -272,6 +272,20 @@ describe('the finer state in status_notes as the request moves', () => {
     expect(resident).toMatchObject({ status: 'open', status_notes: '已立案办理', expected_datetime: null, updated_datetime: inShanghai(opened.openedAt) });
   });
 
+  it('replied, then closed by staff: 已回复 and the reply, then closed with 已办结; updated_datetime follows', async () => {
+    const { id } = await node('wenfeng.officer', cbd);
+    clock.advance(60_000);
+    const replied = ok(await hub.gql<{ replyResidentRequest: { repliedAt: string } }>('mutation($id: ID!) { replyResidentRequest(id: $id, reply: "已联系广场舞队，晚上九点后停止播放音乐。") { repliedAt } }', { id }, { as: 'wenfeng.officer' })).replyResidentRequest;
+    const afterReply = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${cbd}.json`)).body[0]!;
+    expect(afterReply).toMatchObject({ status: 'open', status_notes: '已回复：已联系广场舞队，晚上九点后停止播放音乐。', updated_datetime: inShanghai(replied.repliedAt) });
+    clock.advance(60_000);
+    const closed = ok(await hub.gql<{ closeResidentRequest: { closedAt: string } }>('mutation($id: ID!) { closeResidentRequest(id: $id) { closedAt } }', { id }, { as: 'wenfeng.officer' })).closeResidentRequest;
+    const afterClose = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${cbd}.json`)).body[0]!;
+    expect(afterClose).toEqual(publicView(await node('wenfeng.officer', cbd)));
+    expect(afterClose).toMatchObject({ status: 'closed', status_notes: '已办结：已联系广场舞队，晚上九点后停止播放音乐。', updated_datetime: inShanghai(closed.closedAt) });
+    expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { status: 'open' } })).body).toEqual([]);
+  });
+
   it('closed requests (seeded): closed, 已办结 and the public reply, for the resident as well', async () => {
     const closed = (await graphql('xuetian.officer', { statuses: ['CLOSED'] }))[0]!;
     expect(closed.reply).not.toBeNull();
