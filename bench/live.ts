@@ -21,9 +21,11 @@
  *   of one machine.
  * - Misdeliveries and losses: what each subscriber must receive is computed here, from unit
  *   paths, roles and the fire brigade's alert types, independently of the hub's code.
- * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load).
+ * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load), its CPU-seconds per 1,000
+ *   deliveries, and how long GET /healthz waits during the load (the event loop busy delivering).
  *
  *   npm run bench:live -- [--subscribers 10000] [--rate 100] [--duration 30] [--workers 2] [--batch 10] [--keep]
+ *     [--database gridhub_bench_live] [--port 4510] [--cpu-prof <dir>] [--heap-snapshot <dir>]
  */
 import { parseArgs } from 'node:util';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -46,6 +48,11 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '10' },
     port: { type: 'string', default: '4510' },
     keep: { type: 'boolean', default: false },
+    database: { type: 'string', default: 'gridhub_bench_live' },
+    /** Writes a V8 CPU profile of the hub (node --cpu-prof) into this directory. */
+    'cpu-prof': { type: 'string' },
+    /** Writes a heap snapshot of the hub into this directory once every subscriber is warm. */
+    'heap-snapshot': { type: 'string' },
   },
 });
 const SUBSCRIBERS = Number(args.subscribers);
@@ -55,7 +62,7 @@ const WORKERS = Number(args.workers);
 const BATCH = Number(args.batch);
 const PORT = Number(args.port);
 const BASE_URL = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
-const DB_NAME = 'gridhub_bench_live';
+const DB_NAME = args.database;
 const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 /** Sequence numbers at or above this are warm-up alerts (one per grid), not timed (as in live-client.ts). */
 const WARMUP_BASE = 1_000_000;
@@ -144,8 +151,26 @@ async function dropDatabase(): Promise<void> {
 
 function startHub(): Promise<ChildProcess> {
   const bin = fileURLToPath(new URL('../bin/gridhub.js', import.meta.url));
-  const hub = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl(DB_NAME), JWT_SECRET, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'production' },
+  const nodeFlags = [
+    ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
+    ...(args['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args['heap-snapshot']}`] : []),
+  ];
+  const hub = spawn(process.execPath, [...nodeFlags, bin, 'serve'], {
+    // The sweepers and the report schedule are not live delivery: off (the seeded devices'
+    // heartbeats are stale here, and the device sweeper's DEVICE_OFFLINE alerts would add
+    // deliveries nobody counts).
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl(DB_NAME),
+      JWT_SECRET,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      DEVICE_SWEEP_SECONDS: '0',
+      CASE_SWEEP_SECONDS: '0',
+      REPORT_SCHEDULE_SECONDS: '0',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -184,6 +209,22 @@ function post(body: string, token: string): Promise<string> {
   });
 }
 
+/** A connection of its own for GET probes, so that they never queue behind ingest requests in `agent`. */
+const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+function get(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: PORT, path, method: 'GET', agent: probeAgent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(text));
+    });
+    req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 const INGEST = 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted rejected results { status id error { code field } } } }';
 
 /**
@@ -191,6 +232,8 @@ const INGEST = 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $inp
  * NOTIFY reaches it when the transaction commits, as it reaches the hub. Keyed by alert id.
  */
 const committedAt = new Map<string, number>();
+/** The load phase's wall times, to cut a hub profile down to it. */
+const loadWindow = { start: 0, end: 0 };
 
 interface SentAlert {
   seq: number;
@@ -278,6 +321,15 @@ async function main(): Promise<void> {
     const warmed = warm.reduce((a, b) => a + b, 0);
     process.stdout.write(`  warm-up: ${warmed} of ${subscribers.length} subscribers received a warm-up alert\n`);
     await sleep(2000);
+    const rested = usageOf(hub.pid!);
+    process.stdout.write(`  hub at rest with every subscription open: RSS ${(rested.rss / 2 ** 20).toFixed(0)} MB\n`);
+    if (args['heap-snapshot']) {
+      // The snapshot is written synchronously on the hub's event loop: it answers again when done.
+      hub.kill('SIGUSR2');
+      await sleep(1000);
+      while ((await get('/healthz').catch(() => '')) === '') await sleep(500);
+      process.stdout.write(`  heap snapshot written to ${args['heap-snapshot']}\n`);
+    }
 
     // Load: open loop at RATE alerts/s.
     const random = seededRandom(2026);
@@ -288,6 +340,18 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, usageOf(hubPid).rss);
     }, 500);
+    // How long the hub's event loop keeps an HTTP request waiting while it delivers: GET /healthz
+    // (no database, no work) every 100 ms during the load.
+    const probes: number[] = [];
+    let probing = true;
+    const probeLoop = (async () => {
+      while (probing) {
+        const at = Date.now();
+        await get('/healthz').catch(() => '');
+        probes.push(Date.now() - at);
+        await sleep(100);
+      }
+    })();
     const total = RATE * DURATION_S;
     const loadStart = Date.now();
     const inflight: Promise<void>[] = [];
@@ -320,10 +384,16 @@ async function main(): Promise<void> {
       } else if (Date.now() - lastChange > 30_000) break;
     }
     const settledAfter = Date.now() - loadEnd;
+    loadWindow.start = loadStart;
+    loadWindow.end = Date.now();
     clearInterval(sampler);
+    probing = false;
+    await probeLoop;
+    probes.sort((a, b) => a - b);
     const after = usageOf(hubPid);
     peakRss = Math.max(peakRss, after.rss);
-    const cpuPercent = ((after.cpu - before.cpu) / ((Date.now() - loadStart) / 1000)) * 100;
+    const cpuSeconds = after.cpu - before.cpu;
+    const cpuPercent = (cpuSeconds / ((Date.now() - loadStart) / 1000)) * 100;
 
     for (const worker of workers) worker.send({ type: 'report' });
     const results = await Promise.all(reports);
@@ -373,6 +443,8 @@ async function main(): Promise<void> {
       `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
       `| ${subscribers.length} | ${total} in ${((loadEnd - loadStart) / 1000).toFixed(1)} s | ${deliveries} | ${percentile(fromCommit, 50)} ms | ${percentile(fromCommit, 99)} ms | ${fromCommit.at(-1)} ms | ${percentile(latencies, 50)} ms | ${percentile(latencies, 99)} ms | ${misdelivered} | ${lost} | ${(peakRss / 2 ** 20).toFixed(0)} MB | ${cpuPercent.toFixed(0)} % | ${load} |`,
       '',
+      `  GET /healthz during the load (${probes.length} probes): p50 ${percentile(probes, 50)} ms, p99 ${percentile(probes, 99)} ms, max ${probes.at(-1)} ms`,
+      `  hub CPU ${cpuSeconds.toFixed(1)} s (user + system) for ${deliveries} deliveries: ${((cpuSeconds / deliveries) * 1000).toFixed(3)} CPU-s per 1,000 deliveries`,
       `  all deliveries in ${(settledAfter / 1000).toFixed(1)} s after the last ingest answered; ingest request (send → answer) p50 ${percentile(ingestMs, 50)} ms, p99 ${percentile(ingestMs, 99)} ms; duplicates ${duplicates}; sockets closed by the hub: ${closes.length}${closes.length ? ` (codes ${[...new Set(closes.map((c) => c[1]))].join(', ')})` : ''}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -381,7 +453,12 @@ async function main(): Promise<void> {
     for (const worker of workers) worker.kill();
     hub.kill('SIGTERM');
     await new Promise((resolve) => hub.once('exit', resolve));
+    if (args['cpu-prof'] && loadWindow.end > 0) {
+      const exitedAt = Date.now();
+      process.stdout.write(`  CPU profile in ${args['cpu-prof']}: the load phase is from ${((exitedAt - loadWindow.start) / 1000).toFixed(1)} s to ${((exitedAt - loadWindow.end) / 1000).toFixed(1)} s before the profile's end\n`);
+    }
     agent.destroy();
+    probeAgent.destroy();
     await listener.end();
     if (!args.keep) await dropDatabase();
   }

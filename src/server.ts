@@ -6,8 +6,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from './platform/graphql/ws-server.js';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Hub, RequestContext } from './platform/context.js';
 import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
@@ -104,6 +104,29 @@ function upgradeClientIp(app: express.Express, request: IncomingMessage): string
   return view.ip;
 }
 
+/** How many distinct operation texts the WebSocket side keeps parsed and validated. */
+const DOCUMENT_CACHE_SIZE = 500;
+
+/**
+ * Parsed and validated WebSocket operations by their text. Thousands of connections send the
+ * same subscription: one parsed document (never changed by execution) serves them all, instead
+ * of a syntax tree held per subscription for as long as it is open. The oldest entry goes first
+ * when the cache is full. A text that does not parse is not kept: its error is thrown as before.
+ */
+function documentCache(check: (document: DocumentNode) => readonly GraphQLError[]): (query: string) => { document: DocumentNode; errors: readonly GraphQLError[] } {
+  const entries = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
+  return (query) => {
+    let entry = entries.get(query);
+    if (!entry) {
+      const document = parse(query);
+      entry = { document, errors: check(document) };
+      if (entries.size >= DOCUMENT_CACHE_SIZE) entries.delete(entries.keys().next().value as string);
+      entries.set(query, entry);
+    }
+    return entry;
+  };
+}
+
 /** HTTP, GraphQL, WebSocket and the pages on one port. */
 export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string): Promise<RunningServer> {
   const app = express();
@@ -122,10 +145,16 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const connections = new WeakMap<WebSocket, LiveAccess>();
   // Each WebSocket operation's context, for the hooks that are not handed it (onError).
   const operations = new WeakMap<object, Map<string, RequestContext>>();
+  const wsRules = [...specifiedRules, ...validationRules];
+  const wsDocument = documentCache((document) => validate(schema, document, wsRules));
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
-      validate: (schemaToCheck, document) => validate(schemaToCheck, document, [...specifiedRules, ...validationRules]),
+      onSubscribe: (_ctx, _id, payload) => {
+        const { document, errors } = wsDocument(payload.query);
+        if (errors.length > 0) return [...errors];
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const authorization = param(ctx.connectionParams, 'authorization');
@@ -158,7 +187,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           live,
           purposeOf(ctx.connectionParams?.['purpose']),
           (code, reason) => socket.close(code, closeReason(reason)),
-          clientOf(upgradeClientIp(app, ctx.extra.request)),
+          clientOf(ctx.extra.clientIp),
         );
         let byId = operations.get(ctx);
         if (!byId) operations.set(ctx, (byId = new Map()));
@@ -192,6 +221,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
       },
     },
     wsServer,
+    undefined,
+    (request) => upgradeClientIp(app, request),
   );
 
   const apollo = new ApolloServer<RequestContext>({

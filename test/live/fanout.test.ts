@@ -31,12 +31,17 @@ function build(perUnit: number) {
   return { fanout, offered, watchers, add };
 }
 
+/** Offers a record to every candidate, as a live feed does. */
+function dispatch(fanout: UnitIndexedFanout<Row>, record: Row): void {
+  for (const watcher of fanout.candidates([record.unitPath])) watcher.offer(record, record);
+}
+
 describe('UnitIndexedFanout', () => {
   it('offers an event only to the subscribers on its path: 5 tiers × subscribers per unit, plus the ones watching everything', () => {
     const { fanout, offered, watchers } = build(3);
     expect(fanout.size).toBe(units.length * 3 + 2);
     const grid = units.find((u) => u.code === '320613006001001')!;
-    fanout.dispatch({ id: 'a1', unitPath: grid.path });
+    dispatch(fanout, { id: 'a1', unitPath: grid.path });
 
     const reached = [...offered].filter(([, ids]) => ids.length > 0).map(([key, ids]) => [key, ids]);
     expect(reached.sort()).toEqual(
@@ -58,7 +63,7 @@ describe('UnitIndexedFanout', () => {
 
   it('offers an event at a street to the city, the district and the street only; none below it', () => {
     const { fanout, offered } = build(1);
-    fanout.dispatch({ id: 's1', unitPath: '320600.320613.320613008' });
+    dispatch(fanout, { id: 's1', unitPath: '320600.320613.320613008' });
     const reached = [...offered].filter(([, ids]) => ids.length > 0).map(([key]) => key);
     expect(reached.sort()).toEqual(['320600#0', '320613#0', '320613008#0', 'everything'].sort());
   });
@@ -67,10 +72,10 @@ describe('UnitIndexedFanout', () => {
     const fanout = new UnitIndexedFanout<Row>();
     let offers = 0;
     const remove = fanout.add({ roots: ['320613006'], offer: () => void offers++ });
-    fanout.dispatch({ id: 'x', unitPath: '320600.320613.320613006.320613006001' });
+    dispatch(fanout, { id: 'x', unitPath: '320600.320613.320613006.320613006001' });
     remove();
     remove();
-    fanout.dispatch({ id: 'y', unitPath: '320600.320613.320613006.320613006001' });
+    dispatch(fanout, { id: 'y', unitPath: '320600.320613.320613006.320613006001' });
     expect({ offers, size: fanout.size }).toEqual({ offers: 1, size: 0 });
   });
 });

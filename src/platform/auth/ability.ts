@@ -41,8 +41,26 @@ export function createAbilityBuilder(): AbilityBuilder<AppAbility> {
   return new AbilityBuilder<AppAbility>(Ability as never);
 }
 
+/**
+ * Abilities built from the same rules, by rule set (the rules as JSON). An ability depends on
+ * nothing but its rules and is never changed once built (nothing here calls `update`), so every
+ * request and WebSocket connection whose principal, roles, unit, department and grants yield the
+ * same rules shares one: the 10,000 live connections of a city hold a few hundred abilities, not
+ * 10,000. An entry lives as long as someone holds its ability.
+ */
+const built = new Map<string, WeakRef<AppAbility>>();
+const forget = new FinalizationRegistry<string>((key) => {
+  if (built.get(key)?.deref() === undefined) built.delete(key);
+});
+
 export function buildAbility(builder: AbilityBuilder<AppAbility>): AppAbility {
-  return builder.build({ conditionsMatcher: conditionsMatcher as never, fieldMatcher: fieldPatternMatcher, detectSubjectType });
+  const key = JSON.stringify(builder.rules);
+  const existing = built.get(key)?.deref();
+  if (existing) return existing;
+  const ability = builder.build({ conditionsMatcher: conditionsMatcher as never, fieldMatcher: fieldPatternMatcher, detectSubjectType });
+  built.set(key, new WeakRef(ability));
+  forget.register(ability, key);
+  return ability;
 }
 
 export { subject } from '@casl/ability';

@@ -9,18 +9,21 @@ import { codesOfPath } from '../auth/scope.js';
 /** Watches every unit: for a principal whose rules carry no unit condition. */
 export const EVERY_UNIT = '*';
 
-export interface Watcher<R> {
+export interface Watcher<R, I = R> {
   /** Unit codes this subscriber watches (its scope roots, narrowed by its filter), or EVERY_UNIT. */
   readonly roots: readonly string[];
-  /** Decide and deliver; called at most once per record even when several roots match. */
-  offer(record: R): void;
+  /**
+   * Decide and deliver; called at most once per record even when several roots match. `item` is
+   * what is delivered (made once per record for all subscribers; the record itself by default).
+   */
+  offer(record: R, item: I): void;
 }
 
-export class UnitIndexedFanout<R extends { unitPath: string }> {
-  private readonly byUnit = new Map<string, Set<Watcher<R>>>();
+export class UnitIndexedFanout<R extends { unitPath: string }, I = R> {
+  private readonly byUnit = new Map<string, Set<Watcher<R, I>>>();
   private count = 0;
 
-  add(watcher: Watcher<R>): () => void {
+  add(watcher: Watcher<R, I>): () => void {
     for (const code of watcher.roots) {
       let set = this.byUnit.get(code);
       if (!set) {
@@ -48,19 +51,14 @@ export class UnitIndexedFanout<R extends { unitPath: string }> {
   }
 
   /**
-   * Offers the record to the subscribers watching a unit on any of `paths` (by default its own
-   * unit's path; a case also lives at its assignee unit), each subscriber at most once.
+   * The subscribers watching a unit on any of `paths` (a record's own unit path; a case also
+   * lives at its assignee unit), each once: whom a record at those paths is offered to.
    */
-  dispatch(record: R, paths: readonly string[] = [record.unitPath]): void {
-    const seen = new Set<Watcher<R>>();
+  candidates(paths: readonly string[]): Set<Watcher<R, I>> {
+    const found = new Set<Watcher<R, I>>();
     const codes = new Set<string>([EVERY_UNIT]);
     for (const path of paths) for (const code of codesOfPath(path)) codes.add(code);
-    for (const code of codes) {
-      for (const watcher of this.byUnit.get(code) ?? []) {
-        if (seen.has(watcher)) continue;
-        seen.add(watcher);
-        watcher.offer(record);
-      }
-    }
+    for (const code of codes) for (const watcher of this.byUnit.get(code) ?? []) found.add(watcher);
+    return found;
   }
 }

@@ -64,6 +64,15 @@ export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> 
   since?(db: Db, from: Date, limit: number): Promise<Row[]>;
 }
 
+/**
+ * At most this many subscribers are offered records in one event-loop turn: between two such
+ * chunks the process answers what else waits (ingest requests, database results), instead of
+ * making them wait until every subscriber of a batch has been served.
+ */
+const OFFERS_PER_TURN = 500;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** How far back of the last record seen a gap is reloaded: covers commit order ≠ time order. */
 const GAP_MARGIN_MS = 10_000;
 /** How long delivered ids are remembered (so that a reload never delivers twice). */
@@ -72,7 +81,7 @@ const SEEN_TTL_MS = 5 * 60_000;
 const GAP_LIMIT = 10_000;
 
 export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter> {
-  private readonly fanout = new UnitIndexedFanout<Row>();
+  private readonly fanout = new UnitIndexedFanout<Row, Item>();
   private readonly ready: Promise<unknown>;
   /** Ids delivered recently, with when they were seen (insertion order = time order). */
   private readonly seen = new Map<string, number>();
@@ -107,7 +116,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       if (this.fanout.size === 0 || event.ids.length === 0) return;
       const rows = await this.config.load(this.hub.database.liveDb, event.ids);
       rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
-      for (const row of rows) this.dispatch(row);
+      await this.dispatch(rows);
       return;
     }
     const fresh = event.ids.filter((id) => !this.seen.has(id));
@@ -120,7 +129,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       this.prune(now);
       return;
     }
-    this.deliver(await this.config.load(this.hub.database.liveDb, fresh));
+    await this.deliver(await this.config.load(this.hub.database.liveDb, fresh));
   }
 
   private async recoverGap(): Promise<void> {
@@ -128,23 +137,37 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     const rows = await this.config.since!(this.hub.database.liveDb, from, GAP_LIMIT);
     const missed = rows.filter((row) => !this.seen.has(row.id));
     if (missed.length > 0) this.hub.log.info(`${this.config.topic}: delivering records committed while the bus was away`, { count: missed.length });
-    this.deliver(missed);
+    await this.deliver(missed);
   }
 
-  private deliver(rows: Row[]): void {
+  private async deliver(rows: Row[]): Promise<void> {
     rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
     const now = this.hub.clock.now().getTime();
+    const fresh: Row[] = [];
     for (const row of rows) {
       if (this.seen.has(row.id)) continue;
       this.seen.set(row.id, now);
       this.lastTime = Math.max(this.lastTime, Math.min(this.config.timeOf(row).getTime(), now));
-      this.dispatch(row);
+      fresh.push(row);
     }
     this.prune(now);
+    await this.dispatch(fresh);
   }
 
-  private dispatch(row: Row): void {
-    this.fanout.dispatch(row, this.config.pathsOf?.(row) ?? [row.unitPath]);
+  /**
+   * Offers each record, in order, to the subscribers on its paths, OFFERS_PER_TURN at a time.
+   * Each record's GraphQL source value is made once and handed to all of them.
+   */
+  private async dispatch(rows: readonly Row[]): Promise<void> {
+    let offered = 0;
+    for (const row of rows) {
+      const item = this.config.toItem(row);
+      for (const watcher of this.fanout.candidates(this.config.pathsOf?.(row) ?? [row.unitPath])) {
+        if (offered > 0 && offered % OFFERS_PER_TURN === 0) await nextTurn();
+        offered++;
+        watcher.offer(row, item);
+      }
+    }
   }
 
   private prune(now: number): void {
@@ -191,13 +214,13 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       remove();
       remove = this.fanout.add({
         roots: watchedUnits(),
-        offer: (row) => {
+        offer: (row, item) => {
           if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
           if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return;
           if (filter && config.matches && !config.matches(row, filter)) return;
-          queue.push(config.toItem(row));
+          queue.push(item);
         },
-      } satisfies Watcher<Row>);
+      } satisfies Watcher<Row, Item>);
     };
     watch();
     if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
