@@ -17,8 +17,10 @@ import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
 import { reportPageRouter } from './web/report-page.js';
 import { residentPagesRouter } from './web/resident-pages.js';
+import { open311Router } from './modules/open311/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
+export const OPEN311_PATH = '/open311/v2';
 
 /** WebSocket close codes the hub uses beyond graphql-ws's own. */
 export const WsClose = {
@@ -286,6 +288,15 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   app.use('/reports', reportPageRouter(hub));
   // The submit and status pages: SUBMIT_PAGE_PATH and STATUS_PAGE_PATH of channels/channel.qr.ts.
   app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));
+  app.use(
+    OPEN311_PATH,
+    open311Router(hub, {
+      // Staff authenticate as on /graphql, with Authorization only: X-Api-Key carries a channel token there.
+      // The client address (req.ip, under TRUST_PROXY) feeds the resident rate limits, as on /graphql.
+      contextFor: async (req) =>
+        createContext(hub, await requestAccess(hub, header(req.headers.authorization)), purposeOf(headerText(req.headers['x-purpose'])), undefined, clientOf(req.ip)),
+    }),
+  );
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });

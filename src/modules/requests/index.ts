@@ -23,6 +23,12 @@ export {
   residentChannel,
   listResidentRequests,
   RATING_LIMITS,
+  submissionProblems,
+  countSubmission,
+  normalizeTrackingCode,
+  personalField,
+  subjectOf,
+  type InputProblem,
 } from './request.service.js';
 export { replyResidentRequest, closeResidentRequest, closeRequestOfCase, DEFAULT_CLOSING_REPLY, REPLY_LIMIT } from './request.staff.js';
 export { requestHooks, type RequestCaseLink, type LinkedCase } from './request.hooks.js';

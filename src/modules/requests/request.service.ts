@@ -39,7 +39,7 @@ export function newTrackingCode(random: (max: number) => number = randomInt): st
 }
 
 /** What a resident typed, as stored: upper case, without spaces or dashes; undefined if it cannot be a code. */
-function normalizeTrackingCode(input: string): string | undefined {
+export function normalizeTrackingCode(input: string): string | undefined {
   const code = input.toUpperCase().replace(/[\s-]/g, '');
   return TRACKING_CODE.test(code) ? code : undefined;
 }
@@ -89,30 +89,39 @@ export function subjectOf(request: Pick<ResidentRequest, 'id' | 'unitPath' | 'ca
 
 type Submission = Omit<NewResidentRequestRow, 'trackingCode' | 'channelId' | 'source' | 'externalId' | 'submittedAt' | keyof ReturnType<typeof placementOf>>;
 
-function optionalText(value: string | null | undefined, field: string, max: number): string | null {
-  const text = value?.trim() ?? '';
-  if (text === '') return null;
-  if ([...text].length > max) throw new BadUserInputError(`${field} is longer than ${max} characters`, `input.${field}`);
-  if (!storable(text)) throw new BadUserInputError(`${field} holds a NUL character or a broken UTF-16 surrogate`, `input.${field}`);
-  return text;
+/** One field of a submission at fault: its path in the GraphQL input (`input.text`) and why. */
+export interface InputProblem {
+  field: string;
+  message: string;
 }
 
-/** Every field checked on its own; the first one at fault is named in `extensions.field`. */
-function checkSubmission(input: SubmitResidentRequestInput): Submission {
+/** Checks every field on its own: what would be stored, and every field at fault (in input order). */
+function readSubmission(input: SubmitResidentRequestInput): { submission: Submission; problems: InputProblem[] } {
+  const problems: InputProblem[] = [];
+  const fault = (field: string, message: string) => void problems.push({ field: `input.${field}`, message });
+  const optionalText = (value: string | null | undefined, field: string, max: number): string | null => {
+    const text = value?.trim() ?? '';
+    if (text === '') return null;
+    if ([...text].length > max) fault(field, `${field} is longer than ${max} characters`);
+    else if (!storable(text)) fault(field, `${field} holds a NUL character or a broken UTF-16 surrogate`);
+    else return text;
+    return null;
+  };
+
   const text = optionalText(input.text, 'text', REQUEST_LIMITS.text);
-  if (text === null) throw new BadUserInputError('text must not be empty', 'input.text');
+  if (text === null && !problems.some((p) => p.field === 'input.text')) fault('text', 'text must not be empty');
 
   const photoUrl = optionalText(input.photoUrl, 'photoUrl', REQUEST_LIMITS.photoUrl);
   if (photoUrl !== null) {
     const url = URL.canParse(photoUrl) ? new URL(photoUrl) : undefined;
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new BadUserInputError('photoUrl must be an http:// or https:// link', 'input.photoUrl');
-    if (url.username || url.password) throw new BadUserInputError('photoUrl must not carry a user name or password', 'input.photoUrl');
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fault('photoUrl', 'photoUrl must be an http:// or https:// link');
+    else if (url.username || url.password) fault('photoUrl', 'photoUrl must not carry a user name or password');
   }
 
   const location = input.location ?? null;
   if (location) {
-    if (!(location.lat >= -90 && location.lat <= 90)) throw new BadUserInputError('lat must be within -90..90', 'input.location.lat');
-    if (!(location.lng >= -180 && location.lng <= 180)) throw new BadUserInputError('lng must be within -180..180', 'input.location.lng');
+    if (!(location.lat >= -90 && location.lat <= 90)) fault('location.lat', 'lat must be within -90..90');
+    if (!(location.lng >= -180 && location.lng <= 180)) fault('location.lng', 'lng must be within -180..180');
   }
 
   const address = optionalText(input.address, 'address', REQUEST_LIMITS.address);
@@ -120,9 +129,27 @@ function checkSubmission(input: SubmitResidentRequestInput): Submission {
   const phone = optionalText(input.contactPhone, 'contactPhone', 40)?.replace(/[\s\-()]/g, '') ?? null;
   const { min, max } = REQUEST_LIMITS.phoneDigits;
   if (phone !== null && !new RegExp(`^\\+?\\d{${min},${max}}$`).test(phone)) {
-    throw new BadUserInputError(`contactPhone must be ${min} to ${max} digits (a leading + is allowed)`, 'input.contactPhone');
+    fault('contactPhone', `contactPhone must be ${min} to ${max} digits (a leading + is allowed)`);
   }
-  return { category: input.category, text, photoUrl, lat: location?.lat ?? null, lng: location?.lng ?? null, address, contactName, contactPhone: phone };
+  const submission = { category: input.category, text: text ?? '', photoUrl, lat: location?.lat ?? null, lng: location?.lng ?? null, address, contactName, contactPhone: phone };
+  return { submission, problems };
+}
+
+/**
+ * Every field of a submission at fault, each named by its path in the GraphQL input; empty when
+ * the submission can be stored. For facades that report all faults at once (Open311);
+ * `submitResidentRequest` itself answers the first.
+ */
+export function submissionProblems(input: SubmitResidentRequestInput): InputProblem[] {
+  return readSubmission(input).problems;
+}
+
+/** Every field checked on its own; the first one at fault is named in `extensions.field`. */
+function checkSubmission(input: SubmitResidentRequestInput): Submission {
+  const { submission, problems } = readSubmission(input);
+  const [first] = problems;
+  if (first) throw new BadUserInputError(first.message, first.field);
+  return submission;
 }
 
 /**
@@ -141,6 +168,16 @@ function channelLimit(ctx: RequestContext, channelId: string): RateLimit {
 }
 
 /**
+ * Counts one submission attempt through a channel against the client's and the channel's
+ * limits: RATE_LIMITED over either. `submitResidentRequest` counts its own attempts; a facade
+ * that refuses an attempt before calling it (Open311) counts it here, so that every attempt
+ * counts once, valid or not.
+ */
+export async function countSubmission(ctx: RequestContext, channelId: string): Promise<void> {
+  await enforceRateLimits(ctx.db, [...clientLimit(ctx), channelLimit(ctx, channelId)], ctx.hub.clock.now());
+}
+
+/**
  * A resident's request, placed at the channel's community. The channel token is the credential
  * (UNAUTHENTICATED when it is not one); then the rate limits count the attempt (RATE_LIMITED,
  * the client's limit first); then each field is checked (BAD_USER_INPUT). The request is
@@ -152,7 +189,7 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
   const channelId = resident.principal.credential.id;
   invariant(unit && channelId, 'a resident has a community and a channel');
   if (!resident.ability.can('submit', subject('ResidentRequest', { unitPath: unit.path }))) throw new ForbiddenError('submit', 'ResidentRequest');
-  await enforceRateLimits(ctx.db, [...clientLimit(ctx), channelLimit(ctx, channelId)], ctx.hub.clock.now());
+  await countSubmission(ctx, channelId);
   const submission = checkSubmission(input);
   const submittedAt = ctx.hub.clock.now();
   const row = await ctx.db.transaction(async (tx) => {

@@ -1,0 +1,435 @@
+import { and, desc, eq, gte, inArray, lte, ne, type SQL } from 'drizzle-orm';
+import type { RequestContext } from '../../platform/context.js';
+import type { Executor } from '../../platform/db/database.js';
+import type { Principal } from '../../platform/auth/principal.js';
+import { abilityToSql } from '../../platform/auth/ability-sql.js';
+import { requireCan } from '../../platform/auth/guard.js';
+import { ErrorCode } from '../../platform/errors.js';
+import { invariant } from '../../platform/invariant.js';
+import { unitsByCodes, units, type UnitRow } from '../units/index.js';
+import { residentFor } from '../channels/index.js';
+import { cases } from '../cases/index.js';
+import {
+  countSubmission,
+  normalizeTrackingCode,
+  personalField,
+  requestFields,
+  residentRequests,
+  submissionProblems,
+  submitResidentRequest,
+  toResidentRequest,
+  type ResidentRequestRow,
+  type SubmitResidentRequestInput,
+} from '../requests/index.js';
+import { Open311Error, PARAM_OF_FIELD, paramMessage } from './open311.error.js';
+import {
+  EMAIL_NOT_KEPT,
+  MAX_RESULTS,
+  MAX_WINDOW_DAYS,
+  OPEN311_STATUSES,
+  SERVICES,
+  STATUS_NOTES,
+  type Open311Created,
+  type Open311Fault,
+  type Open311Request,
+  type Open311Service,
+  type Open311ServiceDefinition,
+  type Open311Status,
+  type ServiceEntry,
+} from './open311.types.js';
+
+const DAY_MS = 86_400_000;
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+const COMMUNITY_CODE = /^\d{12}$/;
+/** W3C date-time with a time zone, as the spec asks (seconds and fractions optional). */
+const W3C_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** Every time the facade answers, in China Standard Time (no daylight saving): `2026-11-28T17:12:05+08:00`. */
+export function open311Time(date: Date): string {
+  return `${new Date(date.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+}
+
+function serviceByCode(code: string): ServiceEntry | undefined {
+  return SERVICES.find((s) => s.code === code);
+}
+
+function serviceOf(category: string): ServiceEntry {
+  const service = SERVICES.find((s) => s.category === category);
+  invariant(service, `a service for every request category, not for ${category}`);
+  return service;
+}
+
+const SERVICE_CODES = SERVICES.map((s) => s.code).join(', ');
+
+/**
+ * Request parameters (a form, a JSON object or a query string) read one by one; every problem
+ * is kept as an Open311 fault, and `throwFaults` answers them all at once.
+ */
+class Params {
+  readonly faults: Open311Fault[] = [];
+  /** The parameters a fault is noted about. */
+  private readonly refused = new Set<string>();
+  constructor(private readonly values: Readonly<Record<string, unknown>>) {}
+
+  /** Notes a fault; `param` is the parameter at fault, if one is. */
+  fault(code: number, description: string, param?: string): void {
+    this.faults.push({ code, description });
+    if (param !== undefined) this.refused.add(param);
+  }
+
+  /** Whether a fault about this parameter is noted already. */
+  faulted(name: string): boolean {
+    return this.refused.has(name);
+  }
+
+  /** Given at all (even if refused). */
+  has(name: string): boolean {
+    return this.faulted(name) || this.text(name) !== undefined;
+  }
+
+  /** A single value as text; blank → undefined. */
+  text(name: string): string | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (typeof value !== 'string') {
+      if (!this.faulted(name)) this.fault(400, `${name} must be given once, as text`, name);
+      return undefined;
+    }
+    return value.trim() === '' ? undefined : value;
+  }
+
+  /** A comma-separated list, possibly given more than once (`status=open&status=closed`); none given → undefined. */
+  list(name: string): string[] | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null) return undefined;
+    const parts = Array.isArray(value) ? value : [value];
+    if (!parts.every((p) => typeof p === 'string')) {
+      this.fault(400, `${name} must be text (a comma-separated list)`, name);
+      return undefined;
+    }
+    const items = (parts as string[]).flatMap((p) => p.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+    return items.length > 0 ? items : undefined;
+  }
+
+  number(name: string): number | undefined {
+    const value = this.values[name];
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) return value;
+    } else {
+      const text = this.text(name);
+      if (text === undefined) return undefined;
+      if (DECIMAL.test(text.trim())) return Number(text.trim());
+    }
+    if (!this.faulted(name)) this.fault(400, `${name} must be a decimal number (WGS-84 degrees)`, name);
+    return undefined;
+  }
+
+  time(name: string): Date | undefined {
+    // A `+` left unencoded in a query string arrives as a space: `…T00:00:00 08:00`.
+    const text = this.text(name)?.trim().replace(/ (\d\d:\d\d)$/, '+$1');
+    if (text === undefined) return undefined;
+    const ms = W3C_TIME.test(text) ? Date.parse(text) : NaN;
+    if (Number.isFinite(ms)) return new Date(ms);
+    this.fault(400, `${name} must be a W3C date-time with a time zone, e.g. 2026-11-01T00:00:00+08:00`, name);
+    return undefined;
+  }
+
+  throwFaults(): void {
+    if (this.faults.length > 0) throw new Open311Error(this.faults);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services and jurisdictions.
+
+/**
+ * The community `jurisdiction_id` names; undefined when none is given. Not 12 digits → a 400
+ * fault; no such community → a 404 fault (the spec's "jurisdiction_id provided was not found").
+ */
+async function jurisdictionOf(db: Executor, params: Params): Promise<UnitRow | undefined> {
+  const code = params.text('jurisdiction_id')?.trim();
+  if (code === undefined) return undefined;
+  if (!COMMUNITY_CODE.test(code)) {
+    params.fault(400, `jurisdiction_id ${code} is not a community code (12 digits)`, 'jurisdiction_id');
+    return undefined;
+  }
+  const unit = (await unitsByCodes(db, [code])).get(code);
+  if (!unit || unit.tier !== 'COMMUNITY') {
+    params.fault(404, `jurisdiction_id ${code} was not found: it names no community of this hub`, 'jurisdiction_id');
+    return undefined;
+  }
+  return unit;
+}
+
+/** `GET /services.json`: the same four services for every community. */
+export async function listServices(db: Executor, query: Readonly<Record<string, unknown>>): Promise<Open311Service[]> {
+  const params = new Params(query);
+  await jurisdictionOf(db, params);
+  params.throwFaults();
+  return SERVICES.map((s) => ({
+    service_code: s.code,
+    service_name: s.name,
+    description: s.description,
+    metadata: false,
+    type: 'realtime',
+    keywords: s.keywords,
+    group: s.group,
+  }));
+}
+
+/** `GET /services/{code}.json`: no service asks for attributes. */
+export async function serviceDefinition(db: Executor, code: string, query: Readonly<Record<string, unknown>>): Promise<Open311ServiceDefinition> {
+  const params = new Params(query);
+  await jurisdictionOf(db, params);
+  if (!serviceByCode(code)) params.fault(404, `service_code ${code} was not found; the services are ${SERVICE_CODES}`);
+  params.throwFaults();
+  return { service_code: code, attributes: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filing a request: the channel token is the api_key.
+
+/** The resident a channel token proves; 403 (the spec's answer for a missing or bad api_key) otherwise. */
+async function residentOf(db: Executor, apiKey: string | undefined): Promise<Principal> {
+  if (apiKey === undefined) throw Open311Error.of(403, "api_key is required: the channel token in the community's QR code");
+  try {
+    return await residentFor(db, apiKey);
+  } catch (error) {
+    const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+    if (code === ErrorCode.UNAUTHENTICATED) throw Open311Error.of(403, `api_key rejected: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+/** A contact name from Open311's two parts: `张` + `三` → `张三` (Chinese: family name first); `Ada` + `Lovelace` → `Ada Lovelace`. */
+function contactNameOf(first: string | undefined, last: string | undefined): string | undefined {
+  const given = first?.trim() ?? '';
+  const family = last?.trim() ?? '';
+  if (given === '' && family === '') return undefined;
+  return /\p{Script=Han}/u.test(given + family) ? `${family}${given}` : [given, family].filter((p) => p !== '').join(' ');
+}
+
+/**
+ * `POST /requests.json`: files a request with `submitResidentRequest` (the same checks, rate
+ * limits and audit entry as the submit page). Every parameter at fault is answered at once,
+ * before anything is written.
+ */
+export async function createServiceRequest(ctx: RequestContext, apiKey: string | undefined, values: Readonly<Record<string, unknown>>): Promise<Open311Created[]> {
+  const resident = await residentOf(ctx.db, apiKey);
+  invariant(apiKey !== undefined && resident.unit, 'a resident has a community');
+  const params = new Params(values);
+
+  const jurisdiction = await jurisdictionOf(ctx.db, params);
+  if (jurisdiction && jurisdiction.code !== resident.unit.code) {
+    params.fault(403, `jurisdiction_id ${jurisdiction.code} is not the community of this api_key (${resident.unit.name}, ${resident.unit.code})`, 'jurisdiction_id');
+  }
+
+  const serviceCode = params.text('service_code')?.trim();
+  const service = serviceCode === undefined ? undefined : serviceByCode(serviceCode);
+  if (serviceCode === undefined) params.fault(400, `service_code is required: one of ${SERVICE_CODES}`, 'service_code');
+  else if (!service) params.fault(404, `service_code ${serviceCode} was not found; the services are ${SERVICE_CODES}`, 'service_code');
+
+  const lat = params.number('lat');
+  const long = params.number('long');
+  if (lat !== undefined && !params.has('long')) params.fault(400, 'long is required with lat', 'long');
+  if (long !== undefined && !params.has('lat')) params.fault(400, 'lat is required with long', 'lat');
+  const contactName = contactNameOf(params.text('first_name'), params.text('last_name'));
+  const email = params.text('email');
+
+  const input: SubmitResidentRequestInput = {
+    category: service?.category ?? 'SUGGESTION',
+    text: params.text('description') ?? '',
+    photoUrl: params.text('media_url') ?? null,
+    location: lat !== undefined && long !== undefined ? { lat, lng: long } : null,
+    address: params.text('address_string') ?? null,
+    contactName: contactName ?? null,
+    contactPhone: params.text('phone') ?? null,
+  };
+  // A parameter already refused (given twice, not a number) was sent to the check as absent: its fault stands alone.
+  for (const problem of submissionProblems(input)) {
+    const param = PARAM_OF_FIELD[problem.field];
+    if (param === undefined || !params.faulted(param.split('/')[0] as string)) params.fault(400, paramMessage(problem.field, problem.message));
+  }
+  // A refused attempt counts against the rate limits as a refused GraphQL submission does (and
+  // over a limit, the answer is 429 rather than the faults, in the same order).
+  if (params.faults.length > 0) {
+    invariant(resident.credential.id, 'a resident holds a channel');
+    await countSubmission(ctx, resident.credential.id);
+  }
+  params.throwFaults();
+  invariant(service, 'a known service once the parameters passed');
+
+  const receipt = await submitResidentRequest(ctx, apiKey, input);
+  return [{ service_request_id: receipt.trackingCode, service_notice: email === undefined ? service.notice : `${service.notice}${EMAIL_NOT_KEPT}`, account_id: null }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading requests: by tracking code for anyone, by query for staff.
+
+interface Found {
+  request: ResidentRequestRow;
+  agency: string;
+  caseOpenedAt: Date | null;
+  caseDeadlineAt: Date | null;
+  caseClosedAt: Date | null;
+}
+
+async function findRows(db: Executor, where: SQL, limit: number): Promise<Found[]> {
+  return db
+    .select({ request: residentRequests, agency: units.name, caseOpenedAt: cases.openedAt, caseDeadlineAt: cases.deadlineAt, caseClosedAt: cases.closedAt })
+    .from(residentRequests)
+    .innerJoin(units, eq(units.code, residentRequests.communityCode))
+    .leftJoin(cases, and(eq(cases.originKind, 'RESIDENT_REQUEST'), eq(cases.originId, residentRequests.id)))
+    .where(where)
+    .orderBy(desc(residentRequests.submittedAt), desc(residentRequests.id))
+    .limit(limit);
+}
+
+/** What both views share: the status, its notes (with the public reply), the service, the community and the times. */
+function publicView({ request, agency, caseOpenedAt }: Found): Open311Request {
+  const service = serviceOf(request.category);
+  const times = [request.submittedAt, request.repliedAt, request.closedAt, caseOpenedAt].filter((t): t is Date => t !== null).map((t) => t.getTime());
+  return {
+    service_request_id: request.trackingCode,
+    status: request.status === 'CLOSED' ? 'closed' : 'open',
+    status_notes: request.reply ? `${STATUS_NOTES[request.status]}：${request.reply}` : STATUS_NOTES[request.status],
+    service_name: service.name,
+    service_code: service.code,
+    description: null,
+    agency_responsible: agency,
+    service_notice: service.notice,
+    requested_datetime: open311Time(request.submittedAt),
+    updated_datetime: open311Time(new Date(Math.max(...times))),
+    expected_datetime: null,
+    address: null,
+    address_id: null,
+    zipcode: null,
+    lat: null,
+    long: null,
+    media_url: null,
+  };
+}
+
+/** The staff view: the text, the place and the photo, the address masked unless the caller may unmask it (noted for the audit log). */
+function staffView(ctx: RequestContext, found: Found): Open311Request {
+  const { request } = found;
+  const open = found.caseDeadlineAt !== null && found.caseClosedAt === null;
+  return {
+    ...publicView(found),
+    description: request.text,
+    expected_datetime: open ? open311Time(found.caseDeadlineAt as Date) : null,
+    address: personalField(ctx, toResidentRequest(request), 'address'),
+    lat: request.lat,
+    long: request.lng,
+    media_url: request.photoUrl,
+  };
+}
+
+function isStaff(ctx: RequestContext): boolean {
+  return ctx.principal.kind !== 'ANONYMOUS';
+}
+
+/** The caller's scope as SQL; FORBIDDEN for a principal who may read no resident request at all. */
+function staffScope(ctx: RequestContext): SQL {
+  requireCan(ctx, 'read', 'ResidentRequest');
+  return abilityToSql(ctx.ability, 'read', 'ResidentRequest', requestFields);
+}
+
+/** Codes as stored (case, spaces and dashes ignored); those that cannot be codes name nothing. */
+function storedCodes(codes: readonly string[]): string[] {
+  return [...new Set(codes.map(normalizeTrackingCode).filter((c): c is string => c !== undefined))];
+}
+
+/** Requests named by code that exist but lie outside the staff caller's scope: denials for the audit log. */
+async function noteHidden(ctx: RequestContext, codes: readonly string[], found: readonly Found[]): Promise<void> {
+  const seen = new Set(found.map((f) => f.request.trackingCode));
+  const missing = codes.filter((c) => !seen.has(c));
+  if (missing.length === 0) return;
+  const hidden = await ctx.db.select({ id: residentRequests.id }).from(residentRequests).where(inArray(residentRequests.trackingCode, missing));
+  for (const { id } of hidden) ctx.ledger.denied({ operation: 'read', kind: 'ResidentRequest', recordId: id, reason: 'outside the scope of the caller (Open311)' });
+}
+
+/** Requests by tracking code, in the caller's view: the staff view within its scope, the public view for everyone else. */
+async function byCodes(ctx: RequestContext, codes: readonly string[], jurisdiction: UnitRow | undefined): Promise<Open311Request[]> {
+  const stored = storedCodes(codes);
+  if (stored.length === 0) return [];
+  const where: SQL[] = [inArray(residentRequests.trackingCode, stored)];
+  if (jurisdiction) where.push(eq(residentRequests.communityCode, jurisdiction.code));
+  if (!isStaff(ctx)) return (await findRows(ctx.db, and(...where) as SQL, MAX_RESULTS)).map(publicView);
+  const found = await findRows(ctx.db, and(staffScope(ctx), ...where) as SQL, MAX_RESULTS);
+  await noteHidden(ctx, stored, found);
+  return found.map((f) => staffView(ctx, f));
+}
+
+/** A channel token sent along with a lookup must still be a valid one. */
+async function checkKey(ctx: RequestContext, apiKey: string | undefined): Promise<void> {
+  if (apiKey !== undefined && !isStaff(ctx)) await residentOf(ctx.db, apiKey);
+}
+
+/**
+ * `GET /requests.json`.
+ * - `service_request_id` (tracking codes, comma-separated): those requests, whoever asks —
+ *   the public view without staff credentials; it overrides every other parameter but
+ *   `jurisdiction_id`.
+ * - otherwise staff only (`Authorization`): the requests the caller's ability lets it read,
+ *   filtered in SQL by `service_code`, `status`, `start_date`/`end_date` (at most 90 days
+ *   apart; the last 90 days by default) and `jurisdiction_id`, newest first, at most 1,000.
+ */
+export async function findServiceRequests(ctx: RequestContext, apiKey: string | undefined, query: Readonly<Record<string, unknown>>): Promise<Open311Request[]> {
+  await checkKey(ctx, apiKey);
+  const params = new Params(query);
+  const jurisdiction = await jurisdictionOf(ctx.db, params);
+  const codes = params.list('service_request_id');
+  if (codes !== undefined) {
+    if (codes.length > MAX_RESULTS) params.fault(400, `service_request_id names more than ${MAX_RESULTS} requests`);
+    params.throwFaults();
+    return byCodes(ctx, codes, jurisdiction);
+  }
+  if (!isStaff(ctx)) {
+    const description = 'Listing requests needs staff credentials (Authorization: Bearer <token>); without them, name the requests by service_request_id (their tracking codes)';
+    throw Open311Error.of(apiKey === undefined ? 401 : 403, description);
+  }
+  const scope = staffScope(ctx);
+
+  const where: SQL[] = [scope];
+  const serviceCodes = params.list('service_code');
+  if (serviceCodes) {
+    const unknown = serviceCodes.filter((c) => !serviceByCode(c));
+    if (unknown.length > 0) params.fault(400, `service_code ${unknown.join(', ')} is not a service here; the services are ${SERVICE_CODES}`);
+    else where.push(inArray(residentRequests.category, serviceCodes.map((c) => (serviceByCode(c) as ServiceEntry).category)));
+  }
+  const statuses = params.list('status');
+  if (statuses) {
+    const unknown = statuses.filter((s) => !(OPEN311_STATUSES as readonly string[]).includes(s));
+    if (unknown.length > 0) params.fault(400, `status ${unknown.join(', ')} is not a status; use open or closed`);
+    else if (new Set(statuses).size === 1) where.push((statuses[0] as Open311Status) === 'closed' ? eq(residentRequests.status, 'CLOSED') : ne(residentRequests.status, 'CLOSED'));
+  }
+  const start = params.time('start_date');
+  const end = params.time('end_date');
+  const span = MAX_WINDOW_DAYS * DAY_MS;
+  if (start && end) {
+    if (end.getTime() < start.getTime()) params.fault(400, 'end_date is before start_date');
+    else if (end.getTime() - start.getTime() > span) params.fault(400, `end_date is more than ${MAX_WINDOW_DAYS} days after start_date`);
+  }
+  if (jurisdiction) where.push(eq(residentRequests.communityCode, jurisdiction.code));
+  params.throwFaults();
+
+  const now = ctx.hub.clock.now().getTime();
+  const from = start ?? new Date((end?.getTime() ?? now) - span);
+  const to = end ?? (start ? new Date(start.getTime() + span) : new Date(now));
+  where.push(gte(residentRequests.submittedAt, from), lte(residentRequests.submittedAt, to));
+  return (await findRows(ctx.db, and(...where) as SQL, MAX_RESULTS)).map((f) => staffView(ctx, f));
+}
+
+/** `GET /requests/{id}.json`: one request by tracking code, as `findServiceRequests` would show it; 404 otherwise. */
+export async function findServiceRequest(ctx: RequestContext, apiKey: string | undefined, id: string, query: Readonly<Record<string, unknown>>): Promise<Open311Request[]> {
+  await checkKey(ctx, apiKey);
+  const params = new Params(query);
+  const jurisdiction = await jurisdictionOf(ctx.db, params);
+  params.throwFaults();
+  const found = await byCodes(ctx, [id], jurisdiction);
+  if (found.length === 0) throw Open311Error.of(404, `service_request_id ${id} was not found`);
+  return found;
+}

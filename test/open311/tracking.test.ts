@@ -1,0 +1,321 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq, sql } from 'drizzle-orm';
+import { createTestHub, TestClock, type GqlResponse, type TestHub } from '../helpers/hub.js';
+import { DEMO_CHANNEL_TOKEN } from '../../src/seed/demo.js';
+import { residentRequests } from '../../src/modules/requests/index.js';
+import { auditLog } from '../../src/modules/audit/index.js';
+import { SERVICES } from '../../src/modules/open311/index.js';
+import { createChannelOk, ok } from '../requests/fixtures.js';
+import { expectRequestShape, faults, inShanghai, open311, writes } from './fixtures.js';
+
+/**
+ * The Open311 face of the resident loop, part two: reading requests. The holder of a tracking
+ * code sees what the status page shows (no text, no contact, no place); staff see the requests
+ * their ability lets them read, filtered in SQL, with the address masked above the community —
+ * checked against what GraphQL shows the same principal.
+ */
+
+const DAY = 86_400_000;
+const clock = new TestClock();
+let hub: TestHub;
+
+interface Node {
+  id: string;
+  trackingCode: string;
+  category: 'SUGGESTION' | 'COMPLAINT' | 'HELP' | 'HAZARD';
+  text: string;
+  photoUrl: string | null;
+  location: { lat: number; lng: number } | null;
+  address: string | null;
+  status: 'SUBMITTED' | 'REPLIED' | 'IN_CASE' | 'CLOSED';
+  reply: string | null;
+  repliedAt: string | null;
+  submittedAt: string;
+  closedAt: string | null;
+  unit: { code: string; name: string };
+  case: { openedAt: string; deadlineAt: string; closedAt: string | null } | null;
+}
+
+const NODE = 'id trackingCode category text photoUrl location { lat lng } address status reply repliedAt submittedAt closedAt unit { code name } case { openedAt deadlineAt closedAt }';
+const LIST = `query($filter: ResidentRequestFilter, $after: String) { residentRequests(filter: $filter, first: 100, after: $after) { edges { node { ${NODE} } } pageInfo { hasNextPage endCursor } } }`;
+
+/** What GraphQL shows `as` (every page): the oracle for the staff view. */
+async function graphql(as: string, filter: Record<string, unknown> = {}): Promise<Node[]> {
+  const nodes: Node[] = [];
+  let after: string | null = null;
+  for (;;) {
+    type Page = { residentRequests: { edges: { node: Node }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    const response: GqlResponse<Page> = await hub.gql<Page>(LIST, { filter, after }, { as });
+    const page: Page['residentRequests'] = ok(response).residentRequests;
+    nodes.push(...page.edges.map((e) => e.node));
+    if (!page.pageInfo.hasNextPage) return nodes;
+    after = page.pageInfo.endCursor;
+  }
+}
+
+/** The spec's service names, as the services list answers them. */
+const NAMES = { SUGGESTION: '建议', COMPLAINT: '投诉', HELP: '求助', HAZARD: '隐患上报' } as const;
+const NOTES = { SUBMITTED: '已提交', REPLIED: '已回复', IN_CASE: '已立案办理', CLOSED: '已办结' } as const;
+const notice = (category: Node['category']) => SERVICES.find((s) => s.category === category)!.notice;
+
+/** A request as the holder of its tracking code sees it over Open311. */
+function publicView(n: Node): Record<string, unknown> {
+  const times = [n.submittedAt, n.repliedAt, n.closedAt, n.case?.openedAt ?? null].filter((t): t is string => t !== null).map((t) => Date.parse(t));
+  return {
+    service_request_id: n.trackingCode,
+    status: n.status === 'CLOSED' ? 'closed' : 'open',
+    status_notes: n.reply ? `${NOTES[n.status]}：${n.reply}` : NOTES[n.status],
+    service_name: NAMES[n.category],
+    service_code: n.category.toLowerCase(),
+    description: null,
+    agency_responsible: n.unit.name,
+    service_notice: notice(n.category),
+    requested_datetime: inShanghai(n.submittedAt),
+    updated_datetime: inShanghai(new Date(Math.max(...times)).toISOString()),
+    expected_datetime: null,
+    address: null,
+    address_id: null,
+    zipcode: null,
+    lat: null,
+    long: null,
+    media_url: null,
+  };
+}
+
+/** The same request as staff see it: with the text, the place, the photo, the address as GraphQL shows them, and an open case's deadline. */
+function staffView(n: Node): Record<string, unknown> {
+  return {
+    ...publicView(n),
+    description: n.text,
+    expected_datetime: n.case && n.case.closedAt === null ? inShanghai(n.case.deadlineAt) : null,
+    address: n.address,
+    lat: n.location?.lat ?? null,
+    long: n.location?.lng ?? null,
+    media_url: n.photoUrl,
+  };
+}
+
+async function file(token: string, form: Record<string, string>): Promise<string> {
+  const response = await open311<{ service_request_id: string }[]>(hub, 'POST', '/requests.json', { form: { api_key: token, ...form } });
+  expect(response.status).toBe(201);
+  return response.body[0]!.service_request_id;
+}
+
+const MINE = { service_code: 'hazard', description: '3幢楼道里有人给电动车充电', lat: '32.0149', long: '120.8645', address_string: '曙光示例小区3幢1单元', media_url: 'https://example.org/p/3.jpg', last_name: '李', first_name: '四', phone: '13800005678' };
+/** Sent through 曙光社区's channel. */
+let mine: string;
+/** Sent through a 文峰 community's channel. */
+let cbd: string;
+/** Sent 100 days ago: outside the default window. */
+let old: string;
+
+beforeAll(async () => {
+  hub = await createTestHub({ clock });
+  const now = clock.now();
+  clock.set(new Date(now.getTime() - 100 * DAY));
+  old = await file(DEMO_CHANNEL_TOKEN, { service_code: 'suggestion', description: '百日之前的建议' });
+  clock.set(now);
+  mine = await file(DEMO_CHANNEL_TOKEN, MINE);
+  const { token } = await createChannelOk(hub, '320613008001', '中央商务区社区居民服务码');
+  clock.advance(1000);
+  cbd = await file(token, { service_code: 'complaint', description: '广场舞音乐太吵', address_string: '文峰示例小区8栋1单元101室' });
+});
+afterAll(() => hub?.close());
+
+/** A header value as the UTF-8 bytes curl would send (fetch takes only Latin-1 characters). */
+const utf8Header = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
+async function node(as: string, code: string): Promise<Node> {
+  const found = (await graphql(as)).find((n) => n.trackingCode === code);
+  expect(found, code).toBeDefined();
+  return found!;
+}
+
+describe('the holder of a tracking code (no credentials): what the status page shows', () => {
+  it('GET /requests/{id}.json: the spec’s keys; no text, contact, address, place or photo', async () => {
+    const response = await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${mine}.json`);
+    expect(response.status).toBe(200);
+    expect(response.body).toHaveLength(1);
+    expectRequestShape(response.body[0]!);
+    expect(response.body[0]).toEqual(publicView(await node('shuguang.officer', mine)));
+    expect(response.body[0]).toMatchObject({ status: 'open', status_notes: '已提交', service_code: 'hazard', service_name: '隐患上报', agency_responsible: '曙光社区' });
+    for (const secret of [MINE.description, MINE.address_string, MINE.phone, '李四', MINE.media_url, MINE.lat]) expect(JSON.stringify(response.body)).not.toContain(secret);
+  });
+
+  it('codes are read as on the status page (case, dashes, spaces ignored); unknown codes are 404; a channel key changes nothing, a bad one is 403', async () => {
+    const typed = `${mine.slice(0, 4).toLowerCase()}-${mine.slice(4, 8)} ${mine.slice(8)}`;
+    const expected = (await open311(hub, 'GET', `/requests/${mine}.json`)).body;
+    expect((await open311(hub, 'GET', `/requests/${encodeURIComponent(typed)}.json`)).body).toEqual(expected);
+    expect((await open311(hub, 'GET', `/requests/${mine}.json`, { query: { api_key: DEMO_CHANNEL_TOKEN } })).body).toEqual(expected);
+    for (const code of ['ABCDEFGHJKMN', 'nope']) {
+      expect(faults(await open311(hub, 'GET', `/requests/${code}.json`), 404)).toEqual([{ code: 404, description: `service_request_id ${code} was not found` }]);
+    }
+    expect(faults(await open311(hub, 'GET', `/requests/${mine}.json`, { headers: { 'x-api-key': 'ghc_' + 'B'.repeat(43) } }), 403)).toHaveLength(1);
+  });
+
+  it('GET /requests.json?service_request_id=a,b,…: those that exist, newest first; jurisdiction_id narrows', async () => {
+    const response = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { query: { service_request_id: `${mine},ABCDEFGHJKMN,${cbd}`, status: 'closed', service_code: 'help' } });
+    expect(response.status).toBe(200);
+    expect(response.body.map((r) => r['service_request_id'])).toEqual([cbd, mine]);
+    for (const request of response.body) expectRequestShape(request);
+    expect(response.body[0]).toEqual(publicView(await node('wenfeng.officer', cbd)));
+    // Repeated parameters are joined, as comma lists are.
+    const repeated = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { query: { service_request_id: [mine, cbd] } });
+    expect(repeated.body).toEqual(response.body);
+    const narrowed = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { query: { service_request_id: `${mine},${cbd}`, jurisdiction_id: '320613008001' } });
+    expect(narrowed.body.map((r) => r['service_request_id'])).toEqual([cbd]);
+  });
+
+  it('listing without codes needs staff credentials: 401 without any, 403 with only a channel key', async () => {
+    const description = 'Listing requests needs staff credentials (Authorization: Bearer <token>); without them, name the requests by service_request_id (their tracking codes)';
+    expect(faults(await open311(hub, 'GET', '/requests.json'), 401)).toEqual([{ code: 401, description }]);
+    expect(faults(await open311(hub, 'GET', '/requests.json', { query: { api_key: DEMO_CHANNEL_TOKEN, service_code: 'hazard' } }), 403)).toEqual([{ code: 403, description }]);
+  });
+});
+
+describe('staff (Authorization): scoped by their ability, in SQL', () => {
+  it('xuetian.officer lists exactly what GraphQL shows it in the last 90 days, newest first, address masked', async () => {
+    const response = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'xuetian.officer' });
+    expect(response.status).toBe(200);
+    for (const request of response.body) expectRequestShape(request);
+    const since = clock.now().getTime() - 90 * DAY;
+    const expected = (await graphql('xuetian.officer')).filter((n) => Date.parse(n.submittedAt) >= since);
+    expect(expected.length).toBeGreaterThan(30);
+    expect(response.body).toEqual(expected.map(staffView));
+    expect(response.body.map((r) => r['service_request_id'])).not.toContain(old);
+    const masked = response.body.find((r) => r['service_request_id'] === mine)!;
+    expect(masked).toMatchObject({ description: MINE.description, address: '曙光示例小区3幢****', lat: 32.0149, long: 120.8645, media_url: MINE.media_url });
+  });
+
+  it('shuguang.officer (the community) gets the address in full, and that read is in the audit log', async () => {
+    const response = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'shuguang.officer', query: { service_request_id: mine }, headers: { 'x-purpose': utf8Header('核实隐患位置') } });
+    expect(response.body).toEqual([staffView(await node('shuguang.officer', mine))]);
+    expect(response.body[0]).toMatchObject({ address: MINE.address_string });
+    const [row] = await hub.database.db.select({ id: residentRequests.id }).from(residentRequests).where(eq(residentRequests.trackingCode, mine));
+    const reads = await hub.database.db
+      .select()
+      .from(auditLog)
+      .where(and(sql`${row!.id} = any(${auditLog.recordIds})`, eq(auditLog.operation, 'read'), eq(auditLog.actor, 'shuguang.officer'), eq(auditLog.purpose, '核实隐患位置')));
+    expect(reads.map((e) => ({ kind: e.kind, fields: e.fields, outcome: e.outcome }))).toEqual([{ kind: 'ResidentRequest', fields: ['address'], outcome: 'ALLOWED' }]);
+  });
+
+  it('wenfeng.officer (another street) gets none of 学田’s: not in its list, not by code (a denial is audited), 404 by id', async () => {
+    const list = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'wenfeng.officer' });
+    expect(list.body.map((r) => r['service_request_id'])).toEqual([cbd]);
+    expect(list.body[0]).toEqual(staffView(await node('wenfeng.officer', cbd)));
+    expect(list.body[0]!['address']).toBe('文峰示例小区8栋****');
+    expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { service_request_id: `${mine},${cbd}` } })).body.map((r: any) => r.service_request_id)).toEqual([cbd]);
+    expect(faults(await open311(hub, 'GET', `/requests/${mine}.json`, { as: 'wenfeng.officer' }), 404)).toHaveLength(1);
+    expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { jurisdiction_id: '320613006001' } })).body).toEqual([]);
+    const [row] = await hub.database.db.select({ id: residentRequests.id }).from(residentRequests).where(eq(residentRequests.trackingCode, mine));
+    const denials = await hub.database.db.select().from(auditLog).where(and(sql`${row!.id} = any(${auditLog.recordIds})`, eq(auditLog.actor, 'wenfeng.officer'), eq(auditLog.outcome, 'DENIED')));
+    expect(denials.length).toBe(2);
+  });
+
+  it('hujing.grid reads none (requests sit at the community); principals who may read no request get 403; a forged token 401', async () => {
+    expect((await open311(hub, 'GET', '/requests.json', { as: 'hujing.grid' })).body).toEqual([]);
+    for (const as of ['fire.officer', 'city.auditor', '12345-hotline']) {
+      expect(faults(await open311(hub, 'GET', '/requests.json', { as }), 403)).toEqual([{ code: 403, description: 'Not allowed to read ResidentRequest' }]);
+      expect(faults(await open311(hub, 'GET', `/requests/${mine}.json`, { as }), 403)).toHaveLength(1);
+    }
+    expect(faults(await open311(hub, 'GET', '/requests.json', { headers: { authorization: 'Bearer forged' } }), 401)).toHaveLength(1);
+  });
+
+  it('service_code, status and jurisdiction_id narrow within the scope', async () => {
+    const all = (await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'xuetian.officer' })).body;
+    const expectIds = async (query: Record<string, string>, keep: (r: Record<string, unknown>) => boolean) => {
+      const expected = all.filter(keep);
+      expect(expected.length, JSON.stringify(query)).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(all.length);
+      expect((await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'xuetian.officer', query })).body).toEqual(expected);
+    };
+    await expectIds({ service_code: 'hazard,help' }, (r) => r['service_code'] === 'hazard' || r['service_code'] === 'help');
+    await expectIds({ status: 'open' }, (r) => r['status'] === 'open');
+    await expectIds({ status: 'closed' }, (r) => r['status'] === 'closed');
+    const unitOf = new Map((await graphql('xuetian.officer')).map((n) => [n.trackingCode, n.unit.code]));
+    await expectIds({ jurisdiction_id: '320613006002' }, (r) => unitOf.get(r['service_request_id'] as string) === '320613006002');
+    expect((await open311(hub, 'GET', '/requests.json', { as: 'xuetian.officer', query: { status: 'open,closed' } })).body).toEqual(all);
+    for (const r of all.filter((x) => x['status'] === 'closed')) expect(r['status_notes']).toMatch(/^已办结/);
+  });
+
+  it('dates: start_date/end_date pick requested_datetime (the last 90 days by default, at most 90 days apart)', async () => {
+    const now = clock.now().getTime();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const around = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'shuguang.officer', query: { start_date: iso(now - 110 * DAY), end_date: iso(now - 80 * DAY) } });
+    expect(around.body.map((r) => r['service_request_id'])).toEqual([old]);
+    // Only a start: 90 days from it. Only an end: 90 days up to it. A `+` left unencoded arrives as a space, and is read as `+`.
+    expect((await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'shuguang.officer', query: { start_date: iso(now - 101 * DAY) } })).body.map((r) => r['service_request_id'])).toContain(old);
+    expect((await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'shuguang.officer', query: { end_date: iso(now - 99 * DAY) } })).body.map((r) => r['service_request_id'])).toEqual([old]);
+    const spaced = await fetch(`${hub.url}/open311/v2/requests.json?end_date=${inShanghai(iso(now - 99 * DAY))}`, { headers: { authorization: `Bearer ${await hub.token('shuguang.officer')}` } });
+    expect(((await spaced.json()) as { service_request_id: string }[]).map((r) => r.service_request_id)).toEqual([old]);
+
+    const bad = (query: Record<string, string>) => open311(hub, 'GET', '/requests.json', { as: 'shuguang.officer', query });
+    expect(faults(await bad({ start_date: iso(now - 100 * DAY), end_date: iso(now) }), 400)).toEqual([{ code: 400, description: 'end_date is more than 90 days after start_date' }]);
+    expect(faults(await bad({ start_date: iso(now), end_date: iso(now - DAY) }), 400)).toEqual([{ code: 400, description: 'end_date is before start_date' }]);
+    expect(faults(await bad({ start_date: 'yesterday', end_date: '2026-11-01T00:00:00', service_code: 'pothole', status: 'pending' }), 400)).toEqual([
+      { code: 400, description: 'service_code pothole is not a service here; the services are suggestion, complaint, help, hazard' },
+      { code: 400, description: 'status pending is not a status; use open or closed' },
+      { code: 400, description: 'start_date must be a W3C date-time with a time zone, e.g. 2026-11-01T00:00:00+08:00' },
+      { code: 400, description: 'end_date must be a W3C date-time with a time zone, e.g. 2026-11-01T00:00:00+08:00' },
+    ]);
+  });
+});
+
+describe('the finer state in status_notes as the request moves', () => {
+  it('a case opened from it: open, 已立案办理; staff see the case’s deadline as expected_datetime, the resident does not', async () => {
+    const { id } = await node('shuguang.officer', mine);
+    const opened = ok(await hub.gql<{ openCase: { openedAt: string; deadlineAt: string } }>('mutation($i: OpenCaseInput!) { openCase(input: $i) { openedAt deadlineAt } }', { i: { requestId: id } }, { as: 'xuetian.officer' })).openCase;
+    const staff = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${mine}.json`, { as: 'shuguang.officer' })).body[0]!;
+    expect(staff).toMatchObject({ status: 'open', status_notes: '已立案办理', expected_datetime: inShanghai(opened.deadlineAt), updated_datetime: inShanghai(opened.openedAt) });
+    expect(staff).toEqual(staffView(await node('shuguang.officer', mine)));
+    const resident = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${mine}.json`)).body[0]!;
+    expect(resident).toMatchObject({ status: 'open', status_notes: '已立案办理', expected_datetime: null, updated_datetime: inShanghai(opened.openedAt) });
+  });
+
+  it('replied, then closed by staff: 已回复 and the reply, then closed with 已办结; updated_datetime follows', async () => {
+    const { id } = await node('wenfeng.officer', cbd);
+    clock.advance(60_000);
+    const replied = ok(await hub.gql<{ replyResidentRequest: { repliedAt: string } }>('mutation($id: ID!) { replyResidentRequest(id: $id, reply: "已联系广场舞队，晚上九点后停止播放音乐。") { repliedAt } }', { id }, { as: 'wenfeng.officer' })).replyResidentRequest;
+    const afterReply = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${cbd}.json`)).body[0]!;
+    expect(afterReply).toMatchObject({ status: 'open', status_notes: '已回复：已联系广场舞队，晚上九点后停止播放音乐。', updated_datetime: inShanghai(replied.repliedAt) });
+    clock.advance(60_000);
+    const closed = ok(await hub.gql<{ closeResidentRequest: { closedAt: string } }>('mutation($id: ID!) { closeResidentRequest(id: $id) { closedAt } }', { id }, { as: 'wenfeng.officer' })).closeResidentRequest;
+    const afterClose = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${cbd}.json`)).body[0]!;
+    expect(afterClose).toEqual(publicView(await node('wenfeng.officer', cbd)));
+    expect(afterClose).toMatchObject({ status: 'closed', status_notes: '已办结：已联系广场舞队，晚上九点后停止播放音乐。', updated_datetime: inShanghai(closed.closedAt) });
+    expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { status: 'open' } })).body).toEqual([]);
+  });
+
+  it('closed requests (seeded): closed, 已办结 and the public reply, for the resident as well', async () => {
+    const closed = (await graphql('xuetian.officer', { statuses: ['CLOSED'] }))[0]!;
+    expect(closed.reply).not.toBeNull();
+    const resident = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${closed.trackingCode}.json`)).body[0]!;
+    expect(resident).toEqual(publicView(closed));
+    expect(resident).toMatchObject({ status: 'closed', status_notes: `已办结：${closed.reply}` });
+  });
+});
+
+describe('at most 1,000 requests per answer', () => {
+  it('with 1,100 more requests in the window, the newest 1,000 of the caller’s scope, in order', async () => {
+    const now = clock.now().getTime();
+    for (const batch of [0, 1]) {
+      const records = Array.from({ length: 550 }, (_, i) => ({
+        externalId: `12345-O311-${batch}-${i}`,
+        category: 'HELP',
+        text: `来电求助 ${batch}-${i}`,
+        unitCode: '320613006002',
+        submittedAt: new Date(now - (batch * 550 + i + 1) * 60_000).toISOString(),
+      }));
+      const report = ok(
+        await hub.gql<{ ingestResidentRequests: { accepted: number } }>('mutation($input: IngestResidentRequestsInput!) { ingestResidentRequests(input: $input) { accepted } }', { input: { source: '12345-hotline', records } }, { as: '12345-hotline' }),
+      );
+      expect(report.ingestResidentRequests.accepted).toBe(550);
+    }
+    const before = await writes(hub);
+    const response = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'xuetian.officer' });
+    expect(response.body).toHaveLength(1000);
+    const expected = (await graphql('xuetian.officer')).slice(0, 1000).map((n) => n.trackingCode);
+    expect(response.body.map((r) => r['service_request_id'])).toEqual(expected);
+    expect(await writes(hub)).toEqual(before);
+  });
+});
