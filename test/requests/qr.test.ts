@@ -198,3 +198,18 @@ describe('residentChannel: what the submit page shows before a resident writes',
     expect(error).toMatchObject({ message: 'Channel token revoked: this community channel is closed', extensions: { code: 'UNAUTHENTICATED' } });
   });
 });
+
+describe('without PUBLIC_URL', () => {
+  it('a hub started on PORT=0 prints the address it got (tests and the submit-page loop open the URL from the code)', async () => {
+    const local = await createTestHub();
+    try {
+      const [row] = await local.database.db.select({ id: channels.id }).from(channels).where(eq(channels.communityCode, '320613006001'));
+      const { channelQrCode } = ok(await local.gql<{ channelQrCode: QrCode }>(QR, { id: row!.id }, { as: 'city.admin' }));
+      expect(channelQrCode.url).toBe(`${local.url}/r/#${DEMO_CHANNEL_TOKEN}`);
+      expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+      expect(decodePng(channelQrCode.pngDataUrl)).toBe(channelQrCode.url);
+    } finally {
+      await local.close();
+    }
+  });
+});
