@@ -27,8 +27,13 @@ describe('caseChanged', () => {
     for (const name of names) subs.set(name, await subscribe<Event>(hub.wsUrl, `Bearer ${await hub.token(name)}`, QUERY));
     await until(() => hub.handle.hub.single(caseLive).subscribers === names.length);
 
+    // Each change is heard before the next is made: an event names the case and the feed loads
+    // it, so a case changed again before that load is delivered in its later state (README).
+    const heard = (n: number) => Promise.all(['shuguang.officer', 'hujing.grid', 'xuetian.officer'].map((name) => subs.get(name)!.waitFor(n)));
     const c = await open(hub, 'chongchuan.officer', { unitCode: U.hujing, title: '楼道堆物', category: 'SAFETY_HAZARD', severity: 'MEDIUM', reporterPhone: '13912345678' });
+    await heard(1);
     await moveOk(hub, 'chongchuan.officer', c.id, 'REGISTER');
+    await heard(2);
     await moveOk(hub, 'chongchuan.officer', c.id, 'DISPATCH', { assignee: U.wenfengCommunity });
     for (const name of ['shuguang.officer', 'hujing.grid', 'xuetian.officer']) await subs.get(name)!.waitFor(3);
     await subs.get('wenfeng.officer')!.waitFor(1);

@@ -114,7 +114,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
   private async onEvent(event: IdsEvent): Promise<void> {
     if (!this.config.since) {
       if (this.fanout.size === 0 || event.ids.length === 0) return;
-      const rows = await this.config.load(this.hub.database.liveDb, event.ids);
+      const rows = inIdOrder(await this.config.load(this.hub.database.liveDb, event.ids), event.ids);
       rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
       await this.dispatch(rows);
       return;
@@ -129,7 +129,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       this.prune(now);
       return;
     }
-    await this.deliver(await this.config.load(this.hub.database.liveDb, fresh));
+    await this.deliver(inIdOrder(await this.config.load(this.hub.database.liveDb, fresh), fresh));
   }
 
   private async recoverGap(): Promise<void> {
@@ -226,4 +226,15 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
     return queue;
   }
+}
+
+/**
+ * The rows in the order of the event's ids (the order the writer published them: a batch's
+ * input order). `load` answers in whatever order the database returns, which follows where rows
+ * sit in the table; records of one commit share their time, and the stable sort by time that
+ * follows keeps this order among them.
+ */
+function inIdOrder<R extends { id: string }>(rows: R[], ids: readonly string[]): R[] {
+  const position = new Map(ids.map((id, index) => [id, index]));
+  return rows.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
 }
