@@ -1,16 +1,15 @@
 // The printable report page in a real (headless) Chromium: Debian's /usr/bin/chromium driven
 // by playwright-core (never a downloaded browser). The page opens from its print link, its
 // charts are drawn and visible on screen and in print, and no request leaves the hub.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { collectPageErrors, hasChromium, keepToOrigin, launchChromium } from '../helpers/browser.js';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const CHARTS = ['chart-days', 'chart-alert-types', 'chart-request-types', 'chart-children', 'chart-case-types', 'chart-device-status', 'chart-device-types'];
 
-describe.skipIf(!existsSync(CHROMIUM))('the report page in Chromium', () => {
+describe.skipIf(!hasChromium)('the report page in Chromium', () => {
   let hub: TestHub;
   let browser: Browser;
   let page: Page;
@@ -20,24 +19,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the report page in Chromium', () => {
 
   beforeAll(async () => {
     hub = await createTestHub();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
     const origin = new URL(hub.url).origin;
     // Record every request; one for another host is aborted (and fails the test below).
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (new URL(url).origin === origin) await route.continue();
-      else {
-        blocked.push(url);
-        await route.abort();
-      }
-    });
+    await keepToOrigin(context, origin, requested, blocked);
     page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    collectPageErrors(page, errors);
   }, 120_000);
 
   afterAll(async () => {

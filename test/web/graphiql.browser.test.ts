@@ -3,7 +3,6 @@
 // Checks that the page loads nothing from another host, and that the Authorization
 // header typed into the headers editor reaches the server over HTTP and over WebSocket.
 // Runs only where Debian's chromium is installed (CI installs it); never downloads one.
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,23 +13,13 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { collectPageErrors, hasChromium, keepToOrigin, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphiqlRouter } from '../../src/web/graphiql.js';
 import { loadGraphiqlAssets } from '../../src/web/graphiql/bundle.js';
 import { TOKEN_PLACEHOLDER } from '../../src/web/graphiql/browser/defaults.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Ctx {
   readonly authorization: string | null;
@@ -122,7 +111,7 @@ async function run(page: Page, expected: string): Promise<string> {
   return plain(await response.innerText());
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('GraphiQL in Chromium', () => {
+describe.skipIf(!hasChromium)('GraphiQL in Chromium', () => {
   let hub: Awaited<ReturnType<typeof startToyHub>>;
   let browser: Browser;
   let context: BrowserContext;
@@ -136,25 +125,14 @@ describe.skipIf(!existsSync(CHROMIUM))('GraphiQL in Chromium', () => {
     // Build (or load from the cache) before the clock of the first page load starts.
     await loadGraphiqlAssets();
     hub = await startToyHub();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const origin = new URL(hub.base).origin;
     // Record every request, and make sure a stray one could never reach the internet.
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (new URL(url).origin === origin) await route.continue();
-      else {
-        blocked.push(url);
-        await route.abort();
-      }
-    });
+    await keepToOrigin(context, origin, requested, blocked);
     page = await context.newPage();
     page.on('websocket', (socket) => sockets.push(socket.url()));
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    collectPageErrors(page, consoleErrors);
   }, 120_000);
 
   afterAll(async () => {

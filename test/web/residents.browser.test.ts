@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { collectPageErrors, hasChromium, keepToOrigin, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 import { subscribe, type LiveSubscription } from '../helpers/ws.js';
@@ -19,17 +20,6 @@ import { RATING_LIMITS } from '../../src/modules/requests/index.js';
  * the dead-QR and rate-limit answers, and that nothing came from another host.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = fileURLToPath(new URL('../../test-artifacts/resident-submit.png', import.meta.url));
 /** Submissions and ratings one client may make per 10 minutes: low, so the last test reaches it. */
 const PER_CLIENT = 8;
@@ -53,7 +43,7 @@ const CREATE_CHANNEL = /* GraphQL */ `
   mutation ($input: CreateChannelInput!) { createChannel(input: $input) { token channel { id name } qrCode { url } } }
 `;
 
-describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
+describe.skipIf(!hasChromium)('the resident loop in Chromium', () => {
   let hub: TestHub;
   let browser: Browser;
   let context: BrowserContext;
@@ -101,24 +91,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the resident loop in Chromium', () => {
 
   beforeAll(async () => {
     hub = await createTestHub({ env: { RESIDENT_RATE_PER_CLIENT: String(PER_CLIENT) } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     const origin = new URL(hub.url).origin;
     // Record every request, and make sure a stray one could never leave the machine.
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (new URL(url).origin === origin) await route.continue();
-      else {
-        blocked.push(url);
-        await route.abort();
-      }
-    });
+    await keepToOrigin(context, origin, requested, blocked);
     page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    collectPageErrors(page, consoleErrors);
     feed = await subscribe<Submitted>(hub.wsUrl, `Bearer ${await hub.token('shuguang.officer')}`, SUBMITTED);
     const deadline = Date.now() + 10_000;
     while (hub.handle.hub.single(requestLive).subscribers < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
