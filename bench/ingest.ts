@@ -12,13 +12,23 @@
  * audit entry and the live events itself. Rounds are interleaved (the order rotates) and the
  * table is truncated before each measurement; each figure is the median over the rounds.
  *
+ * The hub runs as its own process (`node bin/gridhub.js serve`, NODE_ENV=production), as in
+ * production and as `gridhub push` reaches it: the bench's client and its 50,000 records
+ * share neither its event loop nor its heap. `--in-process` runs it inside the bench instead
+ * (runHub), as before 2026-11-29, to compare. After the medians it prints the CPU each method
+ * used per 1,000 rows: the bench process (the client or the floors' driver), the hub process
+ * and the PostgreSQL backends of the scratch database (from /proc; medians over the rounds).
+ *
  * Needs a PostgreSQL server: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
  * It makes a scratch database of its own, migrates and seeds it, and drops it at the end.
  *
- *   npm run bench:ingest -- [--rows 50000] [--rounds 5] [--concurrency 1]
+ *   npm run bench:ingest -- [--rows 50000] [--rounds 5] [--concurrency 1] [--in-process]
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -38,11 +48,13 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '1' },
+    'in-process': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
 const ROUNDS = Number(args.rounds);
 const CONCURRENCY = Number(args.concurrency);
+const IN_PROCESS = args['in-process'];
 const BATCH = 1000;
 const BASE_URL = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
 const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
@@ -100,6 +112,39 @@ function median(xs: number[]): number {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** CPU seconds (user + system) a process has used, from /proc; 0 once it is gone. */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface Hub {
+  url: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+/** The hub as `gridhub serve` runs it, in a process of its own; resolves once it listens. */
+function spawnHub(env: Record<string, string>): Promise<Hub> {
+  const bin = fileURLToPath(new URL('../bin/gridhub.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve'], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const listening = /GraphQL\s+(\S+)\/graphql/.exec(out);
+      if (listening) resolve({ url: listening[1]!, pid: child.pid!, close: () => (child.kill('SIGTERM'), exited) });
+    });
+    child.once('exit', (code) => reject(new Error(`the hub exited with ${code}: ${out}`)));
+  });
+}
+
 async function main(): Promise<void> {
   const name = `gh_bench_${process.pid}_${Date.now().toString(36)}`;
   const scratchUrl = new URL(BASE_URL);
@@ -107,7 +152,9 @@ async function main(): Promise<void> {
   const url = scratchUrl.toString();
   const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
+  let hub: Hub | undefined;
   const cleanup = async () => {
+    await hub?.close();
     await admin.unsafe(`drop database if exists "${name}" with (force)`);
     await admin.end();
   };
@@ -190,23 +237,26 @@ async function main(): Promise<void> {
       }
     };
 
-    const handle = await runHub(
-      // The sweepers and the weekly report run are not the ingest path: off, so that only the
-      // batches write (the seeded devices' heartbeats are stale here: the device sweeper would
-      // add DEVICE_OFFLINE alerts to the table being counted).
-      loadConfig({
-        DATABASE_URL: url,
-        JWT_SECRET,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        NODE_ENV: 'production',
-        DEVICE_SWEEP_SECONDS: '0',
-        CASE_SWEEP_SECONDS: '0',
-        REPORT_SCHEDULE_SECONDS: '0',
-      }),
-      { log: createLogger('silent') },
-    );
+    // The sweepers and the weekly report run are not the ingest path: off, so that only the
+    // batches write (the seeded devices' heartbeats are stale here: the device sweeper would
+    // add DEVICE_OFFLINE alerts to the table being counted).
+    const hubEnv = {
+      DATABASE_URL: url,
+      JWT_SECRET,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'production',
+      DEVICE_SWEEP_SECONDS: '0',
+      CASE_SWEEP_SECONDS: '0',
+      REPORT_SCHEDULE_SECONDS: '0',
+    };
+    if (IN_PROCESS) {
+      const handle = await runHub(loadConfig(hubEnv), { log: createLogger('silent') });
+      hub = { url: handle.server.url, pid: process.pid, close: () => handle.close() };
+    } else {
+      hub = await spawnHub(hubEnv);
+    }
     const token = await signToken(JWT_SECRET, SOURCE, 24 * 3600);
     const query = mutationOf(PUSH_KINDS['alerts']!);
     // Request bodies are made before the clock starts, and sent with node:http (lighter than
@@ -214,7 +264,7 @@ async function main(): Promise<void> {
     const bodies: Buffer[] = [];
     for (let i = 0; i < records.length; i += BATCH) bodies.push(Buffer.from(JSON.stringify({ query, variables: { input: { source: SOURCE, records: records.slice(i, i + BATCH) } } })));
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    const target = new URL(`${handle.server.url}/graphql`);
+    const target = new URL(`${hub.url}/graphql`);
     const post = (body: Buffer) =>
       new Promise<string>((resolve, reject) => {
         const req = request(
@@ -247,9 +297,12 @@ async function main(): Promise<void> {
       ['gridhub', gridhub],
     ] as const;
     const rates = new Map<string, number[]>(methods.map(([m]) => [m, []]));
+    // CPU seconds per 1,000 rows: [bench process, hub process, PostgreSQL backends].
+    const cpu = new Map<string, [number[], number[], number[]]>(methods.map(([m]) => [m, [[], [], []]]));
+    const backends = async () => (await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`).map((r) => r.pid);
     process.stdout.write(
       `ingest benchmark: ${fmt(ROWS)} alerts, batches of ${fmt(BATCH)}, ${ROUNDS} rounds, PostgreSQL ${version}` +
-        `${CONCURRENCY > 1 ? `, gridhub with ${CONCURRENCY} batches in flight` : ''}\n`,
+        `${CONCURRENCY > 1 ? `, gridhub with ${CONCURRENCY} batches in flight` : ''}, hub ${IN_PROCESS ? 'inside the bench process' : 'in its own process'}\n`,
     );
     // One warm-up pass of each (JIT, connections, caches), not counted.
     for (const [, run] of methods) {
@@ -262,9 +315,21 @@ async function main(): Promise<void> {
       for (const [method, run] of order) {
         await truncate();
         await sql`checkpoint`;
+        const pids = await backends();
+        const pgBefore = new Map(pids.map((pid) => [pid, cpuOf(pid)]));
+        const benchBefore = process.cpuUsage();
+        const hubBefore = IN_PROCESS ? 0 : cpuOf(hub.pid);
         const started = process.hrtime.bigint();
         await run();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const benchUsage = process.cpuUsage(benchBefore);
+        const hubSeconds = IN_PROCESS ? 0 : cpuOf(hub.pid) - hubBefore;
+        let pgSeconds = 0;
+        for (const pid of new Set([...pids, ...(await backends())])) pgSeconds += cpuOf(pid) - (pgBefore.get(pid) ?? 0);
+        const [benchCpu, hubCpu, pgCpu] = cpu.get(method)!;
+        benchCpu.push(((benchUsage.user + benchUsage.system) / 1e6 / ROWS) * 1000);
+        hubCpu.push((hubSeconds / ROWS) * 1000);
+        pgCpu.push((pgSeconds / ROWS) * 1000);
         const stored = await count();
         if (stored !== ROWS) throw new Error(`${method} stored ${stored} rows, expected ${ROWS}`);
         rates.get(method)!.push(ROWS / seconds);
@@ -273,12 +338,19 @@ async function main(): Promise<void> {
       process.stdout.write(`  round ${round + 1}: ${line.join('   ')}\n`);
     }
     agent.destroy();
-    await handle.close();
+    await hub.close();
+    hub = undefined;
     await sql.end();
 
     const [c, p, g] = methods.map(([m]) => median(rates.get(m)!)) as [number, number, number];
+    const ms = (xs: number[]) => `${(median(xs) * 1000).toFixed(1)} ms`;
     process.stdout.write(
       [
+        `CPU per 1,000 rows (medians; ${IN_PROCESS ? 'hub inside the bench process' : 'hub in its own process'}):`,
+        ...methods.map(([m]) => {
+          const [benchCpu, hubCpu, pgCpu] = cpu.get(m)!;
+          return `  ${m.padEnd(12)} bench ${ms(benchCpu)}${m === 'gridhub' && !IN_PROCESS ? `   hub ${ms(hubCpu)}` : ''}   PostgreSQL ${ms(pgCpu)}`;
+        }),
         `median rows/s:   COPY ${fmt(c)}   plain batch ${fmt(p)}   gridhub ${fmt(g)}`,
         `gridhub / COPY         ${(g / c).toFixed(2)}   (goal ≥ 0.50)`,
         `gridhub / plain batch  ${(g / p).toFixed(2)}`,
