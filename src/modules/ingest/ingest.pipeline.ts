@@ -1,4 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { anyText } from '../../platform/db/any.js';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -157,7 +158,7 @@ async function storedBefore(
   const rows = (await tx
     .select({ id: stored.id, externalId: stored.externalId })
     .from(stored.table)
-    .where(and(eq(stored.source, source), inArray(stored.externalId, missing)))) as { id: string; externalId: string }[];
+    .where(and(eq(stored.source, source), anyText(stored.externalId, missing)))) as { id: string; externalId: string }[];
   return new Map(rows.map((r) => [r.externalId, r.id]));
 }
 

@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { anyText } from '../../platform/db/any.js';
 import type { Executor } from '../../platform/db/database.js';
 import { NotFoundError } from '../../platform/errors.js';
 import type { Tier } from '../../platform/auth/scope.js';
@@ -16,7 +17,7 @@ const UNIT_CODE = /^\d{1,20}$/;
 export async function unitsByCodes(db: Executor, codes: readonly string[]): Promise<Map<string, UnitRow>> {
   const wellFormed = codes.filter((code) => UNIT_CODE.test(code));
   if (wellFormed.length === 0) return new Map();
-  const rows = await db.select().from(units).where(inArray(units.code, wellFormed));
+  const rows = await db.select().from(units).where(anyText(units.code, wellFormed));
   return new Map(rows.map((row) => [row.code, row]));
 }
 

@@ -118,18 +118,31 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
 }
 
 /**
- * drizzle sends every statement unnamed, so Postgres parses and plans it on every execution.
- * Through this client the statements outside transactions are prepared instead: postgres.js
- * names each distinct text once per connection and reuses it. Filters reach the record tables
- * as equalities on a tier's code column (never a LIKE on a parameter), so the generic plan
- * Postgres may settle on after five executions is the same index range scan.
+ * drizzle sends every statement unnamed, so Postgres parses and plans it on every execution,
+ * and postgres.js, to learn an unnamed statement's parameter types, sends it in two round trips
+ * (parse and describe, wait, then bind and execute), which also stops it pipelining the
+ * statements queued behind. Through this client statements are prepared instead, outside
+ * transactions and inside them (and their savepoints): postgres.js names each distinct text
+ * once per connection and reuses it, one round trip each time after the first (an ingest
+ * batch's transaction sends a dozen statements, of the same texts every time).
+ * Filters reach the record tables as equalities on a tier's code column (never a LIKE on a
+ * parameter), so the generic plan Postgres may settle on after five executions is the same
+ * index range scan. A list of values in `inArray` makes one text per length; the hot ones (a
+ * batch's units, its records stored before) go as one array parameter instead (`anyText`).
  */
-function preparing(sql: postgres.Sql): postgres.Sql {
+function preparing<S extends postgres.Sql | postgres.TransactionSql>(sql: S): S {
   return new Proxy(sql, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
         return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
           target.unsafe(query, parameters, { ...options, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          return open.call(target, ...args, (tx: postgres.TransactionSql) => body(preparing(tx)));
+        };
       }
       return Reflect.get(target, property, receiver);
     },
