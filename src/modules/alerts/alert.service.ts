@@ -334,8 +334,11 @@ async function insertAlerts(
   records: { record: AlertRecordInput; unitPath: string; deviceId?: string }[],
 ): Promise<InsertedAlert[]> {
   const adapter = source.split('/')[0] ?? source;
+  // A batch's records sit in far fewer units than there are records: each unit's path is split once.
+  const placements = new Map<string, ReturnType<typeof placementOf>>();
   const rows = records.map(({ record, unitPath, deviceId }) => {
-    const placement = placementOf(unitPath);
+    let placement = placements.get(unitPath);
+    if (!placement) placements.set(unitPath, (placement = placementOf(unitPath)));
     return {
       device_id: deviceId ?? null,
       external_id: record.externalId,

@@ -3,7 +3,7 @@ import type { Executor } from '../../platform/db/database.js';
 import { codesOfPath, TIERS } from '../../platform/auth/scope.js';
 import { SEVERITIES, type AlertsInsertedHook } from '../alerts/index.js';
 import { ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE } from './case.catalog.js';
-import { insertCases, type CaseDraft } from './case.service.js';
+import { insertCaseIds, type CaseDraft } from './case.service.js';
 
 /** The actor of everything the hub does by itself (alert rules, SLA escalation). */
 export const SYSTEM_ACTOR = 'system';
@@ -50,7 +50,7 @@ export const openCasesForAlerts: AlertsInsertedHook = async (ctx: RequestContext
     });
   }
   if (drafts.length === 0) return [];
-  const written = await insertCases(tx, drafts);
+  const written = await insertCaseIds(tx, drafts);
   const ids = written.map((c) => c.id);
   for (let offset = 0; offset < ids.length; offset += 150) await ctx.hub.bus.publish(tx, 'caseChanged', { ids: ids.slice(offset, offset + 150) });
   return [{ operation: 'openCase', kind: 'Case', recordIds: ids, details: { by: 'alert rules', alerts: written.map((c) => c.originId) } }];

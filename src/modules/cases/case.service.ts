@@ -259,13 +259,34 @@ function numberPrefix(unitPath: string, at: Date): string {
 /**
  * Inserts cases and their OPEN history entries in one statement, whatever their number (rows
  * as one JSON parameter; each row's number is drawn first, in the drafts' order, and the history
- * entry finds its case by it). ON CONFLICT (source, external_id) DO NOTHING: an external work
- * order already stored is not returned (DUPLICATE for ingest). Returns the rows written now.
+ * entry finds its case by it). ON CONFLICT (source, external_id) DO NOTHING when a draft names
+ * an external work order: one already stored is not returned (DUPLICATE for ingest); drafts
+ * without a source cannot conflict (NULLs are distinct), and are inserted without it. Returns
+ * the rows written now.
  */
 export async function insertCases(tx: Executor, drafts: readonly CaseDraft[]): Promise<CaseRow[]> {
   if (drafts.length === 0) return [];
+  const written = await executeRows<Record<string, unknown>>(tx, insertCasesSql(drafts, sql`select ${WRITTEN_CASE_READER.columns} from inserted as ${sql.raw('"cases"')}`));
+  return written.map((row) => WRITTEN_CASE_READER.read(row)!);
+}
+
+/**
+ * As insertCases, for callers that need only each case's id and origin (the alert rules: ~300
+ * cases a batch of 1,000 bench alerts), so that Postgres sends and the hub reads two columns,
+ * not thirty.
+ */
+export async function insertCaseIds(tx: Executor, drafts: readonly CaseDraft[]): Promise<{ id: string; originId: string | null }[]> {
+  if (drafts.length === 0) return [];
+  const written = await executeRows<{ id: string; origin_id: string | null }>(tx, insertCasesSql(drafts, sql`select id, origin_id from inserted`));
+  return written.map((row) => ({ id: row.id, originId: row.origin_id }));
+}
+
+function insertCasesSql(drafts: readonly CaseDraft[], select: SQL): SQL {
+  const external = drafts.some((d) => d.source !== null);
+  const placements = new Map<string, ReturnType<typeof placementOf>>();
   const rows = drafts.map((d, index) => {
-    const placement = placementOf(d.unitPath);
+    let placement = placements.get(d.unitPath);
+    if (!placement) placements.set(d.unitPath, (placement = placementOf(d.unitPath)));
     return {
       idx: index,
       number_prefix: numberPrefix(d.unitPath, d.openedAt),
@@ -298,9 +319,7 @@ export async function insertCases(tx: Executor, drafts: readonly CaseDraft[]): P
       grid_code: placement.gridCode,
     };
   });
-  const written = await executeRows<Record<string, unknown>>(
-    tx,
-    sql`with r as (
+  return sql`with r as (
           select r.*, r.number_prefix || lpad(nextval('case_number_seq')::text, 6, '0') as number
             from json_to_recordset(${JSON.stringify(rows)}::json) as r(idx int, number_prefix text, title text, description text, category text, severity text, state text,
                  origin_kind text, origin_id uuid, assignee_code text, assignee_path text, lat double precision, lng double precision,
@@ -318,16 +337,14 @@ export async function insertCases(tx: Executor, drafts: readonly CaseDraft[]): P
                  r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
             from r
            order by r.idx
-          on conflict (source, external_id) do nothing
+          ${external ? sql`on conflict (source, external_id) do nothing` : sql``}
           returning *
         ), history as (
           insert into ${caseHistory} (case_id, seq, actor, actor_unit_code, at, action, from_state, to_state, note, assignee_before, assignee_after)
           select c.id, 1, c.opened_by, r.actor_unit_code, c.opened_at, 'OPEN', null, c.state, r.note, null, c.assignee_code
             from inserted c join r on r.number = c.number
         )
-        select ${WRITTEN_CASE_READER.columns} from inserted as ${sql.raw('"cases"')}`,
-  );
-  return written.map((row) => WRITTEN_CASE_READER.read(row)!);
+        ${select}`;
 }
 
 const WRITTEN_CASE_READER = tableReader(cases, '');
