@@ -159,14 +159,20 @@ export async function countAlerts(ctx: RequestContext, filter: AlertFilter | nul
         break;
     }
   }
-  const grouped = Object.values(columns) as (SQL | AnyPgColumn)[];
-  const rows = (await ctx.db
-    .select({ ...columns, count: count() } as Record<string, SQL | AnyPgColumn>)
-    .from(alerts)
-    .where(scope)
-    .groupBy(...grouped)
-    .orderBy(...grouped)
-    .limit(MAX_ALERT_COUNT_GROUPS + 1)) as Record<string, string | number | null>[];
+  // The groups are made in a materialized CTE and only then sorted and cut at the limit. With
+  // the limit on the grouping itself, the planner (which cannot tell how many days a month's
+  // rows fall on, and guesses a group per row) expected to stop early and chose to walk an index
+  // already sorted by the child unit, filtering out the other districts' rows and sorting each
+  // street's rows by day: 135 ms for a district's month (82,200 alerts) against 73 ms for the
+  // CTE, which hashes the groups of one index range scan and sorts the 480 groups.
+  const keyNames = Object.keys(columns) as AlertCountKeyName[];
+  const positions = sql.raw(keyNames.map((_, i) => String(i + 1)).join(', '));
+  const selected = sql.join([...keyNames.map((key) => sql`${columns[key]} as ${sql.identifier(key)}`), sql`count(*) as "count"`], sql`, `);
+  const rows = await executeRows<Record<string, string | number | bigint | null>>(
+    ctx.db,
+    sql`with grouped as materialized (select ${selected} from ${alerts} where ${scope}${keyNames.length > 0 ? sql` group by ${positions}` : sql``})
+      select * from grouped${keyNames.length > 0 ? sql` order by ${positions}` : sql``} limit ${sql.raw(String(MAX_ALERT_COUNT_GROUPS + 1))}`,
+  );
   if (rows.length > MAX_ALERT_COUNT_GROUPS) throw new BadUserInputError(`more than ${MAX_ALERT_COUNT_GROUPS} groups: narrow the filter (a unit, a time range) or group by fewer keys`, 'groupBy');
 
   const childCodes = parent ? [...new Set(rows.map((row) => row['CHILD_UNIT']).filter((code): code is string => typeof code === 'string'))] : [];
