@@ -14,8 +14,8 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
-import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
-import { createDeviceLoaders, devices, toDevice } from '../devices/index.js';
+import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type UnitRow } from '../units/index.js';
+import { createDeviceLoaders, DEVICE_KEYS, devices, toDevice } from '../devices/index.js';
 import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
@@ -33,7 +33,27 @@ export const alertFields: FieldMap = {
   source: { column: alerts.source },
 };
 
-export function toAlert(row: AlertRow): Alert {
+/** The columns `toAlert` reads: the alert page reads these and no others. */
+export const ALERT_KEYS = [
+  'id',
+  'externalId',
+  'source',
+  'type',
+  'severity',
+  'status',
+  'occurredAt',
+  'receivedAt',
+  'lat',
+  'lng',
+  'payload',
+  'deviceExternalId',
+  'acknowledgedAt',
+  'deviceId',
+  'unitCode',
+  'unitPath',
+] as const satisfies readonly (keyof AlertRow)[];
+
+export function toAlert(row: Pick<AlertRow, (typeof ALERT_KEYS)[number]>): Alert {
   return Object.assign(new Alert(), {
     id: row.id,
     externalId: row.externalId,
@@ -67,9 +87,9 @@ async function filterSql(db: Executor, filter: AlertFilter | null | undefined, u
   return where;
 }
 
-const ALERT_READER = tableReader(alerts, 'a.');
-const UNIT_READER = tableReader(units, 'u.');
-const DEVICE_READER = tableReader(devices, 'd.');
+const ALERT_READER = tableReader(alerts, 'a.', undefined, ALERT_KEYS);
+const UNIT_READER = tableReader(units, 'u.', undefined, UNIT_KEYS);
+const DEVICE_READER = tableReader(devices, 'd.', undefined, DEVICE_KEYS);
 
 /** Newest first; the caller's scope is part of the SQL, and the filter only narrows it. */
 export async function listAlerts(
@@ -98,7 +118,7 @@ export async function listAlerts(
   const unitLoader = include.unit ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const deviceLoader = include.device ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;
   const alertRows = rows.map((row) => {
-    const alert = ALERT_READER.read(row) as AlertRow;
+    const alert = ALERT_READER.read(row)!;
     if (unitLoader) {
       const unit = UNIT_READER.read(row);
       unitLoader.prime(alert.unitCode, unit ? toUnit(unit) : null);
