@@ -15,7 +15,7 @@ import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type UnitRow } from '../units/index.js';
-import { createDeviceLoaders, DEVICE_KEYS, devices, toDevice } from '../devices/index.js';
+import { createDeviceLoaders, DEVICE_KEYS, devices, toDevice, type Device } from '../devices/index.js';
 import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
 import type { Topics } from '../../topics.js';
@@ -91,13 +91,50 @@ const ALERT_READER = tableReader(alerts, 'a.', undefined, ALERT_KEYS);
 const UNIT_READER = tableReader(units, 'u.', undefined, UNIT_KEYS);
 const DEVICE_READER = tableReader(devices, 'd.', undefined, DEVICE_KEYS);
 
+/**
+ * A page whose selection stays within these fields reads the alert's lean columns: its key and
+ * links, and everything the Alert rules test (`alertFields`). Any other field, a field added
+ * later included, reads `ALERT_KEYS`. Two column sets, not one per selection: each is a
+ * prepared statement on every connection.
+ */
+const LEAN_ALERT_FIELDS = new Set(['__typename', 'id', 'source', 'type', 'severity', 'status', 'occurredAt', 'unit', 'device', 'case']);
+const LEAN_ALERT_READER = tableReader(alerts, 'a.', undefined, ['id', 'occurredAt', 'source', 'type', 'severity', 'status', 'deviceId', 'unitCode', 'unitPath']);
+/**
+ * The same for the alert's device: the fields a list shows, plus what the Device rules test
+ * (`unitPath`, `type`). The personal fields, masked or not, are never read lean.
+ */
+const LEAN_DEVICE_FIELDS = new Set(['__typename', 'id', 'source', 'externalId', 'type', 'name', 'status', 'departmentCode', 'unit']);
+const LEAN_DEVICE_READER = tableReader(devices, 'd.', undefined, ['id', 'source', 'externalId', 'type', 'name', 'status', 'departmentCode', 'unitCode', 'unitPath']);
+
+const within = (selected: ReadonlySet<string> | undefined, lean: ReadonlySet<string>): boolean => selected !== undefined && [...selected].every((name) => lean.has(name));
+
+/**
+ * The devices a page read lean, by alert: partial records, so never primed into the request's
+ * device loader (another field of the same request may need the columns they lack); the
+ * `device` field of these alerts answers from here.
+ */
+const joinedDevices = new WeakMap<Alert, Device | null>();
+
+/** The device read with `alert`'s page (`null`: none, or not registered); `undefined` when the page did not read it lean. */
+export function joinedDevice(alert: Alert): Device | null | undefined {
+  return joinedDevices.get(alert);
+}
+
+/** What a page reads beside its alerts; `node` and `device`: the field names selected there, when known. */
+export interface AlertPageInclude {
+  unit?: boolean;
+  device?: boolean;
+  node?: ReadonlySet<string>;
+  deviceFields?: ReadonlySet<string>;
+}
+
 /** Newest first; the caller's scope is part of the SQL, and the filter only narrows it. */
 export async function listAlerts(
   ctx: RequestContext,
   filter: AlertFilter | null | undefined,
   first: number | null | undefined,
   after: string | null | undefined,
-  include: { unit?: boolean; device?: boolean } = {},
+  include: AlertPageInclude = {},
 ): Promise<Page<Alert>> {
   requireCan(ctx, 'read', 'Alert');
   const limit = pageSize(first);
@@ -107,29 +144,46 @@ export async function listAlerts(
   const where = keyset ? and(scope, keyset) : scope;
   // One statement for the page and what the selection links it to; the loaders then answer
   // from memory. Read without drizzle's query builder: this is the hub's hottest statement.
+  // Lean reads leave the other columns undefined in the row: toAlert and toDevice then make
+  // objects whose unread fields are never resolved, since the selection does not reach them.
+  const alertReader = (within(include.node, LEAN_ALERT_FIELDS) ? LEAN_ALERT_READER : ALERT_READER) as typeof ALERT_READER;
+  const leanDevice = within(include.deviceFields, LEAN_DEVICE_FIELDS);
+  const deviceReader = (leanDevice ? LEAN_DEVICE_READER : DEVICE_READER) as typeof DEVICE_READER;
   const rows = await executeRows<Record<string, unknown>>(
     ctx.db,
-    sql`select ${ALERT_READER.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.device ? sql`, ${DEVICE_READER.columns}` : sql``}
+    sql`select ${alertReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.device ? sql`, ${deviceReader.columns}` : sql``}
       from ${alerts}${include.unit ? sql` left join ${units} on ${units.code} = ${alerts.unitCode}` : sql``}${include.device ? sql` left join ${devices} on ${devices.id} = ${alerts.deviceId}` : sql``}
       where ${where}
       order by ${alerts.occurredAt} desc, ${alerts.id} desc
       limit ${pageLimit(limit)}`,
   );
   const unitLoader = include.unit ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
-  const deviceLoader = include.device ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;
+  const deviceLoader = include.device && !leanDevice ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;
+  const leanDevices = include.device && leanDevice ? new Map<object, Device | null>() : undefined;
   const alertRows = rows.map((row) => {
-    const alert = ALERT_READER.read(row)!;
+    const alert = alertReader.read(row)!;
     if (unitLoader) {
       const unit = UNIT_READER.read(row);
       unitLoader.prime(alert.unitCode, unit ? toUnit(unit) : null);
     }
-    if (deviceLoader && alert.deviceId) {
-      const device = DEVICE_READER.read(row);
-      deviceLoader.prime(alert.deviceId, device ? toDevice(device) : null);
+    if (alert.deviceId) {
+      if (deviceLoader) {
+        const device = deviceReader.read(row);
+        deviceLoader.prime(alert.deviceId, device ? toDevice(device) : null);
+      } else if (leanDevices) {
+        const device = deviceReader.read(row);
+        leanDevices.set(alert, device ? toDevice(device) : null);
+      }
     }
     return alert;
   });
-  return pageOf(alertRows, limit, toAlert, async () => {
+  const toNode = (row: (typeof alertRows)[number]): Alert => {
+    const alert = toAlert(row);
+    const device = leanDevices?.get(row);
+    if (device !== undefined) joinedDevices.set(alert, device);
+    return alert;
+  };
+  return pageOf(alertRows, limit, toNode, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
     return Number(row?.n ?? 0);
   });
