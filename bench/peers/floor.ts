@@ -70,12 +70,15 @@ async function q2(community: string): Promise<unknown> {
 }
 
 async function q3(district: string, from: string, to: string): Promise<unknown> {
+  // Grouped in a materialized CTE, then sorted: the planner hashes the groups of one range
+  // scan instead of sorting the month's 82,200 rows (the shape gridhub's alertCounts takes).
   const rows = await sql`
-    select street_code as "unitCode", to_char((occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, count(*)::int as count
-    from alerts
-    where district_code = ${district} and occurred_at >= ${from}::timestamptz and occurred_at < ${to}::timestamptz
-    group by 1, 2
-    order by 1, 2`;
+    with grouped as materialized (
+      select street_code as "unitCode", to_char((occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, count(*)::int as count
+      from alerts
+      where district_code = ${district} and occurred_at >= ${from}::timestamptz and occurred_at < ${to}::timestamptz
+      group by 1, 2)
+    select * from grouped order by 1, 2`;
   return rows;
 }
 

@@ -5,13 +5,13 @@ import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { selects } from '../../platform/graphql/lookahead.js';
+import { selectedNames } from '../../platform/graphql/lookahead.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { Device, createDeviceLoaders } from '../devices/index.js';
 import { IngestReport } from '../ingest/index.js';
 import { Alert, AlertConnection, AlertCount, AlertCountKey, type AlertCountKeyName } from './alert.type.js';
 import { AlertFilter, IngestAlertsInput } from './alert.input.js';
-import { acknowledgeAlert, countAlerts, getAlert, ingestAlerts, listAlerts, toAlertKey } from './alert.service.js';
+import { acknowledgeAlert, countAlerts, getAlert, ingestAlerts, joinedDevice, listAlerts, toAlertKey } from './alert.service.js';
 import { alertLive } from './alert.live.js';
 
 @Resolver(() => Alert)
@@ -25,7 +25,8 @@ export class AlertResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<InstanceType<typeof AlertConnection>> {
     ctx.ledger.statePurpose(purpose);
-    const include = { unit: selects(info, ['edges', 'node', 'unit']), device: selects(info, ['edges', 'node', 'device']) };
+    const node = selectedNames(info, ['edges', 'node']);
+    const include = { unit: node.has('unit'), device: node.has('device'), node, deviceFields: node.has('device') ? selectedNames(info, ['edges', 'node', 'device']) : undefined };
     return new AlertConnection(await listAlerts(ctx, filter, first, after, include), toAlertKey);
   }
 
@@ -75,7 +76,8 @@ export class AlertResolver {
   @FieldResolver(() => Device, { nullable: true, description: 'The device that raised it, when registered and visible to you.' })
   async device(@Root() alert: Alert, @Ctx() ctx: RequestContext): Promise<Device | null> {
     if (!alert.deviceId) return null;
-    const device = await ctx.loaders.of(createDeviceLoaders).deviceById.load(alert.deviceId);
+    const joined = joinedDevice(alert);
+    const device = joined !== undefined ? joined : await ctx.loaders.of(createDeviceLoaders).deviceById.load(alert.deviceId);
     return device && ctx.ability.can('read', subject('Device', { ...device })) ? device : null;
   }
 }

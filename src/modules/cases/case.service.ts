@@ -14,7 +14,7 @@ import { codesOfPath } from '../../platform/auth/scope.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
-import { createUnitLoaders, requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
+import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { alerts, type SeverityName } from '../alerts/index.js';
 import { closeRequestOfCase, residentRequests, type RequestCaseLink, type RequestCategoryName } from '../requests/index.js';
 import { findingsByIds, linkFindingToCase } from '../patrols/index.js';
@@ -53,7 +53,39 @@ export const caseFields: FieldMap = {
   state: { column: cases.state },
 };
 
-export function toCase(row: CaseRow): Case {
+/** The columns `toCase` reads (not `suspendedFrom`, not the placement codes below the unit): the case page reads these. */
+export const CASE_KEYS = [
+  'id',
+  'number',
+  'title',
+  'description',
+  'category',
+  'severity',
+  'state',
+  'version',
+  'originKind',
+  'originId',
+  'source',
+  'externalId',
+  'lat',
+  'lng',
+  'openedAt',
+  'openedBy',
+  'deadlineAt',
+  'closedAt',
+  'updatedAt',
+  'reopenCount',
+  'escalationCount',
+  'satisfaction',
+  'assigneeCode',
+  'assigneePath',
+  'unitCode',
+  'unitPath',
+  'reporterName',
+  'reporterPhone',
+] as const satisfies readonly (keyof CaseRow)[];
+
+export function toCase(row: Pick<CaseRow, (typeof CASE_KEYS)[number]>): Case {
   return Object.assign(new Case(), {
     id: row.id,
     number: row.number,
@@ -137,9 +169,9 @@ async function filterSql(db: Executor, filter: CaseFilter | null | undefined, no
   return where;
 }
 
-const CASE_READER = tableReader(cases, 'c.');
-const UNIT_READER = tableReader(units, 'u.', 'unit');
-const ASSIGNEE_READER = tableReader(units, 'au.', 'assignee');
+const CASE_READER = tableReader(cases, 'c.', undefined, CASE_KEYS);
+const UNIT_READER = tableReader(units, 'u.', 'unit', UNIT_KEYS);
+const ASSIGNEE_READER = tableReader(units, 'au.', 'assignee', UNIT_KEYS);
 
 /** A case's history as one JSON array, oldest first: the entries' own field names. */
 const HISTORY_JSON = sql`(select coalesce(json_agg(json_build_object(
@@ -185,7 +217,7 @@ export async function listCases(
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const historyLoader = include.history ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
   const caseRows = rows.map((row) => {
-    const read = CASE_READER.read(row) as CaseRow;
+    const read = CASE_READER.read(row)!;
     if (unitLoader && include.unit) {
       const unit = UNIT_READER.read(row);
       unitLoader.prime(read.unitCode, unit ? toUnit(unit) : null);

@@ -4,7 +4,30 @@ import type { Executor } from '../../platform/db/database.js';
 import { devices, type DeviceRow } from './device.table.js';
 import { Device } from './device.type.js';
 
-export function toDevice(row: DeviceRow): Device {
+/** The columns `toDevice` reads (not the placement codes, not `attributes`): a joined device is read with these. */
+export const DEVICE_KEYS = [
+  'id',
+  'source',
+  'externalId',
+  'type',
+  'name',
+  'model',
+  'status',
+  'lat',
+  'lng',
+  'lastHeartbeatAt',
+  'createdAt',
+  'address',
+  'holderName',
+  'holderPhone',
+  'holderIdNumber',
+  'departmentCode',
+  'heartbeatIntervalSeconds',
+  'unitCode',
+  'unitPath',
+] as const satisfies readonly (keyof DeviceRow)[];
+
+export function toDevice(row: Pick<DeviceRow, (typeof DEVICE_KEYS)[number]>): Device {
   return Object.assign(new Device(), {
     id: row.id,
     source: row.source,

@@ -3,7 +3,7 @@ export { Device, DeviceType, DeviceStatus, GeoPoint, DeviceConnection } from './
 export { DeviceResolver } from './device.resolver.js';
 export { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
 export { deviceFields } from './device.service.js';
-export { createDeviceLoaders, toDevice } from './device.loader.js';
+export { createDeviceLoaders, DEVICE_KEYS, toDevice } from './device.loader.js';
 export { defineDeviceRules } from './device.policy.js';
 export { deviceLive } from './device.live.js';
 export { publishStatusChanges } from './device.ingest.js';

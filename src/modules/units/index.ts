@@ -2,5 +2,5 @@ export { units, type UnitRow } from './unit.table.js';
 export { Unit, Tier } from './unit.type.js';
 export { UnitResolver } from './unit.resolver.js';
 export { createUnitLoaders, type UnitLoaders } from './unit.loader.js';
-export { toUnit, unitsByCodes, requireUnit } from './unit.service.js';
+export { toUnit, UNIT_KEYS, unitsByCodes, requireUnit } from './unit.service.js';
 export { defineUnitRules } from './unit.policy.js';

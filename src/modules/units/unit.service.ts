@@ -6,7 +6,10 @@ import type { Tier } from '../../platform/auth/scope.js';
 import { units, type UnitRow } from './unit.table.js';
 import { Unit } from './unit.type.js';
 
-export function toUnit(row: UnitRow): Unit {
+/** The columns `toUnit` reads: a joined unit is read with these. */
+export const UNIT_KEYS = ['code', 'name', 'tier', 'path', 'parentCode'] as const satisfies readonly (keyof UnitRow)[];
+
+export function toUnit(row: Pick<UnitRow, (typeof UNIT_KEYS)[number]>): Unit {
   return Object.assign(new Unit(), { id: row.code, code: row.code, name: row.name, tier: row.tier, path: row.path, parentCode: row.parentCode });
 }
 

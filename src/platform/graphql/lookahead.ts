@@ -28,3 +28,27 @@ export function selects(info: GraphQLResolveInfo, path: readonly string[]): bool
   }
   return true;
 }
+
+/**
+ * The names of the fields the operation selects at `path` below the field being resolved
+ * (through aliases and fragments; `@skip`/`@include` not evaluated, so at most a superset), e.g.
+ * `['edges', 'node']` under a connection: `id`, `type`, `unit`, … Empty when nothing is selected there.
+ */
+export function selectedNames(info: GraphQLResolveInfo, path: readonly string[]): Set<string> {
+  let nodes: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) {
+    const next: FieldNode[] = [];
+    for (const node of nodes) collect(node.selectionSet, name, info, next);
+    nodes = next;
+  }
+  const names = new Set<string>();
+  const add = (set: SelectionSetNode | undefined): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) add(selection.selectionSet);
+      else add(info.fragments[selection.name.value]?.selectionSet);
+    }
+  };
+  for (const node of nodes) add(node.selectionSet);
+  return names;
+}
