@@ -82,6 +82,9 @@ describe('SLA escalation', () => {
       expect({ step, assignee: now.assignee, escalationCount: now.escalationCount, version: now.version, deadlineAt: now.deadlineAt }).toEqual({
         step, assignee: { code: parent }, escalationCount: step + 1, version: step + 2, deadlineAt: new Date(clock.now().getTime() + HOUR).toISOString(),
       });
+      // The feed loads a changed case when its event arrives, so a case escalated again before
+      // that is delivered in its later state (README, caseChanged): wait for each event.
+      await live.waitFor(step + 1, 5000);
     }
     // At the district it stays, overdue.
     clock.advance(3 * HOUR);
