@@ -16,7 +16,7 @@ const FULL = `${LEAN} payload device { model createdAt }`;
 
 interface Node {
   id: string;
-  device: { id: string; name: string; holderName?: string | null; address?: string | null } | null;
+  device: { id: string; name: string; holderName?: string | null; address?: string | null; [field: string]: unknown } | null;
   [field: string]: unknown;
 }
 
