@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,7 +11,6 @@ import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type 
 import type { Hub, RequestContext } from './platform/context.js';
 import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
-import { apolloHandler } from './platform/graphql/http.js';
 import { authenticate, clientOf, createContext, createLiveContext, purposeOf, requestAccess } from './context.js';
 import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
@@ -303,9 +303,11 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: '10mb' }),
-    apolloHandler(apollo, async ({ req }) => {
-      const access = await requestAccess(hub, header(req.headers.authorization), header(req.headers['x-api-key']));
-      return createContext(hub, access, purposeOf(headerText(req.headers['x-purpose'])), undefined, clientOf(req.ip));
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const access = await requestAccess(hub, header(req.headers.authorization), header(req.headers['x-api-key']));
+        return createContext(hub, access, purposeOf(headerText(req.headers['x-purpose'])), undefined, clientOf(req.ip));
+      },
     }),
   );
 
