@@ -1,12 +1,12 @@
 /**
- * `tsx bench/hub-cpu.ts [-- --only q1,q2 --duration 8 --rounds 2 --node-args "--cpu-prof"]`
+ * `npm run bench:hub-cpu [-- --only q1,q2 --duration 8 --rounds 2 --node-args "--cpu-prof"]`
  *
  * The hub alone, as `bench:query` starts it, under Q1 and Q2 of `bench:query` (same queries,
  * same principals, 10 connections): req/s and the hub process's CPU time per request from
  * `/proc/<pid>/stat` (user + system), the figure that compares across runs on a shared machine
  * where throughput does not. `--node-args` passes flags to the hub's node (`--cpu-prof`, …);
  * `--cwd` starts the hub from another checkout (to alternate old and new code in one run).
- * Hold the bench lock: `flock /work/bench.lock npx tsx bench/hub-cpu.ts`.
+ * Run nothing else heavy beside it: a benchmark beside it moves its figures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
