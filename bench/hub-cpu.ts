@@ -8,7 +8,6 @@
  * `--cwd` starts the hub from another checkout (to alternate old and new code in one run).
  * Run nothing else heavy beside it: a benchmark beside it moves its figures.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl } from './dataset.js';
+import { startHubProcess } from './hub-process.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -42,37 +42,15 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
 }
 
-async function startHub(secret: string): Promise<{ url: string; child: ChildProcess }> {
-  const nodeArgs = options['node-args'].split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/gridhub.js', 'serve'], {
-    cwd: options.cwd,
-    env: {
-      ...process.env,
-      DATABASE_URL: benchDatabaseUrl(),
-      JWT_SECRET: secret,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'production',
-      DEVICE_SWEEP_SECONDS: '0',
-      CASE_SWEEP_SECONDS: '0',
-      REPORT_SCHEDULE_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /GraphQL\s+(http:\/\/\S+?)\/graphql/.exec(out);
-      if (match) resolve({ url: match[1]!, child });
-    });
-    child.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)));
-  });
-}
-
 const secret = randomBytes(32).toString('hex');
-const hub = await startHub(secret);
+// As bench:query starts it (LOG_LEVEL silent there too).
+const hub = await startHubProcess({
+  databaseUrl: benchDatabaseUrl(),
+  jwtSecret: secret,
+  nodeArgs: options['node-args'].split(' ').filter(Boolean),
+  cwd: options.cwd,
+  env: { LOG_LEVEL: 'silent' },
+});
 const pid = hub.child.pid!;
 const cells = [
   { name: 'Q1', body: JSON.stringify({ query: Q1, variables: {} }), token: await signToken(secret, 'xuetian.officer', 3600) },
@@ -104,8 +82,5 @@ try {
     }
   }
 } finally {
-  const exited = new Promise((r) => hub.child.once('exit', r));
-  hub.child.removeAllListeners('exit');
-  hub.child.kill('SIGTERM');
-  await exited;
+  await hub.close();
 }

@@ -26,9 +26,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +40,7 @@ import { runHub } from '../src/main.js';
 import { seedDemo, seededRandom } from '../src/seed/demo.js';
 import { ALERT_TYPES, SEVERITIES } from '../src/modules/alerts/index.js';
 import { PUSH_KINDS, mutationOf } from '../src/push/kinds.js';
+import { benchHubEnv, startHubProcess } from './hub-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -127,22 +126,6 @@ interface Hub {
   url: string;
   pid: number;
   close(): Promise<void>;
-}
-
-/** The hub as `gridhub serve` runs it, in a process of its own; resolves once it listens. */
-function spawnHub(env: Record<string, string>): Promise<Hub> {
-  const bin = fileURLToPath(new URL('../bin/gridhub.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve'], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const listening = /GraphQL\s+(\S+)\/graphql/.exec(out);
-      if (listening) resolve({ url: listening[1]!, pid: child.pid!, close: () => (child.kill('SIGTERM'), exited) });
-    });
-    child.once('exit', (code) => reject(new Error(`the hub exited with ${code}: ${out}`)));
-  });
 }
 
 async function main(): Promise<void> {
@@ -237,25 +220,16 @@ async function main(): Promise<void> {
       }
     };
 
-    // The sweepers and the weekly report run are not the ingest path: off, so that only the
-    // batches write (the seeded devices' heartbeats are stale here: the device sweeper would
-    // add DEVICE_OFFLINE alerts to the table being counted).
-    const hubEnv = {
-      DATABASE_URL: url,
-      JWT_SECRET,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'production',
-      DEVICE_SWEEP_SECONDS: '0',
-      CASE_SWEEP_SECONDS: '0',
-      REPORT_SCHEDULE_SECONDS: '0',
-    };
+    // The hub with every benchmark's settings (bench/hub-process.ts): the sweepers and the weekly
+    // report off, so that only the batches write (the seeded devices' heartbeats are stale here:
+    // the device sweeper would add DEVICE_OFFLINE alerts to the table being counted).
+    const hubEnv = { ...benchHubEnv(url, JWT_SECRET), LOG_LEVEL: 'silent' };
     if (IN_PROCESS) {
       const handle = await runHub(loadConfig(hubEnv), { log: createLogger('silent') });
       hub = { url: handle.server.url, pid: process.pid, close: () => handle.close() };
     } else {
-      hub = await spawnHub(hubEnv);
+      const child = await startHubProcess({ databaseUrl: url, jwtSecret: JWT_SECRET });
+      hub = { url: child.url, pid: child.child.pid!, close: () => child.close() };
     }
     const token = await signToken(JWT_SECRET, SOURCE, 24 * 3600);
     const query = mutationOf(PUSH_KINDS['alerts']!);

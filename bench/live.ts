@@ -28,7 +28,7 @@
  *     [--database gridhub_bench_live] [--port 4510] [--cpu-prof <dir>] [--heap-snapshot <dir>]
  */
 import { parseArgs } from 'node:util';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,7 @@ import { signToken } from '../src/platform/auth/jwt.js';
 import { seedDemo, seededRandom } from '../src/seed/demo.js';
 import { demoUnits, type DemoUnit } from '../src/seed/demo-units.js';
 import { ALERT_TYPES } from '../src/modules/alerts/index.js';
+import { startHubProcess } from './hub-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -149,38 +150,15 @@ async function dropDatabase(): Promise<void> {
   await admin.end();
 }
 
-function startHub(): Promise<ChildProcess> {
-  const bin = fileURLToPath(new URL('../bin/gridhub.js', import.meta.url));
-  const nodeFlags = [
+/** The hub with every benchmark's settings (bench/hub-process.ts: the sweepers and the report
+ * schedule off — the seeded devices' heartbeats are stale here, and the device sweeper's
+ * DEVICE_OFFLINE alerts would add deliveries nobody counts). */
+async function startHub(): Promise<ChildProcess> {
+  const nodeArgs = [
     ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
     ...(args['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args['heap-snapshot']}`] : []),
   ];
-  const hub = spawn(process.execPath, [...nodeFlags, bin, 'serve'], {
-    // The sweepers and the report schedule are not live delivery: off (the seeded devices'
-    // heartbeats are stale here, and the device sweeper's DEVICE_OFFLINE alerts would add
-    // deliveries nobody counts).
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl(DB_NAME),
-      JWT_SECRET,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production',
-      DEVICE_SWEEP_SECONDS: '0',
-      CASE_SWEEP_SECONDS: '0',
-      REPORT_SCHEDULE_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    hub.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('gridhub is up')) resolve(hub);
-    });
-    hub.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${out}`)));
-  });
+  return (await startHubProcess({ databaseUrl: databaseUrl(DB_NAME), jwtSecret: JWT_SECRET, port: PORT, nodeArgs })).child;
 }
 
 /** CPU seconds (user + system) and RSS bytes of a process, from /proc. */

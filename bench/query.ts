@@ -33,6 +33,7 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl, Q3_FROM, Q3_TO, SIZES } from './dataset.js';
+import { benchHubEnv } from './hub-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const peerDir = fileURLToPath(new URL('./peers/postgraphile/', import.meta.url));
@@ -269,7 +270,7 @@ async function main(): Promise<void> {
         'gridhub',
         process.execPath,
         ['bin/gridhub.js', 'serve'],
-        { DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'production', DEVICE_SWEEP_SECONDS: '0', CASE_SWEEP_SECONDS: '0', REPORT_SCHEDULE_SECONDS: '0' },
+        { ...benchHubEnv(databaseUrl, secret), LOG_LEVEL: 'silent' },
         /GraphQL\s+(http:\/\/\S+?)\/graphql/,
       ),
       start('postgraphile', node22, ['server.mjs'], { DATABASE_URL: databaseUrl, PORT: '0', GRAPHILE_ENV: 'production' }, /listening (\d+)/, peerDir),
