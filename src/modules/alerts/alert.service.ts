@@ -4,7 +4,7 @@ import type { Hub, RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { tableReader } from '../../platform/db/reader.js';
-import { placementOf, tierColumn, withinPlacement } from '../../platform/db/placement.js';
+import { PLACEMENT_RECORDSET, placementOf, placementRecord, tierColumn, withinPlacement } from '../../platform/db/placement.js';
 import { geoSql } from '../../platform/db/geo.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
@@ -429,13 +429,7 @@ async function insertAlerts(
       lat: record.location?.lat ?? null,
       lng: record.location?.lng ?? null,
       payload: record.payload ?? {},
-      unit_code: placement.unitCode,
-      unit_path: placement.unitPath,
-      city_code: placement.cityCode,
-      district_code: placement.districtCode,
-      street_code: placement.streetCode,
-      community_code: placement.communityCode,
-      grid_code: placement.gridCode,
+      ...placementRecord(placement),
     };
   });
   const inserted = await executeRows<{ id: string; external_id: string; type: AlertTypeName; severity: SeverityName; unit_path: string; lat: number | null; lng: number | null }>(
@@ -451,7 +445,7 @@ async function insertAlerts(
           from json_to_recordset(${JSON.stringify(rows)}::json) as r(
                device_id uuid, external_id text, type text, severity text, occurred_at timestamptz, device_external_id text,
                lat double precision, lng double precision, payload jsonb,
-               unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+               ${PLACEMENT_RECORDSET})
         on conflict (source, external_id) do nothing
         returning id, external_id, type, severity, unit_path, lat, lng`,
   );

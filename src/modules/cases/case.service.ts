@@ -5,7 +5,7 @@ import { executeRows } from '../../platform/db/rows.js';
 import { tableReader } from '../../platform/db/reader.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { geoSql } from '../../platform/db/geo.js';
-import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { PLACEMENT_RECORDSET, placementOf, placementRecord, withinPlacement } from '../../platform/db/placement.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
@@ -342,13 +342,7 @@ function insertCasesSql(drafts: readonly CaseDraft[], select: SQL): SQL {
       external_id: d.externalId,
       actor_unit_code: d.actorUnitCode,
       note: d.note,
-      unit_code: placement.unitCode,
-      unit_path: placement.unitPath,
-      city_code: placement.cityCode,
-      district_code: placement.districtCode,
-      street_code: placement.streetCode,
-      community_code: placement.communityCode,
-      grid_code: placement.gridCode,
+      ...placementRecord(placement),
     };
   });
   return sql`with r as (
@@ -357,7 +351,7 @@ function insertCasesSql(drafts: readonly CaseDraft[], select: SQL): SQL {
                  origin_kind text, origin_id uuid, assignee_code text, assignee_path text, lat double precision, lng double precision,
                  reporter_name text, reporter_phone text, opened_at timestamptz, opened_by text, deadline_at timestamptz, source text, external_id text,
                  actor_unit_code text, note text,
-                 unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+                 ${PLACEMENT_RECORDSET})
            order by r.idx
         ), inserted as (
           insert into ${cases} (number, title, description, category, severity, state, origin_kind, origin_id, assignee_code, assignee_path,

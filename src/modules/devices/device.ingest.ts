@@ -2,7 +2,7 @@ import { and, inArray, sql } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
-import { placementOf } from '../../platform/db/placement.js';
+import { PLACEMENT_RECORDSET, placementOf, placementRecord } from '../../platform/db/placement.js';
 import { subject } from '../../platform/auth/ability.js';
 import { departments } from '../principals/index.js';
 import { checks, judgePlaced, placementVerdict, rejection, RecordErrorCode, RecordStatus, runIngestBatch, type IngestReport, type Verdict } from '../ingest/index.js';
@@ -120,13 +120,7 @@ async function upsertDevices(
       holder_phone: record.holderPhone ?? null,
       holder_id_number: record.holderIdNumber ?? null,
       attributes: record.attributes ?? {},
-      unit_code: placement.unitCode,
-      unit_path: placement.unitPath,
-      city_code: placement.cityCode,
-      district_code: placement.districtCode,
-      street_code: placement.streetCode,
-      community_code: placement.communityCode,
-      grid_code: placement.gridCode,
+      ...placementRecord(placement),
     };
   });
   const described = sql.raw(
@@ -147,7 +141,7 @@ async function upsertDevices(
           from json_to_recordset(${JSON.stringify(rows)}::json) as r(
                external_id text, type text, name text, model text, department_code text, lat double precision, lng double precision,
                heartbeat_interval_seconds integer, address text, holder_name text, holder_phone text, holder_id_number text, attributes jsonb,
-               unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+               ${PLACEMENT_RECORDSET})
         on conflict (source, external_id) do update set (${described}) = (${excluded})
          where (${current}) is distinct from (${excluded})
         returning d.id, d.external_id, (d.xmax::text = '0') as inserted`,

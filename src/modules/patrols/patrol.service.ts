@@ -4,7 +4,7 @@ import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { geoSql } from '../../platform/db/geo.js';
-import { placementOf, withinPlacement } from '../../platform/db/placement.js';
+import { PLACEMENT_RECORDSET, placementOf, withinPlacement } from '../../platform/db/placement.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
@@ -237,7 +237,7 @@ export function ingestPatrolReports(ctx: RequestContext, input: IngestPatrolRepo
             select ${source}, r.external_id, r.filed_by, r.started_at, r.ended_at, r.route_note, ${now.toISOString()}::timestamptz,
                    r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
               from json_to_recordset(${JSON.stringify(reportRows)}::json) as r(external_id text, filed_by text, started_at timestamptz, ended_at timestamptz, route_note text,
-                   unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+                   ${PLACEMENT_RECORDSET})
             on conflict (source, external_id) do nothing
             returning id, external_id`,
       );
@@ -256,7 +256,7 @@ export function ingestPatrolReports(ctx: RequestContext, input: IngestPatrolRepo
                      r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
                 from json_to_recordset(${JSON.stringify(findingRowsJson)}::json) as r(report_id uuid, seq int, category text, description text, severity text,
                      lat double precision, lng double precision, photo_urls jsonb,
-                     unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)`,
+                     ${PLACEMENT_RECORDSET})`,
         );
       }
       return { inserted: insertedIds };

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import { executeRows } from '../../platform/db/rows.js';
-import { placementOf } from '../../platform/db/placement.js';
+import { PLACEMENT_RECORDSET, placementOf, placementRecord } from '../../platform/db/placement.js';
 import { checks, judgePlaced, rejection, RecordErrorCode, runIngestBatch, type IngestReport, type Verdict } from '../ingest/index.js';
 import { residentRequests } from './request.table.js';
 import { REQUEST_LIMITS, type IngestResidentRequestsInput, type ResidentRequestRecordInput } from './request.input.js';
@@ -73,13 +73,7 @@ export function ingestResidentRequests(ctx: RequestContext, input: IngestResiden
           contact_name: record.contactName ?? null,
           contact_phone: record.contactPhone?.replace(/[\s\-()]/g, '') ?? null,
           submitted_at: record.submittedAt.toISOString(),
-          unit_code: placement.unitCode,
-          unit_path: placement.unitPath,
-          city_code: placement.cityCode,
-          district_code: placement.districtCode,
-          street_code: placement.streetCode,
-          community_code: placement.communityCode,
-          grid_code: placement.gridCode,
+          ...placementRecord(placement),
         };
       });
       const inserted = await executeRows<{ id: string; external_id: string }>(
@@ -91,7 +85,7 @@ export function ingestResidentRequests(ctx: RequestContext, input: IngestResiden
               from json_to_recordset(${JSON.stringify(rows)}::json) as r(
                    external_id text, tracking_code text, category text, text text, photo_url text, lat double precision, lng double precision,
                    address text, contact_name text, contact_phone text, submitted_at timestamptz,
-                   unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text)
+                   ${PLACEMENT_RECORDSET})
             on conflict (source, external_id) do nothing
             returning id, external_id`,
       );

@@ -1,5 +1,5 @@
 import { text, index, type PgColumn, type ExtraConfigColumn } from 'drizzle-orm/pg-core';
-import { eq, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { codesOfPath, tierOfPath, lastCode, type Tier } from '../auth/scope.js';
 import { invariant } from '../invariant.js';
 
@@ -44,6 +44,25 @@ export function placementOf(path: string): Placement {
     gridCode: codes[4] ?? null,
   };
 }
+
+/**
+ * A placement as the snake_case fields of a row that a batch insert sends as one JSON parameter
+ * (`json_to_recordset`, declared with `PLACEMENT_RECORDSET`).
+ */
+export function placementRecord(placement: Placement) {
+  return {
+    unit_code: placement.unitCode,
+    unit_path: placement.unitPath,
+    city_code: placement.cityCode,
+    district_code: placement.districtCode,
+    street_code: placement.streetCode,
+    community_code: placement.communityCode,
+    grid_code: placement.gridCode,
+  };
+}
+
+/** The placement's fields in a `json_to_recordset(…) as r(…)` declaration. */
+export const PLACEMENT_RECORDSET = sql.raw('unit_code text, unit_path text, city_code text, district_code text, street_code text, community_code text, grid_code text');
 
 export interface PlacementTable {
   cityCode: PgColumn;
