@@ -23,6 +23,7 @@
  * It makes a scratch database of its own, migrates and seeds it, and drops it at the end.
  *
  *   npm run bench:ingest -- [--rows 50000] [--rounds 5] [--concurrency 1] [--in-process]
+ *                           ["--node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"]   (flags for the hub's node)
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '1' },
     'in-process': { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
   },
 });
 const ROWS = Number(args.rows);
@@ -228,7 +230,8 @@ async function main(): Promise<void> {
       const handle = await runHub(loadConfig(hubEnv), { log: createLogger('silent') });
       hub = { url: handle.server.url, pid: process.pid, close: () => handle.close() };
     } else {
-      const child = await startHubProcess({ databaseUrl: url, jwtSecret: JWT_SECRET });
+      const nodeArgs = args['node-args'].split(' ').filter(Boolean);
+      const child = await startHubProcess({ databaseUrl: url, jwtSecret: JWT_SECRET, nodeArgs });
       hub = { url: child.url, pid: child.child.pid!, close: () => child.close() };
     }
     const token = await signToken(JWT_SECRET, SOURCE, 24 * 3600);
