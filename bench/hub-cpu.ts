@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl } from './dataset.js';
 import { startHubProcess } from './hub-process.js';
+import { cpuMs } from './process-cpu.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -35,12 +36,6 @@ const Q2_HISTORY = 'seq action actor at fromState toState note';
 const Q2 = `query Q2($states: [CaseState!]) { cases(filter: { states: $states }, first: 20) { edges { node {
   id ${Q2_FIELDS} assignee { code name } history { ${Q2_HISTORY} } } } } }`;
 const OPEN_CASE_STATES = ['REPORTED', 'REGISTERED', 'DISPATCHED', 'IN_PROGRESS', 'RESOLVED', 'VERIFIED', 'SUSPENDED'];
-
-const TICKS = 100; // getconf CLK_TCK on Linux
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
-}
 
 const secret = randomBytes(32).toString('hex');
 // As bench:query starts it (LOG_LEVEL silent there too).

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:query [-- --duration 10 --warmup 3 --rounds 3 --only q1,q3,tiers]`
+ * `npm run bench:query [-- --duration 10 --warmup 3 --rounds 3 --only q1,q3,tiers]` (`--only ceiling`: see below)
  *
  * The same logical queries against three servers on the bench dataset (`npm run bench:data`),
  * with one load generator (autocannon, in this process) and identical settings: 10
@@ -11,6 +11,9 @@
  *   postgraphile PostGraphile v5 over the same tables, no permissions (bench/peers/postgraphile,
  *                Node 22 from the `node` package; installed with `npm ci` on first use)
  *   floor        a minimal node:http server running the equivalent SQL (bench/peers/floor.ts)
+ *   stack        (only with `--only ceiling`) the hub's GraphQL stack alone — Apollo Server 5,
+ *                express 5, graphql 16, type-graphql 2 — serving Q1's shape from memory, no
+ *                database, no authentication, no permissions (bench/peers/stack.ts)
  *
  * Queries:
  *   Q1  the 20 latest alerts of a street with unit and device (gridhub as xuetian.officer)
@@ -21,7 +24,13 @@
  * and Q1 for gridhub at every tier: city.admin, chongchuan.officer, xuetian.officer,
  * shuguang.officer, hujing.grid (each one's own latest 20).
  *
+ * `--only ceiling` (not run by default): Q1 on gridhub, PostGraphile and the floor beside the
+ * stack answering Q1's shape (the same 20 alerts, the same bytes as gridhub) and `{ ping }` (the
+ * stack's fixed cost a request): what the fixed stack alone allows on Q1.
+ *
  * Before measuring, every target's answer is checked against the others: same rows, same order.
+ * Every cell also reports the CPU time its server process spent a request (`/proc/<pid>/stat`,
+ * user + system, over the cell's load), the figure that holds when the machine is shared.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +43,7 @@ import postgres from 'postgres';
 import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl, Q3_FROM, Q3_TO, SIZES } from './dataset.js';
 import { benchHubEnv } from './hub-process.js';
+import { assertListens, cpuMs, databaseCpuMs } from './process-cpu.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const peerDir = fileURLToPath(new URL('./peers/postgraphile/', import.meta.url));
@@ -53,8 +63,9 @@ const WARMUP = Number(options.warmup);
 const ROUNDS = Number(options.rounds);
 const CONNECTIONS = Number(options.connections);
 const ONLY = new Set(options.only.split(','));
+const BENCH_DATABASE = decodeURIComponent(new URL(benchDatabaseUrl()).pathname.slice(1));
 
-type TargetName = 'gridhub' | 'postgraphile' | 'floor';
+type TargetName = 'gridhub' | 'postgraphile' | 'floor' | 'stack';
 
 interface Request {
   method: 'GET' | 'POST';
@@ -64,11 +75,15 @@ interface Request {
 }
 
 interface Cell {
-  /** Row label in the table. */
+  /** The table the cell is a row of. */
   query: string;
+  /** Row label in the table. */
   target: TargetName | string;
-  baseUrl: () => string;
+  /** The server that answers (and whose CPU is read). */
+  server: TargetName;
   request: Request;
+  /** Cells with the same key must give the same normalised answer; none: not compared. */
+  agree?: string;
   /** The answer reduced to what every target must agree on. */
   normalise: (body: any) => unknown;
 }
@@ -79,6 +94,12 @@ interface Measured {
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU time of the server process over the load, divided by the requests answered. */
+  cpuMsPerRequest: number;
+  /** The same for PostgreSQL's backends of the bench database (see `databaseCpuMs`). */
+  dbCpuMsPerRequest: number;
+  /** The same for this process: autocannon, the load generator, on the same cores. */
+  loadCpuMsPerRequest: number;
 }
 
 // ---------------------------------------------------------------- servers
@@ -112,6 +133,26 @@ function start(label: string, command: string, args: string[], env: Record<strin
   });
 }
 
+/**
+ * A peer server (PostGraphile, the floor, the stack): it prints `listening <port>` once it
+ * listens on 127.0.0.1. `command` must be the serving process itself, not a wrapper, so that
+ * the CPU read from its pid is the server's (checked once it listens).
+ */
+async function startPeer(label: string, command: string, args: string[], env: Record<string, string>, cwd = root): Promise<Server> {
+  const started = await start(label, command, args, { PORT: '0', ...env }, /listening (\d+)/, cwd);
+  return { ...started, url: `http://127.0.0.1:${started.url}` };
+}
+
+/** A peer written in TypeScript (bench/peers/*.ts), run as the floor is: this Node, with tsx. */
+function startTsPeer(label: string, script: string, env: Record<string, string>): Promise<Server> {
+  return startPeer(label, process.execPath, ['--import', 'tsx', script], env);
+}
+
+/** Throws unless the spawned process itself listens on the server's port (see `assertListens`). */
+function checkServing(label: string, server: Server): void {
+  assertListens(server.child.pid as number, Number(new URL(server.url).port), label);
+}
+
 async function stop(server: Server | undefined): Promise<void> {
   if (!server || server.child.exitCode !== null) return;
   server.child.removeAllListeners('exit');
@@ -130,9 +171,13 @@ function ensurePeerInstalled(): void {
 
 // ---------------------------------------------------------------- load
 
-async function load(url: string, request: Request, seconds: number): Promise<Measured> {
+async function load(server: Server, request: Request, seconds: number): Promise<Measured> {
+  const pid = server.child.pid as number;
+  const cpuBefore = cpuMs(pid);
+  const dbBefore = databaseCpuMs(BENCH_DATABASE);
+  const loadBefore = process.cpuUsage();
   const result = await autocannon({
-    url: url + request.path,
+    url: server.url + request.path,
     method: request.method,
     headers: { ...(request.body ? { 'content-type': 'application/json' } : {}), ...request.headers },
     ...(request.body ? { body: request.body } : {}),
@@ -140,24 +185,32 @@ async function load(url: string, request: Request, seconds: number): Promise<Mea
     pipelining: 1,
     duration: seconds,
   });
+  const cpu = cpuMs(pid) - cpuBefore;
+  const db = databaseCpuMs(BENCH_DATABASE) - dbBefore;
+  const loadUsage = process.cpuUsage(loadBefore);
+  const perRequest = (ms: number) => (result.requests.total > 0 ? ms / result.requests.total : NaN);
   return {
     reqPerSec: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuMsPerRequest: perRequest(cpu),
+    dbCpuMsPerRequest: perRequest(db),
+    loadCpuMsPerRequest: perRequest((loadUsage.user + loadUsage.system) / 1000),
   };
 }
 
-async function fetchOnce(cell: Cell): Promise<unknown> {
-  const response = await fetch(cell.baseUrl() + cell.request.path, {
+/** The answer's text, as sent. */
+async function fetchText(server: Server, cell: Cell): Promise<string> {
+  const response = await fetch(server.url + cell.request.path, {
     method: cell.request.method,
     headers: { ...(cell.request.body ? { 'content-type': 'application/json' } : {}), ...cell.request.headers },
     ...(cell.request.body ? { body: cell.request.body } : {}),
   });
-  const body = (await response.json()) as { errors?: unknown };
-  if (!response.ok || body.errors) throw new Error(`${cell.query} ${cell.target}: HTTP ${response.status} ${JSON.stringify(body).slice(0, 500)}`);
-  return cell.normalise(body);
+  const text = await response.text();
+  if (!response.ok || (JSON.parse(text) as { errors?: unknown }).errors) throw new Error(`${cell.query} ${cell.target}: HTTP ${response.status} ${text.slice(0, 500)}`);
+  return text;
 }
 
 // ---------------------------------------------------------------- queries
@@ -217,13 +270,16 @@ function median(values: number[]): number {
 }
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-function summary(runs: Measured[]): { rps: number; min: number; max: number; p50: number; p99: number; bad: number } {
+function summary(runs: Measured[]): { rps: number; min: number; max: number; p50: number; p99: number; cpu: number; db: number; loadgen: number; bad: number } {
   return {
     rps: median(runs.map((r) => r.reqPerSec)),
     min: Math.min(...runs.map((r) => r.reqPerSec)),
     max: Math.max(...runs.map((r) => r.reqPerSec)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
+    cpu: median(runs.map((r) => r.cpuMsPerRequest)),
+    db: median(runs.map((r) => r.dbCpuMsPerRequest)),
+    loadgen: median(runs.map((r) => r.loadCpuMsPerRequest)),
     bad: runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
   };
 }
@@ -250,6 +306,22 @@ function cpuModel(): string {
 
 // ---------------------------------------------------------------- main
 
+/** `/proc/loadavg`'s 1-minute figure and the time, for the printed settings. */
+function moment(): string {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  return `${new Date().toISOString().slice(11, 16)} UTC, load ${load}`;
+}
+
+/** Ratio rows under each table: numerator and denominator targets. */
+const RATIOS: Record<string, [string, string][]> = {
+  Q1: [['gridhub', 'postgraphile'], ['gridhub', 'floor']],
+  Q2: [['gridhub', 'postgraphile'], ['gridhub', 'floor']],
+  Q3: [['gridhub', 'postgraphile'], ['gridhub', 'floor']],
+  'Q1 ceiling': [['stack', 'postgraphile'], ['gridhub', 'stack']],
+};
+const SHOWN: Record<string, string> = { postgraphile: 'PostGraphile' };
+const cpuCells = (s: ReturnType<typeof summary>) => [s.cpu, s.db, s.loadgen].map((ms) => fmt(ms, 3)).join(' | ');
+
 async function main(): Promise<void> {
   const databaseUrl = benchDatabaseUrl();
   const pgVersion = await postgresVersion(databaseUrl);
@@ -261,8 +333,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
-    process.stdout.write('starting gridhub, PostGraphile and the floor…\n');
-    const [hub, pgl, floor] = await Promise.all([
+    const withStack = ONLY.has('ceiling');
+    process.stdout.write(`starting gridhub, PostGraphile, the floor${withStack ? ' and the stack' : ''}…\n`);
+    const [hub, pgl, floor, stack] = await Promise.all([
       // The sweepers and the weekly report run are off: they would write into the dataset while
       // it is measured (the devices' heartbeats stop at the dataset's end: the device sweeper
       // would mark them all OFFLINE and add alerts; the SLA sweeper would escalate overdue cases).
@@ -273,52 +346,59 @@ async function main(): Promise<void> {
         { ...benchHubEnv(databaseUrl, secret), LOG_LEVEL: 'silent' },
         /GraphQL\s+(http:\/\/\S+?)\/graphql/,
       ),
-      start('postgraphile', node22, ['server.mjs'], { DATABASE_URL: databaseUrl, PORT: '0', GRAPHILE_ENV: 'production' }, /listening (\d+)/, peerDir),
-      start('floor', process.execPath, ['--import', 'tsx', 'bench/peers/floor.ts'], { DATABASE_URL: databaseUrl, PORT: '0' }, /listening (\d+)/),
+      // The `node` package's bin/node is the Node 22 binary itself (no launcher): its pid serves.
+      startPeer('postgraphile', node22, ['server.mjs'], { DATABASE_URL: databaseUrl, GRAPHILE_ENV: 'production' }, peerDir),
+      startTsPeer('floor', 'bench/peers/floor.ts', { DATABASE_URL: databaseUrl }),
+      withStack ? startTsPeer('stack', 'bench/peers/stack.ts', { DATABASE_URL: databaseUrl, NODE_ENV: 'production' }) : undefined,
     ]);
     servers.gridhub = hub;
-    servers.postgraphile = { ...pgl, url: `http://127.0.0.1:${pgl.url}` };
-    servers.floor = { ...floor, url: `http://127.0.0.1:${floor.url}` };
-    const base = (name: TargetName) => () => (servers[name] as Server).url;
+    servers.postgraphile = pgl;
+    servers.floor = floor;
+    if (stack) servers.stack = stack;
+    for (const [name, server] of Object.entries(servers)) checkServing(name, server);
+    const serverOf = (cell: Cell) => servers[cell.server] as Server;
     const tokens = new Map<string, string>();
     for (const name of new Set([...TIERS.map(([, n]) => n), 'shuguang.officer'])) tokens.set(name, await signToken(secret, name, 3600));
 
     const gridhubQ1 = (body: any) =>
       q1Rows(body.data.alerts.edges.map(({ node }: any) => ({ id: node.id, unit: `${node.unit.code} ${node.unit.name} ${node.unit.tier}`, device: node.device && `${node.device.id} ${node.device.name}` })));
     const q3Filter = { unitCode: DISTRICT, from: Q3_FROM.toISOString(), to: Q3_TO.toISOString() };
+    /** Q1 on gridhub, PostGraphile and the floor, as a row of table `query`. */
+    const q1Cells = (query: string): Cell[] => [
+      { query, target: 'gridhub', server: 'gridhub', agree: query, request: post(Q1_GRIDHUB, {}, tokens.get('xuetian.officer')), normalise: gridhubQ1 },
+      {
+        query,
+        target: 'postgraphile',
+        server: 'postgraphile',
+        agree: query,
+        request: post(Q1_POSTGRAPHILE, { street: STREET }),
+        normalise: (body) =>
+          q1Rows(
+            body.data.allAlerts.nodes.map((n: any) => ({
+              id: n.rowId,
+              unit: `${n.unitByUnitCode.code} ${n.unitByUnitCode.name} ${n.unitByUnitCode.tier}`,
+              device: n.deviceByDeviceId && `${n.deviceByDeviceId.rowId} ${n.deviceByDeviceId.name}`,
+            })),
+          ),
+      },
+      {
+        query,
+        target: 'floor',
+        server: 'floor',
+        agree: query,
+        request: { method: 'GET', path: `/q1?street=${STREET}` },
+        normalise: (body) => q1Rows(body.data.map((r: any) => ({ id: r.id, unit: `${r.unit.code} ${r.unit.name} ${r.unit.tier}`, device: r.device && `${r.device.id} ${r.device.name}` }))),
+      },
+    ];
     const cells: Cell[] = [];
-    if (ONLY.has('q1')) {
-      cells.push(
-        { query: 'Q1', target: 'gridhub', baseUrl: base('gridhub'), request: post(Q1_GRIDHUB, {}, tokens.get('xuetian.officer')), normalise: gridhubQ1 },
-        {
-          query: 'Q1',
-          target: 'postgraphile',
-          baseUrl: base('postgraphile'),
-          request: post(Q1_POSTGRAPHILE, { street: STREET }),
-          normalise: (body) =>
-            q1Rows(
-              body.data.allAlerts.nodes.map((n: any) => ({
-                id: n.rowId,
-                unit: `${n.unitByUnitCode.code} ${n.unitByUnitCode.name} ${n.unitByUnitCode.tier}`,
-                device: n.deviceByDeviceId && `${n.deviceByDeviceId.rowId} ${n.deviceByDeviceId.name}`,
-              })),
-            ),
-        },
-        {
-          query: 'Q1',
-          target: 'floor',
-          baseUrl: base('floor'),
-          request: { method: 'GET', path: `/q1?street=${STREET}` },
-          normalise: (body) => q1Rows(body.data.map((r: any) => ({ id: r.id, unit: `${r.unit.code} ${r.unit.name} ${r.unit.tier}`, device: r.device && `${r.device.id} ${r.device.name}` }))),
-        },
-      );
-    }
+    if (ONLY.has('q1')) cells.push(...q1Cells('Q1'));
     if (ONLY.has('q2')) {
       cells.push(
         {
           query: 'Q2',
           target: 'gridhub',
-          baseUrl: base('gridhub'),
+          server: 'gridhub',
+          agree: 'Q2',
           request: post(Q2_GRIDHUB, { states: OPEN_CASE_STATES }, tokens.get('shuguang.officer')),
           normalise: (body) =>
             q2Rows(body.data.cases.edges.map(({ node }: any) => ({ id: node.id, number: node.number, state: node.state, openedAt: node.openedAt, assignee: `${node.assignee.code} ${node.assignee.name}`, history: q2History(node.history) }))),
@@ -326,7 +406,8 @@ async function main(): Promise<void> {
         {
           query: 'Q2',
           target: 'postgraphile',
-          baseUrl: base('postgraphile'),
+          server: 'postgraphile',
+          agree: 'Q2',
           request: post(Q2_POSTGRAPHILE, { community: COMMUNITY, states: OPEN_CASE_STATES }),
           normalise: (body) =>
             q2Rows(
@@ -343,7 +424,8 @@ async function main(): Promise<void> {
         {
           query: 'Q2',
           target: 'floor',
-          baseUrl: base('floor'),
+          server: 'floor',
+          agree: 'Q2',
           request: { method: 'GET', path: `/q2?community=${COMMUNITY}` },
           normalise: (body) => q2Rows(body.data.map((r: any) => ({ id: r.id, number: r.number, state: r.state, openedAt: r.openedAt, assignee: `${r.assignee.code} ${r.assignee.name}`, history: q2History(r.history) }))),
         },
@@ -354,14 +436,16 @@ async function main(): Promise<void> {
         {
           query: 'Q3',
           target: 'gridhub',
-          baseUrl: base('gridhub'),
+          server: 'gridhub',
+          agree: 'Q3',
           request: post(Q3_GRIDHUB, { filter: q3Filter }, tokens.get('chongchuan.officer')),
           normalise: (body) => q3Rows(body.data.alertCounts.map((b: any) => ({ unit: b.unit.code, day: b.day, count: b.count }))),
         },
         {
           query: 'Q3',
           target: 'postgraphile',
-          baseUrl: base('postgraphile'),
+          server: 'postgraphile',
+          agree: 'Q3',
           request: post(Q3_POSTGRAPHILE, { district: DISTRICT, from: Q3_FROM.toISOString(), to: Q3_TO.toISOString() }),
           // Keys come back as strings; the day key is midnight in the session's zone (Asia/Shanghai).
           normalise: (body) =>
@@ -370,7 +454,8 @@ async function main(): Promise<void> {
         {
           query: 'Q3',
           target: 'floor',
-          baseUrl: base('floor'),
+          server: 'floor',
+          agree: 'Q3',
           request: { method: 'GET', path: `/q3?district=${DISTRICT}&from=${encodeURIComponent(Q3_FROM.toISOString())}&to=${encodeURIComponent(Q3_TO.toISOString())}` },
           normalise: (body) => q3Rows(body.data.map((r: any) => ({ unit: r.unitCode, day: r.day, count: r.count }))),
         },
@@ -378,62 +463,88 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('tiers')) {
       for (const [tier, name] of TIERS) {
-        cells.push({ query: 'Q1 by tier', target: `${tier} (${name})`, baseUrl: base('gridhub'), request: post(Q1_GRIDHUB, {}, tokens.get(name)), normalise: gridhubQ1 });
+        cells.push({ query: 'Q1 by tier', target: `${tier} (${name})`, server: 'gridhub', request: post(Q1_GRIDHUB, {}, tokens.get(name)), normalise: gridhubQ1 });
       }
+    }
+    if (withStack) {
+      const query = 'Q1 ceiling';
+      cells.push(
+        ...q1Cells(query),
+        // Q1's text as gridhub is asked it, without a token: the stack has no authentication.
+        { query, target: 'stack', server: 'stack', agree: query, request: post(Q1_GRIDHUB, {}), normalise: gridhubQ1 },
+        { query, target: 'stack { ping }', server: 'stack', agree: 'ping', request: post('{ ping }', {}), normalise: (body) => body.data.ping },
+      );
     }
 
     // Same answers everywhere, or the comparison means nothing.
-    for (const query of ['Q1', 'Q2', 'Q3']) {
-      const group = cells.filter((c) => c.query === query);
-      if (group.length === 0) continue;
-      const answers = await Promise.all(group.map(fetchOnce));
+    for (const key of new Set(cells.map((c) => c.agree))) {
+      if (key === undefined) continue;
+      const group = cells.filter((c) => c.agree === key);
+      const answers = await Promise.all(group.map(async (c) => c.normalise(JSON.parse(await fetchText(serverOf(c), c)))));
       const reference = JSON.stringify(answers[0]);
       group.forEach((cell, i) => {
         if (JSON.stringify(answers[i]) !== reference) {
-          throw new Error(`${query}: ${cell.target} answers differently from ${group[0]?.target}:\n${JSON.stringify(answers[i]).slice(0, 600)}\nvs\n${reference.slice(0, 600)}`);
+          throw new Error(`${key}: ${cell.target} answers differently from ${group[0]?.target}:\n${JSON.stringify(answers[i]).slice(0, 600)}\nvs\n${reference.slice(0, 600)}`);
         }
       });
-      process.stdout.write(`${query}: the ${group.length} targets agree (${(answers[0] as unknown[]).length} rows)\n`);
+      const shown = Array.isArray(answers[0]) ? `${answers[0].length} rows` : reference;
+      process.stdout.write(`${key}: ${group.length === 1 ? `${group[0]?.target} answers` : `the ${group.length} targets agree`} (${shown})\n`);
     }
     for (const cell of cells.filter((c) => c.query === 'Q1 by tier')) {
-      const rows = (await fetchOnce(cell)) as unknown[];
+      const rows = cell.normalise(JSON.parse(await fetchText(serverOf(cell), cell))) as unknown[];
       if (rows.length !== 20) throw new Error(`${cell.target}: ${rows.length} alerts, expected 20`);
     }
+    if (withStack) {
+      // Not only the same rows: the same bytes, so that the stack writes and sends what gridhub does.
+      const [ours, theirs] = await Promise.all(
+        ['gridhub', 'stack'].map((target) => {
+          const cell = cells.find((c) => c.query === 'Q1 ceiling' && c.target === target) as Cell;
+          return fetchText(serverOf(cell), cell);
+        }),
+      );
+      if (ours !== theirs) throw new Error(`Q1 ceiling: the stack's answer (${theirs?.length} bytes) is not gridhub's (${ours?.length} bytes)`);
+      process.stdout.write(`Q1 ceiling: the stack's answer is gridhub's, byte for byte (${Buffer.byteLength(ours as string)} bytes)\n`);
+    }
 
-    process.stdout.write(`warm-up: ${WARMUP} s per cell; then ${ROUNDS} rounds of ${DURATION} s per cell, ${CONNECTIONS} connections\n`);
-    for (const cell of cells) await load(cell.baseUrl(), cell.request, WARMUP);
+    const began = moment();
+    process.stdout.write(`warm-up: ${WARMUP} s per cell; then ${ROUNDS} rounds of ${DURATION} s per cell, ${CONNECTIONS} connections (${began})\n`);
+    for (const cell of cells) await load(serverOf(cell), cell.request, WARMUP);
     const runs = new Map<Cell, Measured[]>(cells.map((c) => [c, []]));
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round: no target always runs first (or right after the heaviest).
       const order = cells.map((_, i) => cells[(i + round * 3) % cells.length] as Cell);
       for (const cell of order) {
-        const measured = await load(cell.baseUrl(), cell.request, DURATION);
+        const measured = await load(serverOf(cell), cell.request, DURATION);
         runs.get(cell)?.push(measured);
-        process.stdout.write(`  round ${round + 1}  ${cell.query.padEnd(10)} ${cell.target.padEnd(30)} ${fmt(measured.reqPerSec).padStart(6)} req/s  p50 ${measured.p50} ms  p99 ${measured.p99} ms\n`);
+        process.stdout.write(
+          `  round ${round + 1}  ${cell.query.padEnd(10)} ${cell.target.padEnd(30)} ${fmt(measured.reqPerSec).padStart(6)} req/s  p50 ${measured.p50} ms  p99 ${measured.p99} ms  CPU/request ${fmt(measured.cpuMsPerRequest, 3)} ms, PostgreSQL ${fmt(measured.dbCpuMsPerRequest, 3)}, autocannon ${fmt(measured.loadCpuMsPerRequest, 3)}\n`,
+        );
       }
     }
+    const ended = moment();
 
     // ------------------------------------------------------------ the tables
     const lines: string[] = [];
-    lines.push(`machine: ${cpus().length} cores (nproc), ${cpuModel()}; PostgreSQL ${pgVersion}; Node ${process.version} (hub, floor), 22 (PostGraphile)`);
+    lines.push(`machine: ${cpus().length} cores (nproc), ${cpuModel()}; PostgreSQL ${pgVersion}; Node ${process.version} (hub, floor${withStack ? ', stack' : ''}), 22 (PostGraphile)`);
     lines.push(`settings: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} rounds × ${DURATION} s, interleaved; median of the rounds (range)`);
+    lines.push(
+      `measured: ${began} → ${ended}; CPU ms/request (median of the rounds): user + system time over the load / requests answered, of the server process, of PostgreSQL's backends of ${BENCH_DATABASE}, of autocannon (this process)`,
+    );
     lines.push('');
-    for (const query of ['Q1', 'Q2', 'Q3']) {
+    for (const query of ['Q1', 'Q2', 'Q3', 'Q1 ceiling']) {
       const group = cells.filter((c) => c.query === query);
       if (group.length === 0) continue;
       const stats = new Map(group.map((c) => [c.target, summary(runs.get(c) ?? [])]));
-      lines.push(`| ${query} | req/s (range) | p50 ms | p99 ms |`);
-      lines.push('| --- | ---: | ---: | ---: |');
-      for (const [target, s] of stats) lines.push(`| ${target} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${s.p50} | ${s.p99} |${s.bad ? ` ${s.bad} failed` : ''}`);
-      const hub = stats.get('gridhub');
-      const pgl = stats.get('postgraphile');
-      const floor = stats.get('floor');
-      if (hub && pgl && floor) {
-        const perRound = (other: string) =>
-          Array.from({ length: ROUNDS }, (_, r) => (runs.get(group.find((c) => c.target === 'gridhub') as Cell)?.[r]?.reqPerSec ?? 0) / (runs.get(group.find((c) => c.target === other) as Cell)?.[r]?.reqPerSec ?? 1));
-        const pr = (other: string) => perRound(other).map((x) => fmt(x, 2)).join(', ');
-        lines.push(`| gridhub / PostGraphile | ${fmt(hub.rps / pgl.rps, 2)}× (rounds: ${pr('postgraphile')}) | | |`);
-        lines.push(`| gridhub / floor | ${fmt(hub.rps / floor.rps, 2)}× (rounds: ${pr('floor')}) | | |`);
+      lines.push(`| ${query} | req/s (range) | p50 ms | p99 ms | CPU ms/request: server | PostgreSQL | autocannon |`);
+      lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const [target, s] of stats) lines.push(`| ${target} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${s.p50} | ${s.p99} | ${cpuCells(s)} |${s.bad ? ` ${s.bad} failed` : ''}`);
+      for (const [over, under] of RATIOS[query] ?? []) {
+        const a = stats.get(over);
+        const b = stats.get(under);
+        if (!a || !b) continue;
+        const rounds = (target: string) => runs.get(group.find((c) => c.target === target) as Cell) ?? [];
+        const perRound = rounds(over).map((run, r) => fmt(run.reqPerSec / (rounds(under)[r]?.reqPerSec ?? NaN), 2)).join(', ');
+        lines.push(`| ${SHOWN[over] ?? over} / ${SHOWN[under] ?? under} | ${fmt(a.rps / b.rps, 2)}× (rounds: ${perRound}) | | | | | |`);
       }
       lines.push('');
     }
@@ -441,9 +552,9 @@ async function main(): Promise<void> {
     if (tierCells.length) {
       const stats = tierCells.map((c) => [c.target, summary(runs.get(c) ?? [])] as const);
       const fastest = Math.max(...stats.map(([, s]) => s.rps));
-      lines.push('| Q1 on gridhub, by tier | req/s (range) | p50 ms | p99 ms | fastest tier / this |');
-      lines.push('| --- | ---: | ---: | ---: | ---: |');
-      for (const [target, s] of stats) lines.push(`| ${target} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${s.p50} | ${s.p99} | ${fmt(fastest / s.rps, 2)}× |${s.bad ? ` ${s.bad} failed` : ''}`);
+      lines.push('| Q1 on gridhub, by tier | req/s (range) | p50 ms | p99 ms | CPU ms/request: server | PostgreSQL | autocannon | fastest tier / this |');
+      lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const [target, s] of stats) lines.push(`| ${target} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${s.p50} | ${s.p99} | ${cpuCells(s)} | ${fmt(fastest / s.rps, 2)}× |${s.bad ? ` ${s.bad} failed` : ''}`);
       lines.push('');
     }
     process.stdout.write(`\n${lines.join('\n')}\n`);

@@ -11,6 +11,7 @@
  */
 import { createServer } from 'node:http';
 import postgres from 'postgres';
+import { q1Alerts } from './q1.js';
 
 const sql = postgres(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/gridhub_bench', {
   max: 10,
@@ -18,26 +19,9 @@ const sql = postgres(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0
   connection: { application_name: 'bench-floor' },
 });
 
-async function q1(street: string): Promise<unknown> {
-  const rows = await sql`
-    select a.id, a.type, a.severity, a.status, a.occurred_at as "occurredAt",
-           u.code as "unitCode", u.name as "unitName", u.tier as "unitTier",
-           d.id as "deviceId", d.external_id as "deviceExternalId", d.name as "deviceName", d.type as "deviceType", d.status as "deviceStatus"
-    from alerts a
-    join units u on u.code = a.unit_code
-    left join devices d on d.id = a.device_id
-    where a.street_code = ${street}
-    order by a.occurred_at desc, a.id desc
-    limit 20`;
-  return rows.map((r) => ({
-    id: r['id'],
-    type: r['type'],
-    severity: r['severity'],
-    status: r['status'],
-    occurredAt: (r['occurredAt'] as Date).toISOString(),
-    unit: { code: r['unitCode'], name: r['unitName'], tier: r['unitTier'] },
-    device: r['deviceId'] ? { id: r['deviceId'], externalId: r['deviceExternalId'], name: r['deviceName'], type: r['deviceType'], status: r['deviceStatus'] } : null,
-  }));
+/** `occurredAt` is a Date: JSON.stringify writes it as its ISO string (Date's toJSON). */
+function q1(street: string): Promise<unknown> {
+  return q1Alerts(sql, street);
 }
 
 /** Not CLOSED or REJECTED: every state a case can still leave. */
