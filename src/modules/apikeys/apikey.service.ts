@@ -1,7 +1,8 @@
-import { and, desc, eq, isNull, like, or, count, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, count, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
+import { withinPath } from '../../platform/db/path.js';
 import type { EventBus, Receipt } from '../../platform/pubsub/bus.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -74,8 +75,7 @@ function plausibleName(name: string): boolean {
 
 /** A unit path and everything below it, over `units.path` (text_pattern_ops index). */
 function unitPathWithin(path: string): SQL {
-  const escaped = path.replace(/[\\%_]/g, (c) => `\\${c}`);
-  return or(eq(units.path, path), like(units.path, `${escaped}.%`)) as SQL;
+  return withinPath(units.path, path);
 }
 
 /** How the CASL conditions on `ApiKey` become SQL over api_keys joined to the jurisdiction. */

@@ -1,6 +1,7 @@
-import { and, count, desc, eq, gte, is, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, is, lt, sql, type SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/database.js';
+import { withinPath } from '../../platform/db/path.js';
 import type { RequestContext } from '../../platform/context.js';
 import { homeOf, type Principal } from '../../platform/auth/principal.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
@@ -116,17 +117,12 @@ export function audit(ctx: RequestContext, db: Executor, ...drafts: AuditDraft[]
   return appendAudit(db, actorOf(ctx.principal, ctx.purpose), ctx.hub.clock.now(), drafts);
 }
 
-/** `%`, `_` and `\\` match literally in a LIKE pattern. */
-function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /**
  * How the CASL conditions on `AuditEntry` become SQL: `$within` is the path itself or a path
  * below it, a prefix match the `text_pattern_ops` index serves.
  */
 /** Entries of actors working in the unit at `path` or below it. */
-const withinAuditUnit = (path: string): SQL => or(eq(auditLog.unitPath, path), sql`${auditLog.unitPath} like ${`${likeLiteral(path)}.%`}`) as SQL;
+const withinAuditUnit = (path: string): SQL => withinPath(auditLog.unitPath, path);
 
 export const auditEntryFields: FieldMap = {
   unitPath: { within: withinAuditUnit },

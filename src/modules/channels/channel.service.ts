@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull, sql, count, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, count, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
+import { withinPath } from '../../platform/db/path.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -41,7 +42,7 @@ export function channelTokenHash(token: string): string {
 
 /** `$within` on a channel is on its community's path (the joined unit). */
 export const channelFields: FieldMap = {
-  unitPath: { within: (path) => sql`(${units.path} = ${path} or ${units.path} like ${`${path}.%`})` },
+  unitPath: { within: (path) => withinPath(units.path, path) },
 };
 
 function toChannel(row: ChannelRow, unit: Pick<UnitRow, 'path'>): Channel {

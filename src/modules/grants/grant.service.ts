@@ -1,8 +1,9 @@
-import { and, count, desc, eq, gt, isNotNull, isNull, like, lte, or, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNotNull, isNull, lte, or, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Receipt } from '../../platform/pubsub/bus.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
+import { withinPath } from '../../platform/db/path.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -56,7 +57,7 @@ export async function activeGrantsFor(db: Executor, principal: Principal, now: D
 }
 
 function withinPathSql(path: string): SQL {
-  return or(eq(grants.withinPath, path), like(grants.withinPath, `${path}.%`)) as SQL;
+  return withinPath(grants.withinPath, path);
 }
 
 export const grantFields: FieldMap = {
