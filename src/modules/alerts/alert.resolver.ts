@@ -11,7 +11,7 @@ import { Device, createDeviceLoaders } from '../devices/index.js';
 import { IngestReport } from '../ingest/index.js';
 import { Alert, AlertConnection, AlertCount, AlertCountKey, type AlertCountKeyName } from './alert.type.js';
 import { AlertFilter, IngestAlertsInput } from './alert.input.js';
-import { acknowledgeAlert, countAlerts, getAlert, ingestAlerts, joinedDevice, listAlerts, toAlertKey } from './alert.service.js';
+import { acknowledgeAlert, countAlerts, getAlert, ingestAlerts, joinedDevice, joinedUnit, listAlerts, toAlertKey } from './alert.service.js';
 import { alertLive } from './alert.live.js';
 
 @Resolver(() => Alert)
@@ -66,18 +66,30 @@ export class AlertResolver {
     return alert;
   }
 
+  // Both answer at once, without a promise, when the alert's page read the link (joinedUnit,
+  // joinedDevice); otherwise through the request's loaders.
   @FieldResolver(() => Unit)
-  async unit(@Root() alert: Alert, @Ctx() ctx: RequestContext): Promise<Unit> {
-    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(alert.unitCode);
-    if (!unit) throw new Error(`alert ${alert.id} has unit ${alert.unitCode}, which does not exist`);
-    return unit;
+  unit(@Root() alert: Alert, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    const joined = joinedUnit(alert);
+    if (joined !== undefined) return existingUnit(alert, joined);
+    return ctx.loaders.of(createUnitLoaders).unitByCode.load(alert.unitCode).then((unit) => existingUnit(alert, unit));
   }
 
   @FieldResolver(() => Device, { nullable: true, description: 'The device that raised it, when registered and visible to you.' })
-  async device(@Root() alert: Alert, @Ctx() ctx: RequestContext): Promise<Device | null> {
+  device(@Root() alert: Alert, @Ctx() ctx: RequestContext): Device | null | Promise<Device | null> {
     if (!alert.deviceId) return null;
     const joined = joinedDevice(alert);
-    const device = joined !== undefined ? joined : await ctx.loaders.of(createDeviceLoaders).deviceById.load(alert.deviceId);
-    return device && ctx.ability.can('read', subject('Device', { ...device })) ? device : null;
+    if (joined !== undefined) return readableDevice(ctx, joined);
+    return ctx.loaders.of(createDeviceLoaders).deviceById.load(alert.deviceId).then((device) => readableDevice(ctx, device));
   }
+}
+
+function existingUnit(alert: Alert, unit: Unit | null): Unit {
+  if (!unit) throw new Error(`alert ${alert.id} has unit ${alert.unitCode}, which does not exist`);
+  return unit;
+}
+
+/** The alert's device, when the caller may read it. */
+function readableDevice(ctx: RequestContext, device: Device | null): Device | null {
+  return device && ctx.ability.can('read', subject('Device', { ...device })) ? device : null;
 }

@@ -14,7 +14,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
-import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type UnitRow } from '../units/index.js';
+import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type Unit, type UnitRow } from '../units/index.js';
 import { createDeviceLoaders, DEVICE_KEYS, devices, toDevice, type Device } from '../devices/index.js';
 import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
@@ -109,15 +109,24 @@ const LEAN_DEVICE_READER = tableReader(devices, 'd.', undefined, ['id', 'source'
 const within = (selected: ReadonlySet<string> | undefined, lean: ReadonlySet<string>): boolean => selected !== undefined && [...selected].every((name) => lean.has(name));
 
 /**
- * The devices a page read lean, by alert: partial records, so never primed into the request's
- * device loader (another field of the same request may need the columns they lack); the
- * `device` field of these alerts answers from here.
+ * The devices a page read, by alert. Lean ones are partial records, so never primed into the
+ * request's device loader (another field of the same request may need the columns they
+ * lack); whole ones are primed too. The `device` field of these alerts answers from here at
+ * once, without a promise: 20 alerts whose fields all resolve synchronously cost graphql-js
+ * no promise per alert.
  */
 const joinedDevices = new WeakMap<Alert, Device | null>();
+/** The units a page read, by alert (also primed into the unit loader): the `unit` field answers from here at once. */
+const joinedUnits = new WeakMap<Alert, Unit | null>();
 
-/** The device read with `alert`'s page (`null`: none, or not registered); `undefined` when the page did not read it lean. */
+/** The device read with `alert`'s page (`null`: none, or not registered); `undefined` when the page did not read it. */
 export function joinedDevice(alert: Alert): Device | null | undefined {
   return joinedDevices.get(alert);
+}
+
+/** The unit read with `alert`'s page; `undefined` when the page did not read it. */
+export function joinedUnit(alert: Alert): Unit | null | undefined {
+  return joinedUnits.get(alert);
 }
 
 /** What a page reads beside its alerts; `node` and `device`: the field names selected there, when known. */
@@ -159,28 +168,28 @@ export async function listAlerts(
   );
   const unitLoader = include.unit ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const deviceLoader = include.device && !leanDevice ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;
-  const leanDevices = include.device && leanDevice ? new Map<object, Device | null>() : undefined;
+  const linked = new Map<object, { unit?: Unit | null; device?: Device | null }>();
   const alertRows = rows.map((row) => {
     const alert = alertReader.read(row)!;
+    const links: { unit?: Unit | null; device?: Device | null } = {};
     if (unitLoader) {
-      const unit = UNIT_READER.read(row);
-      unitLoader.prime(alert.unitCode, unit ? toUnit(unit) : null);
+      const unitRow = UNIT_READER.read(row);
+      links.unit = unitRow ? toUnit(unitRow) : null;
+      unitLoader.prime(alert.unitCode, links.unit);
     }
-    if (alert.deviceId) {
-      if (deviceLoader) {
-        const device = deviceReader.read(row);
-        deviceLoader.prime(alert.deviceId, device ? toDevice(device) : null);
-      } else if (leanDevices) {
-        const device = deviceReader.read(row);
-        leanDevices.set(alert, device ? toDevice(device) : null);
-      }
+    if (alert.deviceId && include.device) {
+      const deviceRow = deviceReader.read(row);
+      links.device = deviceRow ? toDevice(deviceRow) : null;
+      deviceLoader?.prime(alert.deviceId, links.device);
     }
+    linked.set(alert, links);
     return alert;
   });
   const toNode = (row: (typeof alertRows)[number]): Alert => {
     const alert = toAlert(row);
-    const device = leanDevices?.get(row);
-    if (device !== undefined) joinedDevices.set(alert, device);
+    const links = linked.get(row);
+    if (links?.unit !== undefined) joinedUnits.set(alert, links.unit);
+    if (links?.device !== undefined) joinedDevices.set(alert, links.device);
     return alert;
   };
   return pageOf(alertRows, limit, toNode, async () => {
