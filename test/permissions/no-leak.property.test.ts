@@ -8,9 +8,12 @@ import { abilityFor } from '../../src/policy.js';
 import { tierOfPath } from '../../src/platform/auth/scope.js';
 import type { AccessGrant } from '../../src/platform/auth/grant.js';
 import type { Principal, Role } from '../../src/platform/auth/principal.js';
-import { alerts, devices } from '../../src/tables.js';
+import { alerts, caseHistory as caseHistoryTable, cases, devices } from '../../src/tables.js';
 import { ALERT_TYPES, type AlertRow } from '../../src/modules/alerts/index.js';
 import { DEVICE_PERSONAL_FIELDS, DEVICE_TYPES, type DeviceRow } from '../../src/modules/devices/index.js';
+import { CASE_PERSONAL_FIELDS, type CaseRow } from '../../src/modules/cases/index.js';
+import { CASE_MASKS } from '../../src/modules/cases/case.policy.js';
+import { EVENT_CATEGORY_CODES } from '../../src/modules/categories/index.js';
 import { demoUnits } from '../../src/seed/demo-units.js';
 
 /**
@@ -20,7 +23,8 @@ import { demoUnits } from '../../src/seed/demo-units.js';
  * oracle written from DESIGN.md's words (not from the policies) says what the rules give.
  * No record outside it may appear, no personal field may be unmasked outside it, and
  * `totalCount` must be exactly the oracle's count (a count is a leak too). Queries run 1,000
- * cases; subscriptions run 1,000 subscribers against random alerts.
+ * cases; subscriptions run 1,000 subscribers against random alerts; the alert and case pages
+ * run random selections (read lean or in full).
  */
 
 const UNITS = demoUnits();
@@ -38,7 +42,7 @@ interface Case {
 }
 
 // ---- the oracle: DESIGN.md's "Who sees what", written out -----------------------------
-function mayRead(c: Case, kind: 'Alert' | 'Device', record: { unitPath: string; type: string }, now: Date): boolean {
+function mayRead(c: Case, kind: 'Alert' | 'Device' | 'Case', record: { unitPath: string; type: string }, now: Date): boolean {
   const p = c.principal;
   if (p.unit && p.roles.some((r) => READ_ROLES.includes(r)) && within(record.unitPath, p.unit.path)) return true;
   if (p.department && p.roles.includes('DATA_OFFICER')) {
@@ -48,13 +52,30 @@ function mayRead(c: Case, kind: 'Alert' | 'Device', record: { unitPath: string; 
   return c.grants.some((g) => g.kind === kind && g.expiresAt > now && within(record.unitPath, g.withinPath) && (!g.types || g.types.includes(record.type)));
 }
 
-function mayUnmask(c: Case, kind: 'Device', record: { unitPath: string; type: string }, field: string, now: Date): boolean {
+function mayUnmask(c: Case, kind: 'Device' | 'Case', record: { unitPath: string; type: string }, field: string, now: Date): boolean {
   const p = c.principal;
   const tier = p.unit?.tier;
   if (p.unit && (tier === 'COMMUNITY' || tier === 'GRID') && p.roles.some((r) => READ_ROLES.includes(r)) && within(record.unitPath, p.unit.path)) return true;
   return c.grants.some(
     (g) => g.kind === kind && g.expiresAt > now && g.fields.includes(field) && within(record.unitPath, g.withinPath) && (!g.types || g.types.includes(record.type)),
   );
+}
+
+/**
+ * Cases (the Case policy's words): also read by the people of a unit a case is assigned to, or
+ * a unit within theirs, wherever it happened; its reporter in full also for the people of the
+ * unit it is assigned to. A case's `type` is its category.
+ */
+function mayReadCase(c: Case, row: CaseRow, now: Date): boolean {
+  const p = c.principal;
+  if (p.unit && p.roles.some((r) => READ_ROLES.includes(r)) && within(row.assigneePath, p.unit.path)) return true;
+  return mayRead(c, 'Case', { unitPath: row.unitPath, type: row.category }, now);
+}
+
+function mayUnmaskCase(c: Case, row: CaseRow, field: string, now: Date): boolean {
+  const p = c.principal;
+  if (p.unit && p.roles.some((r) => READ_ROLES.includes(r)) && row.assigneeCode === p.unit.code) return true;
+  return mayUnmask(c, 'Case', { unitPath: row.unitPath, type: row.category }, field, now);
 }
 
 // ---- generators -----------------------------------------------------------------------
@@ -66,11 +87,13 @@ const upperPaths = PATHS.filter((p) => p.split('.').length <= 3);
 
 function caseArb(now: Date): fc.Arbitrary<Case> {
   const grant = fc.record({
-    kind: fc.constantFrom('Alert', 'Device'),
+    kind: fc.constantFrom('Alert', 'Device', 'Case'),
     withinPath: fc.constantFrom(...PATHS),
     alertTypes: fc.option(fc.subarray([...ALERT_TYPES], { minLength: 1 }), { nil: null }),
     deviceTypes: fc.option(fc.subarray([...DEVICE_TYPES], { minLength: 1 }), { nil: null }),
+    caseTypes: fc.option(fc.subarray([...EVENT_CATEGORY_CODES], { minLength: 1 }), { nil: null }),
     fields: fc.subarray([...PERSONAL]),
+    caseFields: fc.subarray([...CASE_PERSONAL_FIELDS]),
     expired: fc.boolean(),
   });
   return fc
@@ -82,6 +105,7 @@ function caseArb(now: Date): fc.Arbitrary<Case> {
           jurisdiction: fc.constantFrom(...upperPaths),
           alert: fc.option(fc.option(fc.subarray([...ALERT_TYPES], { minLength: 1 }), { nil: null }), { nil: undefined }),
           device: fc.option(fc.option(fc.subarray([...DEVICE_TYPES], { minLength: 1 }), { nil: null }), { nil: undefined }),
+          case: fc.option(fc.option(fc.subarray([...EVENT_CATEGORY_CODES], { minLength: 1 }), { nil: null }), { nil: undefined }),
         }),
         { nil: null },
       ),
@@ -102,6 +126,7 @@ function caseArb(now: Date): fc.Arbitrary<Case> {
               domains: [
                 ...(r.department.alert !== undefined ? [{ kind: 'Alert', types: r.department.alert }] : []),
                 ...(r.department.device !== undefined ? [{ kind: 'Device', types: r.department.device }] : []),
+                ...(r.department.case !== undefined ? [{ kind: 'Case', types: r.department.case }] : []),
               ],
             }
           : null,
@@ -111,8 +136,8 @@ function caseArb(now: Date): fc.Arbitrary<Case> {
       grants: r.grants.map((g, i) => ({
         id: `g${i}`,
         kind: g.kind,
-        types: g.kind === 'Alert' ? g.alertTypes : g.deviceTypes,
-        fields: g.kind === 'Device' ? g.fields : [],
+        types: g.kind === 'Alert' ? g.alertTypes : g.kind === 'Device' ? g.deviceTypes : g.caseTypes,
+        fields: g.kind === 'Device' ? g.fields : g.kind === 'Case' ? g.caseFields : [],
         withinPath: g.withinPath,
         expiresAt: new Date(now.getTime() + (g.expired ? -60_000 : 3_600_000)),
       })),
@@ -130,12 +155,14 @@ let hub: TestHub;
 let schema: GraphQLSchema;
 let alertRows: AlertRow[];
 let deviceRows: Map<string, DeviceRow>;
+let caseRows: CaseRow[];
 
 beforeAll(async () => {
   hub = await createTestHub();
   schema = await createSchema();
   alertRows = await hub.database.db.select().from(alerts);
   deviceRows = new Map((await hub.database.db.select().from(devices)).map((d) => [d.id, d]));
+  caseRows = await hub.database.db.select().from(cases);
 });
 afterAll(async () => {
   await hub?.close();
@@ -252,6 +279,69 @@ describe('no leak, by random search', () => {
             if (!(field in n.device)) continue;
             const raw = device[field];
             expect(n.device[field], `${field} of ${device.id}`).toBe(raw === null ? null : mayUnmask(c, 'Device', device, field, now) ? raw : DEVICE_PERSONAL_FIELDS[field]!(raw));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  }, 600_000);
+
+  it('case pages with random selections (read lean or in full): 300 random principals, grants and selections', async () => {
+    // The case page reads fewer columns and history fields when its selection allows
+    // (case.service.ts): whichever are read, the same cases must be visible, the same actions
+    // allowed, and every reporter field masked as the oracle says.
+    const now = hub.handle.hub.clock.now();
+    const CASE_SCALARS = ['number', 'title', 'description', 'category', 'severity', 'state', 'version', 'openedAt', 'deadlineAt', 'openedBy', 'overdue', 'allowedActions', 'maskedFields', ...CASE_PERSONAL_FIELDS] as const;
+    const HISTORY_FIELDS = ['seq', 'actor', 'actorUnitCode', 'at', 'action', 'fromState', 'toState', 'note', 'assigneeBefore', 'assigneeAfter'] as const;
+    const selectionArb = fc.record({
+      fields: fc.subarray([...CASE_SCALARS]),
+      unit: fc.boolean(),
+      assignee: fc.boolean(),
+      history: fc.option(fc.subarray([...HISTORY_FIELDS], { minLength: 1 }), { nil: null }),
+      viaFragment: fc.boolean(),
+    });
+    const historyCount = new Map<string, number>();
+    for (const row of await hub.database.db.select({ caseId: caseHistoryTable.caseId }).from(caseHistoryTable)) historyCount.set(row.caseId, (historyCount.get(row.caseId) ?? 0) + 1);
+    // Half the principals sit at the unit a case with a reporter is assigned to: the assignee's
+    // unmasking is otherwise rarely met at random.
+    const assignees = [...new Set(caseRows.filter((row) => row.reporterName ?? row.reporterPhone).map((row) => row.assigneePath))];
+    expect(assignees.length).toBeGreaterThan(0);
+    const principalArb = fc
+      .tuple(caseArb(now), fc.option(fc.constantFrom(...assignees), { nil: null }))
+      .map(([c, path]) => (path ? { ...c, principal: { ...c.principal, unit: scopeOf(path) } } : c));
+    await fc.assert(
+      fc.asyncProperty(principalArb, selectionArb, async (c, sel) => {
+        const node = `id ${sel.fields.join(' ')}${sel.unit ? ' unit { code }' : ''}${sel.assignee ? ' assignee { code }' : ''}${sel.history ? ` history { ${sel.history.join(' ')} }` : ''}`;
+        const source = sel.viaFragment
+          ? `query Q { cases(first: 100) { totalCount edges { node { ...C } } } } fragment C on Case { ${node} }`
+          : `query Q { cases(first: 100) { totalCount edges { node { ${node} } } } }`;
+        const result = (await graphql({ schema, source, contextValue: contextFor(c) })) as ExecutionResult<any>;
+        const expected = caseRows.filter((row) => mayReadCase(c, row, now));
+        if (result.errors) {
+          expect(result.errors.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
+          expect(expected).toEqual([]);
+          return;
+        }
+        const byId = new Map(expected.map((row) => [row.id, row]));
+        const nodes = result.data.cases.edges.map((e: any) => e.node);
+        expect(nodes.length).toBe(Math.min(expected.length, 100));
+        expect(result.data.cases.totalCount).toBe(expected.length);
+        for (const n of nodes) {
+          const row = byId.get(n.id);
+          expect(row, `case ${n.id} leaked`).toBeDefined();
+          for (const field of ['number', 'title', 'description', 'category', 'severity', 'state', 'version', 'openedBy'] as const) if (field in n) expect(n[field]).toBe(row![field]);
+          if ('deadlineAt' in n) expect(new Date(n.deadlineAt).getTime()).toBe(row!.deadlineAt.getTime());
+          if ('overdue' in n) expect(typeof n.overdue).toBe('boolean');
+          if (sel.unit) expect(n.unit.code).toBe(row!.unitCode);
+          if (sel.assignee) expect(n.assignee.code).toBe(row!.assigneeCode);
+          if (sel.history) expect(n.history.length, `history of ${n.id}`).toBe(historyCount.get(row!.id));
+          for (const field of CASE_PERSONAL_FIELDS) {
+            if (!(field in n)) continue;
+            const raw = row![field];
+            expect(n[field], `${field} of ${row!.id}`).toBe(raw === null || raw === '' ? raw : mayUnmaskCase(c, row!, field, now) ? raw : CASE_MASKS[field](raw));
+          }
+          if ('maskedFields' in n) {
+            expect(n.maskedFields, `maskedFields of ${row!.id}`).toEqual(CASE_PERSONAL_FIELDS.filter((field) => row![field] != null && row![field] !== '' && !mayUnmaskCase(c, row!, field, now)));
           }
         }
       }),

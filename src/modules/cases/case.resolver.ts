@@ -4,7 +4,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { selects } from '../../platform/graphql/lookahead.js';
+import { selectedNames } from '../../platform/graphql/lookahead.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { Alert } from '../alerts/index.js';
@@ -14,7 +14,7 @@ import { IngestReport } from '../ingest/index.js';
 import { Case, CaseAction, CaseConnection, CaseHistoryEntry } from './case.type.js';
 import { CaseChangedFilter, CaseFilter, IngestCasesInput, OpenCaseInput } from './case.input.js';
 import type { CaseActionName } from './case.workflow.js';
-import { actionsFor, caseSubject, getCase, isOverdue, listCases, maskedCaseFields, openCase, personalCaseField, toCaseKey, transitionCase } from './case.service.js';
+import { actionsFor, caseSubject, getCase, isOverdue, joinedHistory, listCases, maskedCaseFields, openCase, personalCaseField, toCaseKey, transitionCase } from './case.service.js';
 import { ingestCases } from './case.ingest.js';
 import { createCaseLoaders } from './case.loader.js';
 import { createCaseHistoryLoader } from './case.history.js';
@@ -42,7 +42,9 @@ export class CaseResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<InstanceType<typeof CaseConnection>> {
     ctx.ledger.statePurpose(purpose);
-    const include = { unit: selects(info, ['edges', 'node', 'unit']), assignee: selects(info, ['edges', 'node', 'assignee']), history: selects(info, ['edges', 'node', 'history']) };
+    const node = selectedNames(info, ['edges', 'node']);
+    const history = node.has('history');
+    const include = { unit: node.has('unit'), assignee: node.has('assignee'), history, node, historyFields: history ? selectedNames(info, ['edges', 'node', 'history']) : undefined };
     return new CaseConnection(await listCases(ctx, filter, first, after, include), toCaseKey);
   }
 
@@ -121,7 +123,8 @@ export class CaseResolver {
 
   @FieldResolver(() => [CaseHistoryEntry], { description: 'Every change, oldest first.' })
   history(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<CaseHistoryEntry[]> {
-    return ctx.loaders.of(createCaseHistoryLoader).load(c.id);
+    const joined = joinedHistory(c);
+    return joined ? Promise.resolve(joined) : ctx.loaders.of(createCaseHistoryLoader).load(c.id);
   }
 
   @FieldResolver(() => Alert, { nullable: true, description: 'The alert it was opened from, when you may read it.' })

@@ -169,21 +169,81 @@ const CASE_READER = tableReader(cases, 'c.', undefined, CASE_KEYS);
 const UNIT_READER = tableReader(units, 'u.', 'unit', UNIT_KEYS);
 const ASSIGNEE_READER = tableReader(units, 'au.', 'assignee', UNIT_KEYS);
 
-/** A case's history as one JSON array, oldest first: the entries' own field names. */
-const HISTORY_JSON = sql`(select coalesce(json_agg(json_build_object(
-    'caseId', h.case_id, 'seq', h.seq, 'actor', h.actor, 'actorUnitCode', h.actor_unit_code, 'at', h.at, 'action', h.action,
-    'fromState', h.from_state, 'toState', h.to_state, 'note', h.note, 'assigneeBefore', h.assignee_before, 'assigneeAfter', h.assignee_after) order by h.seq), '[]')
-  from ${caseHistory} h where h.case_id = ${cases.id}) as "history"`;
+/**
+ * What the Case rules test (`caseSubject`: read, handle, fieldwork, unmask, and the grants'
+ * `type`): a case read lean always carries these, so the ability answers on it as on the whole row.
+ */
+const CASE_RULE_KEYS = ['id', 'unitPath', 'assigneePath', 'assigneeCode', 'category', 'state'] as const satisfies readonly (keyof CaseRow & keyof Case)[];
 
-function historyEntries(json: unknown): CaseHistoryEntry[] {
-  return (json as (Omit<CaseHistoryEntry, 'at'> & { at: string })[]).map((entry) => Object.assign(new CaseHistoryEntry(), entry, { at: new Date(entry.at) }));
+/**
+ * A page whose selection stays within these fields reads the case's lean columns: the rule
+ * columns above, the links (`unitCode` for `unit`) and the plain fields a list shows (`overdue`
+ * needs `state` and `deadlineAt`, `allowedActions` the rule columns). Any other field — the
+ * personal ones and `maskedFields` among them, `origin` and what hangs on it, a field added
+ * later — reads `CASE_KEYS`. Two column sets, not one per selection: each is a prepared
+ * statement on every connection.
+ */
+const LEAN_CASE_FIELDS = new Set([
+  '__typename', 'id', 'number', 'title', 'category', 'severity', 'state', 'version', 'openedAt', 'deadlineAt', 'closedAt', 'updatedAt',
+  'overdue', 'allowedActions', 'unit', 'assignee', 'history',
+]);
+const LEAN_CASE_READER = tableReader(cases, 'c.', undefined, [
+  ...CASE_RULE_KEYS, 'unitCode', 'number', 'title', 'severity', 'version', 'openedAt', 'deadlineAt', 'closedAt', 'updatedAt',
+]);
+
+/** A history entry's fields, in the order its JSON is built (so that a set of fields makes one statement text). */
+const HISTORY_FIELDS = ['seq', 'actor', 'actorUnitCode', 'at', 'action', 'fromState', 'toState', 'note', 'assigneeBefore', 'assigneeAfter'] as const satisfies readonly (keyof CaseHistoryEntry)[];
+type HistoryField = (typeof HISTORY_FIELDS)[number];
+
+/** A case's history as one JSON array, oldest first, of objects with `fields` under the entries' own names. */
+function historyJson(fields: readonly (HistoryField | 'caseId')[]): SQL {
+  const pairs = fields.map((field) => `'${field}', h.${caseHistory[field].name}`).join(', ');
+  return sql`(select coalesce(json_agg(json_build_object(${sql.raw(pairs)}) order by h.seq), '[]')
+  from ${caseHistory} h where h.case_id = ${cases.id}) as "history"`;
 }
 
-/** What a page's selection links its cases to, fetched in the page's own statement. */
+/** Every field (and `caseId`, as the history loader's entries have it): entries that may be primed into the loader. */
+const HISTORY_JSON = historyJson(['caseId', ...HISTORY_FIELDS]);
+/** By the selected fields (`seq,at,…`): at most 2^10 texts, in practice the few shapes clients ask for. */
+const partialHistoryJson = new Map<string, SQL>();
+
+function historyEntries(json: unknown): CaseHistoryEntry[] {
+  return (json as (Omit<CaseHistoryEntry, 'at'> & { at?: string })[]).map((entry) =>
+    Object.assign(new CaseHistoryEntry(), entry, entry.at === undefined ? {} : { at: new Date(entry.at) }),
+  );
+}
+
+/**
+ * The histories a page read with only some of the entry fields, by case: partial entries, so
+ * never primed into the request's history loader (another field of the same request may select
+ * the fields they lack); the `history` field of these cases answers from here.
+ */
+const joinedHistories = new WeakMap<Case, CaseHistoryEntry[]>();
+
+/** The history read with `c`'s page; `undefined` when the page did not read it, or primed the loader with it. */
+export function joinedHistory(c: Case): CaseHistoryEntry[] | undefined {
+  return joinedHistories.get(c);
+}
+
+/**
+ * What a page's selection links its cases to, fetched in the page's own statement; `node` and
+ * `historyFields`: the field names selected on the case and on its history entries, when known.
+ */
 export interface CaseInclude {
   unit?: boolean;
   assignee?: boolean;
   history?: boolean;
+  node?: ReadonlySet<string>;
+  historyFields?: ReadonlySet<string>;
+}
+
+const within = (selected: ReadonlySet<string> | undefined, lean: ReadonlySet<string>): boolean => selected !== undefined && [...selected].every((name) => lean.has(name));
+
+/** The entry fields the page reads: all of them (undefined) unless the selection names fewer. */
+function historyFieldsOf(selected: ReadonlySet<string> | undefined): HistoryField[] | undefined {
+  if (!selected || ![...selected].every((name) => name === '__typename' || (HISTORY_FIELDS as readonly string[]).includes(name))) return undefined;
+  const fields = HISTORY_FIELDS.filter((field) => selected.has(field));
+  return fields.length < HISTORY_FIELDS.length ? fields : undefined;
 }
 
 /**
@@ -193,7 +253,8 @@ export interface CaseInclude {
  * before the units are joined: in the generic plan PostgreSQL settles on for the prepared
  * statement, the scope's OR of a community and an assignee subtree is guessed at thousands of
  * rows, and the join was a hash of all 2,218 units for the 20 a page links to (0.89 → 0.52 ms a
- * community page in psql).
+ * community page in psql). The case's columns and its history's fields are read lean when the
+ * selection allows (above).
  */
 export async function listCases(
   ctx: RequestContext,
@@ -206,9 +267,20 @@ export async function listCases(
   const limit = pageSize(first);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Case', caseFields), ...(await filterSql(ctx.db, filter, ctx.hub.clock.now()))) as SQL;
   const keyset = afterCursor(cases.openedAt, cases.id, decodeCursor(after));
+  // Lean reads leave the other columns undefined in the row, and the other entry fields out of
+  // the history: toCase then makes cases whose unread fields are never resolved, since the
+  // selection does not reach them.
+  const caseReader = (within(include.node, LEAN_CASE_FIELDS) ? LEAN_CASE_READER : CASE_READER) as typeof CASE_READER;
+  const historyFields = include.history ? historyFieldsOf(include.historyFields) : undefined;
+  let history = HISTORY_JSON;
+  if (historyFields) {
+    const key = historyFields.join(',');
+    history = partialHistoryJson.get(key) ?? historyJson(historyFields);
+    partialHistoryJson.set(key, history);
+  }
   const rows = await executeRows<Record<string, unknown>>(
     ctx.db,
-    sql`select ${CASE_READER.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.assignee ? sql`, ${ASSIGNEE_READER.columns}` : sql``}${include.history ? sql`, ${HISTORY_JSON}` : sql``}
+    sql`select ${caseReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.assignee ? sql`, ${ASSIGNEE_READER.columns}` : sql``}${include.history ? sql`, ${history}` : sql``}
       from (select * from ${cases}
              where ${keyset ? and(scope, keyset) : scope}
              order by ${cases.openedAt} desc, ${cases.id} desc
@@ -216,9 +288,10 @@ export async function listCases(
       order by ${cases.openedAt} desc, ${cases.id} desc`,
   );
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
-  const historyLoader = include.history ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
+  const historyLoader = include.history && !historyFields ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
+  const partialHistories = include.history && historyFields ? new Map<object, CaseHistoryEntry[]>() : undefined;
   const caseRows = rows.map((row) => {
-    const read = CASE_READER.read(row)!;
+    const read = caseReader.read(row)!;
     if (unitLoader && include.unit) {
       const unit = UNIT_READER.read(row);
       unitLoader.prime(read.unitCode, unit ? toUnit(unit) : null);
@@ -228,9 +301,16 @@ export async function listCases(
       unitLoader.prime(read.assigneeCode, unit ? toUnit(unit) : null);
     }
     if (historyLoader) historyLoader.prime(read.id, historyEntries(row['history']));
+    else if (partialHistories) partialHistories.set(read, historyEntries(row['history']));
     return read;
   });
-  return pageOf(caseRows, limit, toCase, async () => {
+  const toNode = (row: (typeof caseRows)[number]): Case => {
+    const c = toCase(row);
+    const entries = partialHistories?.get(row);
+    if (entries) joinedHistories.set(c, entries);
+    return c;
+  };
+  return pageOf(caseRows, limit, toNode, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(cases).where(scope);
     return Number(row?.n ?? 0);
   });
