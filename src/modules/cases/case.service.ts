@@ -204,8 +204,13 @@ function historyJson(fields: readonly (HistoryField | 'caseId')[]): SQL {
 
 /** Every field (and `caseId`, as the history loader's entries have it): entries that may be primed into the loader. */
 const HISTORY_JSON = historyJson(['caseId', ...HISTORY_FIELDS]);
-/** By the selected fields (`seq,at,…`): at most 2^10 texts, in practice the few shapes clients ask for. */
-const partialHistoryJson = new Map<string, SQL>();
+/**
+ * The entry fields a list of cases shows (what happened, who, when, the states, the note): a
+ * selection within them reads these seven, any other reads all. Two texts, not one per set of
+ * fields selected: each is a prepared statement on every connection.
+ */
+const LEAN_HISTORY_FIELDS = ['seq', 'actor', 'at', 'action', 'fromState', 'toState', 'note'] as const satisfies readonly HistoryField[];
+const LEAN_HISTORY_JSON = historyJson(LEAN_HISTORY_FIELDS);
 
 function historyEntries(json: unknown): CaseHistoryEntry[] {
   return (json as (Omit<CaseHistoryEntry, 'at'> & { at?: string })[]).map((entry) =>
@@ -239,11 +244,9 @@ export interface CaseInclude {
 
 const within = (selected: ReadonlySet<string> | undefined, lean: ReadonlySet<string>): boolean => selected !== undefined && [...selected].every((name) => lean.has(name));
 
-/** The entry fields the page reads: all of them (undefined) unless the selection names fewer. */
-function historyFieldsOf(selected: ReadonlySet<string> | undefined): HistoryField[] | undefined {
-  if (!selected || ![...selected].every((name) => name === '__typename' || (HISTORY_FIELDS as readonly string[]).includes(name))) return undefined;
-  const fields = HISTORY_FIELDS.filter((field) => selected.has(field));
-  return fields.length < HISTORY_FIELDS.length ? fields : undefined;
+/** Whether the selected entry fields stay within the lean ones. */
+function leanHistory(selected: ReadonlySet<string> | undefined): boolean {
+  return selected !== undefined && [...selected].every((name) => name === '__typename' || (LEAN_HISTORY_FIELDS as readonly string[]).includes(name));
 }
 
 /**
@@ -271,13 +274,8 @@ export async function listCases(
   // the history: toCase then makes cases whose unread fields are never resolved, since the
   // selection does not reach them.
   const caseReader = (within(include.node, LEAN_CASE_FIELDS) ? LEAN_CASE_READER : CASE_READER) as typeof CASE_READER;
-  const historyFields = include.history ? historyFieldsOf(include.historyFields) : undefined;
-  let history = HISTORY_JSON;
-  if (historyFields) {
-    const key = historyFields.join(',');
-    history = partialHistoryJson.get(key) ?? historyJson(historyFields);
-    partialHistoryJson.set(key, history);
-  }
+  const partialHistory = include.history === true && leanHistory(include.historyFields);
+  const history = partialHistory ? LEAN_HISTORY_JSON : HISTORY_JSON;
   const rows = await executeRows<Record<string, unknown>>(
     ctx.db,
     sql`select ${caseReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.assignee ? sql`, ${ASSIGNEE_READER.columns}` : sql``}${include.history ? sql`, ${history}` : sql``}
@@ -288,8 +286,8 @@ export async function listCases(
       order by ${cases.openedAt} desc, ${cases.id} desc`,
   );
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
-  const historyLoader = include.history && !historyFields ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
-  const partialHistories = include.history && historyFields ? new Map<object, CaseHistoryEntry[]>() : undefined;
+  const historyLoader = include.history && !partialHistory ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
+  const partialHistories = partialHistory ? new Map<object, CaseHistoryEntry[]>() : undefined;
   const caseRows = rows.map((row) => {
     const read = caseReader.read(row)!;
     if (unitLoader && include.unit) {
