@@ -14,14 +14,17 @@ import { IngestReport } from '../ingest/index.js';
 import { Case, CaseAction, CaseConnection, CaseHistoryEntry } from './case.type.js';
 import { CaseChangedFilter, CaseFilter, IngestCasesInput, OpenCaseInput } from './case.input.js';
 import type { CaseActionName } from './case.workflow.js';
-import { actionsFor, caseSubject, getCase, isOverdue, joinedHistory, listCases, maskedCaseFields, openCase, personalCaseField, toCaseKey, transitionCase } from './case.service.js';
+import { actionsFor, caseSubject, getCase, isOverdue, joinedCaseLinks, listCases, maskedCaseFields, openCase, personalCaseField, toCaseKey, transitionCase } from './case.service.js';
 import { ingestCases } from './case.ingest.js';
 import { createCaseLoaders } from './case.loader.js';
 import { createCaseHistoryLoader } from './case.history.js';
 import { caseLive } from './case.live.js';
 
 async function unitOf(ctx: RequestContext, code: string): Promise<Unit> {
-  const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(code);
+  return existingUnit(code, await ctx.loaders.of(createUnitLoaders).unitByCode.load(code));
+}
+
+function existingUnit(code: string, unit: Unit | null): Unit {
   if (!unit) throw new Error(`unit ${code} does not exist`);
   return unit;
 }
@@ -111,20 +114,22 @@ export class CaseResolver {
     return maskedCaseFields(ctx, c);
   }
 
+  // These three answer at once, without a promise, when the case's page read the link.
   @FieldResolver(() => Unit, { description: 'Where it happened.' })
-  unit(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<Unit> {
-    return unitOf(ctx, c.unitCode);
+  unit(@Root() c: Case, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    const joined = joinedCaseLinks(c)?.unit;
+    return joined !== undefined ? existingUnit(c.unitCode, joined) : unitOf(ctx, c.unitCode);
   }
 
   @FieldResolver(() => Unit, { description: 'The unit handling it now (dispatch and escalation move it).' })
-  assignee(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<Unit> {
-    return unitOf(ctx, c.assigneeCode);
+  assignee(@Root() c: Case, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    const joined = joinedCaseLinks(c)?.assignee;
+    return joined !== undefined ? existingUnit(c.assigneeCode, joined) : unitOf(ctx, c.assigneeCode);
   }
 
   @FieldResolver(() => [CaseHistoryEntry], { description: 'Every change, oldest first.' })
-  history(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<CaseHistoryEntry[]> {
-    const joined = joinedHistory(c);
-    return joined ? Promise.resolve(joined) : ctx.loaders.of(createCaseHistoryLoader).load(c.id);
+  history(@Root() c: Case, @Ctx() ctx: RequestContext): CaseHistoryEntry[] | Promise<CaseHistoryEntry[]> {
+    return joinedCaseLinks(c)?.history ?? ctx.loaders.of(createCaseHistoryLoader).load(c.id);
   }
 
   @FieldResolver(() => Alert, { nullable: true, description: 'The alert it was opened from, when you may read it.' })

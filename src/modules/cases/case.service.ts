@@ -15,7 +15,7 @@ import { codesOfPath } from '../../platform/auth/scope.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
-import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type UnitRow } from '../units/index.js';
+import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type Unit, type UnitRow } from '../units/index.js';
 import { alerts, type SeverityName } from '../alerts/index.js';
 import { closeRequestOfCase, residentRequests, type RequestCaseLink, type RequestCategoryName } from '../requests/index.js';
 import { findingsByIds, linkFindingToCase } from '../patrols/index.js';
@@ -218,16 +218,25 @@ function historyEntries(json: unknown): CaseHistoryEntry[] {
   );
 }
 
-/**
- * The histories a page read with only some of the entry fields, by case: partial entries, so
- * never primed into the request's history loader (another field of the same request may select
- * the fields they lack); the `history` field of these cases answers from here.
- */
-const joinedHistories = new WeakMap<Case, CaseHistoryEntry[]>();
+/** What a page read with a case: its units and its history (`null`: no such unit). */
+export interface CaseLinks {
+  unit?: Unit | null;
+  assignee?: Unit | null;
+  history?: CaseHistoryEntry[];
+}
 
-/** The history read with `c`'s page; `undefined` when the page did not read it, or primed the loader with it. */
-export function joinedHistory(c: Case): CaseHistoryEntry[] | undefined {
-  return joinedHistories.get(c);
+/**
+ * The links a page read, by case. The `unit`, `assignee` and `history` fields of these cases
+ * answer from here at once, without a promise (a page of 20 cases then completes with no
+ * promise per case). Whole units and whole histories are primed into the request's loaders
+ * too; a history read lean holds only some of the entry fields, so it is never primed (another
+ * field of the same request may select the fields it lacks) and is found only here.
+ */
+const joinedLinks = new WeakMap<Case, CaseLinks>();
+
+/** What `c`'s page read with it; `undefined` when `c` did not come from a page. */
+export function joinedCaseLinks(c: Case): CaseLinks | undefined {
+  return joinedLinks.get(c);
 }
 
 /**
@@ -287,25 +296,31 @@ export async function listCases(
   );
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const historyLoader = include.history && !partialHistory ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
-  const partialHistories = partialHistory ? new Map<object, CaseHistoryEntry[]>() : undefined;
+  const linked = new Map<object, CaseLinks>();
   const caseRows = rows.map((row) => {
     const read = caseReader.read(row)!;
+    const links: CaseLinks = {};
     if (unitLoader && include.unit) {
       const unit = UNIT_READER.read(row);
-      unitLoader.prime(read.unitCode, unit ? toUnit(unit) : null);
+      links.unit = unit ? toUnit(unit) : null;
+      unitLoader.prime(read.unitCode, links.unit);
     }
     if (unitLoader && include.assignee) {
       const unit = ASSIGNEE_READER.read(row);
-      unitLoader.prime(read.assigneeCode, unit ? toUnit(unit) : null);
+      links.assignee = unit ? toUnit(unit) : null;
+      unitLoader.prime(read.assigneeCode, links.assignee);
     }
-    if (historyLoader) historyLoader.prime(read.id, historyEntries(row['history']));
-    else if (partialHistories) partialHistories.set(read, historyEntries(row['history']));
+    if (include.history) {
+      links.history = historyEntries(row['history']);
+      historyLoader?.prime(read.id, links.history);
+    }
+    linked.set(read, links);
     return read;
   });
   const toNode = (row: (typeof caseRows)[number]): Case => {
     const c = toCase(row);
-    const entries = partialHistories?.get(row);
-    if (entries) joinedHistories.set(c, entries);
+    const links = linked.get(row);
+    if (links) joinedLinks.set(c, links);
     return c;
   };
   return pageOf(caseRows, limit, toNode, async () => {
