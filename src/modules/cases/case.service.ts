@@ -264,8 +264,9 @@ function leanHistory(selected: ReadonlySet<string> | undefined): boolean {
  * the loaders then answer from memory, as for alerts. The page is cut at its limit in a subquery
  * before the units are joined: in the generic plan PostgreSQL settles on for the prepared
  * statement, the scope's OR of a community and an assignee subtree is guessed at thousands of
- * rows, and the join was a hash of all 2,218 units for the 20 a page links to (0.89 → 0.52 ms a
- * community page in psql). The case's columns and its history's fields are read lean when the
+ * rows, and the join was a hash of all 2,218 units for the 20 a page links to. Each unit is then
+ * looked up by its key (`lateral … offset 0`: the planner may not turn it back into a join, which
+ * it still planned as a hash of every unit for the 21 rows of the cut page). The case's columns and its history's fields are read lean when the
  * selection allows (above).
  */
 export async function listCases(
@@ -291,7 +292,7 @@ export async function listCases(
       from (select * from ${cases}
              where ${keyset ? and(scope, keyset) : scope}
              order by ${cases.openedAt} desc, ${cases.id} desc
-             limit ${pageLimit(limit)}) as ${cases}${include.unit ? sql` left join ${units} as "unit" on "unit"."code" = ${cases.unitCode}` : sql``}${include.assignee ? sql` left join ${units} as "assignee" on "assignee"."code" = ${cases.assigneeCode}` : sql``}
+             limit ${pageLimit(limit)}) as ${cases}${include.unit ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.unitCode} offset 0) as "unit" on true` : sql``}${include.assignee ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.assigneeCode} offset 0) as "assignee" on true` : sql``}
       order by ${cases.openedAt} desc, ${cases.id} desc`,
   );
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
