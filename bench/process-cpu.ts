@@ -15,23 +15,34 @@ export function cpuMs(pid: number): number {
 }
 
 /**
- * CPU time of the PostgreSQL backends serving `database` (ms, summed): the server processes
- * whose title names that database (`postgres: 15/main: <user> <database> <client> <state>`), on
- * this machine. Background processes (WAL writer, checkpointer) and parallel workers are not
- * counted, nor a backend's CPU once it has exited.
+ * CPU time so far of each PostgreSQL backend serving `database` (ms, by pid): the server
+ * processes whose title names that database (`postgres: 15/main: <user> <database> <client>
+ * <state>`), on this machine. Background processes (WAL writer, checkpointer) and parallel
+ * workers are not among them.
  */
-export function databaseCpuMs(database: string): number {
-  let total = 0;
+export function databaseCpu(database: string): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (!title.startsWith('postgres: ') || !title.split(' ').includes(database)) continue;
-      total += cpuMs(Number(entry));
+      byPid.set(Number(entry), cpuMs(Number(entry)));
     } catch {
       // exited meanwhile
     }
   }
+  return byPid;
+}
+
+/**
+ * The CPU the backends spent between two `databaseCpu` readings: each one's growth, a backend
+ * started in between counted whole. A backend that exited in between is not counted (its
+ * time is gone from /proc): an undercount, never a negative figure.
+ */
+export function databaseCpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 

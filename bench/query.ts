@@ -43,7 +43,7 @@ import postgres from 'postgres';
 import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl, Q3_FROM, Q3_TO, SIZES } from './dataset.js';
 import { benchHubEnv } from './hub-process.js';
-import { assertListens, cpuMs, databaseCpuMs } from './process-cpu.js';
+import { assertListens, cpuMs, databaseCpu, databaseCpuSince } from './process-cpu.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const peerDir = fileURLToPath(new URL('./peers/postgraphile/', import.meta.url));
@@ -96,7 +96,7 @@ interface Measured {
   errors: number;
   /** CPU time of the server process over the load, divided by the requests answered. */
   cpuMsPerRequest: number;
-  /** The same for PostgreSQL's backends of the bench database (see `databaseCpuMs`). */
+  /** The same for PostgreSQL's backends of the bench database (see `databaseCpu`). */
   dbCpuMsPerRequest: number;
   /** The same for this process: autocannon, the load generator, on the same cores. */
   loadCpuMsPerRequest: number;
@@ -174,7 +174,7 @@ function ensurePeerInstalled(): void {
 async function load(server: Server, request: Request, seconds: number): Promise<Measured> {
   const pid = server.child.pid as number;
   const cpuBefore = cpuMs(pid);
-  const dbBefore = databaseCpuMs(BENCH_DATABASE);
+  const dbBefore = databaseCpu(BENCH_DATABASE);
   const loadBefore = process.cpuUsage();
   const result = await autocannon({
     url: server.url + request.path,
@@ -186,7 +186,7 @@ async function load(server: Server, request: Request, seconds: number): Promise<
     duration: seconds,
   });
   const cpu = cpuMs(pid) - cpuBefore;
-  const db = databaseCpuMs(BENCH_DATABASE) - dbBefore;
+  const db = databaseCpuSince(dbBefore, databaseCpu(BENCH_DATABASE));
   const loadUsage = process.cpuUsage(loadBefore);
   const perRequest = (ms: number) => (result.requests.total > 0 ? ms / result.requests.total : NaN);
   return {
