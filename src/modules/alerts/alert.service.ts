@@ -14,6 +14,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { selectsOnly } from '../../platform/graphql/lookahead.js';
 import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type Unit, type UnitRow } from '../units/index.js';
 import { createDeviceLoaders, DEVICE_KEYS, devices, toDevice, type Device } from '../devices/index.js';
 import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
@@ -106,8 +107,6 @@ const LEAN_ALERT_READER = tableReader(alerts, 'a.', undefined, ['id', 'occurredA
 const LEAN_DEVICE_FIELDS = new Set(['__typename', 'id', 'source', 'externalId', 'type', 'name', 'status', 'departmentCode', 'unit']);
 const LEAN_DEVICE_READER = tableReader(devices, 'd.', undefined, ['id', 'source', 'externalId', 'type', 'name', 'status', 'departmentCode', 'unitCode', 'unitPath']);
 
-const within = (selected: ReadonlySet<string> | undefined, lean: ReadonlySet<string>): boolean => selected !== undefined && [...selected].every((name) => lean.has(name));
-
 /**
  * The devices a page read, by alert. Lean ones are partial records, so never primed into the
  * request's device loader (another field of the same request may need the columns they
@@ -155,8 +154,8 @@ export async function listAlerts(
   // from memory. Read without drizzle's query builder: this is the hub's hottest statement.
   // Lean reads leave the other columns undefined in the row: toAlert and toDevice then make
   // objects whose unread fields are never resolved, since the selection does not reach them.
-  const alertReader = (within(include.node, LEAN_ALERT_FIELDS) ? LEAN_ALERT_READER : ALERT_READER) as typeof ALERT_READER;
-  const leanDevice = within(include.deviceFields, LEAN_DEVICE_FIELDS);
+  const alertReader = (selectsOnly(include.node, LEAN_ALERT_FIELDS) ? LEAN_ALERT_READER : ALERT_READER) as typeof ALERT_READER;
+  const leanDevice = selectsOnly(include.deviceFields, LEAN_DEVICE_FIELDS);
   const deviceReader = (leanDevice ? LEAN_DEVICE_READER : DEVICE_READER) as typeof DEVICE_READER;
   const rows = await executeRows<Record<string, unknown>>(
     ctx.db,

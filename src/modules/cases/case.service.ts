@@ -14,6 +14,7 @@ import { homeOf } from '../../platform/auth/principal.js';
 import { codesOfPath } from '../../platform/auth/scope.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { selectsOnly } from '../../platform/graphql/lookahead.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
 import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type Unit, type UnitRow } from '../units/index.js';
 import { alerts, type SeverityName } from '../alerts/index.js';
@@ -211,6 +212,7 @@ const HISTORY_JSON = historyJson(['caseId', ...HISTORY_FIELDS]);
  */
 const LEAN_HISTORY_FIELDS = ['seq', 'actor', 'at', 'action', 'fromState', 'toState', 'note'] as const satisfies readonly HistoryField[];
 const LEAN_HISTORY_JSON = historyJson(LEAN_HISTORY_FIELDS);
+const LEAN_HISTORY_NAMES: ReadonlySet<string> = new Set(LEAN_HISTORY_FIELDS);
 
 function historyEntries(json: unknown): CaseHistoryEntry[] {
   return (json as (Omit<CaseHistoryEntry, 'at'> & { at?: string })[]).map((entry) =>
@@ -251,12 +253,6 @@ export interface CaseInclude {
   historyFields?: ReadonlySet<string>;
 }
 
-const within = (selected: ReadonlySet<string> | undefined, lean: ReadonlySet<string>): boolean => selected !== undefined && [...selected].every((name) => lean.has(name));
-
-/** Whether the selected entry fields stay within the lean ones. */
-function leanHistory(selected: ReadonlySet<string> | undefined): boolean {
-  return selected !== undefined && [...selected].every((name) => name === '__typename' || (LEAN_HISTORY_FIELDS as readonly string[]).includes(name));
-}
 
 /**
  * Newest first (openedAt, id); the caller's scope is part of the SQL, and the filter only
@@ -283,8 +279,8 @@ export async function listCases(
   // Lean reads leave the other columns undefined in the row, and the other entry fields out of
   // the history: toCase then makes cases whose unread fields are never resolved, since the
   // selection does not reach them.
-  const caseReader = (within(include.node, LEAN_CASE_FIELDS) ? LEAN_CASE_READER : CASE_READER) as typeof CASE_READER;
-  const partialHistory = include.history === true && leanHistory(include.historyFields);
+  const caseReader = (selectsOnly(include.node, LEAN_CASE_FIELDS) ? LEAN_CASE_READER : CASE_READER) as typeof CASE_READER;
+  const partialHistory = include.history === true && selectsOnly(include.historyFields, LEAN_HISTORY_NAMES);
   const history = partialHistory ? LEAN_HISTORY_JSON : HISTORY_JSON;
   const rows = await executeRows<Record<string, unknown>>(
     ctx.db,

@@ -52,3 +52,12 @@ export function selectedNames(info: GraphQLResolveInfo, path: readonly string[])
   for (const node of nodes) add(node.selectionSet);
   return names;
 }
+
+/**
+ * Whether the field names `selectedNames` found stay within `allowed` (`__typename` always
+ * does): a service then reads the lean columns that answer them. False when the selection is
+ * not known (undefined).
+ */
+export function selectsOnly(selected: ReadonlySet<string> | undefined, allowed: ReadonlySet<string>): boolean {
+  return selected !== undefined && [...selected].every((name) => name === '__typename' || allowed.has(name));
+}
