@@ -59,6 +59,38 @@ export interface Config {
   readonly residentRatePerChannel: number;
   /** Resident submissions and ratings one client address may make per 10 minutes (`RESIDENT_RATE_PER_CLIENT`, default 10). */
   readonly residentRatePerClient: number;
+  /** The identity provider (OIDC_*); undefined → only local tokens and API keys sign in. */
+  readonly oidc: OidcConfig | undefined;
+  /**
+   * Whether local tokens (HS256 signed with JWT_SECRET: `gridhub token`, the demo sign-in) are
+   * accepted (`LOCAL_TOKENS`, default on; `off` refuses them once people sign in through OIDC).
+   */
+  readonly localTokens: boolean;
+  /**
+   * Whether the demo sign-in may exist: never with `NODE_ENV=production` set, nor with
+   * LOCAL_TOKENS=off. It exists only on a hub that runs the embedded demo data as well.
+   */
+  readonly demoSignInAllowed: boolean;
+}
+
+/**
+ * The government's identity provider (OpenID Connect), when `OIDC_ISSUER` is set: bearer
+ * tokens it signs are accepted beside local ones, and GraphiQL offers "Sign in" when
+ * `OIDC_CLIENT_ID` is set too (docs/sign-in.md).
+ */
+export interface OidcConfig {
+  /** `OIDC_ISSUER`: the provider's issuer, exactly as its discovery document and its tokens' `iss` say it. */
+  readonly issuer: string;
+  /** `OIDC_AUDIENCE` (required with OIDC_ISSUER): what a token's `aud` must contain to be meant for this hub. */
+  readonly audience: string;
+  /** `OIDC_PRINCIPAL_CLAIM` (default `preferred_username`): the claim whose value names the principal. */
+  readonly principalClaim: string;
+  /** `OIDC_CLIENT_ID`: the public client browsers sign in as (authorization code with PKCE); unset → no Sign in button. */
+  readonly clientId: string | undefined;
+  /** `OIDC_SCOPE` (default `openid profile`): the scopes a browser sign-in asks for. */
+  readonly scope: string;
+  /** `OIDC_RESOURCE`: a resource indicator (RFC 8707) a browser sign-in sends, for providers that mint access tokens per resource. */
+  readonly resource: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -102,9 +134,45 @@ function positiveFrom(name: string, raw: string | undefined, fallback: number): 
   return value;
 }
 
+function urlSetting(name: string, raw: string): string {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`${name} must be an http:// or https:// address without query, fragment or credentials, got "${raw}"`);
+  }
+  return raw;
+}
+
+function oidcFrom(env: NodeJS.ProcessEnv): OidcConfig | undefined {
+  const issuer = env['OIDC_ISSUER']?.trim();
+  if (!issuer) {
+    const stray = ['OIDC_AUDIENCE', 'OIDC_CLIENT_ID', 'OIDC_PRINCIPAL_CLAIM'].filter((name) => env[name]?.trim());
+    if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} set without OIDC_ISSUER`);
+    return undefined;
+  }
+  const audience = env['OIDC_AUDIENCE']?.trim();
+  if (!audience) throw new ConfigError("OIDC_AUDIENCE must be set with OIDC_ISSUER: the value a token's aud must contain to be meant for this hub");
+  const resource = env['OIDC_RESOURCE']?.trim() || undefined;
+  return {
+    issuer: urlSetting('OIDC_ISSUER', issuer),
+    audience,
+    principalClaim: env['OIDC_PRINCIPAL_CLAIM']?.trim() || 'preferred_username',
+    clientId: env['OIDC_CLIENT_ID']?.trim() || undefined,
+    scope: env['OIDC_SCOPE']?.trim() || 'openid profile',
+    resource: resource === undefined ? undefined : urlSetting('OIDC_RESOURCE', resource),
+  };
+}
+
+function localTokensFrom(raw: string | undefined): boolean {
+  const value = raw?.trim().toLowerCase() ?? '';
+  if (value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new ConfigError(`LOCAL_TOKENS must be on or off, got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env['NODE_ENV'] === 'development' ? 'development' : env['NODE_ENV'] === 'test' ? 'test' : 'production';
   const port = intFrom('PORT', env['PORT'], 4000);
+  const localTokens = localTokensFrom(env['LOCAL_TOKENS']);
   return {
     port,
     host: env['HOST'] || '0.0.0.0',
@@ -123,5 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: trustProxyFrom(env['TRUST_PROXY']),
     residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env['RESIDENT_RATE_PER_CHANNEL'], 120),
     residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env['RESIDENT_RATE_PER_CLIENT'], 10),
+    oidc: oidcFrom(env),
+    localTokens,
+    demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
   };
 }

@@ -2,7 +2,10 @@ import type { ClientInfo, Hub, RequestContext } from './platform/context.js';
 import { Memo } from './platform/context.js';
 import { AccessLedger } from './platform/auth/ledger.js';
 import { ANONYMOUS, type Principal } from './platform/auth/principal.js';
-import { verifyToken, VerifiedTokens } from './platform/auth/jwt.js';
+import { VerifiedTokens } from './platform/auth/jwt.js';
+import { BearerTokens } from './platform/auth/bearer.js';
+import { IssuerKeys } from './platform/auth/issuer-keys.js';
+import { OidcTokens } from './platform/auth/oidc.js';
 import { UnauthenticatedError } from './platform/errors.js';
 import { loadPrincipal } from './modules/principals/index.js';
 import { principalForApiKey } from './modules/apikeys/index.js';
@@ -35,12 +38,21 @@ export async function authenticate(hub: Hub, authorization: string | undefined, 
   const credentials = credentialsOf(authorization, apiKey);
   if (credentials.kind === 'none') return ANONYMOUS;
   if (credentials.kind === 'apiKey') return principalForApiKey(hub.database.db, credentials.key);
-  const claims = await verifyToken(hub.jwtSecret, credentials.token);
-  return { ...(await loadPrincipal(hub.database.db, claims.sub, claims.exp)), credential: { kind: 'JWT', id: null } };
+  const token = await hub.single(bearerTokens).verify(credentials.token);
+  return { ...(await loadPrincipal(hub.database.db, token.principalName, token.expiresAt)), credential: { kind: 'JWT', id: null } };
 }
 
-function verifiedTokens(hub: Hub): VerifiedTokens {
-  return new VerifiedTokens(hub.jwtSecret);
+/** The identity provider's keys, one set per hub process; undefined without OIDC_ISSUER. */
+export function issuerKeys(hub: Hub): IssuerKeys | undefined {
+  const oidc = hub.config.oidc;
+  return oidc ? new IssuerKeys({ issuer: oidc.issuer, clock: hub.clock, log: hub.log }) : undefined;
+}
+
+/** Bearer tokens as this hub's configuration accepts them: local ones unless LOCAL_TOKENS=off, the identity provider's with OIDC_ISSUER. */
+function bearerTokens(hub: Hub): BearerTokens {
+  const oidc = hub.config.oidc;
+  const keys = hub.single(issuerKeys);
+  return new BearerTokens(hub.config.localTokens ? new VerifiedTokens(hub.jwtSecret) : undefined, oidc && keys ? new OidcTokens(oidc, keys, hub.clock) : undefined);
 }
 
 /**
@@ -51,8 +63,8 @@ function verifiedTokens(hub: Hub): VerifiedTokens {
 export async function requestAccess(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Access> {
   const credentials = credentialsOf(authorization, apiKey);
   if (credentials.kind === 'bearer') {
-    const claims = await hub.single(verifiedTokens).verify(credentials.token);
-    return hub.single(accessCache).forToken(claims.sub, claims.exp);
+    const token = await hub.single(bearerTokens).verify(credentials.token);
+    return hub.single(accessCache).forToken(token.principalName, token.expiresAt);
   }
   return accessFor(hub, await authenticate(hub, authorization, apiKey));
 }

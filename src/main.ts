@@ -6,6 +6,7 @@ import { resolveJwtSecret } from './platform/auth/secret.js';
 import { createLogger } from './platform/log.js';
 import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
+import { issuerKeys } from './context.js';
 import { startServer, type RunningServer } from './server.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { weeklyReports } from './modules/reports/index.js';
@@ -29,6 +30,12 @@ export interface RunOptions {
   database?: Database;
   clock?: Clock;
   log?: Logger;
+  /**
+   * Whether the database holds the embedded demo's data (the demo sign-in needs it). The hub
+   * decides for its own embedded database; a test that brings a database seeded with the demo
+   * says so here. Either way never in production (Config.demoSignInAllowed).
+   */
+  demoData?: boolean;
 }
 
 /** Opens the database the config names: PGlite in DATA_DIR (locked), or the server of DATABASE_URL. */
@@ -64,7 +71,11 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     // Resident requests reach the case opened from them (closing, rating) through this link.
     hub.single(requestHooks).caseLink = requestCaseLink;
     hub.onClose(startCaseSweeper(hub, config.caseSweepSeconds));
-    const server = await startServer(hub, await createSchema(), config.port, config.host);
+    // The identity provider's keys are fetched now, in the background: a provider that is down
+    // delays nothing (local tokens and API keys work; its tokens wait for it).
+    void hub.single(issuerKeys)?.warm();
+    const demoData = options.demoData ?? (database.kind === 'pglite' && !options.database);
+    const server = await startServer(hub, await createSchema(), config.port, config.host, { demoSignIn: config.demoSignInAllowed && demoData });
     // PORT=0 (tests) with no PUBLIC_URL: the default public URL names the port the server got.
     if (config.port === 0 && config.publicUrl === 'http://localhost:0') Object.assign(hub, { config: { ...config, publicUrl: server.url } });
     const reportRun = hub.single(weeklyReports);

@@ -11,10 +11,12 @@ import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type 
 import type { Hub, RequestContext } from './platform/context.js';
 import { createFormatError } from './platform/graphql/format-error.js';
 import { depthLimitRule } from './platform/graphql/depth-limit.js';
-import { authenticate, clientOf, createContext, createLiveContext, purposeOf, requestAccess } from './context.js';
+import { authenticate, clientOf, createContext, createLiveContext, issuerKeys, purposeOf, requestAccess } from './context.js';
+import { ServiceUnavailableError } from './platform/errors.js';
 import { accessRegistry, type LiveAccess } from './access.js';
 import { flushLedger, noteForbidden } from './modules/audit/index.js';
 import { graphiqlRouter } from './web/graphiql.js';
+import { signInConnectSources, signInRouter } from './web/sign-in.js';
 import { reportPageRouter } from './web/report-page.js';
 import { residentPagesRouter } from './web/resident-pages.js';
 import { open311Router } from './modules/open311/index.js';
@@ -30,7 +32,14 @@ export const WsClose = {
   Forbidden: 4403,
   /** Too slow: a subscription's queue of undelivered events overflowed (LIVE_QUEUE_CAPACITY); see SLOW_CLIENT_CLOSE. */
   TooSlow: 4429,
+  /** The credentials could not be checked now (the identity provider unreachable and its key unknown): try again later. */
+  TryAgainLater: 1013,
 } as const;
+
+export interface ServerOptions {
+  /** Whether the demo sign-in's routes exist (decided at start: the embedded demo, never in production). */
+  readonly demoSignIn: boolean;
+}
 
 export interface RunningServer {
   readonly url: string;
@@ -129,7 +138,7 @@ function documentCache(check: (document: DocumentNode) => readonly GraphQLError[
 }
 
 /** HTTP, GraphQL, WebSocket and the pages on one port. */
-export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string): Promise<RunningServer> {
+export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string, options: ServerOptions = { demoSignIn: false }): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
   // Who may state the client's address in X-Forwarded-For (TRUST_PROXY); req.ip follows it.
@@ -175,7 +184,9 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           if (principal.expiresAt !== null) closeAtExpiry(socket, principal.expiresAt * 1000);
           return true;
         } catch (error) {
-          socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${error instanceof Error ? error.message : 'credentials rejected'}`));
+          const message = error instanceof Error ? error.message : 'credentials rejected';
+          if (error instanceof ServiceUnavailableError) socket.close(WsClose.TryAgainLater, closeReason(message));
+          else socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${message}`));
           return false;
         }
       },
@@ -277,14 +288,18 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    // The identity provider is reported, never waited for: while it is down the keys already
+    // fetched keep verifying, local tokens and API keys work, and the hub stays ready.
+    const identityProvider = hub.single(issuerKeys)?.status();
     try {
       await Promise.race([hub.database.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
-      res.json({ status: 'ready', database: hub.database.kind });
+      res.json({ status: 'ready', database: hub.database.kind, ...(identityProvider ? { identityProvider } : {}) });
     } catch (error) {
       res.status(503).json({ status: 'unavailable', database: hub.database.kind, reason: error instanceof Error ? error.message : 'unknown' });
     }
   });
-  app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH }));
+  app.use('/auth', signInRouter(hub, { demo: options.demoSignIn }));
+  app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH, signInPath: '/auth', connectSources: () => signInConnectSources(hub) }));
   app.use('/reports', reportPageRouter(hub));
   // The submit and status pages: SUBMIT_PAGE_PATH and STATUS_PAGE_PATH of channels/channel.qr.ts.
   app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));

@@ -29,10 +29,46 @@ abstract class CodedError extends GraphQLError {
   }
 }
 
+/**
+ * Why a bearer token or its principal was refused: `extensions.reason` of UNAUTHENTICATED, so
+ * that a client can tell "sign in again" (TOKEN_EXPIRED) from "this account cannot sign in"
+ * (UNKNOWN_PRINCIPAL, DISABLED_PRINCIPAL) from "the hub is configured for another identity
+ * provider" (WRONG_ISSUER, WRONG_AUDIENCE) without reading the message.
+ */
+export const AuthRefusal = {
+  /** Not a JWT, or a JWT whose header or claims cannot be read. */
+  MALFORMED_TOKEN: 'MALFORMED_TOKEN',
+  /** `exp` has passed (beyond the clock skew allowed for the identity provider's tokens). */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** `nbf` or `iat` lies in the future (beyond the clock skew). */
+  TOKEN_NOT_YET_VALID: 'TOKEN_NOT_YET_VALID',
+  /** `aud` does not name this hub (OIDC_AUDIENCE, or `gridhub` for local tokens). */
+  WRONG_AUDIENCE: 'WRONG_AUDIENCE',
+  /** `iss` is neither OIDC_ISSUER nor the hub's own local tokens. */
+  WRONG_ISSUER: 'WRONG_ISSUER',
+  /** The token's `alg` is not accepted for its issuer (`none` never; HS* only for local tokens). */
+  ALGORITHM_REFUSED: 'ALGORITHM_REFUSED',
+  /** The identity provider publishes no key with the token's `kid` (and `alg`). */
+  UNKNOWN_KEY: 'UNKNOWN_KEY',
+  /** The signature does not verify: forged, altered, or signed with another secret. */
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+  /** The claim that names the principal (OIDC_PRINCIPAL_CLAIM; `sub` for local tokens) is missing or empty. */
+  PRINCIPAL_CLAIM_MISSING: 'PRINCIPAL_CLAIM_MISSING',
+  /** A local token (`gridhub token`, the demo sign-in) on a hub with LOCAL_TOKENS=off. */
+  LOCAL_TOKENS_OFF: 'LOCAL_TOKENS_OFF',
+  /** The token is valid but names no principal of this hub. */
+  UNKNOWN_PRINCIPAL: 'UNKNOWN_PRINCIPAL',
+  /** The token is valid but its principal is disabled. */
+  DISABLED_PRINCIPAL: 'DISABLED_PRINCIPAL',
+} as const;
+export type AuthRefusal = (typeof AuthRefusal)[keyof typeof AuthRefusal];
+
 export class UnauthenticatedError extends CodedError {
   readonly code = ErrorCode.UNAUTHENTICATED;
-  constructor(message = 'Authentication required: send "Authorization: Bearer <token>"', httpStatus?: number) {
-    super(message, ErrorCode.UNAUTHENTICATED, {}, httpStatus);
+  readonly reason: AuthRefusal | undefined;
+  constructor(message = 'Authentication required: send "Authorization: Bearer <token>"', httpStatus?: number, reason?: AuthRefusal) {
+    super(message, ErrorCode.UNAUTHENTICATED, reason ? { reason } : {}, httpStatus);
+    this.reason = reason;
   }
 }
 

@@ -15,16 +15,22 @@ export interface GraphiqlRouterOptions {
    * Defaults to node_modules/.cache/gridhub-graphiql.
    */
   readonly cacheDir?: string | false;
+  /** Where the sign-in routes are mounted (`/auth`); unset → the page offers no sign-in. */
+  readonly signInPath?: string;
+  /** More origins the page may connect to: the identity provider's, for the sign-in's code exchange. */
+  readonly connectSources?: () => readonly string[];
 }
 
 // Everything same-origin. Inline styles: Monaco and React set style attributes. Fonts
 // are data: URLs inside graphiql's stylesheet. 'self' in connect-src covers ws(s) to
 // this host in current browsers; it is listed explicitly for older ones, only when the
 // Host header is a plain host[:port] (it must not be able to add directives).
-function contentSecurityPolicy(req: Request): string {
+function contentSecurityPolicy(req: Request, extra: readonly string[]): string {
   const host = req.get('host') ?? '';
   const plainHost = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(host);
   const ws = plainHost ? ` ws://${host} wss://${host}` : '';
+  // Origins from the configuration (URL.origin: scheme, host, port; nothing that could add a directive).
+  const others = extra.filter((origin) => /^https?:\/\/[a-z0-9.:[\]-]+$/i.test(origin)).map((origin) => ` ${origin}`).join('');
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -32,7 +38,7 @@ function contentSecurityPolicy(req: Request): string {
     "style-src 'self' 'unsafe-inline'",
     "font-src 'self' data:",
     "img-src 'self' data:",
-    `connect-src 'self'${ws}`,
+    `connect-src 'self'${ws}${others}`,
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'self'",
@@ -42,7 +48,8 @@ function contentSecurityPolicy(req: Request): string {
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(assetsBase: string, graphqlPath: string): string {
+function page(assetsBase: string, graphqlPath: string, signInPath: string | undefined): string {
+  const signIn = signInPath === undefined ? '' : ` data-sign-in-path="${escapeHtml(signInPath)}"`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -51,11 +58,12 @@ function page(assetsBase: string, graphqlPath: string): string {
 <title>gridhub GraphiQL</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${escapeHtml(`${assetsBase}/${STYLESHEET}`)}">
-<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+<style>html, body { height: 100%; margin: 0; } body { display: flex; flex-direction: column; } #graphiql { flex: 1; min-height: 0; }</style>
 <script type="module" src="${escapeHtml(`${assetsBase}/${ENTRY_SCRIPT}`)}"></script>
 </head>
 <body>
-<div id="graphiql" data-graphql-path="${escapeHtml(graphqlPath)}">Loading GraphiQL…</div>
+<div id="sign-in"></div>
+<div id="graphiql" data-graphql-path="${escapeHtml(graphqlPath)}"${signIn}>Loading GraphiQL…</div>
 <noscript>GraphiQL needs JavaScript.</noscript>
 </body>
 </html>
@@ -85,11 +93,11 @@ export function graphiqlRouter(options: GraphiqlRouterOptions): Router {
       .set({
         'Content-Type': 'text/html; charset=utf-8',
         'Cache-Control': 'no-cache',
-        'Content-Security-Policy': contentSecurityPolicy(req),
+        'Content-Security-Policy': contentSecurityPolicy(req, options.connectSources?.() ?? []),
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
       })
-      .send(page(`${req.baseUrl}/assets`, options.graphqlPath));
+      .send(page(`${req.baseUrl}/assets`, options.graphqlPath, options.signInPath));
     // Start the build now: the browser asks for the assets a few milliseconds later.
     loadGraphiqlAssets(bundleOptions).catch(() => undefined);
   });

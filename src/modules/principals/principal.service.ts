@@ -3,7 +3,7 @@ import type { Db, Executor } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/pubsub/bus.js';
 import type { Topics } from '../../topics.js';
 import type { Principal, UnitScope } from '../../platform/auth/principal.js';
-import { UnauthenticatedError } from '../../platform/errors.js';
+import { AuthRefusal, UnauthenticatedError } from '../../platform/errors.js';
 import { unitsByCodes, toUnit, type UnitRow } from '../units/index.js';
 import { departments, principals } from './principal.table.js';
 import { Department, Me } from './principal.type.js';
@@ -19,7 +19,8 @@ export async function loadPrincipal(db: Executor, name: string, expiresAt: numbe
     .from(principals)
     .leftJoin(departments, eq(departments.code, principals.departmentCode))
     .where(eq(principals.name, name));
-  if (!row || row.principal.disabledAt) throw new UnauthenticatedError(`Unknown or disabled principal "${name}"`, 401);
+  if (!row) throw new UnauthenticatedError(`Unknown principal "${name}": no principal of this hub has that name`, 401, AuthRefusal.UNKNOWN_PRINCIPAL);
+  if (row.principal.disabledAt) throw new UnauthenticatedError(`Principal "${name}" is disabled`, 401, AuthRefusal.DISABLED_PRINCIPAL);
   const { principal, department } = row;
   const codes = [principal.unitCode, department?.jurisdictionCode].filter((c): c is string => !!c);
   const found = await unitsByCodes(db, codes);

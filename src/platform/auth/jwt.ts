@@ -1,7 +1,9 @@
 import { SignJWT, jwtVerify, errors } from 'jose';
-import { UnauthenticatedError } from '../errors.js';
+import { AuthRefusal, UnauthenticatedError } from '../errors.js';
 
-const ISSUER = 'gridhub';
+/** `iss` and `aud` of local tokens: HS256 tokens the hub signs itself (`gridhub token`, the demo sign-in). */
+export const LOCAL_ISSUER = 'gridhub';
+const ISSUER = LOCAL_ISSUER;
 const AUDIENCE = 'gridhub';
 
 export interface TokenClaims {
@@ -40,15 +42,19 @@ export async function verifyToken(secret: string, token: string): Promise<TokenC
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
     if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
-      throw new UnauthenticatedError('Token lacks sub, iat or exp', 401);
+      throw new UnauthenticatedError('Token lacks sub, iat or exp', 401, AuthRefusal.MALFORMED_TOKEN);
     }
     return { sub: payload.sub, exp: payload.exp, iat: payload.iat };
   } catch (error) {
     if (error instanceof UnauthenticatedError) throw error;
-    if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('Token expired: get a new one', 401);
-    if (error instanceof errors.JWSSignatureVerificationFailed) throw new UnauthenticatedError('Token signature is invalid', 401);
-    if (error instanceof errors.JOSEError) throw new UnauthenticatedError(`Token rejected: ${error.code}`, 401);
-    throw new UnauthenticatedError('Token is malformed', 401);
+    if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('Token expired: get a new one', 401, AuthRefusal.TOKEN_EXPIRED);
+    if (error instanceof errors.JWSSignatureVerificationFailed) throw new UnauthenticatedError('Token signature is invalid', 401, AuthRefusal.BAD_SIGNATURE);
+    if (error instanceof errors.JOSEAlgNotAllowed) throw new UnauthenticatedError('Token algorithm is not accepted: local tokens are HS256', 401, AuthRefusal.ALGORITHM_REFUSED);
+    if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') {
+      throw new UnauthenticatedError(`Token audience is not "${AUDIENCE}"`, 401, AuthRefusal.WRONG_AUDIENCE);
+    }
+    if (error instanceof errors.JOSEError) throw new UnauthenticatedError(`Token rejected: ${error.code}`, 401, AuthRefusal.MALFORMED_TOKEN);
+    throw new UnauthenticatedError('Token is malformed', 401, AuthRefusal.MALFORMED_TOKEN);
   }
 }
 
