@@ -36,9 +36,20 @@ Usage:
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
 MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (5000), NODE_ENV,
 PUBLIC_URL (http://localhost:<PORT>), TRUST_PROXY, RESIDENT_RATE_PER_CHANNEL (120/h),
-RESIDENT_RATE_PER_CLIENT (10/10 min).`;
+RESIDENT_RATE_PER_CLIENT (10/10 min), OIDC_ISSUER, OIDC_AUDIENCE, OIDC_PRINCIPAL_CLAIM
+(preferred_username), OIDC_CLIENT_ID, OIDC_SCOPE (openid profile), OIDC_RESOURCE,
+LOCAL_TOKENS (on|off). Sign-in: docs/sign-in.md.`;
 
 const schemaFile = new URL('../schema/schema.graphql', import.meta.url);
+
+/** How people sign in on this hub, for the banner. */
+function signInLines(config: Config, demoSignIn: boolean): string[] {
+  const lines: string[] = [];
+  if (config.oidc) lines.push(`  Sign in    through ${config.oidc.issuer}${config.oidc.clientId ? ' (GraphiQL: Sign in)' : ''}`);
+  if (demoSignIn) lines.push('  Demo       GraphiQL: Demo sign-in lists the demo principals');
+  if (config.localTokens) lines.push('  Get a token (in another terminal):  npx gridhub token city.admin', '  then send  Authorization: Bearer <token>');
+  return lines;
+}
 
 async function serve(config: Config): Promise<void> {
   const started = Date.now();
@@ -52,8 +63,7 @@ async function serve(config: Config): Promise<void> {
     `  WebSocket  ${wsUrl}  (graphql-transport-ws; token in connectionParams.authorization)`,
     `  GraphiQL   ${url}/graphiql`,
     `  Health     ${url}/healthz   ${url}/readyz`,
-    '  Get a token (in another terminal):  npx gridhub token city.admin',
-    '  then send  Authorization: Bearer <token>',
+    ...signInLines(config, handle.demoSignIn),
   ];
   let stopping = false;
   const stop = (signal: string) => {
@@ -110,6 +120,7 @@ async function seed(config: Config, demo: boolean): Promise<void> {
  */
 async function token(config: Config, name: string | undefined, ttl: string): Promise<void> {
   if (!name) throw new ConfigError('token needs a principal name, e.g. gridhub token city.admin');
+  if (!config.localTokens) throw new ConfigError('LOCAL_TOKENS=off: this hub refuses the tokens gridhub token makes; sign in through the identity provider (OIDC_ISSUER) instead');
   const seconds = parseTtl(ttl);
   const secret = resolveJwtSecret(config);
   if (config.databaseUrl) {

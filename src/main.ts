@@ -22,6 +22,8 @@ export interface HubHandle {
   readonly database: Database;
   /** What was seeded at start, if anything. */
   readonly seeded: SeedSummary | undefined;
+  /** Whether the demo sign-in exists on this hub (GraphiQL's "Demo sign-in"). */
+  readonly demoSignIn: boolean;
   close(): Promise<void>;
 }
 
@@ -74,8 +76,8 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     // The identity provider's keys are fetched now, in the background: a provider that is down
     // delays nothing (local tokens and API keys work; its tokens wait for it).
     void hub.single(issuerKeys)?.warm();
-    const demoData = options.demoData ?? (database.kind === 'pglite' && !options.database);
-    const server = await startServer(hub, await createSchema(), config.port, config.host, { demoSignIn: config.demoSignInAllowed && demoData });
+    const demoSignIn = config.demoSignInAllowed && (options.demoData ?? (database.kind === 'pglite' && !options.database));
+    const server = await startServer(hub, await createSchema(), config.port, config.host, { demoSignIn });
     // PORT=0 (tests) with no PUBLIC_URL: the default public URL names the port the server got.
     if (config.port === 0 && config.publicUrl === 'http://localhost:0') Object.assign(hub, { config: { ...config, publicUrl: server.url } });
     const reportRun = hub.single(weeklyReports);
@@ -90,6 +92,7 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
       server,
       database,
       seeded,
+      demoSignIn,
       close() {
         closing ??= (async () => {
           await server.close();

@@ -59,8 +59,8 @@ async function methodsOf(hub: Hub, demo: boolean): Promise<SignInMethods> {
   const oidc = hub.config.oidc;
   const keys = hub.single(issuerKeys);
   if (!oidc?.clientId || !keys) return { oidc: null, demo, localTokens: hub.config.localTokens };
-  // A page asks once per load: a provider not reached yet is asked now (bounded by its timeout).
-  if (!keys.metadata) await keys.warm();
+  // A page asks once per load: a provider not reached yet is asked now (within the cooldown, and bounded by its timeout).
+  if (!keys.metadata) await keys.fetchIfAllowed();
   const meta = keys.metadata;
   return {
     oidc: {
@@ -93,7 +93,7 @@ export function signInConnectSources(hub: Hub): string[] {
   return [...origins];
 }
 
-interface DemoPrincipalView {
+export interface DemoPrincipalView {
   readonly name: string;
   readonly displayName: string;
   readonly kind: string;

@@ -102,7 +102,7 @@ export async function freshDatabase(options: { onStatement?: (query: string) => 
   };
 }
 
-export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string> } = {}): Promise<TestHub> {
+export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string>; demoData?: boolean } = {}): Promise<TestHub> {
   const fresh = options.database ? undefined : await freshDatabase();
   const database = options.database ?? fresh!.database;
   const config = loadConfig({
@@ -124,7 +124,8 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     RESIDENT_RATE_PER_CHANNEL: '1000000',
     ...options.env,
   });
-  const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
+  // demoData: the test's database is the template, seeded with the demo; the hub is told so only when a test wants the demo sign-in.
+  const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}), ...(options.demoData ? { demoData: true } : {}) });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);
   return {
     url: handle.server.url,

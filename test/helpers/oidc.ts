@@ -42,6 +42,8 @@ export interface ProviderOptions {
   readonly accessTokenTtl?: number;
   /** login → preferred_username (default: the login itself). A login mapped to null gets no preferred_username. */
   readonly usernames?: Readonly<Record<string, string | null>>;
+  /** Give the public client refresh tokens (rotated at each use) without offline_access (default false). */
+  readonly refreshTokens?: boolean;
 }
 
 export interface Tokens {
@@ -66,6 +68,8 @@ export interface TestProvider {
   signIn(login: string, options?: SignInOptions): Promise<Tokens>;
   /** A provider with these keys (and the same clients and accounts) takes over the issuer. */
   rotate(keys: readonly SigningKey[]): void;
+  /** A provider whose client also accepts these redirect URIs takes over (e.g. a hub's /graphiql, known once it listens). */
+  allowRedirects(uris: readonly string[]): void;
   /** Stops answering: connections to its port are refused. */
   down(): Promise<void>;
   /** Answers again on the same port. */
@@ -98,7 +102,6 @@ function providerConfig(options: ProviderOptions): Configuration {
     // ID tokens carry the profile claims too (the hub may be configured to accept ID tokens).
     conformIdTokenClaims: false,
     pkce: { required: () => true },
-    ttl: { AccessToken: options.accessTokenTtl ?? 600, IdToken: options.accessTokenTtl ?? 600 },
     features: {
       devInteractions: { enabled: true },
       resourceIndicators: {
@@ -128,6 +131,8 @@ function providerConfig(options: ProviderOptions): Configuration {
     }),
     // The public client's pages call the token endpoint from the hub's origin.
     clientBasedCORS: () => true,
+    ...(options.refreshTokens ? { issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token') } : {}),
+    ttl: { AccessToken: options.accessTokenTtl ?? 600, IdToken: options.accessTokenTtl ?? 600, Interaction: 600, Session: 3600, Grant: 3600, RefreshToken: 3600 },
   };
 }
 
@@ -167,6 +172,10 @@ export async function startTestProvider(options: ProviderOptions): Promise<TestP
     signIn: (login, signInOptions = {}) => signInOverHttp(issuer, login, { redirectUri: settings.redirectUris[0] as string, ...signInOptions }),
     rotate(keys) {
       settings = { ...settings, keys };
+      current = makeProvider(issuer, settings).callback();
+    },
+    allowRedirects(uris) {
+      settings = { ...settings, redirectUris: [...settings.redirectUris, ...uris] };
       current = makeProvider(issuer, settings).callback();
     },
     down: stop,

@@ -162,8 +162,8 @@ export class IssuerKeys {
     return new KeyUnavailableError(`the identity provider ${this.options.issuer} cannot be reached (${this.lastError ?? 'not asked yet'}) and ${what}`);
   }
 
-  /** Waits for the fetch under way, or fetches when the cooldown allows. */
-  private async fetchIfAllowed(): Promise<void> {
+  /** Waits for the fetch under way, or fetches when the cooldown allows; never throws. */
+  async fetchIfAllowed(): Promise<void> {
     if (this.pending) await this.pending;
     else if (this.cooledDown()) await this.fetchNow();
   }

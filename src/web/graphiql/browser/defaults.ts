@@ -7,11 +7,12 @@ export const DEFAULT_HEADERS = JSON.stringify({ Authorization: TOKEN_PLACEHOLDER
 
 export const DEFAULT_QUERY = `# gridhub GraphiQL
 #
-# 1. Get a token:   npx gridhub token city.admin
-# 2. Paste it into the Authorization header (Headers tab, below).
-# 3. Run with Ctrl-Enter.
+# 1. Sign in with the bar above (Sign in, or Demo sign-in on the demo);
+#    or get a token:  npx gridhub token city.admin
+#    and paste it into the Authorization header (Headers tab, below).
+# 2. Run with Ctrl-Enter.
 #
-# Subscriptions run over WebSocket and use the same Authorization header.
+# Subscriptions run over WebSocket with the same credentials.
 
 {
   me {

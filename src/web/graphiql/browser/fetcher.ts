@@ -9,6 +9,7 @@
 import { getOperationAST, parse, type DocumentNode } from 'graphql';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws/client';
 import type { Fetcher, FetcherOpts, FetcherParams } from '@graphiql/toolkit';
+import { TOKEN_PLACEHOLDER } from './defaults.js';
 
 export interface HubFetcherOptions {
   /** Absolute http(s) URL of the GraphQL endpoint. */
@@ -25,6 +26,11 @@ export interface HubFetcherOptions {
    * many tokens in one session; the oldest client is disposed first.
    */
   readonly maxClients?: number;
+  /**
+   * The signed-in person's `Authorization` value (`Bearer …`), asked for at every run; used when
+   * the headers editor sets no Authorization of its own (or still holds the placeholder).
+   */
+  readonly authorization?: () => string | undefined;
 }
 
 export interface HubFetcher extends Fetcher {
@@ -66,7 +72,7 @@ export function createHubFetcher(options: HubFetcherOptions): HubFetcher {
   }
 
   const fetcher = (params: FetcherParams, opts?: FetcherOpts) => {
-    const headers: EditorHeaders = opts?.headers ?? {};
+    const headers = withSignIn(opts?.headers ?? {}, options.authorization?.());
     if (isSubscription(params)) {
       return subscribe(clientFor(authorizationOf(headers)), params);
     }
@@ -104,6 +110,17 @@ export function authorizationOf(headers: EditorHeaders): string {
     }
   }
   return '';
+}
+
+/**
+ * The editor's headers, with the signed-in Authorization when the editor sets none (or only the
+ * placeholder): what a person typed wins over the sign-in.
+ */
+export function withSignIn(headers: EditorHeaders, signedIn: string | undefined): EditorHeaders {
+  const typed = authorizationOf(headers);
+  if (typed !== '' && typed !== TOKEN_PLACEHOLDER) return headers;
+  const rest = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+  return signedIn ? { ...rest, Authorization: signedIn } : rest;
 }
 
 async function postJson(

@@ -6,6 +6,9 @@ import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createHubFetcher } from './fetcher.js';
 import { DEFAULT_HEADERS, DEFAULT_QUERY } from './defaults.js';
+import { SignInSession } from '../../sign-in/session.js';
+import { mountSignInBar } from '../../sign-in/bar.js';
+import type { BrowserElement } from '../../sign-in/browser.js';
 
 // The project's tsconfig has no DOM lib (it would let server code use browser globals
 // unnoticed), so this is the slice of the browser that the entry touches.
@@ -14,7 +17,7 @@ interface PageRoot extends Element {
 }
 interface BrowserGlobals {
   readonly location: { readonly href: string };
-  readonly document: { getElementById(id: string): PageRoot | null };
+  readonly document: { getElementById(id: string): (PageRoot & BrowserElement) | null };
   readonly Worker: new (url: URL, options?: { name?: string }) => object;
   MonacoEnvironment?: { getWorker(workerId: string, label: string): object };
 }
@@ -41,7 +44,14 @@ const url = new URL(graphqlPath, browser.location.href);
 const subscriptionUrl = new URL(url);
 subscriptionUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 
-const fetcher = createHubFetcher({ url: url.href, subscriptionUrl: subscriptionUrl.href });
+// The sign-in bar, when the hub offers sign-in (data-sign-in-path): its token goes into every
+// request's Authorization and every WebSocket's connectionParams, unless the headers editor sets its own.
+const signInPath = root.dataset['signInPath'];
+const signInHost = browser.document.getElementById('sign-in');
+const session = signInPath ? await SignInSession.start({ signInPath }) : undefined;
+if (session && signInHost) mountSignInBar(signInHost, session);
+
+const fetcher = createHubFetcher({ url: url.href, subscriptionUrl: subscriptionUrl.href, authorization: () => session?.authorization() });
 
 createRoot(root).render(
   createElement(GraphiQL, {
