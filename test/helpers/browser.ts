@@ -24,14 +24,16 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Records every URL the context requests into `requested`; one for another origin is aborted
- * (so a stray request can never leave the machine) and also recorded into `blocked`.
+ * Records every URL the context requests into `requested`; one for another origin (than `origin`,
+ * or than any of them) is aborted (so a stray request can never leave the machine) and also
+ * recorded into `blocked`.
  */
-export async function keepToOrigin(context: BrowserContext, origin: string, requested: string[], blocked: string[]): Promise<void> {
+export async function keepToOrigin(context: BrowserContext, origin: string | readonly string[], requested: string[], blocked: string[]): Promise<void> {
+  const allowed = new Set(typeof origin === 'string' ? [origin] : origin);
   await context.route('**/*', async (route) => {
     const url = route.request().url();
     requested.push(url);
-    if (new URL(url).origin === origin) await route.continue();
+    if (allowed.has(new URL(url).origin)) await route.continue();
     else {
       blocked.push(url);
       await route.abort();

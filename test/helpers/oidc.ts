@@ -70,6 +70,8 @@ export interface TestProvider {
   rotate(keys: readonly SigningKey[]): void;
   /** A provider whose client also accepts these redirect URIs takes over (e.g. a hub's /graphiql, known once it listens). */
   allowRedirects(uris: readonly string[]): void;
+  /** A provider with these token settings takes over (same keys, clients and accounts; sessions start afresh). */
+  reconfigure(change: Pick<ProviderOptions, 'accessTokenTtl' | 'refreshTokens'>): void;
   /** Stops answering: connections to its port are refused. */
   down(): Promise<void>;
   /** Answers again on the same port. */
@@ -176,6 +178,10 @@ export async function startTestProvider(options: ProviderOptions): Promise<TestP
     },
     allowRedirects(uris) {
       settings = { ...settings, redirectUris: [...settings.redirectUris, ...uris] };
+      current = makeProvider(issuer, settings).callback();
+    },
+    reconfigure(change) {
+      settings = { ...settings, ...change };
       current = makeProvider(issuer, settings).callback();
     },
     down: stop,

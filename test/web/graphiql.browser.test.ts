@@ -15,6 +15,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { collectPageErrors, hasChromium, keepToOrigin, launchChromium } from '../helpers/browser.js';
+import { HEADERS_EDITOR, plain, QUERY_EDITOR, replaceEditorText, run } from '../helpers/graphiql-page.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphiqlRouter } from '../../src/web/graphiql.js';
 import { loadGraphiqlAssets } from '../../src/web/graphiql/bundle.js';
@@ -87,28 +88,6 @@ async function startToyHub(): Promise<{ base: string; stop: () => Promise<void> 
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   return { base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, stop: () => apollo.stop() };
-}
-
-/** Monaco renders spaces as U+00A0; compare as plain text. */
-const plain = (text: string): string => text.replace(/\u00a0/g, ' ');
-
-const HEADERS_EDITOR = '.graphiql-editor-tool .graphiql-editor:not(.hidden)';
-const QUERY_EDITOR = '.graphiql-query-editor';
-const RESPONSE = '.graphiql-response .view-lines';
-
-async function replaceEditorText(page: Page, editor: string, text: string): Promise<void> {
-  await page.locator(`${editor} .view-lines`).click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
-  // insertText, not type(): Monaco would auto-close the brackets and quotes typed.
-  await page.keyboard.insertText(text);
-}
-
-async function run(page: Page, expected: string): Promise<string> {
-  await page.locator('.graphiql-execute-button').click();
-  const response = page.locator(RESPONSE, { hasText: expected });
-  await response.waitFor({ timeout: 15_000 });
-  return plain(await response.innerText());
 }
 
 describe.skipIf(!hasChromium)('GraphiQL in Chromium', () => {
