@@ -99,6 +99,9 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', { timeo
     expect(hub.banner).toContain('npx gridhub token city.admin');
     expect(hub.banner).toMatch(/seeded demo data: 338 units, \d+ devices, 3000 alerts/);
     console.info(`cold start on a fresh DATA_DIR: ${hub.ms} ms`);
+    // The embedded demo offers the demo sign-in (NODE_ENV is test here, not production).
+    expect(hub.banner).toContain('Demo       GraphiQL: Demo sign-in lists the demo principals');
+    expect((await fetch(`http://127.0.0.1:${port}/auth/demo/principals`)).status).toBe(200);
 
     const token = await run(['token', 'shuguang.officer', '--ttl', '30m'], env, 'npx');
     expect(token.stderr).toBe('');
@@ -109,6 +112,13 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', { timeo
     const payload = JSON.parse(Buffer.from(lines[0]!.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number };
     expect(payload.exp - payload.iat).toBe(1800);
     expect(await gql(Number(port), lines[0]!, '{ me { name unit { name } } }')).toEqual({ data: { me: { name: 'shuguang.officer', unit: { name: '曙光社区' } } } });
+
+    const off = await run(['token', 'city.admin'], { ...env, LOCAL_TOKENS: 'off' });
+    expect({ code: off.code, stdout: off.stdout, stderr: off.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'gridhub: LOCAL_TOKENS=off: this hub refuses the tokens gridhub token makes; sign in through the identity provider (OIDC_ISSUER) instead\n',
+    });
 
     const unknown = await run(['token', 'nobody'], env);
     expect(unknown.code).toBe(1);
@@ -124,8 +134,11 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', { timeo
     expect(existsSync(join(dataDir, 'hub.lock')), 'a clean shutdown releases the DATA_DIR lock').toBe(false);
 
     // Restart on the same directory: no second seeding, the same secret, so old tokens still work.
-    const again = await serve(env);
+    // With NODE_ENV=production the demo sign-in does not exist, even on the demo.
+    const again = await serve({ ...env, NODE_ENV: 'production' });
     expect(again.banner).not.toContain('seeded');
+    expect(again.banner).not.toContain('Demo sign-in');
+    expect((await fetch(`http://127.0.0.1:${port}/auth/demo/principals`)).status).toBe(404);
     console.info(`start on an existing DATA_DIR: ${again.ms} ms`);
     expect(await gql(Number(port), lines[0]!, '{ alerts(first: 1) { totalCount } }')).toMatchObject({ data: { alerts: { totalCount: expect.any(Number) } } });
     again.child.kill('SIGTERM');
@@ -152,6 +165,8 @@ describe.skipIf(dbKind !== 'pglite' || !serverUrl)('gridhub on a PostgreSQL serv
       const served = await serve({ ...env, PORT: String(42000 + (process.pid % 1000)), HOST: '127.0.0.1' });
       expect(served.banner).toContain('PostgreSQL (DATABASE_URL)');
       expect(served.banner).not.toContain('seeded');
+      expect(served.banner).not.toContain('Demo sign-in');
+      expect((await fetch(`http://127.0.0.1:${42000 + (process.pid % 1000)}/auth/demo/principals`)).status).toBe(404);
       served.child.kill('SIGTERM');
       expect(await served.exited).toBe(0);
       const db = postgres(url, { max: 1, onnotice: () => {} });
