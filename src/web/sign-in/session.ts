@@ -231,7 +231,7 @@ export class SignInSession {
     this.update({ busy: true });
     try {
       const tokens = await this.tokenRequest(oidc, { grant_type: 'authorization_code', code, redirect_uri: pending.redirectUri, code_verifier: pending.verifier });
-      this.acceptOidc(oidc, tokens);
+      this.accept(this.oidcSignedIn(oidc, tokens), tokens.refresh_token);
     } catch (error) {
       this.update({ busy: false, error: `The sign-in could not be completed: ${error instanceof Error ? error.message : String(error)}` });
     }
@@ -269,17 +269,28 @@ export class SignInSession {
   }
 
   private async renew(signed: SignedIn): Promise<void> {
+    let renewed: { signed: SignedIn; refreshToken: string | undefined } | undefined;
     try {
-      if (signed.via === 'demo') return this.accept(await this.demoToken(signed.principal), undefined);
-      const oidc = this.current.methods?.oidc;
-      if (oidc && this.refreshToken) return this.acceptOidc(oidc, await this.tokenRequest(oidc, { grant_type: 'refresh_token', refresh_token: this.refreshToken }));
+      renewed = await this.renewal(signed);
     } catch {
-      // Fall through: the person signs in again.
+      renewed = undefined;
     }
+    // Signed out, or signed in anew, while the renewal was under way: leave it.
     if (this.current.signedIn !== signed) return;
+    if (renewed) return this.accept(renewed.signed, renewed.refreshToken);
     this.update({ signedIn: { ...signed, renewalNeeded: true } });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.expire(signed), Math.max(0, signed.expiresAt - Date.now()));
+  }
+
+  /** A new token for the one that ends soon, when that can be had without the person: undefined otherwise. */
+  private async renewal(signed: SignedIn): Promise<{ signed: SignedIn; refreshToken: string | undefined } | undefined> {
+    if (signed.via === 'demo') return { signed: await this.demoToken(signed.principal), refreshToken: undefined };
+    const oidc = this.current.methods?.oidc;
+    if (!oidc || !this.refreshToken) return undefined;
+    const tokens = await this.tokenRequest(oidc, { grant_type: 'refresh_token', refresh_token: this.refreshToken });
+    // A provider that rotates refresh tokens sends a new one; one that does not keeps the old one valid.
+    return { signed: this.oidcSignedIn(oidc, tokens), refreshToken: tokens.refresh_token ?? this.refreshToken };
   }
 
   private expire(signed: SignedIn): void {
@@ -301,7 +312,7 @@ export class SignInSession {
   }
 
   /** The token meant for the hub (its aud names OIDC_AUDIENCE): the access token, else the ID token. */
-  private acceptOidc(oidc: OidcMethod, tokens: TokenResponse): void {
+  private oidcSignedIn(oidc: OidcMethod, tokens: TokenResponse): SignedIn {
     const candidates = [tokens.access_token, tokens.id_token];
     const token = candidates.find((t) => audienceIncludes(claimsOf(t), oidc.audience));
     const claims = claimsOf(token);
@@ -311,6 +322,6 @@ export class SignInSession {
     const principal = claims[oidc.principalClaim];
     const exp = claims['exp'];
     if (typeof principal !== 'string' || typeof exp !== 'number') throw new Error(`the provider's token has no ${oidc.principalClaim} or exp claim`);
-    this.accept({ via: 'oidc', principal, token, expiresAt: exp * 1000, renewalNeeded: false }, tokens.refresh_token);
+    return { via: 'oidc', principal, token, expiresAt: exp * 1000, renewalNeeded: false };
   }
 }
