@@ -6,7 +6,7 @@ import { resolveJwtSecret } from './platform/auth/secret.js';
 import { createLogger } from './platform/log.js';
 import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type RunningServer } from './server/index.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { weeklyReports } from './modules/reports/index.js';
 import { startWatchdog } from './modules/watchdog/index.js';

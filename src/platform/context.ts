@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import type { Database, Db } from './db/database.js';
 import type { EventBus } from './pubsub/bus.js';
 import type { AppAbility } from './auth/ability.js';
@@ -69,6 +70,18 @@ export interface RequestContext {
    * principal that credential has just proven; never for one a caller merely names.
    */
   readonly actingAs: (principal: Principal) => Promise<RequestContext>;
+}
+
+/**
+ * How an entry point runs a request (src/server/scope.ts), the same on every one of them:
+ * `open` authenticates the caller and builds the request's context; `deny` notes every
+ * FORBIDDEN among errors as a denial; `close` writes what the ledger noted to the audit log,
+ * once the answer is made.
+ */
+export interface RequestScope<Source> {
+  open(source: Source): Promise<RequestContext>;
+  deny(ctx: RequestContext, errors: readonly GraphQLError[]): void;
+  close(ctx: RequestContext): Promise<void>;
 }
 
 export class Memo<Input> {
