@@ -6,14 +6,12 @@ import { resolveJwtSecret } from './platform/auth/secret.js';
 import { createLogger } from './platform/log.js';
 import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
-import { startServer, type RunningServer } from './server/index.js';
+import { bindPort, startServer, type BoundPort, type RunningServer } from './server/index.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
-import { weeklyReports } from './modules/reports/index.js';
-import { startWatchdog } from './modules/watchdog/index.js';
-import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
-import { alertHooks } from './modules/alerts/index.js';
-import { openCasesForAlerts, requestCaseLink, startCaseSweeper } from './modules/cases/index.js';
-import { requestHooks } from './modules/requests/index.js';
+import { demoHeartbeats } from './seed/demo-heartbeats.js';
+import type { HubModule } from './platform/module.js';
+import { startJobs } from './platform/scheduler.js';
+import { MODULES } from './modules/index.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -29,6 +27,8 @@ export interface RunOptions {
   database?: Database;
   clock?: Clock;
   log?: Logger;
+  /** The modules the hub runs (tests add one that joins a hook point); default: src/modules/index.ts. */
+  modules?: readonly HubModule[];
 }
 
 /** Opens the database the config names: PGlite in DATA_DIR (locked), or the server of DATABASE_URL. */
@@ -45,34 +45,30 @@ export async function openDatabase(config: Config): Promise<{ database: Database
 
 /**
  * Starts a hub: migrations applied; on the embedded database an empty one gets the demo data;
- * then HTTP, GraphQL and WebSocket on one port.
+ * then HTTP, GraphQL and WebSocket on one port, and the modules' periodic jobs.
  */
 export async function runHub(config: Config, options: RunOptions = {}): Promise<HubHandle> {
   const log = options.log ?? createLogger(config.logLevel);
   const jwtSecret = resolveJwtSecret(config);
   const opened = options.database ? { database: options.database, release: () => {} } : await openDatabase(config);
   const { database } = opened;
+  let bound: BoundPort | undefined;
   try {
     await applyMigrations(database);
     let seeded: SeedSummary | undefined;
     if (database.kind === 'pglite' && !options.database && (await isEmpty(database.db))) {
       seeded = await seedDemo(database.db, { now: (options.clock ?? { now: () => new Date() }).now() });
     }
-    const hub = createHub({ config, database, jwtSecret, log, ...(options.clock ? { clock: options.clock } : {}) });
-    // Cases open from ingested alerts in the alerts' own transaction; overdue cases escalate.
-    hub.single(alertHooks).afterInsert.push(openCasesForAlerts);
-    // Resident requests reach the case opened from them (closing, rating) through this link.
-    hub.single(requestHooks).caseLink = requestCaseLink;
-    hub.onClose(startCaseSweeper(hub, config.caseSweepSeconds));
-    const server = await startServer(hub, await createSchema(), config.port, config.host);
+    const modules: readonly HubModule[] = options.modules ?? MODULES;
+    const schema = await createSchema(modules);
+    bound = await bindPort(config.port, config.host, config.trustProxy);
     // PORT=0 (tests) with no PUBLIC_URL: the default public URL names the port the server got.
-    if (config.port === 0 && config.publicUrl === 'http://localhost:0') Object.assign(hub, { config: { ...config, publicUrl: server.url } });
-    const reportRun = hub.single(weeklyReports);
-    reportRun.start(config.reportScheduleSeconds * 1000);
-    hub.onClose(() => reportRun.stop());
+    const hubConfig = config.port === 0 && config.publicUrl === 'http://localhost:0' ? { ...config, publicUrl: bound.url } : config;
+    const hub = createHub({ config: hubConfig, database, jwtSecret, log, modules, ...(options.clock ? { clock: options.clock } : {}) });
+    const server = await startServer(hub, schema, bound);
     // The embedded demo (never a test's database, never a server): its seeded devices stay alive.
-    if (database.kind === 'pglite' && !options.database) startDemoHeartbeats(hub);
-    startWatchdog(hub);
+    const demo = database.kind === 'pglite' && !options.database;
+    hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), ...(demo ? [demoHeartbeats] : [])]));
     let closing: Promise<void> | undefined;
     return {
       hub,
@@ -90,6 +86,7 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
       },
     };
   } catch (error) {
+    await bound?.close();
     if (!options.database) await database.close().catch(() => {});
     opened.release();
     throw error;

@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { Database, Db } from './db/database.js';
-import type { EventBus } from './pubsub/bus.js';
+import type { EventBus, Topics } from './pubsub/bus.js';
+import type { Hooks } from './hooks.js';
 import type { AppAbility } from './auth/ability.js';
 import type { Principal } from './auth/principal.js';
 import type { AccessLedger } from './auth/ledger.js';
@@ -17,18 +18,21 @@ export interface Logger {
 }
 
 /**
- * What lives as long as a hub process: the database, the event bus, and per-hub singletons
- * (a module's live fan-out, caches) made on first use by `single(factory)`.
+ * What lives as long as a hub process: the database, the event bus, what the modules give at
+ * each other's hook points, and per-hub singletons (a module's live fan-out, caches) made on
+ * first use by `single(factory)`.
  */
 export interface Hub {
   readonly config: Config;
   readonly database: Database;
-  readonly bus: EventBus<Record<string, unknown>>;
+  readonly bus: EventBus<Topics>;
   readonly clock: Clock;
   readonly log: Logger;
   /** The HS256 key bearer tokens are signed with. */
   readonly jwtSecret: string;
   single<T>(factory: (hub: Hub) => T): T;
+  /** What the modules of this hub give at a hook point, in the order of the module list. */
+  hooks<Name extends keyof Hooks>(name: Name): readonly Hooks[Name][];
   /** Registers work to run at shutdown (after HTTP and WebSocket have drained). */
   onClose(task: () => Promise<void> | void): void;
 }

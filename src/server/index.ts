@@ -19,13 +19,43 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** HTTP, GraphQL, WebSocket and the pages on one port. */
-export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, host: string): Promise<RunningServer> {
+/** The hub's port, bound before the hub is made: with PORT=0 the OS picks it, and the hub's config can name it. */
+export interface BoundPort {
+  readonly app: express.Express;
+  readonly httpServer: Server;
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Frees the port (a hub that failed to start). */
+  close(): Promise<void>;
+}
+
+/** Listens on `port` (0: any free one). Until startServer mounts the routes, every request is answered 404. */
+export async function bindPort(port: number, host: string, trustProxy: boolean | number | string): Promise<BoundPort> {
   const app = express();
   app.disable('x-powered-by');
   // Who may state the client's address in X-Forwarded-For (TRUST_PROXY); req.ip follows it.
-  app.set('trust proxy', hub.config.trustProxy);
+  app.set('trust proxy', trustProxy);
   const httpServer: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  const actualPort = (httpServer.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    app,
+    httpServer,
+    url: `http://${shownHost}:${actualPort}`,
+    wsUrl: `ws://${shownHost}:${actualPort}${GRAPHQL_PATH}`,
+    port: actualPort,
+    close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
+  };
+}
+
+/** HTTP, GraphQL, WebSocket and the pages on the bound port. */
+export async function startServer(hub: Hub, schema: GraphQLSchema, bound: BoundPort): Promise<RunningServer> {
+  const { app, httpServer } = bound;
   const validationRules = [depthLimitRule(hub.config.maxQueryDepth)];
   const formatError = createFormatError({
     exposeUnexpected: hub.config.env === 'development',
@@ -35,17 +65,10 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const apollo = await startGraphql({ schema, httpServer, validationRules, formatError, drain: () => ws.dispose() });
   mountRoutes(app, hub);
   app.use(GRAPHQL_PATH, ...graphqlRoute(hub, apollo));
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, host, () => resolve());
-  });
-  const actualPort = (httpServer.address() as AddressInfo).port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
-    url: `http://${shownHost}:${actualPort}`,
-    wsUrl: `ws://${shownHost}:${actualPort}${GRAPHQL_PATH}`,
-    port: actualPort,
+    url: bound.url,
+    wsUrl: bound.wsUrl,
+    port: bound.port,
     async close() {
       await apollo.stop();
       ws.close();

@@ -9,6 +9,7 @@ import { signToken } from '../../src/platform/auth/jwt.js';
 import { createLogger } from '../../src/platform/log.js';
 import { runHub, type HubHandle } from '../../src/main.js';
 import type { Clock } from '../../src/platform/context.js';
+import type { HubModule } from '../../src/platform/module.js';
 import { alertLive } from '../../src/modules/alerts/alert.live.js';
 import { TEST_JWT_SECRET } from './template.js';
 import { databaseUrl } from './setup-postgres.js';
@@ -102,7 +103,7 @@ export async function freshDatabase(options: { onStatement?: (query: string) => 
   };
 }
 
-export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string> } = {}): Promise<TestHub> {
+export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string>; modules?: readonly HubModule[] } = {}): Promise<TestHub> {
   const fresh = options.database ? undefined : await freshDatabase();
   const database = options.database ?? fresh!.database;
   const config = loadConfig({
@@ -124,7 +125,7 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     RESIDENT_RATE_PER_CHANNEL: '1000000',
     ...options.env,
   });
-  const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
+  const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}), ...(options.modules ? { modules: options.modules } : {}) });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);
   return {
     url: handle.server.url,
