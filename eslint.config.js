@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // Modules may import another module only through its index.ts.
-    files: ['src/modules/**/*.ts'],
+    files: ['src/modules/*/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!\\.\\.)[^/]+/(?!index\\.js$)', message: "Import another module through its index.ts." }] }],
     },

@@ -2,7 +2,7 @@ import type { Hub } from './platform/context.js';
 import type { AppAbility } from './platform/auth/ability.js';
 import type { Principal } from './platform/auth/principal.js';
 import type { AccessGrant } from './platform/auth/grant.js';
-import type { Topics } from './topics.js';
+import type { Topics } from './platform/pubsub/bus.js';
 import { activeGrantsFor } from './modules/grants/index.js';
 import { loadPrincipal } from './modules/principals/index.js';
 import { abilityFor } from './policy.js';
@@ -171,7 +171,7 @@ export class AccessRegistry {
   private readonly connections = new Set<LiveAccess>();
 
   constructor(private readonly hub: Hub) {
-    void hub.bus.subscribe('accessChanged', (event) => this.onEvent(event as Topics['accessChanged']));
+    void hub.bus.subscribe('accessChanged', (event) => this.onEvent(event));
   }
 
   async open(principal: Principal, end: (reason: string) => void): Promise<LiveAccess> {

@@ -1,7 +1,9 @@
 import type { Config } from './config.js';
 import type { Clock, Hub, Logger } from './platform/context.js';
-import { systemClock } from './platform/context.js';
+import { Memo, systemClock } from './platform/context.js';
 import type { Database } from './platform/db/database.js';
+import type { Topics } from './platform/pubsub/bus.js';
+import { hookRegistry, type HubModule } from './platform/module.js';
 import { PgNotifyBus } from './platform/pubsub/pg-bus.js';
 
 export interface HubParts {
@@ -9,16 +11,16 @@ export interface HubParts {
   database: Database;
   jwtSecret: string;
   log: Logger;
+  /** The modules the hub runs: what they give at each other's hook points. */
+  modules: readonly HubModule[];
   clock?: Clock;
 }
 
 /** The process-wide parts every request shares; `close` runs the registered tasks, newest first. */
 export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
-  const made = new Map<unknown, unknown>();
   const closers: (() => Promise<void> | void)[] = [];
-  const bus = new PgNotifyBus<Record<string, unknown>>(parts.database, (error, topic) =>
-    parts.log.error('event handler failed', { topic, error: String(error) }),
-  );
+  const bus = new PgNotifyBus<Topics>(parts.database, (error, topic) => parts.log.error('event handler failed', { topic, error: String(error) }));
+  const hooks = hookRegistry(parts.modules);
   const hub: Hub & { close(): Promise<void> } = {
     config: parts.config,
     database: parts.database,
@@ -26,10 +28,8 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
     clock: parts.clock ?? systemClock,
     log: parts.log,
     jwtSecret: parts.jwtSecret,
-    single<T>(factory: (hub: Hub) => T): T {
-      if (!made.has(factory)) made.set(factory, factory(hub));
-      return made.get(factory) as T;
-    },
+    single: (factory) => singles.of(factory),
+    hooks,
     onClose(task) {
       closers.push(task);
     },
@@ -38,5 +38,6 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
       await bus.close();
     },
   };
+  const singles = new Memo<Hub>(hub);
   return hub;
 }

@@ -7,14 +7,12 @@ import { createLogger } from './platform/log.js';
 import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
 import { issuerKeys } from './context.js';
-import { startServer, type RunningServer } from './server.js';
+import { bindPort, startServer, type BoundPort, type RunningServer } from './server/index.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
-import { weeklyReports } from './modules/reports/index.js';
-import { startWatchdog } from './modules/watchdog/index.js';
-import { startDemoHeartbeats } from './seed/demo-heartbeats.js';
-import { alertHooks } from './modules/alerts/index.js';
-import { openCasesForAlerts, requestCaseLink, startCaseSweeper } from './modules/cases/index.js';
-import { requestHooks } from './modules/requests/index.js';
+import { demoHeartbeats } from './seed/demo-heartbeats.js';
+import type { HubModule } from './platform/module.js';
+import { startJobs } from './platform/scheduler.js';
+import { MODULES } from './modules/index.js';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -32,6 +30,8 @@ export interface RunOptions {
   database?: Database;
   clock?: Clock;
   log?: Logger;
+  /** The modules the hub runs (tests add one that joins a hook point); default: src/modules/index.ts. */
+  modules?: readonly HubModule[];
   /**
    * Whether the database holds the embedded demo's data (the demo sign-in needs it). The hub
    * decides for its own embedded database; a test that brings a database seeded with the demo
@@ -54,38 +54,35 @@ export async function openDatabase(config: Config): Promise<{ database: Database
 
 /**
  * Starts a hub: migrations applied; on the embedded database an empty one gets the demo data;
- * then HTTP, GraphQL and WebSocket on one port.
+ * then HTTP, GraphQL and WebSocket on one port, and the modules' periodic jobs.
  */
 export async function runHub(config: Config, options: RunOptions = {}): Promise<HubHandle> {
   const log = options.log ?? createLogger(config.logLevel);
   const jwtSecret = resolveJwtSecret(config);
   const opened = options.database ? { database: options.database, release: () => {} } : await openDatabase(config);
   const { database } = opened;
+  let bound: BoundPort | undefined;
   try {
     await applyMigrations(database);
     let seeded: SeedSummary | undefined;
     if (database.kind === 'pglite' && !options.database && (await isEmpty(database.db))) {
       seeded = await seedDemo(database.db, { now: (options.clock ?? { now: () => new Date() }).now() });
     }
-    const hub = createHub({ config, database, jwtSecret, log, ...(options.clock ? { clock: options.clock } : {}) });
-    // Cases open from ingested alerts in the alerts' own transaction; overdue cases escalate.
-    hub.single(alertHooks).afterInsert.push(openCasesForAlerts);
-    // Resident requests reach the case opened from them (closing, rating) through this link.
-    hub.single(requestHooks).caseLink = requestCaseLink;
-    hub.onClose(startCaseSweeper(hub, config.caseSweepSeconds));
+    const modules: readonly HubModule[] = options.modules ?? MODULES;
+    const schema = await createSchema(modules);
+    bound = await bindPort(config.port, config.host, config.trustProxy);
+    // PORT=0 (tests) with no PUBLIC_URL: the default public URL names the port the server got.
+    const hubConfig = config.port === 0 && config.publicUrl === 'http://localhost:0' ? { ...config, publicUrl: bound.url } : config;
+    const hub = createHub({ config: hubConfig, database, jwtSecret, log, modules, ...(options.clock ? { clock: options.clock } : {}) });
     // The identity provider's keys are fetched now, in the background: a provider that is down
     // delays nothing (local tokens and API keys work; its tokens wait for it).
     void hub.single(issuerKeys)?.warm();
-    const demoSignIn = config.demoSignInAllowed && (options.demoData ?? (database.kind === 'pglite' && !options.database));
-    const server = await startServer(hub, await createSchema(), config.port, config.host, { demoSignIn });
-    // PORT=0 (tests) with no PUBLIC_URL: the default public URL names the port the server got.
-    if (config.port === 0 && config.publicUrl === 'http://localhost:0') Object.assign(hub, { config: { ...config, publicUrl: server.url } });
-    const reportRun = hub.single(weeklyReports);
-    reportRun.start(config.reportScheduleSeconds * 1000);
-    hub.onClose(() => reportRun.stop());
-    // The embedded demo (never a test's database, never a server): its seeded devices stay alive.
-    if (database.kind === 'pglite' && !options.database) startDemoHeartbeats(hub);
-    startWatchdog(hub);
+    // The embedded demo (never a test's database, never a server): its seeded devices stay alive,
+    // and it offers the demo sign-in unless the config forbids it (NODE_ENV=production, LOCAL_TOKENS=off).
+    const demo = database.kind === 'pglite' && !options.database;
+    const demoSignIn = config.demoSignInAllowed && (options.demoData ?? demo);
+    const server = await startServer(hub, schema, bound, { demoSignIn });
+    hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), ...(demo ? [demoHeartbeats] : [])]));
     let closing: Promise<void> | undefined;
     return {
       hub,
@@ -104,6 +101,7 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
       },
     };
   } catch (error) {
+    await bound?.close();
     if (!options.database) await database.close().catch(() => {});
     opened.release();
     throw error;

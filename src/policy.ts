@@ -1,17 +1,8 @@
 import type { Principal } from './platform/auth/principal.js';
 import { buildAbility, createAbilityBuilder, type AppAbility } from './platform/auth/ability.js';
-import { defineUnitRules } from './modules/units/index.js';
-import { defineDeviceRules } from './modules/devices/index.js';
-import { defineAlertRules } from './modules/alerts/index.js';
-import { defineApiKeyRules } from './modules/apikeys/index.js';
-import { defineAuditRules } from './modules/audit/index.js';
-import { defineChannelRules } from './modules/channels/index.js';
-import { defineRequestRules } from './modules/requests/index.js';
-import { defineReportRules } from './modules/reports/index.js';
-import { defineCaseRules } from './modules/cases/index.js';
-import { definePatrolRules } from './modules/patrols/index.js';
 import { defineGrantRules, type AccessGrant } from './platform/auth/grant.js';
-import { defineGrantAdminRules } from './modules/grants/index.js';
+import type { HubModule } from './platform/module.js';
+import { MODULES } from './modules/index.js';
 
 /**
  * One ability per request (and per WebSocket connection, rebuilt when its grants change):
@@ -21,17 +12,7 @@ import { defineGrantAdminRules } from './modules/grants/index.js';
  */
 export function abilityFor(principal: Principal, grants: readonly AccessGrant[] = [], now: Date = new Date()): AppAbility {
   const builder = createAbilityBuilder();
-  defineUnitRules(principal, builder);
-  defineDeviceRules(principal, builder);
-  defineAlertRules(principal, builder);
-  defineApiKeyRules(principal, builder);
-  defineAuditRules(principal, builder);
-  defineChannelRules(principal, builder);
-  defineRequestRules(principal, builder);
-  defineReportRules(principal, builder);
-  defineCaseRules(principal, builder);
-  definePatrolRules(principal, builder);
-  defineGrantAdminRules(principal, builder);
+  for (const module of MODULES as readonly HubModule[]) module.rules?.(principal, builder);
   defineGrantRules(grants, now, builder);
   return buildAbility(builder);
 }

@@ -1,19 +1,8 @@
 import 'reflect-metadata';
-import { buildSchema, type PubSub } from 'type-graphql';
+import { buildSchema, type BuildSchemaOptions, type PubSub } from 'type-graphql';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { UnitResolver } from './modules/units/index.js';
-import { PrincipalResolver } from './modules/principals/index.js';
-import { AlertResolver } from './modules/alerts/index.js';
-import { DeviceResolver } from './modules/devices/index.js';
-import { GrantResolver } from './modules/grants/index.js';
-import { ApiKeyResolver } from './modules/apikeys/index.js';
-import { AuditResolver } from './modules/audit/index.js';
-import { ChannelResolver, CreatedChannelResolver } from './modules/channels/index.js';
-import { ResidentRequestResolver } from './modules/requests/index.js';
-import { StatsResolver } from './modules/stats/index.js';
-import { ReportResolver } from './modules/reports/index.js';
-import { AlertCaseResolver, CaseResolver, PatrolFindingCaseResolver, ResidentRequestCaseResolver } from './modules/cases/index.js';
-import { PatrolFindingResolver, PatrolReportResolver } from './modules/patrols/index.js';
+import type { HubModule } from './platform/module.js';
+import { MODULES } from './modules/index.js';
 
 /**
  * type-graphql insists on a PubSub, but no subscription here uses topics: each supplies its own
@@ -28,12 +17,10 @@ const noTopics: PubSub = {
   },
 };
 
-export async function createSchema(): Promise<GraphQLSchema> {
+/** The GraphQL schema of the modules' resolvers. */
+export async function createSchema(modules: readonly HubModule[] = MODULES): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [UnitResolver, PrincipalResolver, AlertResolver, DeviceResolver, GrantResolver, ApiKeyResolver, AuditResolver, ChannelResolver, CreatedChannelResolver, ResidentRequestResolver,
-      CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver, PatrolReportResolver, PatrolFindingResolver,
-      StatsResolver, ReportResolver,
-    ],
+    resolvers: modules.flatMap((module) => module.resolvers ?? []) as unknown as BuildSchemaOptions['resolvers'],
     validate: false,
     pubSub: noTopics,
     emitSchemaFile: false,

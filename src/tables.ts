@@ -1,14 +1,8 @@
-/** Every table, for drizzle-kit and for code that spans modules (seed, tests). */
-export { units } from './modules/units/index.js';
-export { principals, departments } from './modules/principals/index.js';
-export { devices } from './modules/devices/index.js';
-export { alerts } from './modules/alerts/index.js';
-export { apiKeys } from './modules/apikeys/index.js';
-export { grants } from './modules/grants/index.js';
-export { auditLog } from './modules/audit/index.js';
-export { channels } from './modules/channels/index.js';
-export { residentRequests } from './modules/requests/index.js';
-export { reports } from './modules/reports/index.js';
-export { cases, caseHistory, caseNumberSeq } from './modules/cases/index.js';
-export { patrolReports, patrolFindings } from './modules/patrols/index.js';
-export { rateLimitCounters } from './platform/ratelimit/ratelimit.table.js';
+import type { HubModule } from './platform/module.js';
+import { MODULES, type ModuleTables } from './modules/index.js';
+
+/**
+ * Every table of the modules, by name, for code that spans modules (tests). drizzle-kit reads
+ * the `*.table.ts` files themselves (drizzle.config.ts).
+ */
+export const tables = Object.assign({}, ...MODULES.map((module: HubModule) => module.tables ?? {})) as ModuleTables;

@@ -1,5 +1,7 @@
+import type { GraphQLError } from 'graphql';
 import type { Database, Db } from './db/database.js';
-import type { EventBus } from './pubsub/bus.js';
+import type { EventBus, Topics } from './pubsub/bus.js';
+import type { Hooks } from './hooks.js';
 import type { AppAbility } from './auth/ability.js';
 import type { Principal } from './auth/principal.js';
 import type { AccessLedger } from './auth/ledger.js';
@@ -16,18 +18,21 @@ export interface Logger {
 }
 
 /**
- * What lives as long as a hub process: the database, the event bus, and per-hub singletons
- * (a module's live fan-out, caches) made on first use by `single(factory)`.
+ * What lives as long as a hub process: the database, the event bus, what the modules give at
+ * each other's hook points, and per-hub singletons (a module's live fan-out, caches) made on
+ * first use by `single(factory)`.
  */
 export interface Hub {
   readonly config: Config;
   readonly database: Database;
-  readonly bus: EventBus<Record<string, unknown>>;
+  readonly bus: EventBus<Topics>;
   readonly clock: Clock;
   readonly log: Logger;
   /** The HS256 key bearer tokens are signed with. */
   readonly jwtSecret: string;
   single<T>(factory: (hub: Hub) => T): T;
+  /** What the modules of this hub give at a hook point, in the order of the module list. */
+  hooks<Name extends keyof Hooks>(name: Name): readonly Hooks[Name][];
   /** Registers work to run at shutdown (after HTTP and WebSocket have drained). */
   onClose(task: () => Promise<void> | void): void;
 }
@@ -69,6 +74,18 @@ export interface RequestContext {
    * principal that credential has just proven; never for one a caller merely names.
    */
   readonly actingAs: (principal: Principal) => Promise<RequestContext>;
+}
+
+/**
+ * How an entry point runs a request (src/server/scope.ts), the same on every one of them:
+ * `open` authenticates the caller and builds the request's context; `deny` notes every
+ * FORBIDDEN among errors as a denial; `close` writes what the ledger noted to the audit log,
+ * once the answer is made.
+ */
+export interface RequestScope<Source> {
+  open(source: Source): Promise<RequestContext>;
+  deny(ctx: RequestContext, errors: readonly GraphQLError[]): void;
+  close(ctx: RequestContext): Promise<void>;
 }
 
 export class Memo<Input> {

@@ -12,6 +12,10 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /**
+   * Try again shortly: a credential that cannot be checked now (the identity provider unreachable
+   * and the token's key never fetched). Clients (`gridhub push`) retry on it, as on HTTP 503.
+   */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -20,6 +24,23 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const knownCodes = new Set<string>(Object.values(ErrorCode));
 export function isKnownCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && knownCodes.has(code);
+}
+
+const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  QUERY_TOO_COMPLEX: 400,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/** The HTTP status a code answers with where the hub speaks plain HTTP (Open311, the report page, a refused GraphQL request). */
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
 }
 
 abstract class CodedError extends GraphQLError {
@@ -110,14 +131,14 @@ export class ConflictError extends CodedError {
 export class QueryTooComplexError extends CodedError {
   readonly code = ErrorCode.QUERY_TOO_COMPLEX;
   constructor(message: string, extensions: Record<string, unknown> = {}) {
-    super(message, ErrorCode.QUERY_TOO_COMPLEX, extensions, 400);
+    super(message, ErrorCode.QUERY_TOO_COMPLEX, extensions, httpStatusOf(ErrorCode.QUERY_TOO_COMPLEX));
   }
 }
 
 export class ServiceUnavailableError extends CodedError {
   readonly code = ErrorCode.SERVICE_UNAVAILABLE;
   constructor(message = 'Service unavailable, try again shortly') {
-    super(message, ErrorCode.SERVICE_UNAVAILABLE, {}, 503);
+    super(message, ErrorCode.SERVICE_UNAVAILABLE, {}, httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE));
   }
 }
 

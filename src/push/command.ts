@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { PUSH_KINDS } from './kinds.js';
+import { PUSH_KINDS, recordTypeOf } from './kinds.js';
+import { createSchema } from '../schema.js';
 import { formatOf } from './reader.js';
 import { endpointOf } from './client.js';
 import { duration } from './progress.js';
@@ -122,6 +123,7 @@ export async function pushCommand(argv: string[]): Promise<number> {
       file: values.file,
       format,
       kind,
+      recordType: recordTypeOf(await createSchema(), kind),
       client: {
         url,
         authorization: key ? `ApiKey ${key}` : `Bearer ${token}`,

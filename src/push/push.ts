@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import type { GraphQLInputObjectType } from 'graphql';
 import { readItems, type Format, type Item } from './reader.js';
 import { mutationOf, type PushKind } from './kinds.js';
 import { request, PushRequestError, type ClientOptions } from './client.js';
@@ -22,6 +23,8 @@ export interface PushOptions {
   file: string;
   format: Format;
   kind: PushKind;
+  /** The input type of one record in the hub's schema (`recordTypeOf`): every record is checked against it before it is sent. */
+  recordType: GraphQLInputObjectType;
   client: ClientOptions;
   /** Absent: the caller's own name (asked with `me`). */
   source?: string;
@@ -229,7 +232,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
     await Promise.all(inFlight);
   }
   async function readAndSend() {
-    for await (const item of readItems(file, options.format, kind)) {
+    for await (const item of readItems(file, options.format, { kind, type: options.recordType })) {
       if (item.line <= resumedThroughLine) {
         totals.resumedPast++;
         continue;

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { parse, type CsvError, type Info } from 'csv-parse';
+import { isRequiredInputField, type GraphQLInputObjectType } from 'graphql';
 import { checkRecord, type LocalProblem, type PushKind } from './kinds.js';
 
 /**
@@ -26,12 +27,18 @@ export function formatOf(path: string, explicit: string | undefined): Format {
   throw new Error(`cannot tell the format of ${path} from its name: say --format ndjson or --format csv`);
 }
 
-/** The items of a file, read as a stream: only what the consumer has asked for is held. */
-export function readItems(path: string, format: Format, kind: PushKind): AsyncGenerator<Item> {
-  return format === 'csv' ? csvItems(path, kind) : ndjsonItems(path, kind);
+/** What a file holds: records of a push kind, whose input type (in the hub's schema) they are checked against. */
+export interface Records {
+  readonly kind: PushKind;
+  readonly type: GraphQLInputObjectType;
 }
 
-async function* ndjsonItems(path: string, kind: PushKind): AsyncGenerator<Item> {
+/** The items of a file, read as a stream: only what the consumer has asked for is held. */
+export function readItems(path: string, format: Format, records: Records): AsyncGenerator<Item> {
+  return format === 'csv' ? csvItems(path, records) : ndjsonItems(path, records);
+}
+
+async function* ndjsonItems(path: string, records: Records): AsyncGenerator<Item> {
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   let rest: Buffer | undefined;
   let offset = 0; // bytes before `rest`
@@ -41,7 +48,7 @@ async function* ndjsonItems(path: string, kind: PushKind): AsyncGenerator<Item> 
     let start = 0;
     for (let nl = buffer.indexOf(10, start); nl !== -1; nl = buffer.indexOf(10, start)) {
       line++;
-      const item = ndjsonItem(kind, buffer.subarray(start, nl), line, offset + nl + 1);
+      const item = ndjsonItem(records, buffer.subarray(start, nl), line, offset + nl + 1);
       if (item) yield item;
       start = nl + 1;
     }
@@ -50,12 +57,12 @@ async function* ndjsonItems(path: string, kind: PushKind): AsyncGenerator<Item> 
   }
   if (rest) {
     line++;
-    const item = ndjsonItem(kind, rest, line, offset + rest.length);
+    const item = ndjsonItem(records, rest, line, offset + rest.length);
     if (item) yield item;
   }
 }
 
-function ndjsonItem(kind: PushKind, bytes: Buffer, line: number, end: number): Item | undefined {
+function ndjsonItem(records: Records, bytes: Buffer, line: number, end: number): Item | undefined {
   // A byte-order mark (some Windows editors write one) is not part of the first record.
   const text = line === 1 ? bytes.toString('utf8').replace(/^\uFEFF/, '') : bytes.toString('utf8');
   if (text.trim() === '') return undefined;
@@ -65,7 +72,7 @@ function ndjsonItem(kind: PushKind, bytes: Buffer, line: number, end: number): I
   } catch (error) {
     return { line, end, problem: { code: 'UNREADABLE', field: null, message: `not valid JSON: ${(error as Error).message}` }, text: text.slice(0, MAX_TEXT) };
   }
-  const problem = checkRecord(kind, value);
+  const problem = checkRecord(records.type, value);
   return problem ? { line, end, problem, text: text.slice(0, MAX_TEXT) } : { line, end, record: value as Record<string, unknown> };
 }
 
@@ -74,11 +81,11 @@ export class CsvHeaderError extends Error {
   override readonly name = 'CsvHeaderError';
 }
 
-async function* csvItems(path: string, kind: PushKind): AsyncGenerator<Item> {
-  const known = Object.keys(kind.csvColumns);
-  const required = Object.entries(kind.fields)
-    .filter(([name, spec]) => spec.required && known.includes(name))
-    .map(([name]) => name);
+async function* csvItems(path: string, records: Records): AsyncGenerator<Item> {
+  const known = Object.keys(records.kind.csvColumns);
+  const required = Object.values(records.type.getFields())
+    .filter((field) => isRequiredInputField(field) && known.includes(field.name))
+    .map((field) => field.name);
   const parser = parse({
     bom: true,
     columns: (header: string[]) => {
@@ -108,12 +115,12 @@ async function* csvItems(path: string, kind: PushKind): AsyncGenerator<Item> {
   for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: Info; raw: string }>) {
     end = row.info.bytes;
     while (skipped.length && skipped[0]!.line < row.info.lines) yield { ...skipped.shift()!, end };
-    yield csvItem(kind, row.record, row.info.lines, end, row.raw);
+    yield csvItem(records, row.record, row.info.lines, end, row.raw);
   }
   for (const item of skipped) yield { ...item, end };
 }
 
-function csvItem(kind: PushKind, row: Record<string, string>, line: number, end: number, raw: string): Item {
+function csvItem({ kind, type: recordType }: Records, row: Record<string, string>, line: number, end: number, raw: string): Item {
   const cells: Record<string, unknown> = {};
   const text = raw.replace(/\r?\n$/, '').slice(0, MAX_TEXT);
   for (const [column, value] of Object.entries(row)) {
@@ -138,6 +145,6 @@ function csvItem(kind: PushKind, row: Record<string, string>, line: number, end:
     }
   }
   const record = kind.fromCsv(cells);
-  const problem = checkRecord(kind, record);
+  const problem = checkRecord(recordType, record);
   return problem ? { line, end, problem, text } : { line, end, record };
 }

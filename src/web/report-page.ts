@@ -10,19 +10,18 @@
 //   and one principal, expires after 10 minutes, and is signed with a key of its own (it is
 //   refused by /graphql, and a bearer token is refused here as a link).
 import { Router, type Request, type Response } from 'express';
-import type { Hub } from '../platform/context.js';
-import type { Principal } from '../platform/auth/principal.js';
-import { ErrorCode } from '../platform/errors.js';
-import { authenticate, createContext } from '../context.js';
-import { accessFor } from '../access.js';
+import type { GraphQLError } from 'graphql';
+import type { Hub, RequestContext } from '../platform/context.js';
+import { ErrorCode, httpStatusOf, isKnownCode } from '../platform/errors.js';
+import { callerOf, closeScope, noteDenials, openScope, openScopeAs } from '../server/scope.js';
 import { loadPrincipal } from '../modules/principals/index.js';
 import { createUnitLoaders } from '../modules/units/index.js';
-import { flushLedger } from '../modules/audit/index.js';
 import { getReport, renderReportPage, verifyReportLink } from '../modules/reports/index.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const STATUS: Partial<Record<string, number>> = { [ErrorCode.UNAUTHENTICATED]: 401, [ErrorCode.FORBIDDEN]: 403, [ErrorCode.NOT_FOUND]: 404, [ErrorCode.BAD_USER_INPUT]: 400 };
+/** The codes the page answers with their own status; any other failure is unexpected (500). */
+const PAGE_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT]);
 const MESSAGES: Partial<Record<string, string>> = {
   [ErrorCode.UNAUTHENTICATED]: '请先登录：链接无效或已过期，请在系统中重新获取打印链接。',
   [ErrorCode.FORBIDDEN]: '无权查看该报告。',
@@ -33,12 +32,22 @@ function page(status: number, message: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${status}</title></head><body><p>${message}</p></body></html>`;
 }
 
-async function principalOf(hub: Hub, req: Request, reportId: string): Promise<Principal> {
-  const authorization = req.get('authorization');
+/** The request scope of the page: a bearer token (or API key) in `Authorization`, else a link token for this report. */
+async function openPageScope(hub: Hub, req: Request, reportId: string): Promise<RequestContext> {
+  const caller = callerOf(req, { apiKeyHeader: false });
   const link = typeof req.query['access_token'] === 'string' ? req.query['access_token'] : undefined;
-  if (authorization !== undefined || link === undefined) return authenticate(hub, authorization);
+  if (caller.authorization !== undefined || link === undefined) return openScope(hub, caller);
   const { principalName, expiresAt } = await verifyReportLink(hub, link, reportId);
-  return { ...(await loadPrincipal(hub.database.db, principalName, expiresAt)), credential: { kind: 'JWT', id: null } };
+  const principal = { ...(await loadPrincipal(hub.database.db, principalName, expiresAt)), credential: { kind: 'JWT' as const, id: null } };
+  return openScopeAs(hub, principal, caller);
+}
+
+/** The page's status and text for a failure; unexpected ones are logged and answered 500. */
+function failure(hub: Hub, error: unknown): { status: number; message: string } {
+  const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+  const known = isKnownCode(code) && PAGE_CODES.has(code) ? code : undefined;
+  if (known === undefined) hub.log.error('report page failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  return { status: known ? httpStatusOf(known) : 500, message: (known && MESSAGES[known]) || '服务暂时不可用。' };
 }
 
 export function reportPageRouter(hub: Hub): Router {
@@ -46,26 +55,27 @@ export function reportPageRouter(hub: Hub): Router {
   router.get('/:id', async (req: Request<{ id: string }>, res: Response) => {
     res.set({ 'content-security-policy': CSP, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' });
     res.type('html');
+    let ctx: RequestContext | undefined;
+    let status: number;
+    let html: string;
     try {
-      const principal = await principalOf(hub, req, req.params.id);
-      if (principal.kind === 'ANONYMOUS') {
-        res.status(401).send(page(401, MESSAGES[ErrorCode.UNAUTHENTICATED] as string));
-        return;
-      }
-      const ctx = createContext(hub, await accessFor(hub, principal), undefined);
-      try {
+      ctx = await openPageScope(hub, req, req.params.id);
+      if (ctx.principal.kind === 'ANONYMOUS') {
+        status = 401;
+        html = page(401, MESSAGES[ErrorCode.UNAUTHENTICATED] as string);
+      } else {
         const report = await getReport(ctx, req.params.id);
         const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(report.unitCode);
-        res.status(200).send(renderReportPage(report, unit?.name ?? report.unitCode));
-      } finally {
-        await flushLedger(ctx);
+        status = 200;
+        html = renderReportPage(report, unit?.name ?? report.unitCode);
       }
     } catch (error) {
-      const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
-      const status = typeof code === 'string' ? STATUS[code] : undefined;
-      if (status === undefined) hub.log.error('report page failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      res.status(status ?? 500).send(page(status ?? 500, (typeof code === 'string' && MESSAGES[code]) || '服务暂时不可用。'));
+      if (ctx && (error as GraphQLError | undefined)?.extensions) noteDenials(ctx, [error as GraphQLError]);
+      ({ status, message: html } = failure(hub, error));
+      html = page(status, html);
     }
+    if (ctx) await closeScope(ctx);
+    res.status(status).send(html);
   });
   return router;
 }

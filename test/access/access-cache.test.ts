@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { createTestHub, dbKind, freshDatabase } from '../helpers/hub.js';
 import { openServer } from '../../src/platform/db/database.js';
-import { grants, principals } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { setPrincipalDisabled } from '../../src/modules/principals/index.js';
+
+const { grants, principals } = tables;
 
 /**
  * Bearer tokens are answered from a per-process cache of who the principal is and what its

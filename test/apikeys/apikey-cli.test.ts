@@ -7,10 +7,12 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { asc, eq } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
-import { apiKeys, auditLog } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { embeddedDir, openEmbedded } from '../../src/platform/db/database.js';
 import { accessRegistry } from '../../src/access.js';
 import { createTestHub, dbKind } from '../helpers/hub.js';
+
+const { apiKeys, auditLog } = tables;
 
 /**
  * `gridhub apikey create|list|revoke` as processes: on a PostgreSQL server beside a running

@@ -3,10 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { asc, eq } from 'drizzle-orm';
-import { apiKeys, auditLog, departments, principals } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { accessRegistry } from '../../src/access.js';
 import { openServer } from '../../src/platform/db/database.js';
 import { createTestHub, dbKind, type GqlOptions, type GqlResponse, type TestHub } from '../helpers/hub.js';
+
+const { apiKeys, auditLog, departments, principals } = tables;
 
 /**
  * Adapter API keys end to end: admins create, list and revoke them over HTTP with real

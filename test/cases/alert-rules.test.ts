@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
-import { alertHooks } from '../../src/modules/alerts/index.js';
+import { MODULES } from '../../src/modules/index.js';
+import { defineModule } from '../../src/platform/module.js';
 import { INGEST_ALERTS, U, data } from './support.js';
 
 /**
@@ -53,16 +54,21 @@ describe('alert rules', () => {
   });
 
   it('one transaction: when opening the case fails, the alert is not written either', async () => {
-    const hooks = hub.handle.hub.single(alertHooks).afterInsert;
-    const failing = async () => {
-      throw new Error('simulated crash after the case rules ran');
-    };
-    hooks.push(failing);
+    // A second hub on the same database, with a module whose hook fails after the case rules ran.
+    const crashing = defineModule({
+      name: 'crash',
+      hooks: {
+        alertsInserted: async () => {
+          throw new Error('simulated crash after the case rules ran');
+        },
+      },
+    });
+    const crashHub = await createTestHub({ database: hub.database, modules: [...MODULES, crashing] });
     try {
-      const response = await ingest([{ externalId: 'rule-elderly-crash', type: 'ELDERLY_ALARM', severity: 'HIGH', occurredAt: at, unitCode: U.hujing }]);
+      const response = await crashHub.gql(INGEST_ALERTS, { input: { source: 'iot-platform', records: [{ externalId: 'rule-elderly-crash', type: 'ELDERLY_ALARM', severity: 'HIGH', occurredAt: at, unitCode: U.hujing }] } }, { as: 'iot-platform' });
       expect(response.body.errors?.[0]?.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
     } finally {
-      hooks.splice(hooks.indexOf(failing), 1);
+      await crashHub.close();
     }
     const alerts = data(await hub.gql<{ alerts: { totalCount: number } }>('{ alerts(filter: { types: [ELDERLY_ALARM], unitCode: "320613006001001", from: "' + new Date(Date.now() - 60_000).toISOString() + '" }) { totalCount } }', {}, { as: 'xuetian.officer' }));
     expect(alerts.alerts.totalCount).toBe(1); // only rule-elderly-1 of the test above

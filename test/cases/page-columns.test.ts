@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, TestClock, type TestHub } from '../helpers/hub.js';
-import { principals } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
+
+const { principals } = tables;
 
 /**
  * The case page reads fewer columns, and fewer history fields, when its selection allows (the

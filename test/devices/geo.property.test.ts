@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
-import { alerts, devices } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
+
+const { alerts, devices } = tables;
 
 /**
  * The geographic filters (`bbox`, `near`) on `devices` and `alerts` against an independent

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { createTestHub, TestClock, type TestHub } from '../helpers/hub.js';
-import { departments, principals, devices, auditLog } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { FIRE_DEVICE_TYPES } from '../../src/seed/demo.js';
+
+const { departments, principals, devices, auditLog } = tables;
 
 /**
  * ingestDevices (registrations and updates) and heartbeatDevices end to end: HTTP, real tokens.

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 import { subscribe } from '../helpers/ws.js';
-import { auditLog, devices as devicesTable } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
+
+const { auditLog, devices: devicesTable } = tables;
 
 /**
  * Personal data on devices (the person behind an elderly one-click alarm, exact addresses):

@@ -3,10 +3,12 @@ import { eq, sql } from 'drizzle-orm';
 import { createTestHub, dbKind, TestClock, type TestHub } from '../helpers/hub.js';
 import { subscribe, type LiveSubscription } from '../helpers/ws.js';
 import { openServer } from '../../src/platform/db/database.js';
-import { alerts, auditLog, devices } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { sweepSilentDevices, WATCHDOG_SOURCE } from '../../src/modules/watchdog/index.js';
 import { deviceLive } from '../../src/modules/devices/index.js';
 import { executeRows } from '../../src/platform/db/rows.js';
+
+const { alerts, auditLog, devices } = tables;
 
 /**
  * Silence and live status: the sweeper (called directly, driven by a TestClock), the

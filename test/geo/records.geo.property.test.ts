@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
-import { cases, patrolFindings, patrolReports, residentRequests } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
+
+const { cases, patrolFindings, patrolReports, residentRequests } = tables;
 
 /**
  * The geographic filters (`bbox`, `near`) on `cases`, `residentRequests` and `patrolReports`

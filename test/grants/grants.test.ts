@@ -3,8 +3,10 @@ import { eq } from 'drizzle-orm';
 import { createTestHub, dbKind, freshDatabase, TestClock, type TestHub } from '../helpers/hub.js';
 import { openServer } from '../../src/platform/db/database.js';
 import { subscribe, type LiveSubscription } from '../helpers/ws.js';
-import { principals, auditLog } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { setPrincipalDisabled } from '../../src/modules/principals/index.js';
+
+const { principals, auditLog } = tables;
 
 /**
  * Sharing grants: only an admin at or above the shared unit grants within it; a grant widens

@@ -9,6 +9,7 @@ import { signToken } from '../../src/platform/auth/jwt.js';
 import { createLogger } from '../../src/platform/log.js';
 import { runHub, type HubHandle } from '../../src/main.js';
 import type { Clock } from '../../src/platform/context.js';
+import type { HubModule } from '../../src/platform/module.js';
 import { alertLive } from '../../src/modules/alerts/alert.live.js';
 import { TEST_JWT_SECRET } from './template.js';
 import { databaseUrl } from './setup-postgres.js';
@@ -102,7 +103,7 @@ export async function freshDatabase(options: { onStatement?: (query: string) => 
   };
 }
 
-export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string>; demoData?: boolean } = {}): Promise<TestHub> {
+export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string>; modules?: readonly HubModule[]; demoData?: boolean } = {}): Promise<TestHub> {
   const fresh = options.database ? undefined : await freshDatabase();
   const database = options.database ?? fresh!.database;
   const config = loadConfig({
@@ -125,7 +126,13 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
     ...options.env,
   });
   // demoData: the test's database is the template, seeded with the demo; the hub is told so only when a test wants the demo sign-in.
-  const handle = await runHub(config, { database, log: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}), ...(options.demoData ? { demoData: true } : {}) });
+  const handle = await runHub(config, {
+    database,
+    log: createLogger('silent'),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.modules ? { modules: options.modules } : {}),
+    ...(options.demoData ? { demoData: true } : {}),
+  });
   const token = (name: string, ttlSeconds = 3600) => signToken(TEST_JWT_SECRET, name, ttlSeconds);
   return {
     url: handle.server.url,

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desc, eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
-import { auditLog } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { U, data, failure } from '../cases/support.js';
+
+const { auditLog } = tables;
 
 /**
  * ingestCases (EXTERNAL work orders, e.g. the 12345 hotline) and ingestPatrolReports (a

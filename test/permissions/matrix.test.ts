@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 import { subscribe, type LiveSubscription } from '../helpers/ws.js';
-import { devices } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
+
+const { devices } = tables;
 
 /**
  * The permission matrix of DESIGN.md ("Who sees what"): every principal kind × every

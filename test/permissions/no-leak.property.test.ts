@@ -8,13 +8,15 @@ import { abilityFor } from '../../src/policy.js';
 import { tierOfPath } from '../../src/platform/auth/scope.js';
 import type { AccessGrant } from '../../src/platform/auth/grant.js';
 import type { Principal, Role } from '../../src/platform/auth/principal.js';
-import { alerts, caseHistory as caseHistoryTable, cases, devices } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { ALERT_TYPES, type AlertRow } from '../../src/modules/alerts/index.js';
 import { DEVICE_PERSONAL_FIELDS, DEVICE_TYPES, type DeviceRow } from '../../src/modules/devices/index.js';
 import { CASE_PERSONAL_FIELDS, type CaseRow } from '../../src/modules/cases/index.js';
 import { CASE_MASKS } from '../../src/modules/cases/case.policy.js';
 import { EVENT_CATEGORY_CODES } from '../../src/modules/categories/index.js';
 import { demoUnits } from '../../src/seed/demo-units.js';
+
+const { alerts, caseHistory: caseHistoryTable, cases, devices } = tables;
 
 /**
  * A search for leaks: random principals (any unit, any roles, any department and domains),

@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestHub, TestClock, type TestHub } from '../helpers/hub.js';
 import { executeRows } from '../../src/platform/db/rows.js';
-import { principals } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
 import { weeklyReports } from '../../src/modules/reports/index.js';
+
+const { principals } = tables;
 
 const FIELDS = 'id periodKind from to generatedBy unit { code name } figures';
 const LIST = /* GraphQL */ `query List($filter: ReportFilter, $first: Int, $after: String) { reports(filter: $filter, first: $first, after: $after) { totalCount edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } } }`;

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
-import { auditLog, departments, principals, residentRequests } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
+
+const { auditLog, departments, principals, residentRequests } = tables;
 
 /**
  * ingestResidentRequests: requests made through another channel (the 12345 hotline), pushed in

@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 import { executeRows } from '../../src/platform/db/rows.js';
-import { principals } from '../../src/tables.js';
+import { tables } from '../../src/tables.js';
+
+const { principals } = tables;
 
 const STATS = /* GraphQL */ `
   query Stats($unitCode: String!, $kind: StatsKind!, $from: DateTime, $to: DateTime, $groupBy: [StatsGroup!]) {

@@ -1,4 +1,4 @@
-import type { Hub, RequestContext } from '../../platform/context.js';
+import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { AuditDraft } from '../audit/index.js';
 import type { AlertRow } from './alert.table.js';
@@ -8,20 +8,23 @@ export type InsertedAlert = Pick<AlertRow, 'id' | 'externalId' | 'type' | 'sever
 
 /**
  * Work that must commit with the alerts it concerns (the case rules open cases from ingested
- * alerts): called inside ingestAlerts' transaction with the alerts written now, so
- * that a crash leaves neither half. It returns the audit entries of what it did; they are
- * appended with the batch's own, in one write. Modules above alerts register here at start
- * (src/main.ts), so alerts never imports them.
+ * alerts): called inside ingestAlerts' transaction with the alerts written now, so that a crash
+ * leaves neither half. It returns the audit entries of what it did; they are appended with the
+ * batch's own, in one write. A module above alerts gives one under `alertsInserted` in its
+ * manifest, so alerts never imports it.
  */
 export type AlertsInsertedHook = (ctx: RequestContext, tx: Executor, inserted: readonly InsertedAlert[]) => Promise<readonly AuditDraft[]>;
 
-export function alertHooks(_hub: Hub): { afterInsert: AlertsInsertedHook[] } {
-  return { afterInsert: [] };
+declare module '../../platform/hooks.js' {
+  interface Hooks {
+    /** Inside ingestAlerts' transaction, with the alerts written now (AlertsInsertedHook). */
+    alertsInserted: AlertsInsertedHook;
+  }
 }
 
 export async function afterAlertsInserted(ctx: RequestContext, tx: Executor, inserted: readonly InsertedAlert[]): Promise<AuditDraft[]> {
   if (inserted.length === 0) return [];
   const drafts: AuditDraft[] = [];
-  for (const hook of ctx.hub.single(alertHooks).afterInsert) drafts.push(...(await hook(ctx, tx, inserted)));
+  for (const hook of ctx.hub.hooks('alertsInserted')) drafts.push(...(await hook(ctx, tx, inserted)));
   return drafts;
 }

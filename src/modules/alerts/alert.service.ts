@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lt, sql, count, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Hub, RequestContext } from '../../platform/context.js';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { tableReader } from '../../platform/db/reader.js';
@@ -19,7 +20,6 @@ import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes,
 import { createDeviceLoaders, DEVICE_KEYS, devices, toDevice, type Device } from '../devices/index.js';
 import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
-import type { Topics } from '../../topics.js';
 import { alerts, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
 import { afterAlertsInserted, type InsertedAlert } from './alert.hooks.js';
 import { Alert, AlertCount, type AlertCountKeyName } from './alert.type.js';
@@ -314,9 +314,6 @@ export async function alertsByIds(db: Executor, ids: readonly string[]): Promise
   return db.select().from(alerts).where(inArray(alerts.id, [...ids]));
 }
 
-/** Ids per NOTIFY: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
-const IDS_PER_EVENT = 150;
-
 /**
  * One batch, on the contract every kind shares (`runIngestBatch`). Records are checked in
  * memory after one query for their units; the good ones are inserted by one statement (devices
@@ -349,18 +346,10 @@ export function ingestAlerts(ctx: RequestContext, input: IngestAlertsInput): Pro
       );
       const ids = inserted.map((r) => r.id);
       const drafts = await afterAlertsInserted(ctx, tx, inserted);
-      await publishRaised(ctx.hub, tx, ids);
+      await publishIds(ctx.hub.bus, tx, 'alertRaised', ids);
       return { inserted: new Map(inserted.map((r) => [r.externalId, r.id])), audit: drafts };
     },
   });
-}
-
-/** `alertRaised` for new alerts, inside the writing transaction. */
-async function publishRaised(hub: Hub, tx: Executor, ids: readonly string[]): Promise<void> {
-  // Sent together: postgres.js pipelines them on the transaction's connection (one round trip, not seven).
-  const events: Topics['alertRaised'][] = [];
-  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) events.push({ ids: ids.slice(offset, offset + IDS_PER_EVENT) });
-  await Promise.all(events.map((event) => hub.bus.publish(tx, 'alertRaised', event)));
 }
 
 /** An alert the hub raises itself (a device fell silent): for its device, where the device is. */
@@ -402,7 +391,7 @@ export async function raiseAlerts(hub: Hub, tx: Executor, source: string, record
       unitPath: alert.unitPath,
     })),
   );
-  await publishRaised(hub, tx, inserted.map((r) => r.id));
+  await publishIds(hub.bus, tx, 'alertRaised', inserted.map((r) => r.id));
   return inserted.map((r) => r.id);
 }
 

@@ -1,3 +1,9 @@
+import { defineModule } from '../../platform/module.js';
+import { alerts, ALERT_TYPES } from './alert.table.js';
+import { AlertResolver } from './alert.resolver.js';
+import { defineAlertRules } from './alert.policy.js';
+import { alertsPush } from './alert.push.js';
+
 export { alerts, ALERT_TYPES, SEVERITIES, ALERT_STATUSES, type AlertRow, type AlertTypeName, type SeverityName } from './alert.table.js';
 export { Alert, AlertType, Severity, AlertStatus } from './alert.type.js';
 export { AlertResolver } from './alert.resolver.js';
@@ -6,4 +12,20 @@ export { alertFields } from './alert.service.js';
 export { GeoPointInput } from './alert.input.js';
 export { raiseAlerts, type SystemAlert } from './alert.service.js';
 export { toAlert } from './alert.service.js';
-export { alertHooks, type AlertsInsertedHook, type InsertedAlert } from './alert.hooks.js';
+export type { AlertsInsertedHook, InsertedAlert } from './alert.hooks.js';
+
+declare module '../../platform/pubsub/bus.js' {
+  interface Topics {
+    /** New alerts were committed. */
+    alertRaised: { ids: string[] };
+  }
+}
+
+export const alertsModule = defineModule({
+  name: 'alerts',
+  resolvers: [AlertResolver],
+  rules: defineAlertRules,
+  tables: { alerts },
+  grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: [] } },
+  push: [alertsPush],
+});

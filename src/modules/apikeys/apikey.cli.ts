@@ -1,5 +1,6 @@
 import type { Database } from '../../platform/db/database.js';
 import { PgNotifyBus } from '../../platform/pubsub/pg-bus.js';
+import type { Topics } from '../../platform/pubsub/bus.js';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../platform/errors.js';
 import type { ApiKeyRow } from './apikey.table.js';
 import { allKeys, cleanLabel, findAdapter, issueKey, keysNamedBy, revokeKey, type KeyAdapter, type KeyOperator } from './apikey.service.js';
@@ -33,7 +34,7 @@ function operator(database: Database, options: ApiKeyCommandOptions): KeyOperato
     name,
     now: options.now ?? new Date(),
     actor: (adapter: KeyAdapter) => ({ actor: name, actorKind: 'CLI', unitCode: adapter.jurisdictionCode, unitPath: adapter.jurisdictionPath, purpose: null }),
-    bus: new PgNotifyBus<Record<string, unknown>>(database),
+    bus: new PgNotifyBus<Topics>(database),
   };
 }
 

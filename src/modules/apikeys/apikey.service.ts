@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { withinPath } from '../../platform/db/path.js';
-import type { EventBus, Receipt } from '../../platform/pubsub/bus.js';
+import type { EventBus, Receipt, Topics } from '../../platform/pubsub/bus.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
@@ -14,7 +14,7 @@ import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } 
 import { departments, loadPrincipal, principals } from '../principals/index.js';
 import { units } from '../units/index.js';
 import { actorOf, appendAudit, type AuditActor, type AuditDraft } from '../audit/index.js';
-import type { Topics } from '../../topics.js';
+
 import { apiKeys, type ApiKeyRow } from './apikey.table.js';
 import { ApiKey, CreatedApiKey } from './apikey.type.js';
 import type { CreateApiKeyInput } from './apikey.input.js';
@@ -46,7 +46,7 @@ export interface KeyOperator {
   name: string;
   now: Date;
   actor: (adapter: KeyAdapter) => AuditActor;
-  bus: EventBus<Record<string, unknown>>;
+  bus: EventBus<Topics>;
 }
 
 const MAX_LABEL = 200;

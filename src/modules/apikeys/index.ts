@@ -1,6 +1,18 @@
+import { defineModule } from '../../platform/module.js';
+import { apiKeys } from './apikey.table.js';
+import { ApiKeyResolver } from './apikey.resolver.js';
+import { defineApiKeyRules } from './apikey.policy.js';
+
 export { apiKeys, type ApiKeyRow } from './apikey.table.js';
 export { ApiKey, CreatedApiKey } from './apikey.type.js';
 export { ApiKeyResolver } from './apikey.resolver.js';
 export { defineApiKeyRules } from './apikey.policy.js';
 export { principalForApiKey } from './apikey.service.js';
 export { runApiKeyCommand, APIKEY_USAGE, type ApiKeyCommandOutput } from './apikey.cli.js';
+
+export const apiKeysModule = defineModule({
+  name: 'apikeys',
+  resolvers: [ApiKeyResolver],
+  rules: defineApiKeyRules,
+  tables: { apiKeys },
+});

@@ -1,3 +1,8 @@
+import { defineModule } from '../../platform/module.js';
+import { auditLog } from './audit.table.js';
+import { AuditResolver } from './audit.resolver.js';
+import { defineAuditRules } from './audit.policy.js';
+
 export { auditLog, AUDIT_OUTCOMES, type AuditRow, type AuditOutcomeName } from './audit.table.js';
 export { appendAudit, audit, actorOf, listAuditLog, type AuditDraft, type AuditActor } from './audit.service.js';
 export { GENESIS_HASH, entryHash, canonicalEntry, canonicalJson, type ChainedEntry } from './audit.chain.js';
@@ -6,3 +11,10 @@ export { verifyAuditChain, describeVerdict, VERIFY_PAGE_SIZE, type ChainVerdict 
 export { AuditEntry, AuditOutcome } from './audit.type.js';
 export { AuditResolver } from './audit.resolver.js';
 export { defineAuditRules } from './audit.policy.js';
+
+export const auditModule = defineModule({
+  name: 'audit',
+  resolvers: [AuditResolver],
+  rules: defineAuditRules,
+  tables: { auditLog },
+});

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../../platform/context.js';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
 import { cases } from './case.table.js';
 import { CASE_LIMITS, type IngestCasesInput } from './case.input.js';
@@ -57,7 +58,7 @@ export function ingestCases(ctx: RequestContext, input: IngestCasesInput): Promi
       });
       const inserted = await insertCases(tx, drafts);
       const ids = inserted.map((r) => r.id);
-      for (let offset = 0; offset < ids.length; offset += 150) await ctx.hub.bus.publish(tx, 'caseChanged', { ids: ids.slice(offset, offset + 150) });
+      await publishIds(ctx.hub.bus, tx, 'caseChanged', ids);
       return { inserted: new Map(inserted.map((r) => [r.externalId as string, r.id])) };
     },
   });

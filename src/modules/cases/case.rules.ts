@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import { codesOfPath, TIERS } from '../../platform/auth/scope.js';
 import { SEVERITIES, type AlertsInsertedHook } from '../alerts/index.js';
 import { ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE } from './case.catalog.js';
@@ -52,6 +53,6 @@ export const openCasesForAlerts: AlertsInsertedHook = async (ctx: RequestContext
   if (drafts.length === 0) return [];
   const written = await insertCaseIds(tx, drafts);
   const ids = written.map((c) => c.id);
-  for (let offset = 0; offset < ids.length; offset += 150) await ctx.hub.bus.publish(tx, 'caseChanged', { ids: ids.slice(offset, offset + 150) });
+  await publishIds(ctx.hub.bus, tx, 'caseChanged', ids);
   return [{ operation: 'openCase', kind: 'Case', recordIds: ids, details: { by: 'alert rules', alerts: written.map((c) => c.originId) } }];
 };

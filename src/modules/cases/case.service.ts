@@ -2,6 +2,7 @@ import { and, count, eq, gte, inArray, lt, not, sql, type SQL } from 'drizzle-or
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import { tableReader } from '../../platform/db/reader.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { geoSql } from '../../platform/db/geo.js';
@@ -586,7 +587,7 @@ export async function openCase(ctx: RequestContext, input: OpenCaseInput): Promi
     if (origin.kind === 'PATROL_FINDING' && origin.id && !(await linkFindingToCase(tx, origin.id, written.id))) {
       throw new ConflictError('A case was already opened from this patrol finding', {});
     }
-    await ctx.hub.bus.publish(tx, 'caseChanged', { ids: [written.id] });
+    await publishIds(ctx.hub.bus, tx, 'caseChanged', [written.id]);
     await audit(ctx, tx, { operation: 'openCase', kind: 'Case', recordIds: [written.id], details: { origin: origin.kind, originId: origin.id, number: written.number } });
     return written;
   });
@@ -675,7 +676,7 @@ export async function transitionCase(ctx: RequestContext, args: TransitionArgs):
     });
     // The resident's request closes with its case: the status page shows CLOSED and asks for a rating.
     if (updated.state === 'CLOSED' && updated.originKind === 'RESIDENT_REQUEST' && updated.originId) await closeRequestOfCase(ctx, tx, updated.originId, updated.number, now);
-    await ctx.hub.bus.publish(tx, 'caseChanged', { ids: [updated.id] });
+    await publishIds(ctx.hub.bus, tx, 'caseChanged', [updated.id]);
     await audit(ctx, tx, {
       operation: 'transitionCase', kind: 'Case', recordIds: [updated.id],
       details: { action: args.action, from: current.state, to: updated.state, assigneeBefore: current.assigneeCode, assigneeAfter: updated.assigneeCode, version: updated.version },

@@ -1,5 +1,7 @@
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Hub } from '../../platform/context.js';
+import type { Job } from '../../platform/scheduler.js';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import { codesOfPath } from '../../platform/auth/scope.js';
 import { appendAudit } from '../audit/index.js';
 import { deadlineFrom } from './case.catalog.js';
@@ -68,25 +70,14 @@ export async function sweepOverdueCases(hub: Hub): Promise<number> {
         { operation: 'escalateCase', kind: 'Case', recordIds: [updated.id], details: { from: row.assigneeCode, to: parentCode, overdueSince: row.deadlineAt.toISOString(), version: updated.version } },
       ]);
     }
-    for (let offset = 0; offset < escalated.length; offset += 150) await hub.bus.publish(tx, 'caseChanged', { ids: escalated.slice(offset, offset + 150) });
+    await publishIds(hub.bus, tx, 'caseChanged', escalated);
     return escalated.length;
   });
 }
 
-/**
- * Runs the sweep every `intervalSeconds` on this hub process (0: never; tests call
- * sweepOverdueCases themselves). Every process may run it: the sweep is safe in parallel.
- * Returns the function that stops it.
- */
-export function startCaseSweeper(hub: Hub, intervalSeconds: number): () => Promise<void> {
-  if (intervalSeconds <= 0) return async () => {};
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => sweepOverdueCases(hub)).catch((error: unknown) => hub.log.error('case SLA sweep failed', { error: String(error) }));
-  }, intervalSeconds * 1000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
-}
+/** The SLA sweep every CASE_SWEEP_SECONDS on every hub process (0: never; tests call sweepOverdueCases themselves): the sweep is safe in parallel. */
+export const caseSweep: Job = {
+  name: 'case SLA sweep',
+  every: (config) => config.caseSweepSeconds,
+  run: sweepOverdueCases,
+};

@@ -1,3 +1,13 @@
+import { defineModule } from '../../platform/module.js';
+import { EVENT_CATEGORY_CODES } from '../categories/index.js';
+import { cases, caseHistory, caseNumberSeq } from './case.table.js';
+import { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
+import { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
+import { requestCaseLink } from './case.service.js';
+import { openCasesForAlerts } from './case.rules.js';
+import { caseSweep } from './case.sla.js';
+import { casesPush } from './case.push.js';
+
 export { cases, caseHistory, caseNumberSeq, CASE_ORIGINS, type CaseRow, type CaseHistoryRow, type CaseOriginName } from './case.table.js';
 export { CASE_STATES, CASE_ACTIONS, WORKFLOW, SLA_STATES, allowedActions, type CaseStateName, type CaseActionName } from './case.workflow.js';
 export { SLA_BASE_HOURS, SEVERITY_SLA_FACTOR, ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE, slaMs, deadlineFrom } from './case.catalog.js';
@@ -5,6 +15,31 @@ export { Case, CaseState, CaseAction, CaseHistoryEntry } from './case.type.js';
 export { caseFields, requestCaseLink } from './case.service.js';
 export { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
 export { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
-export { sweepOverdueCases, startCaseSweeper } from './case.sla.js';
+export { sweepOverdueCases } from './case.sla.js';
 export { openCasesForAlerts } from './case.rules.js';
 export { caseLive } from './case.live.js';
+
+declare module '../../platform/pubsub/bus.js' {
+  interface Topics {
+    /** Cases were opened, moved through the workflow or escalated; subscribers get their state after the change. */
+    caseChanged: { ids: string[] };
+  }
+}
+
+export const casesModule = defineModule({
+  name: 'cases',
+  resolvers: [CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver],
+  rules: defineCaseRules,
+  tables: { cases, caseHistory, caseNumberSeq },
+  // A case's category is its `type` in the ability.
+  grantable: { CASE: { subject: 'Case', types: EVENT_CATEGORY_CODES, personalFields: CASE_PERSONAL_FIELDS } },
+  push: [casesPush],
+  hooks: {
+    // Cases open from ingested alerts in the alerts' own transaction.
+    alertsInserted: openCasesForAlerts,
+    // Resident requests reach the case opened from them (closing, rating) through this link.
+    requestCaseLink,
+  },
+  // Overdue cases escalate.
+  jobs: [caseSweep],
+});

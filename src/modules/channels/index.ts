@@ -1,3 +1,8 @@
+import { defineModule } from '../../platform/module.js';
+import { channels } from './channel.table.js';
+import { ChannelResolver, CreatedChannelResolver } from './channel.resolver.js';
+import { defineChannelRules } from './channel.policy.js';
+
 export { channels, type ChannelRow } from './channel.table.js';
 export { Channel, CreatedChannel, ChannelQrCode } from './channel.type.js';
 export { ChannelResolver, CreatedChannelResolver } from './channel.resolver.js';
@@ -5,3 +10,10 @@ export { defineChannelRules } from './channel.policy.js';
 export { residentFor, channelTokenHash, newChannelToken, qrCodeOf, CHANNEL_TOKEN_PREFIX } from './channel.service.js';
 export { SUBMIT_PAGE_PATH, STATUS_PAGE_PATH, submitPageUrl, renderQr, type RenderedQr } from './channel.qr.js';
 export { runQrCommand, QR_USAGE, type QrCommandOptions, type QrCommandOutput } from './channel.cli.js';
+
+export const channelsModule = defineModule({
+  name: 'channels',
+  resolvers: [ChannelResolver, CreatedChannelResolver],
+  rules: defineChannelRules,
+  tables: { channels },
+});

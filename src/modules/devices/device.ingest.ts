@@ -1,4 +1,5 @@
 import { and, inArray, sql } from 'drizzle-orm';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
@@ -6,7 +7,6 @@ import { PLACEMENT_RECORDSET, placementOf, placementRecord } from '../../platfor
 import { subject } from '../../platform/auth/ability.js';
 import { departments } from '../principals/index.js';
 import { checks, judgePlaced, placementVerdict, rejection, RecordErrorCode, RecordStatus, runIngestBatch, type IngestReport, type Verdict } from '../ingest/index.js';
-import type { Topics } from '../../topics.js';
 import { devices, HEARTBEAT_INTERVAL_SECONDS, type DeviceStatusName } from './device.table.js';
 import type { DeviceRecordInput, HeartbeatDevicesInput, IngestDevicesInput } from './device.input.js';
 
@@ -23,13 +23,9 @@ import type { DeviceRecordInput, HeartbeatDevicesInput, IngestDevicesInput } fro
  */
 
 export const HEARTBEAT_INTERVAL_LIMITS = { min: 10, max: 86_400 } as const;
-/** Ids per NOTIFY: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
-const IDS_PER_EVENT = 150;
-
+/** `deviceStatusChanged` for these devices, inside the writing transaction. */
 export async function publishStatusChanges(ctx: { hub: RequestContext['hub'] }, tx: Executor, ids: readonly string[]): Promise<void> {
-  const events: Topics['deviceStatusChanged'][] = [];
-  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) events.push({ ids: ids.slice(offset, offset + IDS_PER_EVENT) });
-  await Promise.all(events.map((event) => ctx.hub.bus.publish(tx, 'deviceStatusChanged', event)));
+  await publishIds(ctx.hub.bus, tx, 'deviceStatusChanged', ids);
 }
 
 function optionalText(value: string | null | undefined, field: string, max: number): Verdict | undefined {

@@ -1,3 +1,10 @@
+import { defineModule } from '../../platform/module.js';
+import { devices, DEVICE_TYPES } from './device.table.js';
+import { DeviceResolver } from './device.resolver.js';
+import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
+import { defineDeviceRules } from './device.policy.js';
+import { devicesPush, heartbeatsPush } from './device.push.js';
+
 export { devices, DEVICE_TYPES, DEVICE_STATUSES, HEARTBEAT_INTERVAL_SECONDS, type DeviceRow, type DeviceTypeName, type DeviceStatusName } from './device.table.js';
 export { Device, DeviceType, DeviceStatus, GeoPoint, DeviceConnection } from './device.type.js';
 export { DeviceResolver } from './device.resolver.js';
@@ -7,3 +14,19 @@ export { createDeviceLoaders, DEVICE_KEYS, toDevice } from './device.loader.js';
 export { defineDeviceRules } from './device.policy.js';
 export { deviceLive } from './device.live.js';
 export { publishStatusChanges } from './device.ingest.js';
+
+declare module '../../platform/pubsub/bus.js' {
+  interface Topics {
+    /** Devices whose status changed (ONLINE, OFFLINE, FAULT): a heartbeat, or the silence sweeper. */
+    deviceStatusChanged: { ids: string[] };
+  }
+}
+
+export const devicesModule = defineModule({
+  name: 'devices',
+  resolvers: [DeviceResolver],
+  rules: defineDeviceRules,
+  tables: { devices },
+  grantable: { DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) } },
+  push: [devicesPush, heartbeatsPush],
+});

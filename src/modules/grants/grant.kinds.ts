@@ -1,36 +1,27 @@
-import { ALERT_TYPES } from '../alerts/index.js';
-import { DEVICE_PERSONAL_FIELDS, DEVICE_TYPES } from '../devices/index.js';
-import { REQUEST_CATEGORIES, RESIDENT_REQUEST_PERSONAL_FIELDS } from '../requests/index.js';
-import { REPORT_PERIODS } from '../reports/index.js';
-import { CASE_PERSONAL_FIELDS } from '../cases/index.js';
-import { EVENT_CATEGORY_CODES } from '../categories/index.js';
+import type { GrantableKind } from '../../platform/module.js';
 
 /**
- * What can be shared by a grant, per record kind: its CASL subject name, the values its
- * `types` may name (they restrict its `type`), and its personal fields (which `fields` may
- * name to see them unmasked).
+ * What can be shared by a grant, per record kind (the GrantKind value): each record module names
+ * its own in its manifest (`grantable`), and the module list hands them all to `shareKinds` as
+ * it is loaded (src/modules/index.ts), before the schema is built. Grants itself knows no
+ * record module.
  */
-export interface GrantableKind {
-  subject: string;
-  types: readonly string[];
-  personalFields: readonly string[];
+export const GRANTABLE_KINDS: Record<string, GrantableKind> = {};
+
+/** The GrantKind enum's object (value → value), filled with GRANTABLE_KINDS; type-graphql reads it when the schema is built. */
+export const GrantKindValues: Record<string, string> = {};
+
+export type GrantKindName = string;
+
+/** Makes `kinds` shareable by grants. A kind given twice is a mistake in the module list. */
+export function shareKinds(kinds: Readonly<Record<string, GrantableKind>>): void {
+  for (const [name, kind] of Object.entries(kinds)) {
+    if (Object.hasOwn(GRANTABLE_KINDS, name)) throw new Error(`Invariant failed: grant kind ${name} is given by two modules`);
+    GRANTABLE_KINDS[name] = kind;
+    GrantKindValues[name] = name;
+  }
 }
-
-export const GRANTABLE_KINDS = {
-  ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: [] },
-  DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) },
-  // A request's category is its `type` in the ability.
-  RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS },
-  // Analysis reports: a report's period kind (WEEK, MONTH, CUSTOM) is its `type`; no personal fields.
-  REPORT: { subject: 'Report', types: REPORT_PERIODS, personalFields: [] },
-  // A case's category is its `type` in the ability.
-  CASE: { subject: 'Case', types: EVENT_CATEGORY_CODES, personalFields: CASE_PERSONAL_FIELDS },
-} as const satisfies Record<string, GrantableKind>;
-
-export type GrantKindName = keyof typeof GRANTABLE_KINDS;
-export const GRANT_KINDS = Object.keys(GRANTABLE_KINDS) as GrantKindName[];
 
 export function kindOfSubject(subjectName: string): GrantKindName | undefined {
-  return GRANT_KINDS.find((kind) => GRANTABLE_KINDS[kind].subject === subjectName);
+  return Object.keys(GRANTABLE_KINDS).find((kind) => GRANTABLE_KINDS[kind]!.subject === subjectName);
 }
-

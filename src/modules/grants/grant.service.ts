@@ -15,7 +15,8 @@ import { requireUnit } from '../units/index.js';
 import { departments } from '../principals/index.js';
 import { audit } from '../audit/index.js';
 import { grants, type GrantRow } from './grant.table.js';
-import { GRANTABLE_KINDS, kindOfSubject, type GrantableKind } from './grant.kinds.js';
+import type { GrantableKind } from '../../platform/module.js';
+import { GRANTABLE_KINDS, kindOfSubject } from './grant.kinds.js';
 import { Grant } from './grant.type.js';
 import type { GrantAccessInput, GrantFilter } from './grant.input.js';
 
@@ -80,7 +81,7 @@ function distinct(values: readonly string[] | null | undefined): string[] | null
 export async function grantAccess(ctx: RequestContext, input: GrantAccessInput): Promise<Grant> {
   requirePrincipal(ctx);
   requireCan(ctx, 'grant', 'Grant');
-  const kind: GrantableKind = GRANTABLE_KINDS[input.kind];
+  const kind: GrantableKind | undefined = GRANTABLE_KINDS[input.kind];
   if (!kind) throw new BadUserInputError(`kind must be one of ${Object.keys(GRANTABLE_KINDS).join(', ')}`, 'kind');
   if (!input.granteeUnitCode === !input.granteeDepartmentCode) {
     throw new BadUserInputError('Name exactly one grantee: granteeUnitCode or granteeDepartmentCode', 'granteeUnitCode');
@@ -177,7 +178,7 @@ export async function revokeAccess(ctx: RequestContext, id: string): Promise<Gra
 async function filterSql(ctx: RequestContext, filter: GrantFilter | null | undefined, now: Date): Promise<SQL[]> {
   if (!filter) return [];
   const where: SQL[] = [];
-  if (filter.kind) where.push(eq(grants.kind, GRANTABLE_KINDS[filter.kind].subject));
+  if (filter.kind) where.push(eq(grants.kind, GRANTABLE_KINDS[filter.kind]?.subject ?? filter.kind));
   if (filter.withinUnitCode) where.push(withinPathSql((await requireUnit(ctx.db, filter.withinUnitCode)).path));
   if (filter.granteeUnitCode) where.push(eq(grants.granteeUnitCode, filter.granteeUnitCode));
   if (filter.granteeDepartmentCode) where.push(eq(grants.granteeDepartmentCode, filter.granteeDepartmentCode));

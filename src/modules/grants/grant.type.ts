@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { enumOf } from '../../platform/graphql/enum.js';
 import { connectionOf } from '../../platform/graphql/connection.js';
-import { GRANT_KINDS, type GrantKindName } from './grant.kinds.js';
+import { GrantKindValues, type GrantKindName } from './grant.kinds.js';
 
-export const GrantKind = enumOf(GRANT_KINDS);
+export const GrantKind = GrantKindValues;
 registerEnumType(GrantKind, { name: 'GrantKind', description: 'A record kind a grant can share.' });
 
 @ObjectType('Grant', { description: 'A sharing agreement: the grantee may read records of a kind within a unit, until it expires or is revoked.' })

@@ -1,6 +1,18 @@
+import { defineModule } from '../../platform/module.js';
+import { grants } from './grant.table.js';
+import { GrantResolver } from './grant.resolver.js';
+import { defineGrantAdminRules } from './grant.policy.js';
+
 export { grants, type GrantRow } from './grant.table.js';
 export { Grant, GrantKind } from './grant.type.js';
 export { GrantResolver } from './grant.resolver.js';
 export { activeGrantsFor, toAccessGrant, grantFields } from './grant.service.js';
 export { defineGrantAdminRules } from './grant.policy.js';
-export { GRANTABLE_KINDS, GRANT_KINDS, type GrantKindName, type GrantableKind } from './grant.kinds.js';
+export { GRANTABLE_KINDS, shareKinds, type GrantKindName } from './grant.kinds.js';
+
+export const grantsModule = defineModule({
+  name: 'grants',
+  resolvers: [GrantResolver],
+  rules: defineGrantAdminRules,
+  tables: { grants },
+});

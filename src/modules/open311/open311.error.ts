@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../platform/errors.js';
+import { ErrorCode, httpStatusOf, isKnownCode } from '../../platform/errors.js';
 import type { Logger } from '../../platform/context.js';
 import type { Open311Fault } from './open311.types.js';
 
@@ -24,17 +24,6 @@ export class Open311Error extends Error {
     return new Open311Error([{ code, description }], headers);
   }
 }
-
-/** The hub's error codes as HTTP statuses. */
-const STATUS: Readonly<Partial<Record<string, number>>> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.BAD_USER_INPUT]: 400,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.CONFLICT]: 409,
-  [ErrorCode.RATE_LIMITED]: 429,
-  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
-};
 
 /** The fields of SubmitResidentRequestInput as the Open311 parameters they come from. */
 export const PARAM_OF_FIELD: Readonly<Record<string, string>> = {
@@ -69,7 +58,8 @@ export function toOpen311Error(error: unknown, log: Logger): Open311Error {
   if (error instanceof Open311Error) return error;
   const extensions = (error as { extensions?: Record<string, unknown> } | null)?.extensions;
   const code = extensions?.['code'];
-  const status = typeof code === 'string' ? STATUS[code] : undefined;
+  // A code the hub raises on purpose answers with its HTTP status; anything else is unexpected.
+  const status = isKnownCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR && code !== ErrorCode.QUERY_TOO_COMPLEX ? httpStatusOf(code) : undefined;
   if (status === undefined) {
     log.error('open311: unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return Open311Error.of(500, 'Internal error; it has been logged');

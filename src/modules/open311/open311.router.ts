@@ -9,18 +9,18 @@
 // Errors are Open311's `[{ "code": <HTTP status>, "description": "…" }]`, one per problem.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLError } from 'graphql';
-import type { Hub, RequestContext } from '../../platform/context.js';
-import { flushLedger, noteForbidden } from '../audit/index.js';
+import type { Hub, RequestContext, RequestScope } from '../../platform/context.js';
 import { Open311Error, toOpen311Error } from './open311.error.js';
 import { createServiceRequest, findServiceRequest, findServiceRequests, listServices, serviceDefinition } from './open311.service.js';
 
 export interface Open311Options {
   /**
-   * The caller's context from the request's `Authorization` header (staff: `Bearer <JWT>` or
-   * `ApiKey <key>`, as on /graphql); ANONYMOUS without one. `X-Api-Key` is not read from it:
-   * on this API it carries a channel token.
+   * The request scope: the caller's context from the request's `Authorization` header (staff:
+   * `Bearer <JWT>` or `ApiKey <key>`, as on /graphql; ANONYMOUS without one), denials noted and
+   * the ledger written. `X-Api-Key` is not read as a credential: on this API it carries a
+   * channel token.
    */
-  contextFor(req: Request): Promise<RequestContext>;
+  scope: RequestScope<Request>;
 }
 
 /** The largest POST body accepted: a request's fields at their limits take about 12 kB. */
@@ -53,21 +53,23 @@ function apiKeyOf(req: Request): string | undefined {
 }
 
 /**
- * Runs a handler and answers in Open311's shape whatever happens; a context the handler used
- * has its ledger (unmasked personal data, refusals) written to the audit log before the answer.
+ * Runs a handler and answers in Open311's shape whatever happens. A handler that needs the
+ * caller opens the request scope (`use(await scope.open(req))`): a FORBIDDEN it throws is noted
+ * as a denial, and the ledger (unmasked personal data, refusals) is written to the audit log
+ * before the answer.
  */
-function answer(hub: Hub, handler: Handler) {
+function answer(hub: Hub, scope: RequestScope<Request>, handler: Handler) {
   return async (req: Request, res: Response) => {
     let ctx: RequestContext | undefined;
     let result: Answer;
     try {
       result = await handler(req, res, (made) => (ctx = made));
     } catch (error) {
-      if (ctx && (error as GraphQLError | undefined)?.extensions) noteForbidden(ctx, [error as GraphQLError]);
+      if (ctx && (error as GraphQLError | undefined)?.extensions) scope.deny(ctx, [error as GraphQLError]);
       const failure = toOpen311Error(error, hub.log);
       result = { status: failure.status, body: failure.faults, headers: { ...failure.headers } };
     }
-    if (ctx) await flushLedger(ctx);
+    if (ctx) await scope.close(ctx);
     res.status(result.status).set(result.headers ?? {}).json(result.body);
   };
 }
@@ -90,6 +92,7 @@ function bodyErrors(error: unknown, _req: Request, res: Response, next: NextFunc
 export function open311Router(hub: Hub, options: Open311Options): Router {
   const router = Router();
   const db = hub.database.db;
+  const { scope } = options;
   router.use((_req, res, next) => {
     res.set({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     next();
@@ -97,14 +100,14 @@ export function open311Router(hub: Hub, options: Open311Options): Router {
 
   router.get(
     '/services.:format',
-    answer(hub, async (req) => {
+    answer(hub, scope, async (req) => {
       formatOf(req);
       return { status: 200, body: await listServices(db, record(req.query)) };
     }),
   );
   router.get(
     '/services/:code.:format',
-    answer(hub, async (req) => {
+    answer(hub, scope, async (req) => {
       formatOf(req);
       return { status: 200, body: await serviceDefinition(db, String(req.params['code']), record(req.query)) };
     }),
@@ -115,39 +118,39 @@ export function open311Router(hub: Hub, options: Open311Options): Router {
     express.urlencoded({ extended: false, limit: BODY_LIMIT }),
     express.json({ limit: BODY_LIMIT }),
     bodyErrors,
-    answer(hub, async (req, _res, use) => {
+    answer(hub, scope, async (req, _res, use) => {
       formatOf(req);
       // A body of another type (multipart/form-data, text/plain): `is` says false (null for no body).
       if (req.is(['application/x-www-form-urlencoded', 'application/json']) === false) {
         throw Open311Error.of(415, 'Send the parameters as application/x-www-form-urlencoded (or application/json)');
       }
       const apiKey = apiKeyOf(req);
-      const ctx = use(await options.contextFor(req));
+      const ctx = use(await scope.open(req));
       const created = await createServiceRequest(ctx, apiKey, record(req.body));
       return { status: 201, body: created };
     }),
   );
   router.get(
     '/requests.:format',
-    answer(hub, async (req, _res, use) => {
+    answer(hub, scope, async (req, _res, use) => {
       formatOf(req);
       const apiKey = apiKeyOf(req);
-      const ctx = use(await options.contextFor(req));
+      const ctx = use(await scope.open(req));
       return { status: 200, body: await findServiceRequests(ctx, apiKey, record(req.query)) };
     }),
   );
   router.get(
     '/requests/:id.:format',
-    answer(hub, async (req, _res, use) => {
+    answer(hub, scope, async (req, _res, use) => {
       formatOf(req);
       const apiKey = apiKeyOf(req);
-      const ctx = use(await options.contextFor(req));
+      const ctx = use(await scope.open(req));
       return { status: 200, body: await findServiceRequest(ctx, apiKey, String(req.params['id']), record(req.query)) };
     }),
   );
 
   router.use(
-    answer(hub, async (req) => {
+    answer(hub, scope, async (req) => {
       throw Open311Error.of(404, `No such resource: ${req.method} ${req.baseUrl}${req.path}. This API serves GET services.json, GET services/{code}.json, POST requests.json, GET requests.json and GET requests/{id}.json`);
     }),
   );

@@ -1,6 +1,20 @@
+import { defineModule } from '../../platform/module.js';
+import { patrolReports, patrolFindings } from './patrol.table.js';
+import { PatrolReportResolver, PatrolFindingResolver } from './patrol.resolver.js';
+import { definePatrolRules } from './patrol.policy.js';
+import { patrolsPush } from './patrol.push.js';
+
 export { patrolReports, patrolFindings, type PatrolReportRow, type PatrolFindingRow } from './patrol.table.js';
 export { PatrolReport, PatrolFinding, PatrolReportConnection } from './patrol.type.js';
 export { PatrolReportResolver, PatrolFindingResolver } from './patrol.resolver.js';
 export { definePatrolRules } from './patrol.policy.js';
 export { createPatrolLoaders } from './patrol.loader.js';
 export { findingsByIds, linkFindingToCase, toPatrolFinding } from './patrol.service.js';
+
+export const patrolsModule = defineModule({
+  name: 'patrols',
+  resolvers: [PatrolReportResolver, PatrolFindingResolver],
+  rules: definePatrolRules,
+  tables: { patrolReports, patrolFindings },
+  push: [patrolsPush],
+});

@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../platform/db/database.js';
-import type { EventBus } from '../../platform/pubsub/bus.js';
-import type { Topics } from '../../topics.js';
+import type { EventBus, Topics } from '../../platform/pubsub/bus.js';
 import type { Principal, UnitScope } from '../../platform/auth/principal.js';
 import { AuthRefusal, UnauthenticatedError } from '../../platform/errors.js';
 import { unitsByCodes, toUnit, type UnitRow } from '../units/index.js';
@@ -70,7 +69,7 @@ export async function describePrincipal(db: Executor, principal: Principal): Pro
  * `accessChanged` event commit together: every hub process drops what it cached about the
  * principal, and its open connections end.
  */
-export async function setPrincipalDisabled(db: Db, bus: EventBus<Record<string, unknown>>, name: string, disabledAt: Date | null): Promise<boolean> {
+export async function setPrincipalDisabled(db: Db, bus: EventBus<Topics>, name: string, disabledAt: Date | null): Promise<boolean> {
   const receipt = await db.transaction(async (tx) => {
     const changed = await tx.update(principals).set({ disabledAt }).where(eq(principals.name, name)).returning({ name: principals.name });
     if (changed.length === 0) return undefined;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Field, InputType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { ReportPeriodKind } from './report.type.js';
-import type { ReportPeriodName } from './report.table.js';
+import type { ReportPeriodName } from './report.period.js';
 
 @InputType('ReportPeriodInput', {
   description: 'WEEK or MONTH with `date` (any day in it, YYYY-MM-DD, Asia/Shanghai); CUSTOM with `from` and `to` (at most 366 days). The period must have ended.',

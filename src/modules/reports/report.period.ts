@@ -1,5 +1,12 @@
 import { BadUserInputError } from '../../platform/errors.js';
-import type { ReportPeriodName } from './report.table.js';
+
+/**
+ * How a report's period was asked for. WEEK: Monday 00:00 to Monday 00:00, Asia/Shanghai;
+ * MONTH: the calendar month, Asia/Shanghai; CUSTOM: any `[from, to)`. A grant's `types` name
+ * these.
+ */
+export const REPORT_PERIODS = ['WEEK', 'MONTH', 'CUSTOM'] as const;
+export type ReportPeriodName = (typeof REPORT_PERIODS)[number];
 
 /**
  * Periods are calendar periods in China Standard Time (UTC+8 all year): a week runs from

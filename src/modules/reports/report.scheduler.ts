@@ -1,4 +1,5 @@
 import type { Hub } from '../../platform/context.js';
+import type { Job } from '../../platform/scheduler.js';
 import { weekOf, type Period } from './report.period.js';
 import { ensureScheduledReport, streetsWithoutReport } from './report.service.js';
 
@@ -12,14 +13,12 @@ export function lastWeek(now: Date): Period {
 
 /**
  * The weekly run: once a week has ended (by the hub's clock), every street gets its report for
- * that week. Each hub process looks every `intervalMs` (real time) whether a street still lacks
- * the report of the last ended week; the reports table's unique (unit, period) and ON CONFLICT
- * DO NOTHING make exactly one per street and week however many processes look at once. A hub
- * that was down over the turn of the week catches up when it starts.
+ * that week. Each hub process looks every REPORT_SCHEDULE_SECONDS (real time) whether a street
+ * still lacks the report of the last ended week; the reports table's unique (unit, period) and
+ * ON CONFLICT DO NOTHING make exactly one per street and week however many processes look at
+ * once. A hub that was down over the turn of the week catches up when it starts.
  */
 export class WeeklyReports {
-  private timer: NodeJS.Timeout | undefined;
-  private first: NodeJS.Immediate | undefined;
   private running: Promise<number> | undefined;
 
   constructor(private readonly hub: Hub) {}
@@ -42,26 +41,16 @@ export class WeeklyReports {
     if (created > 0) this.hub.log.info('weekly reports generated', { from: period.from.toISOString(), created });
     return created;
   }
-
-  /** Looks now and then every `intervalMs`; 0 turns the run off. */
-  start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.timer) return;
-    const tick = () => {
-      this.runDue().catch((error: unknown) => this.hub.log.error('weekly reports failed', { error: String(error) }));
-    };
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
-    this.first = setImmediate(tick);
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    clearImmediate(this.first);
-    this.timer = undefined;
-    await this.running?.catch(() => {});
-  }
 }
 
 export function weeklyReports(hub: Hub): WeeklyReports {
   return new WeeklyReports(hub);
 }
+
+/** The weekly run as a job: at start, then every REPORT_SCHEDULE_SECONDS (0: never). */
+export const weeklyReportsJob: Job = {
+  name: 'weekly reports',
+  every: (config) => config.reportScheduleSeconds,
+  atStart: true,
+  run: (hub) => hub.single(weeklyReports).runDue(),
+};

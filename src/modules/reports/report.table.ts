@@ -1,14 +1,7 @@
 import { pgTable, text, uuid, timestamp, jsonb, unique } from 'drizzle-orm/pg-core';
 import { placementColumns, placementIndexes } from '../../platform/db/placement.js';
 import type { ReportFigures } from './report.figures.js';
-
-/**
- * How a report's period was asked for. WEEK: Monday 00:00 to Monday 00:00, Asia/Shanghai;
- * MONTH: the calendar month, Asia/Shanghai; CUSTOM: any `[from, to)`. A grant's `types` name
- * these.
- */
-export const REPORT_PERIODS = ['WEEK', 'MONTH', 'CUSTOM'] as const;
-export type ReportPeriodName = (typeof REPORT_PERIODS)[number];
+import type { ReportPeriodName } from './report.period.js';
 
 /**
  * An analysis report (研判报告): a snapshot of a unit's figures over a period, taken once. One

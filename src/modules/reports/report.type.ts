@@ -3,7 +3,7 @@ import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { connectionOf } from '../../platform/graphql/connection.js';
-import { REPORT_PERIODS, type ReportPeriodName } from './report.table.js';
+import { REPORT_PERIODS, type ReportPeriodName } from './report.period.js';
 import type { ReportFigures } from './report.figures.js';
 
 export const ReportPeriodKind = enumOf(REPORT_PERIODS);

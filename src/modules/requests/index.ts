@@ -1,3 +1,9 @@
+import { defineModule } from '../../platform/module.js';
+import { residentRequests, REQUEST_CATEGORIES } from './request.table.js';
+import { ResidentRequestResolver } from './request.resolver.js';
+import { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS } from './request.policy.js';
+import { requestsPush } from './request.push.js';
+
 export {
   residentRequests,
   REQUEST_CATEGORIES,
@@ -31,4 +37,21 @@ export {
   type InputProblem,
 } from './request.service.js';
 export { replyResidentRequest, closeResidentRequest, closeRequestOfCase, DEFAULT_CLOSING_REPLY, REPLY_LIMIT } from './request.staff.js';
-export { requestHooks, type RequestCaseLink, type LinkedCase } from './request.hooks.js';
+export type { RequestCaseLink, LinkedCase } from './request.hooks.js';
+
+declare module '../../platform/pubsub/bus.js' {
+  interface Topics {
+    /** A resident's request was committed (one per submission). */
+    residentRequestSubmitted: { ids: string[] };
+  }
+}
+
+export const requestsModule = defineModule({
+  name: 'requests',
+  resolvers: [ResidentRequestResolver],
+  rules: defineRequestRules,
+  tables: { residentRequests },
+  // A request's category is its `type` in the ability.
+  grantable: { RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS } },
+  push: [requestsPush],
+});

@@ -1,5 +1,6 @@
 import type { Hub } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
+import { invariant } from '../../platform/invariant.js';
 
 /** The case opened from a resident request, as the requests module needs to know it. */
 export interface LinkedCase {
@@ -12,8 +13,8 @@ export interface LinkedCase {
 
 /**
  * How the requests module reaches the case opened from a request without importing the cases
- * module (which imports it): cases registers these at start (src/main.ts). Both run inside the
- * caller's transaction.
+ * module (which imports it): cases gives it under `requestCaseLink` in its manifest. Both run
+ * inside the caller's transaction.
  */
 export interface RequestCaseLink {
   /** The case opened from the request, locked for the rest of `tx`; undefined when it has none. */
@@ -22,6 +23,16 @@ export interface RequestCaseLink {
   rateCase(tx: Executor, caseId: string, satisfaction: number): Promise<void>;
 }
 
-export function requestHooks(_hub: Hub): { caseLink: RequestCaseLink | undefined } {
-  return { caseLink: undefined };
+declare module '../../platform/hooks.js' {
+  interface Hooks {
+    /** The link from a resident request to the case opened from it (RequestCaseLink); exactly one module gives it. */
+    requestCaseLink: RequestCaseLink;
+  }
+}
+
+/** The one link to cases the hub's modules give. */
+export function caseLinkOf(hub: Hub): RequestCaseLink {
+  const [link, ...others] = hub.hooks('requestCaseLink');
+  invariant(link && others.length === 0, 'exactly one module gives requestCaseLink (the cases module, in its manifest)');
+  return link;
 }

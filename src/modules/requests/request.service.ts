@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -17,11 +18,10 @@ import { requireUnit, units } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { storable } from '../ingest/index.js';
 import { appendAudit, audit } from '../audit/index.js';
-import type { Topics } from '../../topics.js';
 import { residentRequests, type NewResidentRequestRow, type ResidentRequestRow } from './request.table.js';
 import { PublicChannel, PublicUnit, ResidentRequest, SubmittedRequest, TrackedRequest } from './request.type.js';
 import { REQUEST_LIMITS, type ResidentRequestFilter, type SubmitResidentRequestInput } from './request.input.js';
-import { requestHooks } from './request.hooks.js';
+import { caseLinkOf } from './request.hooks.js';
 import { RESIDENT_REQUEST_MASKS, RESIDENT_REQUEST_PERSONAL_FIELDS, type RequestPersonalField } from './request.policy.js';
 
 /**
@@ -202,7 +202,7 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
         .returning();
       if (inserted) {
         await audit(resident, tx, { operation: 'submitResidentRequest', kind: 'ResidentRequest', recordIds: [inserted.id], details: { category: inserted.category, channelId } });
-        await ctx.hub.bus.publish(tx, 'residentRequestSubmitted', { ids: [inserted.id] } satisfies Topics['residentRequestSubmitted']);
+        await publishIds(ctx.hub.bus, tx, 'residentRequestSubmitted', [inserted.id]);
         return inserted;
       }
     }
@@ -267,8 +267,7 @@ export async function rateResidentRequest(ctx: RequestContext, trackingCode: str
   const text = comment?.trim() ?? '';
   if ([...text].length > RATING_LIMITS.comment) throw new BadUserInputError(`comment is longer than ${RATING_LIMITS.comment} characters`, 'comment');
   if (!storable(text)) throw new BadUserInputError('comment holds a NUL character or a broken UTF-16 surrogate', 'comment');
-  const link = ctx.hub.single(requestHooks).caseLink;
-  invariant(link, 'the cases module registers its link to resident requests at start (src/main.ts)');
+  const link = caseLinkOf(ctx.hub);
   const now = ctx.hub.clock.now();
   await ctx.db.transaction(async (tx) => {
     const [row] = code ? await tx.select().from(residentRequests).where(eq(residentRequests.trackingCode, code)).for('update') : [];

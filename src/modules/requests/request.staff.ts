@@ -10,7 +10,7 @@ import { storable } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
 import { residentRequests, type ResidentRequestRow } from './request.table.js';
 import type { ResidentRequest } from './request.type.js';
-import { requestHooks } from './request.hooks.js';
+import { caseLinkOf } from './request.hooks.js';
 import { subjectOf, toResidentRequest } from './request.service.js';
 
 /**
@@ -80,8 +80,7 @@ export async function replyResidentRequest(ctx: RequestContext, id: string, repl
 export async function closeResidentRequest(ctx: RequestContext, id: string, reply: string | null | undefined): Promise<ResidentRequest> {
   requireCan(ctx, 'handle', 'ResidentRequest');
   const text = replyText(reply, false);
-  const link = ctx.hub.single(requestHooks).caseLink;
-  invariant(link, 'the cases module registers its link to resident requests at start (src/main.ts)');
+  const link = caseLinkOf(ctx.hub);
   const now = ctx.hub.clock.now();
   const row = await ctx.db.transaction(async (tx) => {
     const current = await requireHandled(ctx, tx, id, 'closeResidentRequest');

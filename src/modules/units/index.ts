@@ -1,6 +1,18 @@
+import { defineModule } from '../../platform/module.js';
+import { units } from './unit.table.js';
+import { UnitResolver } from './unit.resolver.js';
+import { defineUnitRules } from './unit.policy.js';
+
 export { units, type UnitRow } from './unit.table.js';
 export { Unit, Tier } from './unit.type.js';
 export { UnitResolver } from './unit.resolver.js';
 export { createUnitLoaders, type UnitLoaders } from './unit.loader.js';
 export { toUnit, UNIT_KEYS, unitsByCodes, requireUnit } from './unit.service.js';
 export { defineUnitRules } from './unit.policy.js';
+
+export const unitsModule = defineModule({
+  name: 'units',
+  resolvers: [UnitResolver],
+  rules: defineUnitRules,
+  tables: { units },
+});

@@ -1,1 +1,10 @@
-export { sweepSilentDevices, startWatchdog, WATCHDOG_SOURCE, OFFLINE_SEVERITY, type SweepResult } from './watchdog.sweeper.js';
+import { defineModule } from '../../platform/module.js';
+import { deviceSweep } from './watchdog.sweeper.js';
+
+export { sweepSilentDevices, WATCHDOG_SOURCE, OFFLINE_SEVERITY, type SweepResult } from './watchdog.sweeper.js';
+
+export const watchdogModule = defineModule({
+  name: 'watchdog',
+  // Silent devices go OFFLINE and raise DEVICE_OFFLINE.
+  jobs: [deviceSweep],
+});

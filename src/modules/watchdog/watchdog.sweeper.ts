@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Hub } from '../../platform/context.js';
+import type { Job } from '../../platform/scheduler.js';
 import { executeRows } from '../../platform/db/rows.js';
 import { devices, publishStatusChanges, type DeviceTypeName } from '../devices/index.js';
 import { raiseAlerts, type SeverityName, type SystemAlert } from '../alerts/index.js';
@@ -116,29 +117,14 @@ async function sweepOnce(hub: Hub): Promise<SweepResult> {
 }
 
 /**
- * Runs the sweeper on this process every `deviceSweepSeconds` (0: never). Each hub process runs
- * its own; the sweep itself makes sure each silence is handled once.
+ * The sweep every DEVICE_SWEEP_SECONDS on every hub process (0: never; tests call
+ * sweepSilentDevices themselves); the sweep itself makes sure each silence is handled once.
  */
-export function startWatchdog(hub: Hub): void {
-  const seconds = hub.config.deviceSweepSeconds;
-  if (seconds <= 0) return;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const timer = setInterval(() => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        const { offline } = await sweepSilentDevices(hub);
-        if (offline.length) hub.log.info('devices fell silent', { offline: offline.length });
-      } catch (error) {
-        hub.log.error('device sweep failed', { error: String(error) });
-      }
-    });
-  }, seconds * 1000);
-  timer.unref();
-  hub.onClose(async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  });
-}
+export const deviceSweep: Job = {
+  name: 'device sweep',
+  every: (config) => config.deviceSweepSeconds,
+  async run(hub) {
+    const { offline } = await sweepSilentDevices(hub);
+    if (offline.length) hub.log.info('devices fell silent', { offline: offline.length });
+  },
+};

@@ -2,7 +2,9 @@ import type { Executor } from '../db/database.js';
 
 /**
  * Terminology
- * - topic: a named stream of events, declared once in a topic map (never a loose string).
+ * - topic: a named stream of events, declared once in the topic map `Topics` (never a loose
+ *   string): `accessChanged` here, every other one by the module that publishes it, beside its
+ *   manifest (`declare module '…/platform/pubsub/bus.js' { interface Topics { … } }`).
  * - event: a small JSON payload naming what changed (ids and scope, not whole records), so
  *   that it fits Postgres NOTIFY's 8,000-byte limit; each hub process loads the records once.
  *
@@ -10,7 +12,7 @@ import type { Executor } from '../db/database.js';
  * the transaction commits. Another bus (NATS, Redis) implements the same interface with an
  * after-commit hook.
  */
-export interface EventBus<TopicMap extends Record<string, unknown>> {
+export interface EventBus<TopicMap extends object> {
   /** Returns a receipt for `delivered`. */
   publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<Receipt>;
   /**
@@ -36,3 +38,34 @@ export interface Receipt {
 
 /** NOTIFY refuses payloads of 8,000 bytes or more; keep a margin. */
 export const MAX_EVENT_BYTES = 7_800;
+
+/**
+ * Every topic the hub publishes, with its payload. Payloads name records (ids), never carry
+ * them: NOTIFY holds under 8,000 bytes, and each process loads the records once. The modules
+ * add their own topics to this map.
+ */
+export interface Topics {
+  /**
+   * Who may see what changed: a grant to a unit or department was made, revoked or expired, an
+   * API key was revoked, or a principal was changed. Open connections of those principals
+   * rebuild their ability (or close, for a revoked key).
+   */
+  accessChanged: { granteeUnitCode?: string; granteeDepartmentCode?: string; apiKeyId?: string; principal?: string };
+}
+
+/** The topics whose events name records by id (`{ ids }`): the live feeds' topics. */
+export type IdsTopic = { [T in keyof Topics]: Topics[T] extends { ids: string[] } ? T : never }[keyof Topics];
+
+/** Ids per event: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
+export const IDS_PER_EVENT = 150;
+
+/**
+ * Publishes that the records `ids` changed, inside the writing transaction, in events of at
+ * most IDS_PER_EVENT ids. The events are sent together: postgres.js pipelines them on the
+ * transaction's connection (one round trip, not one per event).
+ */
+export async function publishIds(bus: EventBus<Topics>, executor: Executor, topic: IdsTopic, ids: readonly string[]): Promise<void> {
+  const sent: Promise<Receipt>[] = [];
+  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) sent.push(bus.publish(executor, topic, { ids: ids.slice(offset, offset + IDS_PER_EVENT) }));
+  await Promise.all(sent);
+}

@@ -6,6 +6,7 @@ import { scopeRoots } from '../auth/scope-roots.js';
 import { isWithin, lastCode } from '../auth/scope.js';
 import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from './fanout.js';
 import { BoundedQueue } from './queue.js';
+import type { IdsTopic } from './bus.js';
 
 /**
  * Terminology
@@ -33,8 +34,8 @@ export interface IdsEvent {
 }
 
 export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> {
-  /** The bus topic (a key of the typed topic map in src/topics.ts). */
-  readonly topic: string;
+  /** The bus topic: one whose events name records by id. */
+  readonly topic: IdsTopic;
   /** The CASL subject read on each record. */
   readonly subject: SubjectName;
   /** What a CASL subject of this kind carries, from a row. */
@@ -96,7 +97,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     this.lastTime = hub.clock.now().getTime();
     // After the bus lost its connection, a feed that can reload what it missed (`since`) does.
     const onGap = config.since ? () => this.enqueue(() => this.recoverGap()) : undefined;
-    this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event as IdsEvent)), onGap);
+    this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event)), onGap);
   }
 
   /** Subscriptions currently registered in this process. */

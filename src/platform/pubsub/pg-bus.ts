@@ -18,7 +18,7 @@ function channelOf(topic: string): string {
  * hub process that shares the database. One LISTEN per topic per process, however many
  * handlers; handlers run one after another for each payload.
  */
-export class PgNotifyBus<TopicMap extends Record<string, unknown>> implements EventBus<TopicMap> {
+export class PgNotifyBus<TopicMap extends object> implements EventBus<TopicMap> {
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
   private readonly unlisteners = new Map<string, Promise<() => Promise<void>>>();
   private readonly gapHandlers = new Map<string, Set<() => void>>();
