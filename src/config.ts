@@ -71,6 +71,11 @@ export interface Config {
    * LOCAL_TOKENS=off. It exists only on a hub that runs the embedded demo data as well.
    */
   readonly demoSignInAllowed: boolean;
+  /**
+   * Map tiles the operator serves for the board's map (`BOARD_TILE_URL`): an http(s) template with
+   * `{z}`, `{x}` and `{y}` (Web Mercator, 256 px). Unset: the map draws on its offline base only.
+   */
+  readonly boardTileUrl: string | undefined;
 }
 
 /**
@@ -162,6 +167,18 @@ function oidcFrom(env: NodeJS.ProcessEnv): OidcConfig | undefined {
   };
 }
 
+function tileUrlFrom(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const sample = value.replace('{z}', '1').replace('{x}', '1').replace('{y}', '1');
+  const url = URL.canParse(sample) ? new URL(sample) : undefined;
+  const placeholders = ['{z}', '{x}', '{y}'].every((part) => value.includes(part));
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || !placeholders || /[\s"'<>]/.test(value)) {
+    throw new ConfigError(`BOARD_TILE_URL must be an http:// or https:// template with {z}, {x} and {y}, without credentials, got "${raw}"`);
+  }
+  return value;
+}
+
 function localTokensFrom(raw: string | undefined): boolean {
   const value = raw?.trim().toLowerCase() ?? '';
   if (value === '' || value === 'on') return true;
@@ -194,5 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: oidcFrom(env),
     localTokens,
     demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
+    boardTileUrl: tileUrlFrom(env['BOARD_TILE_URL']),
   };
 }

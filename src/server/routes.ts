@@ -1,6 +1,7 @@
 import type express from 'express';
 import type { Hub } from '../platform/context.js';
 import { open311Router } from '../modules/open311/index.js';
+import { boardRouter } from '../web/board.js';
 import { graphiqlRouter } from '../web/graphiql.js';
 import { reportPageRouter } from '../web/report-page.js';
 import { residentPagesRouter } from '../web/resident-pages.js';
@@ -40,6 +41,7 @@ export function mountRoutes(app: express.Express, hub: Hub, options: RouteOption
   });
   app.use(SIGN_IN_PATH, signInRouter(hub, { demo: options.demoSignIn }));
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH, signInPath: SIGN_IN_PATH, connectSources: () => signInConnectSources(hub) }));
+  app.use('/board', boardRouter({ graphqlPath: GRAPHQL_PATH, signInPath: SIGN_IN_PATH, tileUrl: hub.config.boardTileUrl, connectSources: () => signInConnectSources(hub) }));
   app.use('/reports', reportPageRouter(hub));
   // The submit and status pages: SUBMIT_PAGE_PATH and STATUS_PAGE_PATH of channels/channel.qr.ts.
   app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));
