@@ -19,7 +19,7 @@ function todayStart(now = Date.now()) {
 
 const within = (path, root) => path === root || path.startsWith(`${root}.`);
 const percent = (rate) => (rate === null || rate === undefined ? '–' : `${Math.round(rate * 100)}%`);
-const hours = (h) => (h === null || h === undefined ? '–' : `${h.toFixed(1)}小时`);
+const hours = (h) => (h === null || h === undefined ? '–' : h.toFixed(1));
 const words = (error) => (error?.code === 'FORBIDDEN' ? '无权查看' : error?.code === 'NOT_FOUND' ? '不在您的管辖范围内' : `暂时无法读取（${error?.message ?? error}）`);
 
 export function createBoard({ api, page, onDrill }) {

@@ -54,7 +54,7 @@ export function drawRanking(container, rows, color) {
     tooltip: { trigger: 'axis' },
     grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: 'value', minInterval: 1, ...AXIS, axisLabel: { show: false } },
-    yAxis: { type: 'category', data: sorted.map((r) => r.name), ...AXIS },
+    yAxis: { type: 'category', data: sorted.map((r) => r.name), ...AXIS, axisLabel: { ...AXIS.axisLabel, interval: 0 } },
     series: [{ type: 'bar', data: sorted.map((r) => r.value), itemStyle: { color }, label: { show: true, position: 'right', color: TEXT, fontSize: 15 } }],
   }, { notMerge: true });
 }
@@ -68,7 +68,7 @@ export function drawDevices(container, rows, statusLabels) {
     legend: LEGEND,
     grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: 'value', ...AXIS },
-    yAxis: { type: 'category', data: rows.map((r) => r.name), ...AXIS },
+    yAxis: { type: 'category', data: rows.map((r) => r.name), ...AXIS, axisLabel: { ...AXIS.axisLabel, interval: 0, fontSize: 13 } },
     series: ['ONLINE', 'OFFLINE', 'FAULT'].map((status) => ({
       name: statusLabels[status],
       type: 'bar',

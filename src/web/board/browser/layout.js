@@ -46,7 +46,7 @@ export function buildLayout(root) {
         panel(
           'cases-panel',
           '案件办理',
-          el('div', { class: 'figures' }, figure('cases-open', '在办案件'), figure('cases-overdue', '超期'), figure('kpi-ontime', '本周按期结案率'), figure('kpi-hours', '平均办理时长')),
+          el('div', { class: 'figures' }, figure('cases-open', '在办案件'), figure('cases-overdue', '超期'), figure('kpi-ontime', '本周按期结案率'), figure('kpi-hours', '平均办理时长（小时）')),
           el('div', { class: 'split' }, el('div', { id: 'chart-cases', class: 'chart' }), el('ol', { id: 'overdue-list', class: 'list' })),
         ),
         panel('devices-panel', '物联设备', el('div', { class: 'figures' }, figure('devices-online', '在线'), figure('devices-offline', '离线'), figure('devices-fault', '故障')), el('div', { class: 'split' }, el('div', { id: 'chart-devices', class: 'chart' }), el('ol', { id: 'silent-list', class: 'list' }))),

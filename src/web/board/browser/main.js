@@ -31,10 +31,11 @@ async function start() {
   const session = await SignInSession.start({ signInPath: page.signInPath, redirectPath: location.pathname });
   let board;
   let api;
-  let signedInAs;
+  // null until the first state: the first call always draws.
+  let signedInAs = null;
   session.subscribe((state) => {
     const who = state.signedIn?.principal;
-    if (who === signedInAs) return;
+    if (who === signedInAs && !(who === undefined && state.error)) return;
     signedInAs = who;
     board?.stop();
     api?.dispose();
