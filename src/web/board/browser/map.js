@@ -14,7 +14,7 @@ export function drawUnitTiles(container, rows, onPick) {
   }
   const max = Math.max(1, ...rows.map((r) => r.today));
   const columns = Math.ceil(Math.sqrt(rows.length * 1.6));
-  container.style.gridTemplateColumns = `repeat(${columns}, 1fr)`;
+  container.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
   container.replaceChildren(
     ...rows.map((row) => {
       const level = row.today === 0 ? 0 : Math.min(4, 1 + Math.floor((row.today / max) * 3.999));
