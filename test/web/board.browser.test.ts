@@ -88,16 +88,42 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
     return result!.id;
   }
 
+  async function openOverdueCase(t: Tier): Promise<string> {
+    const opened = await hub.gql<{ openCase: { id: string } }>(
+      'mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }',
+      { input: { unitCode: t.place, title: `大屏测试案件 ${t.tier}`, category: 'FACILITIES', severity: 'MEDIUM' } },
+      { as: t.principal },
+    );
+    const caseId = opened.body.data!.openCase.id;
+    // Its deadline passes (as the SLA table's hours would).
+    await hub.database.db.execute(sql`update cases set deadline_at = now() - interval '1 hour' where id = ${caseId}`);
+    return caseId;
+  }
+
   for (const t of TIERS) {
     describe(`${t.tier} (${t.principal})`, () => {
-      it('loads, shows a new alert within 2 s, counts it, and acknowledges it from the board', async () => {
-        const page = await openBoard(t.principal);
+      let page: Page;
+      let caseId: string;
+
+      beforeAll(async () => {
+        caseId = await openOverdueCase(t);
+        page = await openBoard(t.principal);
         await ready(page, t.unit);
+      }, 120_000);
+
+      afterAll(async () => {
+        await page?.context().close();
+      });
+
+      it('loads: the unit, its alerts, its overdue case', async () => {
         expect(await page.locator('#title').innerText()).toContain(t.unitName);
         expect(await page.locator('#stream li.alert').count()).toBeGreaterThan(0);
+        await page.locator(`#overdue-list li[data-case-id="${caseId}"]`).waitFor({ timeout: 5000 });
         await page.screenshot({ path: `${ARTIFACTS}board-${t.tier}.png` });
-        const before = await figure(page, 'alerts-today');
+      });
 
+      it('shows a new alert within 2 s, counts it, and acknowledges it from the board', async () => {
+        const before = await figure(page, 'alerts-today');
         const id = await ingestAlert(t.place);
         const item = page.locator(`#stream li[data-alert-id="${id}"]`);
         await item.waitFor({ timeout: 2000 });
@@ -110,33 +136,17 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
         expect(await page.locator(`#stream li[data-alert-id="${id}"]`).getAttribute('class')).not.toContain('critical-open');
         const stored = await hub.gql<{ alert: { status: string } }>('query($id: ID!) { alert(id: $id) { status } }', { id }, { as: t.principal });
         expect(stored.body.data?.alert.status).toBe('ACKNOWLEDGED');
-        await page.context().close();
       });
 
       it('an SLA escalation updates the case counts', async () => {
-        const opened = await hub.gql<{ openCase: { id: string } }>(
-          'mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }',
-          { input: { unitCode: t.place, title: `大屏测试案件 ${t.tier}`, category: 'FACILITIES', severity: 'MEDIUM' } },
-          { as: t.principal },
-        );
-        const caseId = opened.body.data!.openCase.id;
-        // Its deadline passes (as the SLA table's hours would).
-        await hub.database.db.execute(sql`update cases set deadline_at = now() - interval '1 hour' where id = ${caseId}`);
-        const page = await openBoard(t.principal);
-        await ready(page, t.unit);
-        await page.locator(`#overdue-list li[data-case-id="${caseId}"]`).waitFor({ timeout: 10_000 }).catch(() => undefined);
         const overdue = await figure(page, 'cases-overdue');
         expect(overdue).toBeGreaterThan(0);
-
         expect(await sweepOverdueCases(hub.handle.hub)).toBeGreaterThan(0);
         await expect.poll(() => figure(page, 'cases-overdue'), { timeout: 5000 }).toBeLessThan(overdue);
         expect(await page.locator(`#overdue-list li[data-case-id="${caseId}"]`).count()).toBe(0);
-        await page.context().close();
       });
 
       it('drills down to a child unit and walks back up; a unit outside the scope is refused', async () => {
-        const page = await openBoard(t.principal);
-        await ready(page, t.unit);
         await page.locator(`#unit-tiles [data-unit="${t.child}"]`).click();
         await ready(page, t.child);
         expect(new URL(page.url()).searchParams.get('unit')).toBe(t.child);
@@ -145,16 +155,34 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
         await crumbs.locator(`[data-crumb="${t.unit}"]`).click();
         await ready(page, t.unit);
         expect(new URL(page.url()).searchParams.has('unit')).toBe(false);
-        await page.context().close();
+        await page.goBack();
+        await ready(page, t.child);
 
         // 文峰 (320613008) is outside a 学田 or 曙光 principal's unit; the district's parent is outside the district's.
         const outside = t.tier === 'district' ? '320600' : '320613008';
-        const refused = await openBoard(t.principal, { unit: outside, live: false });
-        await refused.locator('#board[data-state="refused"]').waitFor({ timeout: 10_000 });
-        expect(await refused.locator('#problem').innerText()).toContain('不在您的管辖范围内');
-        expect(await refused.locator('#stream li').count()).toBe(0);
-        await refused.context().close();
+        await page.evaluate((code) => {
+          const win = globalThis as unknown as { history: { pushState(s: null, t: string, u: string): void }; dispatchEvent(e: unknown): void; PopStateEvent: new (type: string) => unknown };
+          win.history.pushState(null, '', `?unit=${code}`);
+          win.dispatchEvent(new win.PopStateEvent('popstate'));
+        }, outside);
+        await page.locator('#board[data-state="refused"]').waitFor({ timeout: 10_000 });
+        expect(await page.locator('#problem').innerText()).toContain('不在您的管辖范围内');
+        expect(await page.locator('#stream li').count()).toBe(0);
       });
+
+      if (t.tier === 'street') {
+        it('fits 1366×768 as well (screenshot)', async () => {
+          await page.setViewportSize({ width: 1366, height: 768 });
+          await page.evaluate(() => (globalThis as unknown as { history: { go(n: number): void } }).history.go(-2));
+          await ready(page, t.unit);
+          const size = await page.evaluate(() => {
+            const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; scrollHeight: number } } }).document.documentElement;
+            return { width: doc.scrollWidth, height: doc.scrollHeight };
+          });
+          expect(size).toEqual({ width: 1366, height: 768 });
+          await page.screenshot({ path: `${ARTIFACTS}board-street-1366.png` });
+        });
+      }
     });
   }
 
@@ -184,18 +212,6 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
     down = false;
     await page.locator('#stale').waitFor({ state: 'hidden', timeout: 20_000 });
     await expect.poll(() => figure(page, 'alerts-today'), { timeout: 5000 }).toBe(before + 1);
-    await page.context().close();
-  });
-
-  it('fits 1366×768 as well (screenshot)', async () => {
-    const page = await openBoard('xuetian.officer', { viewport: { width: 1366, height: 768 } });
-    await ready(page, '320613006');
-    const overflow = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; scrollHeight: number } } }).document.documentElement;
-      return { width: doc.scrollWidth, height: doc.scrollHeight };
-    });
-    expect(overflow).toEqual({ width: 1366, height: 768 });
-    await page.screenshot({ path: `${ARTIFACTS}board-street-1366.png` });
     await page.context().close();
   });
 
