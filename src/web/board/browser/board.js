@@ -4,7 +4,7 @@
 // (a slow request) are dropped by their generation number.
 import { ACKNOWLEDGE, ALERT_COUNTS, ALERT_RAISED, CASES, CASE_CHANGED, DEVICES, DEVICE_CHANGED, ME, REQUESTS, REQUEST_SUBMITTED, UNIT } from './ops.js';
 import { ago, byId, el, hhmm, throttle } from './dom.js';
-import { drawChildCounts, drawDevices, drawRanking } from './charts.js';
+import { disposeCharts, drawChildCounts, drawDevices, drawRanking } from './charts.js';
 import { drawPointMap, drawUnitTiles } from './map.js';
 
 const DAY = 86_400_000;
@@ -59,6 +59,8 @@ export function createBoard({ api, page, onDrill }) {
     for (const stop of unsubscribe) stop();
     unsubscribe = [];
     stream = [];
+    devicePoints = [];
+    clearPanels();
     problem(undefined);
     byId('board').dataset.state = 'loading';
     try {
@@ -85,6 +87,13 @@ export function createBoard({ api, page, onDrill }) {
     if (!fresh(gen)) return;
     byId('board').dataset.state = 'ready';
     byId('board').dataset.unit = unit.code;
+  }
+
+  /** Nothing of the unit shown before stays while another one loads, or is refused. */
+  function clearPanels() {
+    disposeCharts();
+    for (const id of ['stream', 'overdue-list', 'silent-list', 'requests-list', 'unit-tiles', 'point-map', 'chart-children', 'chart-types', 'chart-cases', 'chart-devices']) byId(id).replaceChildren();
+    for (const node of document.querySelectorAll('.figure-value')) node.textContent = '–';
   }
 
   function drawHeader() {
