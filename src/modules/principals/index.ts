@@ -6,6 +6,7 @@ export { principals, departments, type PrincipalRow, type DepartmentRow } from '
 export { Me, Department, Role } from './principal.type.js';
 export { PrincipalResolver } from './principal.resolver.js';
 export { loadPrincipal, setPrincipalDisabled } from './principal.service.js';
+export { bootstrapCity, type BootstrapInput, type BootstrapOutcome } from './principal.bootstrap.js';
 
 export const principalsModule = defineModule({
   name: 'principals',
