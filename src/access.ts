@@ -6,6 +6,7 @@ import type { Topics } from './platform/pubsub/bus.js';
 import { activeGrantsFor } from './modules/grants/index.js';
 import { loadPrincipal } from './modules/principals/index.js';
 import { abilityFor } from './policy.js';
+import { isWithin } from './platform/auth/scope.js';
 
 /** What a principal may do right now: itself, the grants in force for it, and the ability built from both. */
 export interface Access {
@@ -197,12 +198,18 @@ export class AccessRegistry {
       } else if (
         (event.granteeUnitCode && principal.unit?.code === event.granteeUnitCode) ||
         (event.granteeDepartmentCode && principal.department?.code === event.granteeDepartmentCode) ||
-        (event.principal && principal.name === event.principal)
+        (event.principal && principal.name === event.principal) ||
+        (event.unitPath && placedWithin(principal, event.unitPath))
       ) {
         void live.refresh();
       }
     }
   }
+}
+
+/** The principal works, or its department owns data, within the units at `path`. */
+function placedWithin(principal: Principal, path: string): boolean {
+  return [principal.unit?.path, principal.department?.jurisdiction.path].some((own) => own !== undefined && isWithin(own, path));
 }
 
 export function accessRegistry(hub: Hub): AccessRegistry {

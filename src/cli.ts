@@ -8,7 +8,7 @@ import { DataDirLockedError } from './platform/db/lock.js';
 import { applyMigrations, embeddedDir } from './platform/db/database.js';
 import { parseTtl, signToken } from './platform/auth/jwt.js';
 import { resolveJwtSecret } from './platform/auth/secret.js';
-import { principals } from './modules/principals/index.js';
+import { bootstrapCity, principals } from './modules/principals/index.js';
 import { APIKEY_USAGE, runApiKeyCommand } from './modules/apikeys/index.js';
 import { describeVerdict, verifyAuditChain } from './modules/audit/index.js';
 import { QR_USAGE, runQrCommand } from './modules/channels/index.js';
@@ -21,7 +21,9 @@ import { eq } from 'drizzle-orm';
 const USAGE = `gridhub — a GraphQL data-sharing hub for grassroots governance
 
 Usage:
-  gridhub serve                      start the hub (what \`npm start\` runs)
+  gridhub serve [--no-demo]          start the hub (what \`npm start\` runs); --no-demo as DEMO=off
+  gridhub bootstrap --unit 320600 --name 南通市 --admin <name> [--display-name D]
+                                     a city's root unit and first admin on an empty database
   gridhub migrate                    apply the database migrations and exit
   gridhub seed --demo                load the Nantong/Chongchuan demo data into an empty database
   gridhub token <name> [--ttl 8h]    print a bearer token for a principal (e.g. city.admin)
@@ -31,10 +33,11 @@ Usage:
   gridhub apikey list [adapter]                  list keys (prefix only, never the key)
   gridhub audit verify               recompute the audit log's hash chain (exit 1 when broken)
   gridhub qr <communityCode> [--channel <id>] [--out <dir>]   write a community channel's QR code (PNG, SVG)
-  gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help)
+  gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help);
+                                     --kind units and --kind principals load a city's directory
 
 Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
-MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (5000), NODE_ENV,
+DEMO (on|off), MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (5000), NODE_ENV,
 PUBLIC_URL (http://localhost:<PORT>), TRUST_PROXY, CORS_ORIGINS, RESIDENT_RATE_PER_CHANNEL (120/h),
 RESIDENT_RATE_PER_CLIENT (10/10 min), OIDC_ISSUER, OIDC_AUDIENCE, OIDC_PRINCIPAL_CLAIM
 (preferred_username), OIDC_CLIENT_ID, OIDC_SCOPE (openid profile), OIDC_RESOURCE,
@@ -131,10 +134,74 @@ async function token(config: Config, name: string | undefined, ttl: string): Pro
     } finally {
       await database.close();
     }
+  } else if (!config.demo) {
+    await checkEmbeddedPrincipal(config, name);
   } else if (!DEMO_PRINCIPALS.some((p) => p.name === name)) {
     throw new ConfigError(`no demo principal named "${name}"; one of: ${DEMO_PRINCIPALS.map((p) => p.name).join(', ')}`);
   }
   process.stdout.write(`${await signToken(secret, name, seconds)}\n`);
+}
+
+/**
+ * DEMO=off on the embedded database: the principal is checked when the database is free; while
+ * a hub holds it, the token is made unchecked (the hub refuses it if no such principal exists).
+ */
+async function checkEmbeddedPrincipal(config: Config, name: string): Promise<void> {
+  if (!existsSync(embeddedDir(config.dataDir))) throw new ConfigError(`no database in ${config.dataDir}: run gridhub bootstrap first (docs/directory.md)`);
+  let opened: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    opened = await openDatabase(config);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) return;
+    throw error;
+  }
+  try {
+    const [row] = await opened.database.db.select({ name: principals.name }).from(principals).where(eq(principals.name, name));
+    if (!row) throw new ConfigError(`no principal named "${name}" in the database`);
+  } finally {
+    await opened.database.close();
+    opened.release();
+  }
+}
+
+interface BootstrapArgs {
+  unit: string | undefined;
+  name: string | undefined;
+  admin: string | undefined;
+  displayName: string | undefined;
+}
+
+/** `bootstrap`: the root unit and first admin, then how that admin gets a token. */
+async function bootstrap(config: Config, args: BootstrapArgs): Promise<void> {
+  if (!args.unit || !args.name || !args.admin) throw new ConfigError('bootstrap needs --unit <6-digit code> --name <name> --admin <principal name>, e.g. gridhub bootstrap --unit 320600 --name 南通市 --admin nt.admin');
+  const { database, release } = await openDatabase(config);
+  try {
+    await applyMigrations(database);
+    const outcome = await bootstrapCity(database.db, {
+      unitCode: args.unit,
+      unitName: args.name,
+      admin: args.admin,
+      displayName: args.displayName,
+      operator: `cli:${osUser()}`,
+      now: new Date(),
+    });
+    const lines = [
+      `root unit ${args.unit} ${args.name}: ${outcome.unit}`,
+      `admin ${args.admin} (every role, at ${args.unit}): ${outcome.admin}`,
+      'Next: sign the admin in and load the directory (docs/directory.md):',
+      ...(config.localTokens ? [`  gridhub token ${args.admin}          a bearer token (JWT_SECRET of the hub)`] : []),
+      ...(config.oidc ? [`  or sign in through ${config.oidc.issuer} as a user whose ${config.oidc.principalClaim} is ${args.admin}`] : ['  or set OIDC_ISSUER and OIDC_AUDIENCE: a provider user whose preferred_username is the admin signs in as it']),
+      '  gridhub push --kind units --file units.csv --token <token>',
+      '  gridhub push --kind principals --file staff.csv --token <token>',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (error) {
+    if (error instanceof GraphQLError) throw new ConfigError(error.message);
+    throw error;
+  } finally {
+    await database.close();
+    release();
+  }
 }
 
 function osUser(): string {
@@ -256,6 +323,11 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       demo: { type: 'boolean', default: false },
+      'no-demo': { type: 'boolean', default: false },
+      unit: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'string' },
+      'display-name': { type: 'string' },
       ttl: { type: 'string', default: '8h' },
       label: { type: 'string' },
       check: { type: 'boolean', default: false },
@@ -269,10 +341,12 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const config = loadConfig();
+  const config = values['no-demo'] ? { ...loadConfig(), demo: false } : loadConfig();
   switch (command) {
     case 'serve':
       return serve(config);
+    case 'bootstrap':
+      return bootstrap(config, { unit: values.unit, name: values.name, admin: values.admin, displayName: values['display-name'] });
     case 'migrate':
       return migrate(config);
     case 'seed':

@@ -82,6 +82,13 @@ export interface Config {
    * `{z}`, `{x}` and `{y}` (Web Mercator, 256 px). Unset: the map draws on its offline base only.
    */
   readonly boardTileUrl: string | undefined;
+  /**
+   * Whether the embedded database gets the Nantong/Chongchuan demo (`DEMO`, default on): an
+   * empty one is seeded at start, the demo devices keep beating and the demo sign-in may exist.
+   * `DEMO=off` (or `gridhub serve --no-demo`): migrations only; a city starts with
+   * `gridhub bootstrap` (docs/directory.md).
+   */
+  readonly demo: boolean;
 }
 
 /**
@@ -196,17 +203,17 @@ function tileUrlFrom(raw: string | undefined): string | undefined {
   return value;
 }
 
-function localTokensFrom(raw: string | undefined): boolean {
+function onOffFrom(name: string, raw: string | undefined): boolean {
   const value = raw?.trim().toLowerCase() ?? '';
   if (value === '' || value === 'on') return true;
   if (value === 'off') return false;
-  throw new ConfigError(`LOCAL_TOKENS must be on or off, got "${raw}"`);
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const nodeEnv = env['NODE_ENV'] === 'development' ? 'development' : env['NODE_ENV'] === 'test' ? 'test' : 'production';
   const port = intFrom('PORT', env['PORT'], 4000);
-  const localTokens = localTokensFrom(env['LOCAL_TOKENS']);
+  const localTokens = onOffFrom('LOCAL_TOKENS', env['LOCAL_TOKENS']);
   return {
     port,
     host: env['HOST'] || '0.0.0.0',
@@ -230,5 +237,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     localTokens,
     demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
     boardTileUrl: tileUrlFrom(env['BOARD_TILE_URL']),
+    demo: onOffFrom('DEMO', env['DEMO']),
   };
 }

@@ -53,7 +53,8 @@ export async function openDatabase(config: Config): Promise<{ database: Database
 }
 
 /**
- * Starts a hub: migrations applied; on the embedded database an empty one gets the demo data;
+ * Starts a hub: migrations applied; on the embedded database an empty one gets the demo data
+ * (unless DEMO=off);
  * then HTTP, GraphQL and WebSocket on one port, and the modules' periodic jobs.
  */
 export async function runHub(config: Config, options: RunOptions = {}): Promise<HubHandle> {
@@ -65,7 +66,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
   try {
     await applyMigrations(database);
     let seeded: SeedSummary | undefined;
-    if (database.kind === 'pglite' && !options.database && (await isEmpty(database.db))) {
+    // The embedded demo (never a test's database, never a server, never with DEMO=off).
+    const demo = config.demo && database.kind === 'pglite' && !options.database;
+    if (demo && (await isEmpty(database.db))) {
       seeded = await seedDemo(database.db, { now: (options.clock ?? { now: () => new Date() }).now() });
     }
     const modules: readonly HubModule[] = options.modules ?? MODULES;
@@ -77,10 +80,9 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     // The identity provider's keys are fetched now, in the background: a provider that is down
     // delays nothing (local tokens and API keys work; its tokens wait for it).
     void hub.single(issuerKeys)?.warm();
-    // The embedded demo (never a test's database, never a server): its seeded devices stay alive,
-    // and it offers the demo sign-in unless the config forbids it (NODE_ENV=production, LOCAL_TOKENS=off).
-    const demo = database.kind === 'pglite' && !options.database;
-    const demoSignIn = config.demoSignInAllowed && (options.demoData ?? demo);
+    // The embedded demo's seeded devices stay alive, and it offers the demo sign-in unless the
+    // config forbids it (NODE_ENV=production, LOCAL_TOKENS=off, DEMO=off).
+    const demoSignIn = config.demoSignInAllowed && config.demo && (options.demoData ?? demo);
     const server = await startServer(hub, schema, bound, { demoSignIn });
     hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), ...(demo ? [demoHeartbeats] : [])]));
     let closing: Promise<void> | undefined;

@@ -54,6 +54,8 @@ export interface PushKind {
   readonly csvColumns: Readonly<Record<string, CsvColumnType>>;
   /** CSV: the record made of a row's typed cells (absent cells are left out). */
   fromCsv(cells: Readonly<Record<string, unknown>>): Record<string, unknown>;
+  /** Records refer to earlier lines of the file (a unit's parent): one batch in flight at a time, whatever --concurrency says. */
+  readonly inOrder?: boolean;
 }
 
 export type HookEntries = { readonly [Name in keyof Hooks]?: Hooks[Name] };

@@ -213,7 +213,9 @@ export async function push(options: PushOptions): Promise<PushSummary> {
       advance();
       return;
     }
-    while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+    // A kind whose records refer to earlier ones (units: a parent comes before its children) goes one batch at a time.
+    const concurrency = kind.inOrder ? 1 : options.concurrency;
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
     if (fatal || options.signal?.aborted) return;
     const promise = send(batch).finally(() => inFlight.delete(promise));
     inFlight.add(promise);

@@ -317,7 +317,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     // A report per street for the last week ended before `now`, as the weekly run would make it.
     const week = lastWeek(options.now);
     for (const street of hierarchy.filter((u) => u.tier === 'STREET')) {
-      const row = { code: street.code, name: street.name, tier: street.tier, parentCode: street.parentCode, path: street.path, depth: street.depth };
+      const row = { code: street.code, name: street.name, tier: street.tier, parentCode: street.parentCode, path: street.path, depth: street.depth, retiredAt: null, successorCode: null };
       const figures = await computeFigures(tx, row, week);
       await tx.insert(reports).values({ periodKind: week.kind, periodFrom: week.from, periodTo: week.to, generatedAt: options.now, generatedBy: 'seed', figures, ...placementOf(street.path) });
     }

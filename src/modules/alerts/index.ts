@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { placedBy } from '../../platform/db/placement.js';
 import { alerts, ALERT_TYPES } from './alert.table.js';
 import { AlertResolver } from './alert.resolver.js';
 import { defineAlertRules } from './alert.policy.js';
@@ -26,6 +27,8 @@ export const alertsModule = defineModule({
   resolvers: [AlertResolver],
   rules: defineAlertRules,
   tables: { alerts },
+  // Records follow their unit when it moves or is merged (directory).
+  hooks: { placedRecords: [{ table: alerts, id: alerts.id, paths: [placedBy(alerts)] }] },
   grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: [] } },
   push: [alertsPush],
 });

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { placedBy } from '../../platform/db/placement.js';
 import { EVENT_CATEGORY_CODES } from '../categories/index.js';
 import { cases, caseHistory, caseNumberSeq } from './case.table.js';
 import { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
@@ -36,6 +37,8 @@ export const casesModule = defineModule({
   grantable: { CASE: { subject: 'Case', types: EVENT_CATEGORY_CODES, personalFields: CASE_PERSONAL_FIELDS } },
   push: [casesPush],
   hooks: {
+    // Cases follow their unit, and their assignee, when it moves or is merged (directory).
+    placedRecords: [{ table: cases, id: cases.id, paths: [placedBy(cases), { path: cases.assigneePath, code: cases.assigneeCode }] }],
     // Cases open from ingested alerts in the alerts' own transaction.
     alertsInserted: openCasesForAlerts,
     // Resident requests reach the case opened from them (closing, rating) through this link.

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+
 import { channels } from './channel.table.js';
 import { ChannelResolver, CreatedChannelResolver } from './channel.resolver.js';
 import { defineChannelRules } from './channel.policy.js';
@@ -16,4 +17,6 @@ export const channelsModule = defineModule({
   resolvers: [ChannelResolver, CreatedChannelResolver],
   rules: defineChannelRules,
   tables: { channels },
+  // Records follow their unit when it moves or is merged (directory).
+  hooks: { placedRecords: [{ table: channels, id: channels.id, paths: [], codes: [channels.communityCode] }] },
 });

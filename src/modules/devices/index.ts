@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { placedBy } from '../../platform/db/placement.js';
 import { devices, DEVICE_TYPES } from './device.table.js';
 import { DeviceResolver } from './device.resolver.js';
 import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
@@ -27,6 +28,8 @@ export const devicesModule = defineModule({
   resolvers: [DeviceResolver],
   rules: defineDeviceRules,
   tables: { devices },
+  // Records follow their unit when it moves or is merged (directory).
+  hooks: { placedRecords: [{ table: devices, id: devices.id, paths: [placedBy(devices)] }] },
   grantable: { DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) } },
   push: [devicesPush, heartbeatsPush],
 });

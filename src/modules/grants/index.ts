@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+
 import { grants } from './grant.table.js';
 import { GrantResolver } from './grant.resolver.js';
 import { defineGrantAdminRules } from './grant.policy.js';
@@ -15,4 +16,6 @@ export const grantsModule = defineModule({
   resolvers: [GrantResolver],
   rules: defineGrantAdminRules,
   tables: { grants },
+  // Records follow their unit when it moves or is merged (directory).
+  hooks: { placedRecords: [{ table: grants, id: grants.id, paths: [{ path: grants.withinPath, code: grants.withinUnitCode }], codes: [grants.granteeUnitCode] }] },
 });

@@ -196,6 +196,11 @@ function deniedDraft(kind: AuditedKind, externalIds: readonly string[], verdicts
   return refused.length ? [{ operation: kind.operation, outcome: 'DENIED', kind: kind.subject, details: { refused: refused.slice(0, 100), count: refused.length } }] : [];
 }
 
+/** A record placed at a retired unit: REJECTED RETIRED_UNIT, naming where its records went. */
+export function retiredRejection(unit: UnitRow, field: string): Verdict {
+  return rejection(RecordErrorCode.RETIRED_UNIT, field, `Unit ${unit.code} (${unit.name}) was retired${unit.successorCode ? `; use its successor ${unit.successorCode}` : ''}`);
+}
+
 /** How a kind's records name their unit and type, and which input fields the rejections name. */
 export interface Placing<R> {
   unitCode(record: R): string;
@@ -227,6 +232,7 @@ export async function judgePlaced<R>(batch: IngestBatch<R>, placing: Placing<R>)
     const code = placing.unitCode(record);
     const unit = units.get(code);
     if (!unit) return rejection(RecordErrorCode.UNKNOWN_UNIT, unitField, `No unit has code ${code}`);
+    if (unit.retiredAt) return retiredRejection(unit, unitField);
     const misplaced = placing.checkUnit?.(record, unit);
     if (misplaced) return misplaced;
     const type = placing.type(record);

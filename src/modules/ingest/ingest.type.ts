@@ -42,6 +42,10 @@ export const RecordErrorCode = {
   OUT_OF_DOMAIN: 'OUT_OF_DOMAIN',
   /** The record refers to another that does not exist (a heartbeat for an unregistered device). */
   UNKNOWN_RECORD: 'UNKNOWN_RECORD',
+  /** The unit was retired (merged into another); the message names its successor. */
+  RETIRED_UNIT: 'RETIRED_UNIT',
+  /** A unit would become its own ancestor. */
+  CYCLE: 'CYCLE',
 } as const;
 export type RecordErrorCode = (typeof RecordErrorCode)[keyof typeof RecordErrorCode];
 registerEnumType(RecordErrorCode, { name: 'RecordErrorCode' });

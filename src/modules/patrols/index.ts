@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { placedBy } from '../../platform/db/placement.js';
 import { patrolReports, patrolFindings } from './patrol.table.js';
 import { PatrolReportResolver, PatrolFindingResolver } from './patrol.resolver.js';
 import { definePatrolRules } from './patrol.policy.js';
@@ -16,5 +17,10 @@ export const patrolsModule = defineModule({
   resolvers: [PatrolReportResolver, PatrolFindingResolver],
   rules: definePatrolRules,
   tables: { patrolReports, patrolFindings },
+  // Records follow their unit when it moves or is merged (directory).
+  hooks: { placedRecords: [
+    { table: patrolReports, id: patrolReports.id, paths: [placedBy(patrolReports)] },
+    { table: patrolFindings, id: patrolFindings.id, paths: [placedBy(patrolFindings)] },
+  ] },
   push: [patrolsPush],
 });

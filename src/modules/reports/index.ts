@@ -21,6 +21,8 @@ export const reportsModule = defineModule({
   resolvers: [ReportResolver],
   rules: defineReportRules,
   tables: { reports },
+  // Records follow their unit when it moves or is merged (directory).
+  hooks: { placedRecords: [{ table: reports, id: reports.id, paths: [{ path: reports.unitPath, tiers: reports }] }] },
   // A report's period kind (WEEK, MONTH, CUSTOM) is its `type`; no personal fields.
   grantable: { REPORT: { subject: 'Report', types: REPORT_PERIODS, personalFields: [] } },
   jobs: [weeklyReportsJob],

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { placedBy } from '../../platform/db/placement.js';
 import { residentRequests, REQUEST_CATEGORIES } from './request.table.js';
 import { ResidentRequestResolver } from './request.resolver.js';
 import { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS } from './request.policy.js';
@@ -51,6 +52,8 @@ export const requestsModule = defineModule({
   resolvers: [ResidentRequestResolver],
   rules: defineRequestRules,
   tables: { residentRequests },
+  // Records follow their unit when it moves or is merged (directory).
+  hooks: { placedRecords: [{ table: residentRequests, id: residentRequests.id, paths: [placedBy(residentRequests)] }] },
   // A request's category is its `type` in the ability.
   grantable: { RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS } },
   push: [requestsPush],

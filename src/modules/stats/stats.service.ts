@@ -104,7 +104,7 @@ export async function countRecords(db: Executor, scope: SQL, query: CountQuery):
       type: row.k_type,
       childUnit:
         row.k_child !== null && row.u_name !== null && row.u_tier !== null && row.u_path !== null
-          ? { code: row.k_child, name: row.u_name, tier: row.u_tier, path: row.u_path, parentCode: row.u_parent, depth: Number(row.u_depth) }
+          ? { code: row.k_child, name: row.u_name, tier: row.u_tier, path: row.u_path, parentCode: row.u_parent, depth: Number(row.u_depth), retiredAt: null, successorCode: null }
           : null,
       day: row.k_day,
       status: row.k_status,

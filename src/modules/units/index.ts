@@ -1,9 +1,9 @@
 import { defineModule } from '../../platform/module.js';
-import { units } from './unit.table.js';
+import { units, unitMoves } from './unit.table.js';
 import { UnitResolver } from './unit.resolver.js';
 import { defineUnitRules } from './unit.policy.js';
 
-export { units, type UnitRow } from './unit.table.js';
+export { units, unitMoves, type UnitRow, type UnitMoveRow } from './unit.table.js';
 export { Unit, Tier } from './unit.type.js';
 export { UnitResolver } from './unit.resolver.js';
 export { createUnitLoaders, type UnitLoaders } from './unit.loader.js';
@@ -14,5 +14,5 @@ export const unitsModule = defineModule({
   name: 'units',
   resolvers: [UnitResolver],
   rules: defineUnitRules,
-  tables: { units },
+  tables: { units, unitMoves },
 });

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { asc, inArray } from 'drizzle-orm';
+import { and, asc, inArray, isNull } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { units } from './unit.table.js';
 import { toUnit, unitsByCodes } from './unit.service.js';
@@ -20,7 +20,7 @@ export function createUnitLoaders(db: Executor): UnitLoaders {
       });
     }),
     childrenOf: new DataLoader(async (codes) => {
-      const rows = await db.select().from(units).where(inArray(units.parentCode, [...codes])).orderBy(asc(units.code));
+      const rows = await db.select().from(units).where(and(inArray(units.parentCode, [...codes]), isNull(units.retiredAt))).orderBy(asc(units.code));
       return codes.map((code) => rows.filter((row) => row.parentCode === code).map(toUnit));
     }),
   };

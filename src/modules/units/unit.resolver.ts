@@ -10,7 +10,7 @@ import { createUnitLoaders } from './unit.loader.js';
 
 @Resolver(() => Unit)
 export class UnitResolver {
-  @Query(() => Unit, { description: 'One unit by code; NOT_FOUND when there is none.' })
+  @Query(() => Unit, { description: 'One unit by code; NOT_FOUND when there is none. A retired code still answers, with retiredAt and successor.' })
   async unit(@Arg('code', () => String) code: string, @Ctx() ctx: RequestContext): Promise<Unit> {
     requireCan(ctx, 'read', 'Unit');
     const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(code);
@@ -31,6 +31,11 @@ export class UnitResolver {
   @FieldResolver(() => Unit, { nullable: true })
   parent(@Root() unit: Unit, @Ctx() ctx: RequestContext): Promise<Unit | null> {
     return unit.parentCode ? ctx.loaders.of(createUnitLoaders).unitByCode.load(unit.parentCode) : Promise.resolve(null);
+  }
+
+  @FieldResolver(() => Unit, { nullable: true, description: 'A retired unit: the unit it was merged into (its children and records went there).' })
+  successor(@Root() unit: Unit, @Ctx() ctx: RequestContext): Promise<Unit | null> {
+    return unit.successorCode ? ctx.loaders.of(createUnitLoaders).unitByCode.load(unit.successorCode) : Promise.resolve(null);
   }
 
   @FieldResolver(() => [Unit])

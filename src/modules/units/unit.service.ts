@@ -1,4 +1,4 @@
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import { anyText } from '../../platform/db/any.js';
 import type { Executor } from '../../platform/db/database.js';
 import { NotFoundError } from '../../platform/errors.js';
@@ -7,10 +7,19 @@ import { units, type UnitRow } from './unit.table.js';
 import { Unit } from './unit.type.js';
 
 /** The columns `toUnit` reads: a joined unit is read with these. */
-export const UNIT_KEYS = ['code', 'name', 'tier', 'path', 'parentCode'] as const satisfies readonly (keyof UnitRow)[];
+export const UNIT_KEYS = ['code', 'name', 'tier', 'path', 'parentCode', 'retiredAt', 'successorCode'] as const satisfies readonly (keyof UnitRow)[];
 
 export function toUnit(row: Pick<UnitRow, (typeof UNIT_KEYS)[number]>): Unit {
-  return Object.assign(new Unit(), { id: row.code, code: row.code, name: row.name, tier: row.tier, path: row.path, parentCode: row.parentCode });
+  return Object.assign(new Unit(), {
+    id: row.code,
+    code: row.code,
+    name: row.name,
+    tier: row.tier,
+    path: row.path,
+    parentCode: row.parentCode,
+    retiredAt: row.retiredAt,
+    successorCode: row.successorCode,
+  });
 }
 
 /** Unit codes are digits (6 for a city or district, 9 for a street, 12 for a community, 15 for a grid). */
@@ -31,7 +40,8 @@ export async function requireUnit(db: Executor, code: string): Promise<UnitRow> 
 }
 
 export async function listUnits(db: Executor, parentCode: string | undefined, tier: Tier | undefined): Promise<Unit[]> {
-  const where: SQL[] = [];
+  // Retired units answer by code (unit) but are in no list.
+  const where: SQL[] = [isNull(units.retiredAt)];
   if (parentCode !== undefined) where.push(eq(units.parentCode, parentCode));
   if (tier !== undefined) where.push(eq(units.tier, tier));
   const rows = await db.select().from(units).where(and(...where)).orderBy(asc(units.code)).limit(5000);

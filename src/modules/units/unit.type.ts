@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
 import { TIERS, type Tier as TierName } from '../../platform/auth/scope.js';
 
 export const Tier = enumOf(TIERS);
@@ -26,5 +27,9 @@ export class Unit {
   @Field(() => String, { description: 'Dot-joined codes from the city down to this unit.' })
   path!: string;
 
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the unit was retired (merged into its successor); null while it is in use.' })
+  retiredAt!: Date | null;
+
   parentCode!: string | null;
+  successorCode!: string | null;
 }

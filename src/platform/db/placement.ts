@@ -1,4 +1,4 @@
-import { text, index, type PgColumn, type ExtraConfigColumn } from 'drizzle-orm/pg-core';
+import { text, index, type PgColumn, type PgTable, type ExtraConfigColumn } from 'drizzle-orm/pg-core';
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { codesOfPath, tierOfPath, lastCode, type Tier } from '../auth/scope.js';
 import { invariant } from '../invariant.js';
@@ -110,4 +110,22 @@ export function placementIndexes(
     ['grid', table.gridCode],
   ] as const;
   return tiers.map(([tier, column]) => index(`${name}_${tier}_time_idx`).on(column, time.desc().nullsFirst(), table.id.desc().nullsFirst()));
+}
+
+/**
+ * A table whose rows are placed in the hierarchy, as a move of units sees it: its id, the
+ * path columns to rewrite when a unit moves (each with the code column naming the unit it ends
+ * at, and the per-tier columns when it is a full placement), and the columns that name a unit by
+ * code alone, which follow when a unit is merged into another.
+ */
+export interface PlacedTable {
+  readonly table: PgTable;
+  readonly id: PgColumn;
+  readonly paths: readonly { readonly path: PgColumn; readonly code?: PgColumn; readonly tiers?: PlacementTable }[];
+  readonly codes?: readonly PgColumn[];
+}
+
+/** A record's full placement, as a PlacedTable's path entry names it. */
+export function placedBy(table: PlacementTable & { unitPath: PgColumn; unitCode: PgColumn }) {
+  return { path: table.unitPath, code: table.unitCode, tiers: table };
 }

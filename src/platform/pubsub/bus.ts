@@ -47,10 +47,11 @@ export const MAX_EVENT_BYTES = 7_800;
 export interface Topics {
   /**
    * Who may see what changed: a grant to a unit or department was made, revoked or expired, an
-   * API key was revoked, or a principal was changed. Open connections of those principals
-   * rebuild their ability (or close, for a revoked key).
+   * API key was revoked, a principal was changed, or the units within `unitPath` moved. Open
+   * connections of those principals rebuild their ability (or close, for a revoked key or a
+   * disabled principal).
    */
-  accessChanged: { granteeUnitCode?: string; granteeDepartmentCode?: string; apiKeyId?: string; principal?: string };
+  accessChanged: { granteeUnitCode?: string; granteeDepartmentCode?: string; apiKeyId?: string; principal?: string; unitPath?: string };
 }
 
 /** The topics whose events name records by id (`{ ids }`): the live feeds' topics. */

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { IngestReport } from '../ingest/index.js';
+import { ImportPrincipalsInput, ImportUnitsInput, PrincipalFilter } from './directory.input.js';
+import { importUnits } from './directory.units.js';
+import { importPrincipals, listPrincipals, toPrincipalKey } from './directory.principals.js';
+import { PrincipalConnection } from './directory.type.js';
+
+@Resolver()
+export class DirectoryResolver {
+  @Mutation(() => IngestReport, {
+    description:
+      "Admins: up to 1,000 units of the directory within your unit, in order (a parent before its children); one result per record. New: ACCEPTED; a changed name, parent or successor: UPDATED (a move or a retirement takes the unit's subtree and every record placed in it along); the same again: DUPLICATE. A record outside your unit: FORBIDDEN, nothing written.",
+  })
+  importUnits(@Arg('input', () => ImportUnitsInput) input: ImportUnitsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+    return importUnits(ctx, input);
+  }
+
+  @Mutation(() => IngestReport, {
+    description:
+      'Admins: up to 1,000 people and adapters working within your unit; one result per record. New: ACCEPTED; a change: UPDATED; the same again: DUPLICATE. A principal outside your unit or a role you do not hold: FORBIDDEN, nothing written.',
+  })
+  importPrincipals(@Arg('input', () => ImportPrincipalsInput) input: ImportPrincipalsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+    return importPrincipals(ctx, input);
+  }
+
+  @Query(() => PrincipalConnection, { description: 'Admins: the principals working (or whose department owns data) within your unit, newest first.' })
+  async principals(
+    @Arg('filter', () => PrincipalFilter, { nullable: true }) filter: PrincipalFilter | undefined,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<InstanceType<typeof PrincipalConnection>> {
+    return new PrincipalConnection(await listPrincipals(ctx, filter, page.first, page.after), toPrincipalKey);
+  }
+}
