@@ -71,6 +71,11 @@ export interface Config {
    * LOCAL_TOKENS=off. It exists only on a hub that runs the embedded demo data as well.
    */
   readonly demoSignInAllowed: boolean;
+  /**
+   * `METRICS_TOKEN`: when set, `GET /metrics` answers only `Authorization: Bearer <token>` (401
+   * otherwise); unset, anyone who reaches the port may read the metrics.
+   */
+  readonly metricsToken: string | undefined;
 }
 
 /**
@@ -194,5 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: oidcFrom(env),
     localTokens,
     demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
+    metricsToken: env['METRICS_TOKEN']?.trim() || undefined,
   };
 }

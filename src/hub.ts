@@ -5,6 +5,7 @@ import type { Database } from './platform/db/database.js';
 import type { Topics } from './platform/pubsub/bus.js';
 import { hookRegistry, type HubModule } from './platform/module.js';
 import { PgNotifyBus } from './platform/pubsub/pg-bus.js';
+import { HubMetrics } from './platform/metrics.js';
 
 export interface HubParts {
   config: Config;
@@ -21,12 +22,16 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
   const closers: (() => Promise<void> | void)[] = [];
   const bus = new PgNotifyBus<Topics>(parts.database, (error, topic) => parts.log.error('event handler failed', { topic, error: String(error) }));
   const hooks = hookRegistry(parts.modules);
+  const metrics = new HubMetrics();
+  for (const [pool, size] of Object.entries(parts.database.poolSizes)) metrics.poolSize.set({ pool }, size);
+  parts.database.observe((pool) => metrics.statement(pool));
   const hub: Hub & { close(): Promise<void> } = {
     config: parts.config,
     database: parts.database,
     bus,
     clock: parts.clock ?? systemClock,
     log: parts.log,
+    metrics,
     jwtSecret: parts.jwtSecret,
     single: (factory) => singles.of(factory),
     hooks,
@@ -36,8 +41,10 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
     async close() {
       for (const task of closers.reverse()) await task();
       await bus.close();
+      parts.database.observe(undefined);
     },
   };
   const singles = new Memo<Hub>(hub);
+  for (const module of parts.modules) module.metrics?.(hub);
   return hub;
 }
