@@ -76,6 +76,18 @@ export interface Config {
    * otherwise); unset, anyone who reaches the port may read the metrics.
    */
   readonly metricsToken: string | undefined;
+  /**
+   * Whether spans are exported (OTLP over HTTP): `OTEL_EXPORTER_OTLP_ENDPOINT` is set. The
+   * exporter reads it and the other standard `OTEL_*` variables itself; unset, nothing is traced.
+   */
+  readonly tracing: boolean;
+  /**
+   * `LOG_SLOW_REQUEST_MS` (default 1000): an HTTP request that takes at least this long is logged
+   * (`"message":"request"`, with its request id, trace id, operation, route, status and time); 0
+   * logs every request.
+   * A request answered 5xx is logged whatever its time.
+   */
+  readonly logSlowRequestMs: number;
 }
 
 /**
@@ -200,5 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     localTokens,
     demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
     metricsToken: env['METRICS_TOKEN']?.trim() || undefined,
+    tracing: Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim()),
+    logSlowRequestMs: intFrom('LOG_SLOW_REQUEST_MS', env['LOG_SLOW_REQUEST_MS'], 1000),
   };
 }

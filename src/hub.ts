@@ -6,6 +6,8 @@ import type { Topics } from './platform/pubsub/bus.js';
 import { hookRegistry, type HubModule } from './platform/module.js';
 import { PgNotifyBus } from './platform/pubsub/pg-bus.js';
 import { HubMetrics } from './platform/metrics.js';
+import { statementSpan } from './platform/tracing.js';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface HubParts {
   config: Config;
@@ -15,6 +17,8 @@ export interface HubParts {
   /** The modules the hub runs: what they give at each other's hook points. */
   modules: readonly HubModule[];
   clock?: Clock;
+  /** Tracing on: the tracer spans are made with. */
+  tracer?: Tracer | undefined;
 }
 
 /** The process-wide parts every request shares; `close` runs the registered tasks, newest first. */
@@ -24,7 +28,21 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
   const hooks = hookRegistry(parts.modules);
   const metrics = new HubMetrics();
   for (const [pool, size] of Object.entries(parts.database.poolSizes)) metrics.poolSize.set({ pool }, size);
-  parts.database.observe((pool) => metrics.statement(pool));
+  const { tracer } = parts;
+  parts.database.observe(
+    tracer
+      ? (pool, text) => {
+          const counted = metrics.statement(pool);
+          const traced = statementSpan(tracer, pool, text);
+          return traced
+            ? (error) => {
+                counted(error);
+                traced(error);
+              }
+            : counted;
+        }
+      : (pool) => metrics.statement(pool),
+  );
   const hub: Hub & { close(): Promise<void> } = {
     config: parts.config,
     database: parts.database,
@@ -32,6 +50,7 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
     clock: parts.clock ?? systemClock,
     log: parts.log,
     metrics,
+    tracer,
     jwtSecret: parts.jwtSecret,
     single: (factory) => singles.of(factory),
     hooks,

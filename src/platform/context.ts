@@ -7,6 +7,7 @@ import type { Principal } from './auth/principal.js';
 import type { AccessLedger } from './auth/ledger.js';
 import type { Config } from '../config.js';
 import type { HubMetrics } from './metrics.js';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface Clock {
   now(): Date;
@@ -31,6 +32,8 @@ export interface Hub {
   readonly log: Logger;
   /** This hub's Prometheus metrics (GET /metrics). */
   readonly metrics: HubMetrics;
+  /** Set when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT): spans per request, resolver with SQL, statement and delivery batch. */
+  readonly tracer: Tracer | undefined;
   /** The HS256 key bearer tokens are signed with. */
   readonly jwtSecret: string;
   single<T>(factory: (hub: Hub) => T): T;

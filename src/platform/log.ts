@@ -3,11 +3,13 @@ import type { Logger } from './context.js';
 
 /**
  * What every log line written while a request is handled carries: its request id (`requestId`,
- * echoed to the client as `x-request-id`) and its trace id (`traceId`, when the request has one).
+ * echoed to the client as `x-request-id`), its trace id (`traceId`, when the request has one),
+ * and for GraphQL the operation (`operation`, once it is known).
  */
 export interface RequestLogFields {
   readonly requestId: string;
   readonly traceId?: string;
+  operation?: string;
 }
 
 const requestFields = new AsyncLocalStorage<RequestLogFields>();

@@ -8,6 +8,7 @@ import { depthLimitRule } from '../platform/graphql/depth-limit.js';
 import { graphqlRoute, startGraphql } from './http.js';
 import { startWebSocket } from './ws.js';
 import { graphqlMetricsPlugin, requestObserver } from './observe.js';
+import { traceResolvers } from '../platform/tracing.js';
 import { GRAPHQL_PATH, mountRoutes, type RouteOptions } from './routes.js';
 
 export { GRAPHQL_PATH, OPEN311_PATH, SIGN_IN_PATH } from './routes.js';
@@ -64,6 +65,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, bound: BoundP
     log: (error) => hub.log.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     onRefusal: (code) => hub.metrics.refusals.inc({ code }),
   });
+  // Tracing on: resolvers that run SQL get spans (the schema is this hub's own, wrapped once).
+  if (hub.tracer) traceResolvers(schema);
   const ws = startWebSocket({ hub, schema, httpServer, app, path: GRAPHQL_PATH, validationRules, formatError });
   const apollo = await startGraphql({ schema, httpServer, validationRules, formatError, drain: () => ws.dispose(), plugins: [graphqlMetricsPlugin(hub)] });
   mountRoutes(app, hub, options);

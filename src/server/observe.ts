@@ -1,8 +1,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type express from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Hub, RequestContext } from '../platform/context.js';
-import { withRequestFields } from '../platform/log.js';
+import { currentRequestFields, withRequestFields, type RequestLogFields } from '../platform/log.js';
 
 /**
  * Terminology
@@ -40,23 +42,55 @@ function routeOf(path: string): string {
   return ROUTES.has(first) ? first : 'other';
 }
 
+const propagator = new W3CTraceContextPropagator();
+
+/** The request's server span, child of the caller's `traceparent` when it sent one. */
+function requestSpan(tracer: Tracer, req: express.Request, route: string): { span: Span; active: ReturnType<typeof context.active> } {
+  const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+  const span = tracer.startSpan(
+    `${req.method} /${route === 'root' ? '' : route}`,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'http.route': `/${route}`, 'url.scheme': req.protocol } },
+    parent,
+  );
+  return { span, active: trace.setSpan(parent, span) };
+}
+
 /**
  * The first middleware of every request: its request id (echoed), its log fields for everything
- * it runs, and its count and duration by route once the response has ended.
+ * it runs, its span when tracing is on, and its count and duration by route once the response
+ * has ended. A request slower than LOG_SLOW_REQUEST_MS, or answered 5xx, is logged.
  */
 export function requestObserver(hub: Hub): express.RequestHandler {
   const { httpRequests, httpDuration } = hub.metrics;
+  const { tracer } = hub;
+  const slowMs = hub.config.logSlowRequestMs;
   return (req, res, next) => {
     const started = performance.now();
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const route = routeOf(req.path);
+    const traced = tracer ? requestSpan(tracer, req, route) : undefined;
+    const traceId = traced ? traced.span.spanContext().traceId : traceIdOf(req.headers.traceparent);
+    const fields: RequestLogFields = traceId ? { requestId, traceId } : { requestId };
     res.once('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
       httpRequests.inc({ route, status: `${Math.floor(res.statusCode / 100)}xx` });
-      httpDuration.observe({ route }, (performance.now() - started) / 1000);
+      httpDuration.observe({ route }, seconds);
+      if (res.statusCode >= 500 || seconds * 1000 >= slowMs) {
+        hub.log.info('request', { ...fields, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) });
+      }
     });
-    const traceId = traceIdOf(req.headers.traceparent);
-    withRequestFields(traceId ? { requestId, traceId } : { requestId }, next);
+    if (!traced) {
+      withRequestFields(fields, next);
+      return;
+    }
+    const { span, active } = traced;
+    res.once('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    context.with(active, () => withRequestFields(fields, next));
   };
 }
 
@@ -69,7 +103,16 @@ export function graphqlMetricsPlugin(hub: Hub): ApolloServerPlugin<RequestContex
   return {
     async requestDidStart() {
       const started = performance.now();
+      const span = hub.tracer ? trace.getActiveSpan() : undefined;
+      const fields = currentRequestFields();
       return {
+        async didResolveOperation({ operation, operationName }) {
+          if (!operation) return;
+          const name = operationName ?? operation.name?.value;
+          if (fields) fields.operation = `${operation.operation} ${name ?? 'anonymous'}`;
+          span?.updateName(`${operation.operation}${name ? ` ${name}` : ''}`);
+          span?.setAttributes({ 'graphql.operation.type': operation.operation, ...(name ? { 'graphql.operation.name': name } : {}) });
+        },
         async willSendResponse({ operation, operationName, response }) {
           const type = operation?.operation ?? 'unknown';
           const name = hub.metrics.operationLabel(operation ? (operationName ?? operation.name?.value) : 'invalid');

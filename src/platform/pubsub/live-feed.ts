@@ -7,6 +7,7 @@ import { isWithin, lastCode } from '../auth/scope.js';
 import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from './fanout.js';
 import { BoundedQueue } from './queue.js';
 import type { IdsTopic } from './bus.js';
+import { inRootSpan } from '../tracing.js';
 
 /**
  * Terminology
@@ -119,7 +120,9 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
 
   /** Batches are handled one after another, so that delivery keeps commit order per process. */
   private enqueue(task: () => Promise<void>): void {
-    this.chain = this.chain.then(task).catch((error: unknown) => {
+    const { tracer } = this.hub;
+    const run = tracer && this.fanout.size > 0 ? () => inRootSpan(tracer, `live ${this.config.topic}`, { 'gridhub.live.field': this.config.topic, 'gridhub.live.subscribers': this.fanout.size }, task) : task;
+    this.chain = this.chain.then(run).catch((error: unknown) => {
       this.hub.log.error(`${this.config.topic} delivery failed`, { error: String(error) });
     });
   }
