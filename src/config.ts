@@ -89,6 +89,23 @@ export interface Config {
    * `gridhub bootstrap` (docs/directory.md).
    */
   readonly demo: boolean;
+  /**
+   * `METRICS_TOKEN`: when set, `GET /metrics` answers only `Authorization: Bearer <token>` (401
+   * otherwise); unset, anyone who reaches the port may read the metrics.
+   */
+  readonly metricsToken: string | undefined;
+  /**
+   * Whether spans are exported (OTLP over HTTP): `OTEL_EXPORTER_OTLP_ENDPOINT` is set. The
+   * exporter reads it and the other standard `OTEL_*` variables itself; unset, nothing is traced.
+   */
+  readonly tracing: boolean;
+  /**
+   * `LOG_SLOW_REQUEST_MS` (default 1000): an HTTP request that takes at least this long is logged
+   * (`"message":"request"`, with its request id, trace id, operation, route, status and time); 0
+   * logs every request.
+   * A request answered 5xx is logged whatever its time.
+   */
+  readonly logSlowRequestMs: number;
 }
 
 /**
@@ -238,5 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
     boardTileUrl: tileUrlFrom(env['BOARD_TILE_URL']),
     demo: onOffFrom('DEMO', env['DEMO']),
+    metricsToken: env['METRICS_TOKEN']?.trim() || undefined,
+    tracing: Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim()),
+    logSlowRequestMs: intFrom('LOG_SLOW_REQUEST_MS', env['LOG_SLOW_REQUEST_MS'], 1000),
   };
 }

@@ -13,6 +13,8 @@ import { demoHeartbeats } from './seed/demo-heartbeats.js';
 import type { HubModule } from './platform/module.js';
 import { startJobs } from './platform/scheduler.js';
 import { MODULES } from './modules/index.js';
+import { startTracing } from './platform/tracing.js';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface HubHandle {
   readonly hub: Hub;
@@ -38,6 +40,8 @@ export interface RunOptions {
    * says so here. Either way never in production (Config.demoSignInAllowed).
    */
   demoData?: boolean;
+  /** Traces with this tracer (tests: an in-memory exporter); otherwise as the config says (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracer?: Tracer;
 }
 
 /** Opens the database the config names: PGlite in DATA_DIR (locked), or the server of DATABASE_URL. */
@@ -76,7 +80,10 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     bound = await bindPort(config.port, config.host, config.trustProxy);
     // PORT=0 (tests) with no PUBLIC_URL: the default public URL names the port the server got.
     const hubConfig = config.port === 0 && config.publicUrl === 'http://localhost:0' ? { ...config, publicUrl: bound.url } : config;
-    const hub = createHub({ config: hubConfig, database, jwtSecret, log, modules, ...(options.clock ? { clock: options.clock } : {}) });
+    const tracing = options.tracer ? undefined : config.tracing ? startTracing(process.env) : undefined;
+    const tracer = options.tracer ?? tracing?.tracer;
+    const hub = createHub({ config: hubConfig, database, jwtSecret, log, modules, tracer, ...(options.clock ? { clock: options.clock } : {}) });
+    if (tracing) hub.onClose(() => tracing.shutdown());
     // The identity provider's keys are fetched now, in the background: a provider that is down
     // delays nothing (local tokens and API keys work; its tokens wait for it).
     void hub.single(issuerKeys)?.warm();

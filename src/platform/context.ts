@@ -6,6 +6,8 @@ import type { AppAbility } from './auth/ability.js';
 import type { Principal } from './auth/principal.js';
 import type { AccessLedger } from './auth/ledger.js';
 import type { Config } from '../config.js';
+import type { HubMetrics } from './metrics.js';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface Clock {
   now(): Date;
@@ -28,6 +30,10 @@ export interface Hub {
   readonly bus: EventBus<Topics>;
   readonly clock: Clock;
   readonly log: Logger;
+  /** This hub's Prometheus metrics (GET /metrics). */
+  readonly metrics: HubMetrics;
+  /** Set when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT): spans per request, resolver with SQL, statement and delivery batch. */
+  readonly tracer: Tracer | undefined;
   /** The HS256 key bearer tokens are signed with. */
   readonly jwtSecret: string;
   single<T>(factory: (hub: Hub) => T): T;

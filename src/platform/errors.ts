@@ -26,6 +26,18 @@ export function isKnownCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && knownCodes.has(code);
 }
 
+/**
+ * Whether an error's code says the hub refused to do the work because a limit was reached (the
+ * rate, depth, cost or size of what was asked), not because of what was asked: RATE_LIMITED,
+ * any `QUERY_TOO_…`, `…_TOO_LARGE` or `TOO_MANY_…` code, or any error that tells the client when
+ * to try again (`retryAfterSeconds`). Limits added later with such codes are counted as well.
+ */
+export function isRefusal(code: unknown, extensions?: Readonly<Record<string, unknown>>): boolean {
+  if (typeof code !== 'string') return false;
+  if (code === ErrorCode.RATE_LIMITED || /^QUERY_TOO_|_TOO_LARGE$|^TOO_MANY_/.test(code)) return true;
+  return code !== ErrorCode.SERVICE_UNAVAILABLE && extensions?.['retryAfterSeconds'] !== undefined;
+}
+
 const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,

@@ -3,6 +3,7 @@ import type { AppAbility } from './auth/ability.js';
 import type { Principal } from './auth/principal.js';
 import type { Job } from './scheduler.js';
 import type { Hooks } from './hooks.js';
+import type { Hub } from './context.js';
 
 /**
  * Terminology
@@ -78,6 +79,8 @@ export interface HubModule {
   readonly hooks?: HookEntries;
   /** Work it runs periodically on every hub process. */
   readonly jobs?: readonly Job[];
+  /** Registers its own metrics on the hub's registry when the hub is made (so they show from the first scrape). */
+  readonly metrics?: (hub: Hub) => void;
 }
 
 /** A module's manifest, its literal types kept (the list's tables are typed from them). */

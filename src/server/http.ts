@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import express from 'express';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -15,6 +15,8 @@ export interface GraphqlOptions {
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** Runs when the server drains, before HTTP stops: the WebSocket side closes its connections. */
   drain: () => Promise<void> | void;
+  /** More plugins (metrics, traces), after the hub's own. */
+  plugins?: readonly ApolloServerPlugin<RequestContext>[];
 }
 
 /** GraphQL over HTTP (GET and POST) with Apollo; `stop()` drains the HTTP server and runs `drain`. */
@@ -62,6 +64,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<ApolloServe
           };
         },
       },
+      ...(options.plugins ?? []),
     ],
   });
   await apollo.start();

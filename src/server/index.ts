@@ -7,6 +7,8 @@ import { createFormatError } from '../platform/graphql/format-error.js';
 import { depthLimitRule } from '../platform/graphql/depth-limit.js';
 import { graphqlRoute, startGraphql } from './http.js';
 import { startWebSocket } from './ws.js';
+import { graphqlMetricsPlugin, requestObserver } from './observe.js';
+import { traceResolvers } from '../platform/tracing.js';
 import { GRAPHQL_PATH, mountRoutes, type RouteOptions } from './routes.js';
 
 export { GRAPHQL_PATH, OPEN311_PATH, SIGN_IN_PATH } from './routes.js';
@@ -56,13 +58,17 @@ export async function bindPort(port: number, host: string, trustProxy: boolean |
 /** HTTP, GraphQL, WebSocket and the pages on the bound port. */
 export async function startServer(hub: Hub, schema: GraphQLSchema, bound: BoundPort, options: RouteOptions = { demoSignIn: false }): Promise<RunningServer> {
   const { app, httpServer } = bound;
+  app.use(requestObserver(hub));
   const validationRules = [depthLimitRule(hub.config.maxQueryDepth)];
   const formatError = createFormatError({
     exposeUnexpected: hub.config.env === 'development',
     log: (error) => hub.log.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    onRefusal: (code) => hub.metrics.refusals.inc({ code }),
   });
+  // Tracing on: resolvers that run SQL get spans (the schema is this hub's own, wrapped once).
+  if (hub.tracer) traceResolvers(schema);
   const ws = startWebSocket({ hub, schema, httpServer, app, path: GRAPHQL_PATH, validationRules, formatError });
-  const apollo = await startGraphql({ schema, httpServer, validationRules, formatError, drain: () => ws.dispose() });
+  const apollo = await startGraphql({ schema, httpServer, validationRules, formatError, drain: () => ws.dispose(), plugins: [graphqlMetricsPlugin(hub)] });
   mountRoutes(app, hub, options);
   app.use(GRAPHQL_PATH, ...graphqlRoute(hub, apollo));
   return {

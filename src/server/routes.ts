@@ -8,6 +8,7 @@ import { residentPagesRouter } from '../web/resident-pages.js';
 import { signInConnectSources, signInRouter } from '../web/sign-in.js';
 import { issuerKeys } from '../context.js';
 import { httpScope } from './scope.js';
+import { metricsRoute } from './observe.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Where the Open311 facade answers: its discovery document, and GeoReport v2 under /v2. */
@@ -40,6 +41,7 @@ export function mountRoutes(app: express.Express, hub: Hub, options: RouteOption
       res.status(503).json({ status: 'unavailable', database: hub.database.kind, reason: error instanceof Error ? error.message : 'unknown' });
     }
   });
+  app.get('/metrics', metricsRoute(hub));
   app.use(SIGN_IN_PATH, signInRouter(hub, { demo: options.demoSignIn }));
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH, signInPath: SIGN_IN_PATH, connectSources: () => signInConnectSources(hub) }));
   app.use('/board', boardRouter({ graphqlPath: GRAPHQL_PATH, signInPath: SIGN_IN_PATH, tileUrl: hub.config.boardTileUrl, connectSources: () => signInConnectSources(hub) }));

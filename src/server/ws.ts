@@ -9,6 +9,8 @@ import { authenticate } from '../context.js';
 import { ServiceUnavailableError } from '../platform/errors.js';
 import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
+import { requestIdOf, traceIdOf } from './observe.js';
+import { withRequestFields } from '../platform/log.js';
 
 /** WebSocket close codes the hub uses beyond graphql-ws's own. */
 export const WsClose = {
@@ -91,6 +93,35 @@ function documentCache(check: (document: DocumentNode) => readonly GraphQLError[
   };
 }
 
+/**
+ * Each connection's request id (the upgrade request's `x-request-id` when sane, echoed on the
+ * upgrade response): every log line of its messages carries it, with the upgrade's trace id.
+ */
+function connectionScopes(wsServer: WebSocketServer): (request: IncomingMessage) => <T>(body: () => T) => T {
+  const ids = new WeakMap<IncomingMessage, string>();
+  wsServer.on('headers', (headers, request) => {
+    const requestId = requestIdOf(request.headers['x-request-id']);
+    ids.set(request, requestId);
+    headers.push(`x-request-id: ${requestId}`);
+  });
+  return (request) => {
+    const requestId = ids.get(request) ?? requestIdOf(undefined);
+    const traceId = traceIdOf(request.headers.traceparent);
+    const fields = traceId ? { requestId, traceId } : { requestId };
+    return (body) => withRequestFields(fields, body);
+  };
+}
+
+/** Open connections (a gauge) and connections accepted (a counter), from the upgrade to the close. */
+function countConnections(hub: Hub, wsServer: WebSocketServer): void {
+  const { websockets, websocketsOpened } = hub.metrics;
+  wsServer.on('connection', (socket) => {
+    websockets.inc();
+    websocketsOpened.inc();
+    socket.once('close', () => websockets.dec());
+  });
+}
+
 export interface WebSocketOptions {
   hub: Hub;
   schema: GraphQLSchema;
@@ -116,6 +147,8 @@ export interface RunningWebSocket extends Disposable {
 export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
   const { hub, schema, app, formatError } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  countConnections(hub, wsServer);
+  const scopes = connectionScopes(wsServer);
   const registry = hub.single(accessRegistry);
   const connections = new WeakMap<WebSocket, LiveAccess>();
   // Each WebSocket operation's context, for the hooks that are not handed it (onError).
@@ -194,6 +227,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
     wsServer,
     undefined,
     (request) => upgradeClientIp(app, request),
+    scopes,
   );
   return {
     dispose: () => disposable.dispose(),

@@ -8,7 +8,8 @@ import { openEmbedded, openServer, type Database } from '../../src/platform/db/d
 import { signToken } from '../../src/platform/auth/jwt.js';
 import { createLogger } from '../../src/platform/log.js';
 import { runHub, type HubHandle } from '../../src/main.js';
-import type { Clock } from '../../src/platform/context.js';
+import type { Clock, Logger } from '../../src/platform/context.js';
+import type { Tracer } from '@opentelemetry/api';
 import type { HubModule } from '../../src/platform/module.js';
 import { alertLive } from '../../src/modules/alerts/alert.live.js';
 import { TEST_JWT_SECRET } from './template.js';
@@ -103,7 +104,9 @@ export async function freshDatabase(options: { onStatement?: (query: string) => 
   };
 }
 
-export async function createTestHub(options: { clock?: Clock; database?: Database; env?: Record<string, string>; modules?: readonly HubModule[]; demoData?: boolean } = {}): Promise<TestHub> {
+export async function createTestHub(
+  options: { clock?: Clock; database?: Database; env?: Record<string, string>; modules?: readonly HubModule[]; demoData?: boolean; log?: Logger; tracer?: Tracer } = {},
+): Promise<TestHub> {
   const fresh = options.database ? undefined : await freshDatabase();
   const database = options.database ?? fresh!.database;
   const config = loadConfig({
@@ -128,7 +131,8 @@ export async function createTestHub(options: { clock?: Clock; database?: Databas
   // demoData: the test's database is the template, seeded with the demo; the hub is told so only when a test wants the demo sign-in.
   const handle = await runHub(config, {
     database,
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
+    ...(options.tracer ? { tracer: options.tracer } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.modules ? { modules: options.modules } : {}),
     ...(options.demoData ? { demoData: true } : {}),

@@ -22,7 +22,7 @@ function build(perUnit: number) {
   const add = (key: string, roots: string[]) => {
     offered.set(key, []);
     watchers.push({ key, roots });
-    return fanout.add({ roots, offer: (row) => offered.get(key)!.push(row.id) } satisfies Watcher<Row>);
+    return fanout.add({ roots, offer: (row) => void offered.get(key)!.push(row.id) } satisfies Watcher<Row>);
   };
   for (const unit of units) for (let i = 0; i < perUnit; i++) add(`${unit.code}#${i}`, [unit.code]);
   add('everything', [EVERY_UNIT]);

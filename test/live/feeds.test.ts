@@ -7,6 +7,7 @@ import { signToken } from '../../src/platform/auth/jwt.js';
 import { DEMO_CHANNEL_TOKEN } from '../../src/seed/demo.js';
 import { requestLive } from '../../src/modules/requests/request.live.js';
 import { createChannelOk, submitOk } from '../requests/fixtures.js';
+import { scrape, valueOf } from '../helpers/metrics.js';
 
 /**
  * Live feeds on the shared machinery: `residentRequestSubmitted` reaches the staff who may read
@@ -189,6 +190,8 @@ describe('connections', () => {
     expect(hub.liveAlertSubscribers()).toBe(1);
     (slow as unknown as { _socket: { resume(): void } })._socket.resume();
     expect(await slowClosed).toEqual({ code: 4429, reason: 'Too slow: more undelivered events than the queue holds' });
+    const metrics = await scrape(hub.url);
+    expect(valueOf(metrics, 'gridhub_live_slow_client_closes_total', { field: 'alertRaised' })).toBe(1);
     // The fast one got every alert, in order.
     await fast.waitFor(sent, 20_000);
     expect(fast.received).toEqual(Array.from({ length: sent }, (_, i) => ({ externalId: `slow-${i}` })));

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { Denial, Disclosure } from '../../platform/auth/ledger.js';
 import { ErrorCode, ForbiddenError } from '../../platform/errors.js';
 import { actorOf, appendAudit, type AuditDraft } from './audit.service.js';
+import { auditMetrics } from './audit.metrics.js';
 
 /**
  * Terminology
@@ -44,6 +45,7 @@ export async function flushLedger(ctx: RequestContext): Promise<void> {
   try {
     await appendAudit(ctx.hub.database.db, actorOf(ctx.principal, purpose), ctx.hub.clock.now(), drafts);
   } catch (error) {
+    ctx.hub.single(auditMetrics).ledgerFailures.inc();
     ctx.hub.log.error('audit log: could not write the request ledger', {
       principal: ctx.principal.name,
       entries: drafts.length,

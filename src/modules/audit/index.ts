@@ -2,6 +2,7 @@ import { defineModule } from '../../platform/module.js';
 import { auditLog } from './audit.table.js';
 import { AuditResolver } from './audit.resolver.js';
 import { defineAuditRules } from './audit.policy.js';
+import { auditMetrics } from './audit.metrics.js';
 
 export { auditLog, AUDIT_OUTCOMES, type AuditRow, type AuditOutcomeName } from './audit.table.js';
 export { appendAudit, audit, actorOf, listAuditLog, type AuditDraft, type AuditActor } from './audit.service.js';
@@ -17,4 +18,5 @@ export const auditModule = defineModule({
   resolvers: [AuditResolver],
   rules: defineAuditRules,
   tables: { auditLog },
+  metrics: (hub) => void hub.single(auditMetrics),
 });

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { ingestMetrics } from './ingest.metrics.js';
 
 export { IngestReport, IngestResult, RecordError, RecordStatus, RecordErrorCode } from './ingest.type.js';
 export { MAX_BATCH, checkBatchSize, checkSource, placementVerdict, markRepeats, buildReport, checks, rejection, storable, type Verdict } from './ingest.batch.js';
@@ -6,4 +7,4 @@ export { runIngestBatch, judgePlaced, retiredRejection, type IngestBatch, type I
 export { withLocation } from './ingest.csv.js';
 
 /** The ingest contract every ingestable kind shares: per-record reports, idempotency, batches. */
-export const ingestModule = defineModule({ name: 'ingest' });
+export const ingestModule = defineModule({ name: 'ingest', metrics: (hub) => void hub.single(ingestMetrics) });

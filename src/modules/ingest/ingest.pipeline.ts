@@ -9,6 +9,7 @@ import { unitsByCodes, type UnitRow } from '../units/index.js';
 import { audit, type AuditDraft } from '../audit/index.js';
 import { buildReport, checkBatchSize, checkSource, markRepeats, placementVerdict, rejection, type Verdict } from './ingest.batch.js';
 import { RecordErrorCode, RecordStatus, type IngestReport } from './ingest.type.js';
+import { countIngested } from './ingest.metrics.js';
 
 /**
  * Terminology
@@ -114,12 +115,12 @@ export async function runIngestBatch<R extends { externalId: string }, J>(
   ];
   if (input.atomic && verdicts.some((v) => v.status === RecordStatus.REJECTED)) {
     await audit(ctx, ctx.db, ...entry({}, true));
-    return buildReport(externalIds, verdicts, 'aborted');
+    return countIngested(ctx.hub, kind.subject, buildReport(externalIds, verdicts, 'aborted'));
   }
   const pending = verdicts.flatMap((v, index) => (v.status === 'pending' ? [index] : []));
   if (pending.length === 0) {
     await audit(ctx, ctx.db, ...entry({}, false));
-    return buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() });
+    return countIngested(ctx.hub, kind.subject, buildReport(externalIds, verdicts, { ids: new Map(), inserted: new Set() }));
   }
 
   const outcome = await ctx.db.transaction(async (tx) => {
@@ -140,7 +141,7 @@ export async function runIngestBatch<R extends { externalId: string }, J>(
     }
     return { ids, inserted, updated };
   });
-  return buildReport(externalIds, verdicts, outcome);
+  return countIngested(ctx.hub, kind.subject, buildReport(externalIds, verdicts, outcome));
 }
 
 /** The ids of pending records the write neither stored nor changed nor knew: stored before, under the same source. */

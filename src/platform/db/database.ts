@@ -17,6 +17,16 @@ export type Executor = Db | Tx;
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
+/** Which of the hub's connection sets runs a statement: `main` (everything), `live` (live feeds' batch loads). */
+export type PoolName = 'main' | 'live';
+
+/**
+ * Told when a statement is sent (its pool and text); the function it returns is called when the
+ * statement is answered, with the error if it failed. Metrics count statements with it, traces
+ * make a span of each.
+ */
+export type StatementObserver = (pool: PoolName, text: string) => (error?: unknown) => void;
+
 export interface Database {
   readonly kind: DatabaseKind;
   readonly db: Db;
@@ -31,6 +41,10 @@ export interface Database {
    * LISTEN is (re)established: after the first time, notifications may have been missed.
    */
   listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
+  /** How many connections each pool may open. */
+  readonly poolSizes: Readonly<Record<PoolName, number>>;
+  /** Sets who is told of every statement `db` and `liveDb` send (the hub's metrics and traces); `undefined` stops it. */
+  observe(observer: StatementObserver | undefined): void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -53,12 +67,17 @@ export async function openEmbedded(options: OpenEmbeddedOptions): Promise<Databa
     ...(options.dir ? { dataDir: options.dir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
-  const db = drizzlePglite(pglite) as unknown as Db;
+  const watch: { observer?: StatementObserver | undefined } = {};
+  const db = drizzlePglite(observedPglite(pglite, watch)) as unknown as Db;
   return {
     kind: 'pglite',
     db,
     liveDb: db,
     pglite,
+    poolSizes: { main: 1, live: 1 },
+    observe(observer) {
+      watch.observer = observer;
+    },
     async listen(channel, onPayload, onListen) {
       // In-process: the LISTEN is never lost.
       const stop = await pglite.listen(channel, onPayload);
@@ -85,21 +104,27 @@ export interface OpenServerOptions {
 }
 
 export async function openServer(options: OpenServerOptions): Promise<Database & { sql: postgres.Sql; url: string }> {
+  const max = options.max ?? 10;
+  const watch: { observer?: StatementObserver | undefined } = {};
   const sql = postgres(options.url, {
-    max: options.max ?? 10,
+    max,
     onnotice: () => {},
     connection: { application_name: 'gridhub' },
     ...(options.onStatement ? { debug: (_connection: number, query: string) => options.onStatement?.(query) } : {}),
   });
-  const db = drizzlePostgres(preparing(sql)) as unknown as Db;
+  const db = drizzlePostgres(preparing(sql, { prepare: true, pool: 'main', watch })) as unknown as Db;
   // Connections are opened on first use: a hub without live subscribers never opens these.
-  const liveSql = postgres(options.url, { max: 2, onnotice: () => {}, connection: { application_name: 'gridhub-live' } });
+  const liveSql = postgres(options.url, { max: LIVE_POOL_SIZE, onnotice: () => {}, connection: { application_name: 'gridhub-live' } });
   return {
     kind: 'postgres',
     db,
-    liveDb: drizzlePostgres(liveSql) as unknown as Db,
+    liveDb: drizzlePostgres(preparing(liveSql, { prepare: false, pool: 'live', watch })) as unknown as Db,
     sql,
     url: options.url,
+    poolSizes: { main: max, live: LIVE_POOL_SIZE },
+    observe(observer) {
+      watch.observer = observer;
+    },
     async listen(channel, onPayload, onListen) {
       // postgres.js keeps one dedicated connection for LISTEN and re-listens after it reconnects
       // (calling onListen again each time).
@@ -130,21 +155,95 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
  * index range scan. A list of values in `inArray` makes one text per length; the hot ones (a
  * batch's units, its records stored before) go as one array parameter instead (`anyText`).
  */
-function preparing<S extends postgres.Sql | postgres.TransactionSql>(sql: S): S {
+function preparing<S extends postgres.Sql | postgres.TransactionSql>(sql: S, how: SqlWrapping): S {
   return new Proxy(sql, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
-        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, parameters, { ...options, prepare: true });
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
+          const pending = target.unsafe(query, parameters, how.prepare ? { ...options, prepare: true } : options);
+          const observer = how.watch.observer;
+          return observer ? whenSettled(pending, observer(how.pool, query)) : pending;
+        };
       }
       if (property === 'begin' || property === 'savepoint') {
         const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
         return (...args: unknown[]) => {
           const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return open.call(target, ...args, (tx: postgres.TransactionSql) => body(preparing(tx)));
+          return open.call(target, ...args, (tx: postgres.TransactionSql) => body(preparing(tx, how)));
         };
       }
       return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+/** How the main pool's and the live pool's clients are wrapped. */
+interface SqlWrapping {
+  /** Statements are prepared (the main pool; see `preparing`). */
+  readonly prepare: boolean;
+  readonly pool: PoolName;
+  /** The observer of the moment (set by `Database.observe`). */
+  readonly watch: { observer?: StatementObserver | undefined };
+}
+
+/** The live feeds' own connections on a server. */
+const LIVE_POOL_SIZE = 2;
+
+/**
+ * Calls `end` when a postgres.js query settles. Its query is lazy: it is sent when first awaited
+ * (`then`), so `then` is wrapped on this one object rather than the query awaited here.
+ */
+function whenSettled<Q extends PromiseLike<unknown>>(pending: Q, end: (error?: unknown) => void): Q {
+  const then = pending.then;
+  let observed = false;
+  Object.defineProperty(pending, 'then', {
+    configurable: true,
+    value(this: Q, onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) {
+      if (observed) return then.call(this, onFulfilled, onRejected);
+      observed = true;
+      return then.call(
+        this,
+        (value) => {
+          end();
+          return onFulfilled ? onFulfilled(value) : value;
+        },
+        (error: unknown) => {
+          end(error ?? new Error('statement failed'));
+          if (onRejected) return onRejected(error);
+          throw error;
+        },
+      );
+    },
+  });
+  return pending;
+}
+
+/**
+ * The PGlite handle drizzle is given: each `query` (outside and inside transactions) told to the
+ * observer of the moment. Methods are bound to PGlite itself (it keeps private state).
+ */
+function observedPglite<P extends object>(pglite: P, watch: { observer?: StatementObserver | undefined }): P {
+  return new Proxy(pglite, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (property === 'query') {
+        return async (...args: unknown[]) => {
+          const end = watch.observer?.('main', String(args[0]));
+          try {
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            end?.();
+            return result;
+          } catch (error) {
+            end?.(error ?? new Error('statement failed'));
+            throw error;
+          }
+        };
+      }
+      if (property === 'transaction') {
+        return (body: (tx: object) => unknown) => (value as (b: (tx: object) => unknown) => unknown).call(target, (tx: object) => body(observedPglite(tx, watch)));
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
     },
   });
 }

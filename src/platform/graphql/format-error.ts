@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ErrorCode, isKnownCode } from '../errors.js';
+import { ErrorCode, isKnownCode, isRefusal } from '../errors.js';
 
 /** Apollo's own codes for requests that never reached a resolver, as our catalogue names them. */
 const apolloCodes: Record<string, ErrorCode> = {
@@ -16,6 +16,8 @@ export interface FormatErrorOptions {
   /** Show unexpected errors' messages (development only). */
   exposeUnexpected: boolean;
   log: (error: unknown) => void;
+  /** Told of every refusal by a limit (`isRefusal`) that reaches a client: the refusals metric. */
+  onRefusal?: (code: string) => void;
 }
 
 /**
@@ -24,6 +26,18 @@ export interface FormatErrorOptions {
  * (the original goes to the log). No stack trace ever leaves the hub.
  */
 export function createFormatError(options: FormatErrorOptions) {
+  const format = formatWith(options);
+  const { onRefusal } = options;
+  if (!onRefusal) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    const code = result.extensions?.['code'];
+    if (isRefusal(code, result.extensions)) onRefusal(code as string);
+    return result;
+  };
+}
+
+function formatWith(options: FormatErrorOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.['code'];

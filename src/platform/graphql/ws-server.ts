@@ -75,6 +75,8 @@ export function useServer<P extends Record<string, unknown> | undefined = Record
   ws: WebSocketServer,
   keepAlive = 12_000,
   clientIp: (request: IncomingMessage) => string | undefined = () => undefined,
+  /** What each of a connection's messages is handled inside (the connection's log fields), from its upgrade request. */
+  scopeOf: (request: IncomingMessage) => <T>(body: () => T) => T = () => (body) => body(),
 ): Disposable {
   const isProd = process.env['NODE_ENV'] === 'production';
   const server = makeServer(options);
@@ -86,6 +88,7 @@ export function useServer<P extends Record<string, unknown> | undefined = Record
   });
   ws.on('connection', (socket, request) => {
     const address = clientIp(request);
+    const inScope = scopeOf(request);
     socket.once('error', (error) => {
       console.error('Internal error emitted on a WebSocket socket.', error);
       socket.close(CloseCode.InternalServerError, internal(error));
@@ -111,7 +114,7 @@ export function useServer<P extends Record<string, unknown> | undefined = Record
         onMessage: (cb) =>
           socket.on('message', async (event) => {
             try {
-              await cb(String(event));
+              await inScope(() => cb(String(event)));
             } catch (error) {
               console.error('Internal error occurred during message handling.', error);
               socket.close(CloseCode.InternalServerError, internal(error));

@@ -15,8 +15,9 @@ export interface Watcher<R, I = R> {
   /**
    * Decide and deliver; called at most once per record even when several roots match. `item` is
    * what is delivered (made once per record for all subscribers; the record itself by default).
+   * True when the record was queued for the subscriber (what the delivery metrics count).
    */
-  offer(record: R, item: I): void;
+  offer(record: R, item: I): boolean | void;
 }
 
 export class UnitIndexedFanout<R extends { unitPath: string }, I = R> {

@@ -7,6 +7,7 @@ import { isWithin, lastCode } from '../auth/scope.js';
 import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from './fanout.js';
 import { BoundedQueue } from './queue.js';
 import type { IdsTopic } from './bus.js';
+import { inRootSpan } from '../tracing.js';
 
 /**
  * Terminology
@@ -88,6 +89,9 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
   private readonly seen = new Map<string, number>();
   private lastTime: number;
   private chain: Promise<void> = Promise.resolve();
+  /** Every subscriber's queue, for the queue-depth gauges. */
+  private readonly queues = new Set<BoundedQueue<Item>>();
+  private readonly counted: Record<'batches' | 'deliveries' | 'slowCloses' | 'gapRecoveries', { inc(by?: number): void }>;
 
   constructor(
     private readonly hub: Hub,
@@ -95,6 +99,15 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     private readonly capacity: number = hub.config.liveQueueCapacity || DEFAULT_QUEUE_CAPACITY,
   ) {
     this.lastTime = hub.clock.now().getTime();
+    const field = { field: config.topic };
+    const { metrics } = hub;
+    this.counted = {
+      batches: metrics.liveBatches.labels(field),
+      deliveries: metrics.liveDeliveries.labels(field),
+      slowCloses: metrics.liveSlowCloses.labels(field),
+      gapRecoveries: metrics.liveGapRecoveries.labels(field),
+    };
+    metrics.registerFeed(config.topic, { subscribers: () => this.fanout.size, queueDepths: () => [...this.queues].map((queue) => queue.length) });
     // After the bus lost its connection, a feed that can reload what it missed (`since`) does.
     const onGap = config.since ? () => this.enqueue(() => this.recoverGap()) : undefined;
     this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event)), onGap);
@@ -107,7 +120,9 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
 
   /** Batches are handled one after another, so that delivery keeps commit order per process. */
   private enqueue(task: () => Promise<void>): void {
-    this.chain = this.chain.then(task).catch((error: unknown) => {
+    const { tracer } = this.hub;
+    const run = tracer && this.fanout.size > 0 ? () => inRootSpan(tracer, `live ${this.config.topic}`, { 'gridhub.live.field': this.config.topic, 'gridhub.live.subscribers': this.fanout.size }, task) : task;
+    this.chain = this.chain.then(run).catch((error: unknown) => {
       this.hub.log.error(`${this.config.topic} delivery failed`, { error: String(error) });
     });
   }
@@ -137,7 +152,10 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     const from = new Date(this.lastTime - GAP_MARGIN_MS);
     const rows = await this.config.since!(this.hub.database.liveDb, from, GAP_LIMIT);
     const missed = rows.filter((row) => !this.seen.has(row.id));
-    if (missed.length > 0) this.hub.log.info(`${this.config.topic}: delivering records committed while the bus was away`, { count: missed.length });
+    if (missed.length > 0) {
+      this.hub.log.info(`${this.config.topic}: delivering records committed while the bus was away`, { count: missed.length });
+      this.counted.gapRecoveries.inc(missed.length);
+    }
     await this.deliver(missed);
   }
 
@@ -160,15 +178,19 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
    * Each record's GraphQL source value is made once and handed to all of them.
    */
   private async dispatch(rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
     let offered = 0;
+    let delivered = 0;
     for (const row of rows) {
       const item = this.config.toItem(row);
       for (const watcher of this.fanout.candidates(this.config.pathsOf?.(row) ?? [row.unitPath])) {
         if (offered > 0 && offered % OFFERS_PER_TURN === 0) await nextTurn();
         offered++;
-        watcher.offer(row, item);
+        if (watcher.offer(row, item)) delivered++;
       }
     }
+    this.counted.batches.inc();
+    if (delivered > 0) this.counted.deliveries.inc(delivered);
   }
 
   private prune(now: number): void {
@@ -204,8 +226,10 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       () => {
         remove();
         stopReindexing();
+        this.queues.delete(queue);
       },
       () => {
+        this.counted.slowCloses.inc();
         this.hub.log.info(`${this.config.topic} subscriber dropped: queue full`, { principal: ctx.principal.name });
         ctx.closeConnection?.(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
       },
@@ -216,13 +240,15 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       remove = this.fanout.add({
         roots: watchedUnits(),
         offer: (row, item) => {
-          if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
-          if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return;
-          if (filter && config.matches && !config.matches(row, filter)) return;
+          if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return false;
+          if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return false;
+          if (filter && config.matches && !config.matches(row, filter)) return false;
           queue.push(item);
+          return true;
         },
       } satisfies Watcher<Row, Item>);
     };
+    this.queues.add(queue);
     watch();
     if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
     return queue;

@@ -30,6 +30,11 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.items.push(item);
   }
 
+  /** Items waiting to be read. */
+  get length(): number {
+    return this.items.length;
+  }
+
   next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
