@@ -26,6 +26,6 @@ export const alertsModule = defineModule({
   resolvers: [AlertResolver],
   rules: defineAlertRules,
   tables: { alerts },
-  grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: [] } },
+  grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: ['payload'] } },
   push: [alertsPush],
 });

@@ -16,7 +16,7 @@ import { codesOfPath } from '../../platform/auth/scope.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { selectsOnly } from '../../platform/graphql/lookahead.js';
-import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
+import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
 import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type Unit, type UnitRow } from '../units/index.js';
 import { alerts, type SeverityName } from '../alerts/index.js';
 import { closeRequestOfCase, residentRequests, type RequestCaseLink, type RequestCategoryName } from '../requests/index.js';
@@ -122,6 +122,20 @@ export function caseSubject(c: Pick<Case, 'id' | 'unitPath' | 'assigneePath' | '
 
 export function personalCaseField(ctx: RequestContext, c: Case, field: CasePersonalField): string | null {
   return personalValue(ctx, 'Case', { ...caseSubject(c) }, field, c.personal[field], CASE_MASKS[field]);
+}
+
+/** A case's title or description: phone and ID numbers in it masked unless the caller sees its reporter's phone in full. */
+export function caseText(ctx: RequestContext, c: Case, field: 'title' | 'description'): string {
+  return personalText(ctx, 'Case', { ...caseSubject(c) }, 'reporterPhone', field, c[field]);
+}
+
+/**
+ * Where it is: a case with a reporter, or opened from a resident's request, is personal, so its
+ * position is exact only for whoever sees the reporter in full (about 100 m for everyone else).
+ */
+export function caseLocation(ctx: RequestContext, c: Case): Case['location'] {
+  const personal = c.personal.reporterName !== null || c.personal.reporterPhone !== null || c.origin.kind === 'RESIDENT_REQUEST';
+  return personal ? personalPoint(ctx, 'Case', { ...caseSubject(c) }, 'reporterPhone', c.location) : c.location;
 }
 
 export function maskedCaseFields(ctx: RequestContext, c: Case): string[] {

@@ -33,6 +33,8 @@ export {
   countSubmission,
   normalizeTrackingCode,
   personalField,
+  requestLocation,
+  requestText,
   subjectOf,
   type InputProblem,
 } from './request.service.js';
