@@ -71,6 +71,14 @@ export interface Config {
    * LOCAL_TOKENS=off. It exists only on a hub that runs the embedded demo data as well.
    */
   readonly demoSignInAllowed: boolean;
+  /**
+   * The audit log's signed checkpoints (docs/audit.md): `AUDIT_SIGNING_KEY`, an Ed25519 private
+   * key (PKCS#8 PEM, or its 32-byte seed in base64) kept outside the database; without it no
+   * checkpoint is written. `AUDIT_CHECKPOINT_FILE` (default `<DATA_DIR>/audit-checkpoints.jsonl`)
+   * is where they are appended, outside the database; `AUDIT_CHECKPOINT_SECONDS` (default 300)
+   * how often (0: never on this process).
+   */
+  readonly audit: { signingKey: string | undefined; checkpointFile: string; checkpointSeconds: number };
 }
 
 /**
@@ -194,5 +202,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: oidcFrom(env),
     localTokens,
     demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
+    audit: {
+      signingKey: env['AUDIT_SIGNING_KEY'] || undefined,
+      checkpointFile: resolve(env['AUDIT_CHECKPOINT_FILE'] || `${resolve(env['DATA_DIR'] || './data')}/audit-checkpoints.jsonl`),
+      checkpointSeconds: intFrom('AUDIT_CHECKPOINT_SECONDS', env['AUDIT_CHECKPOINT_SECONDS'], 300),
+    },
   };
 }

@@ -69,7 +69,12 @@ function answer(hub: Hub, scope: RequestScope<Request>, handler: Handler) {
       const failure = toOpen311Error(error, hub.log);
       result = { status: failure.status, body: failure.faults, headers: { ...failure.headers } };
     }
-    if (ctx) await scope.close(ctx);
+    const refused = ctx ? await scope.close(ctx) : undefined;
+    if (refused) {
+      // Fail closed: the answer carried personal data in full that could not be audited.
+      const failure = toOpen311Error(refused, hub.log);
+      result = { status: failure.status, body: failure.faults, headers: { ...failure.headers } };
+    }
     res.status(result.status).set(result.headers ?? {}).json(result.body);
   };
 }
