@@ -77,7 +77,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('signed checkpoints of the audit chain', { timeout: 180_000 }, () => {
+describe('signed checkpoints of the audit chain', { timeout: 600_000 }, () => {
   let entries = 0;
 
   it('gridhub audit checkpoint signs the head to a file outside the database; verify checks against it', async () => {
