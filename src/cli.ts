@@ -10,7 +10,7 @@ import { parseTtl, signToken } from './platform/auth/jwt.js';
 import { resolveJwtSecret } from './platform/auth/secret.js';
 import { bootstrapCity, principals } from './modules/principals/index.js';
 import { APIKEY_USAGE, runApiKeyCommand } from './modules/apikeys/index.js';
-import { describeVerdict, verifyAuditChain } from './modules/audit/index.js';
+import { checkAgainstCheckpoint, describeVerdict, readCheckpoints, signingKeyOf, verifyAuditChain, writeCheckpoint } from './modules/audit/index.js';
 import { QR_USAGE, runQrCommand } from './modules/channels/index.js';
 import { DEMO_PRINCIPALS, isEmpty, seedDemo } from './seed/demo.js';
 import { openDatabase, runHub } from './main.js';
@@ -31,7 +31,9 @@ Usage:
   gridhub apikey create <adapter> [--label L]   make an adapter's API key; prints only the key
   gridhub apikey revoke <id | prefix | key>      revoke a key at once
   gridhub apikey list [adapter]                  list keys (prefix only, never the key)
-  gridhub audit verify               recompute the audit log's hash chain (exit 1 when broken)
+  gridhub audit verify               recompute the audit log's hash chain and check it against the
+                                     latest signed checkpoint (exit 1 when broken, rewritten or cut)
+  gridhub audit checkpoint           sign the chain's head now (AUDIT_SIGNING_KEY) to AUDIT_CHECKPOINT_FILE
   gridhub qr <communityCode> [--channel <id>] [--out <dir>]   write a community channel's QR code (PNG, SVG)
   gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help);
                                      --kind units and --kind principals load a city's directory
@@ -296,7 +298,12 @@ async function printSchema(check: boolean): Promise<void> {
  * On the embedded database it needs the DATA_DIR to itself (stop the hub first).
  */
 async function auditCommand(config: Config, subcommand: string | undefined): Promise<void> {
-  if (subcommand !== 'verify') throw new ConfigError('audit needs a subcommand: gridhub audit verify');
+  if (subcommand !== 'verify' && subcommand !== 'checkpoint') throw new ConfigError('audit needs a subcommand: gridhub audit verify | gridhub audit checkpoint');
+  const key = config.audit.signingKey ? signingKeyOf(config.audit.signingKey) : undefined;
+  if (subcommand === 'checkpoint' && !key) throw new ConfigError('gridhub audit checkpoint needs AUDIT_SIGNING_KEY');
+  if (!key && readCheckpoints(config.audit.checkpointFile).length > 0) {
+    throw new ConfigError(`${config.audit.checkpointFile} holds signed checkpoints: set AUDIT_SIGNING_KEY to check the chain against them`);
+  }
   if (!config.databaseUrl && !existsSync(embeddedDir(config.dataDir))) throw new ConfigError(`no database in ${config.dataDir} (set DATA_DIR or DATABASE_URL)`);
   const { database, release } = await openDatabase(config);
   try {
@@ -304,7 +311,19 @@ async function auditCommand(config: Config, subcommand: string | undefined): Pro
       if (/audit_log.*does not exist/.test(String(error))) throw new ConfigError('this database has no audit log yet: run gridhub migrate');
       throw error;
     });
-    process.stdout.write(`${describeVerdict(verdict)}\n`);
+    if (subcommand === 'checkpoint') {
+      const checkpoint = await writeCheckpoint(database.db, key!, config.audit.checkpointFile, new Date());
+      process.stdout.write(`audit checkpoint: entry ${checkpoint.seq}, head ${checkpoint.hash}, signed ${checkpoint.at}, in ${config.audit.checkpointFile}\n`);
+      return;
+    }
+    const checked = verdict.intact && key ? await checkAgainstCheckpoint(database.db, verdict, key, config.audit.checkpointFile) : undefined;
+    if (checked && !checked.ok) {
+      process.stdout.write(`audit chain does not match its signed checkpoint: ${checked.reason}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const against = checked?.checkpoint ? `; matches the checkpoint of ${checked.checkpoint.at} (entry ${checked.checkpoint.seq})` : '';
+    process.stdout.write(`${describeVerdict(verdict)}${against}\n`);
     if (!verdict.intact) process.exitCode = 1;
   } finally {
     await database.close();

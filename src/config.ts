@@ -106,6 +106,14 @@ export interface Config {
    * A request answered 5xx is logged whatever its time.
    */
   readonly logSlowRequestMs: number;
+  /**
+   * The audit log's signed checkpoints (docs/audit.md): `AUDIT_SIGNING_KEY`, an Ed25519 private
+   * key (PKCS#8 PEM, or its 32-byte seed in base64) kept outside the database; without it no
+   * checkpoint is written. `AUDIT_CHECKPOINT_FILE` (default `<DATA_DIR>/audit-checkpoints.jsonl`)
+   * is where they are appended, outside the database; `AUDIT_CHECKPOINT_SECONDS` (default 300)
+   * how often (0: never on this process).
+   */
+  readonly audit: { signingKey: string | undefined; checkpointFile: string; checkpointSeconds: number };
 }
 
 /**
@@ -258,5 +266,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env['METRICS_TOKEN']?.trim() || undefined,
     tracing: Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim()),
     logSlowRequestMs: intFrom('LOG_SLOW_REQUEST_MS', env['LOG_SLOW_REQUEST_MS'], 1000),
+    audit: {
+      signingKey: env['AUDIT_SIGNING_KEY'] || undefined,
+      checkpointFile: resolve(env['AUDIT_CHECKPOINT_FILE'] || `${resolve(env['DATA_DIR'] || './data')}/audit-checkpoints.jsonl`),
+      checkpointSeconds: intFrom('AUDIT_CHECKPOINT_SECONDS', env['AUDIT_CHECKPOINT_SECONDS'], 300),
+    },
   };
 }

@@ -86,12 +86,13 @@ export interface RequestContext {
  * How an entry point runs a request (src/server/scope.ts), the same on every one of them:
  * `open` authenticates the caller and builds the request's context; `deny` notes every
  * FORBIDDEN among errors as a denial; `close` writes what the ledger noted to the audit log,
- * once the answer is made.
+ * once the answer is made, and resolves to the error to answer with instead when the answer
+ * carried personal data in full that could not be audited (fail closed).
  */
 export interface RequestScope<Source> {
   open(source: Source): Promise<RequestContext>;
   deny(ctx: RequestContext, errors: readonly GraphQLError[]): void;
-  close(ctx: RequestContext): Promise<void>;
+  close(ctx: RequestContext): Promise<GraphQLError | undefined>;
 }
 
 export class Memo<Input> {

@@ -1,5 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from './context.js';
+import { maskFreeText } from './privacy/free-text.js';
+
+/**
+ * No personal values in logs: a failed statement's message carries its parameters (the
+ * driver's `params: …` line, PostgreSQL's `DETAIL: Key (…)=(…)`), which may be a resident's
+ * phone or name. Those are cut, and phone and ID numbers anywhere else in a logged text masked.
+ */
+export function redactLogText(text: string): string {
+  return maskFreeText(text.replace(/^(\s*params:).*$/gm, '$1 [redacted]').replace(/(Key \([^)]*\)=\().*?(\) )/g, '$1[redacted]$2'));
+}
+
+function redact(value: unknown): unknown {
+  if (typeof value === 'string') return redactLogText(value);
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'params' || k === 'parameters' ? '[redacted]' : redact(v)]));
+  return value;
+}
 
 /**
  * What every log line written while a request is handled carries: its request id (`requestId`,
@@ -28,7 +45,7 @@ export function currentRequestFields(): RequestLogFields | undefined {
 export function createLogger(level: 'silent' | 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const emit = (severity: string, message: string, fields?: Record<string, unknown>) => {
     if (level === 'silent') return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: severity, message, ...requestFields.getStore(), ...fields })}\n`);
+    write(`${JSON.stringify({ time: new Date().toISOString(), level: severity, message: redactLogText(message), ...requestFields.getStore(), ...(redact(fields ?? {}) as Record<string, unknown>) })}\n`);
   };
   return {
     info: (message, fields) => emit('info', message, fields),

@@ -58,8 +58,12 @@ export async function startGraphql(options: GraphqlOptions): Promise<ApolloServe
             async didEncounterErrors({ contextValue, errors }) {
               if (contextValue) noteDenials(contextValue, errors);
             },
-            async willSendResponse({ contextValue }) {
-              if (contextValue) await closeScope(contextValue);
+            async willSendResponse({ contextValue, response }) {
+              const refused = contextValue ? await closeScope(contextValue) : undefined;
+              if (!refused) return;
+              // Fail closed: the answer carried personal data in full that could not be audited.
+              response.body = { kind: 'single', singleResult: { errors: [{ message: refused.message, extensions: { code: refused.code } }] } };
+              response.http.status = 503;
             },
           };
         },

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import type { Hub, RequestContext, RequestScope } from '../platform/context.js';
 import type { Principal } from '../platform/auth/principal.js';
-import { flushLedger, noteForbidden } from '../modules/audit/index.js';
+import { AuditUnavailableError, flushLedger, noteForbidden } from '../modules/audit/index.js';
 import { clientOf, createContext, createLiveContext, purposeOf, requestAccess } from '../context.js';
 import { accessFor, type LiveAccess } from '../access.js';
 
@@ -82,9 +82,20 @@ export function noteDenials(ctx: RequestContext, errors: readonly GraphQLError[]
   noteForbidden(ctx, errors);
 }
 
-/** The end of an answer: what the ledger noted goes to the audit log (after the answer is made, before it is sent). */
-export function closeScope(ctx: RequestContext): Promise<void> {
-  return flushLedger(ctx);
+/**
+ * The end of an answer: what the ledger noted goes to the audit log (after the answer is made,
+ * before it is sent). Resolves to the error to send instead of the answer when the answer
+ * carried personal data in full and its audit entry could not be written (fail closed), to
+ * undefined otherwise.
+ */
+export async function closeScope(ctx: RequestContext): Promise<AuditUnavailableError | undefined> {
+  try {
+    await flushLedger(ctx);
+    return undefined;
+  } catch (error) {
+    if (error instanceof AuditUnavailableError) return error;
+    throw error;
+  }
 }
 
 /** The request scope of an HTTP route: the caller from the request's headers. */

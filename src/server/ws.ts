@@ -219,7 +219,9 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
       onNext: async (_ctx, _id, _payload, args, result) => {
         const context = args.contextValue as RequestContext;
         if (result.errors?.length) noteDenials(context, result.errors);
-        await closeScope(context);
+        const refused = await closeScope(context);
+        // Fail closed: a result or event whose personal data could not be audited is not sent.
+        if (refused) return { errors: [formatError(refused.toJSON(), refused)] };
         if (!result.errors?.length) return undefined;
         return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
       },

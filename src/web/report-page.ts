@@ -74,7 +74,9 @@ export function reportPageRouter(hub: Hub): Router {
       ({ status, message: html } = failure(hub, error));
       html = page(status, html);
     }
-    if (ctx) await closeScope(ctx);
+    const refused = ctx ? await closeScope(ctx) : undefined;
+    if (refused) ({ status, message: html } = failure(hub, refused));
+    if (refused) html = page(status, html);
     res.status(status).send(html);
   });
   return router;

@@ -176,7 +176,7 @@ describe('gridhub audit verify', { timeout: 180_000 }, () => {
   });
 
   it.skipIf(dbKind !== 'pglite')('says what it needs', async () => {
-    expect(await gridhub(['audit'], {})).toEqual({ code: 1, stdout: '', stderr: 'gridhub: audit needs a subcommand: gridhub audit verify\n' });
+    expect(await gridhub(['audit'], {})).toEqual({ code: 1, stdout: '', stderr: 'gridhub: audit needs a subcommand: gridhub audit verify | gridhub audit checkpoint\n' });
     const nowhere = join(process.cwd(), '.tmp', `no-such-dir-${process.pid}`);
     expect(await gridhub(['audit', 'verify'], { DATA_DIR: nowhere })).toEqual({ code: 1, stdout: '', stderr: `gridhub: no database in ${nowhere} (set DATA_DIR or DATABASE_URL)\n` });
   });

@@ -46,7 +46,7 @@ describe('caseChanged', () => {
     expect(mine('shuguang.officer')).toEqual([{ ...here, state: 'REPORTED', reporterPhone: full }, { ...here, state: 'REGISTERED', reporterPhone: full }, { ...there, state: 'DISPATCHED', reporterPhone: full }]);
     expect(mine('hujing.grid')).toEqual([{ ...here, state: 'REPORTED', reporterPhone: full }, { ...here, state: 'REGISTERED', reporterPhone: full }, { ...there, state: 'DISPATCHED', reporterPhone: full }]);
     expect(mine('xuetian.officer')).toEqual([{ ...here, state: 'REPORTED', reporterPhone: masked }, { ...here, state: 'REGISTERED', reporterPhone: masked }, { ...there, state: 'DISPATCHED', reporterPhone: masked }]);
-    // 文峰 hears of it only once it is assigned within 文峰 (and sees it masked: 文峰 is not the assignee unit itself).
+    // 文峰 hears of it only once it is assigned within 文峰 (and sees it masked: assignment moves work, never personal data).
     expect(mine('wenfeng.officer')).toEqual([{ ...there, state: 'DISPATCHED', reporterPhone: masked }]);
     for (const sub of subs.values()) await sub.close();
   });

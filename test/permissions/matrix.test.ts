@@ -127,6 +127,18 @@ const ACK = /* GraphQL */ `mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { 
 const GRANT = /* GraphQL */ `mutation Grant($input: GrantAccessInput!) { grantAccess(input: $input) { id } }`;
 const REVOKE = /* GraphQL */ `mutation Revoke($id: ID!) { revokeAccess(id: $id) { id } }`;
 
+const CASE_OPEN = /* GraphQL */ `mutation Open($input: OpenCaseInput!) { openCase(input: $input) { id } }`;
+const CASE_MOVE = /* GraphQL */ `mutation Move($id: ID!, $action: CaseAction!, $assignee: String) { transitionCase(id: $id, action: $action, assigneeUnitCode: $assignee) { id } }`;
+const CASE_READ = /* GraphQL */ `query One($id: ID!) { case(id: $id) { assignee { code } reporterName reporterPhone maskedFields } }`;
+/** The unit each person who handles cases works at: a case dispatched there is theirs to handle, its reporter still masked above the community. */
+const ASSIGNEE_UNITS: Record<string, string> = {
+  'city.admin': codeOf(CITY),
+  'chongchuan.officer': codeOf(DISTRICT),
+  'xuetian.officer': codeOf(XUETIAN),
+  'shuguang.officer': codeOf(SHUGUANG),
+  'hujing.grid': codeOf(HUJING),
+};
+
 const cells = PRINCIPALS.flatMap((principal) => PLACES.flatMap((place) => TYPES.map((type) => ({ principal, place, type }))));
 
 describe.each(PRINCIPALS)('%s', (principal) => {
@@ -183,6 +195,22 @@ describe.each(PRINCIPALS)('%s', (principal) => {
       expect(device.holderName).toMatch(/^.\*+$/u);
       expect(device.address).toMatch(/\*{4}$/);
     }
+  });
+
+  it.each(PLACES.map((p) => [p.name, p] as const))('reads a case %s assigned to its own unit: the reporter by the unmask rule, never by the assignment', async (_name, place) => {
+    const home = ASSIGNEE_UNITS[principal];
+    if (!home) return;
+    const opened = await hub.gql<any>(CASE_OPEN, { input: { unitCode: codeOf(place.path), title: '矩阵', category: 'CITY_APPEARANCE', severity: 'MEDIUM', reporterName: '王五', reporterPhone: '13812349363' } }, { as: 'city.admin' });
+    const id = opened.body.data.openCase.id;
+    for (const [action, assignee] of [['REGISTER', undefined], ['DISPATCH', home]] as const) {
+      const moved = await hub.gql<any>(CASE_MOVE, { id, action, assignee }, { as: 'city.admin' });
+      expect(moved.body.errors).toBeUndefined();
+    }
+    const { body } = await hub.gql<any>(CASE_READ, { id }, { as: principal });
+    expect(body.data.case.assignee.code).toBe(home);
+    const full = row.unmasks.some((root) => within(place.path, root));
+    expect([body.data.case.reporterName, body.data.case.reporterPhone]).toEqual(full ? ['王五', '13812349363'] : ['王*', '138****9363']);
+    expect(body.data.case.maskedFields).toEqual(full ? [] : ['reporterName', 'reporterPhone']);
   });
 
   it.each(PLACES.map((p) => [p.name, p] as const))('acknowledges an alert %s only where its row allows', async (_name, place) => {

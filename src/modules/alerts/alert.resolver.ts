@@ -3,6 +3,9 @@ import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Roo
 import type { GraphQLResolveInfo } from 'graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
+import { JSONObjectResolver } from 'graphql-scalars';
+import { GeoPoint } from '../devices/index.js';
+import { alertLocation, alertPayload } from './alert.personal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { selectedNames } from '../../platform/graphql/lookahead.js';
@@ -69,6 +72,16 @@ export class AlertResolver {
   @FieldResolver(() => Boolean, { description: 'Whether you may acknowledge it now (acknowledgeAlert): it is OPEN and within a unit where you may.' })
   canAcknowledge(@Root() alert: Alert, @Ctx() ctx: RequestContext): boolean {
     return alert.status === 'OPEN' && ctx.ability.can('acknowledge', subject('Alert', { ...alert }));
+  }
+
+  @FieldResolver(() => JSONObjectResolver, { description: 'Whatever else the source sent; its personal keys (declared per alert type) and phone and ID numbers in it masked unless you see the alert\'s personal data in full.' })
+  payload(@Root() alert: Alert, @Ctx() ctx: RequestContext): Record<string, unknown> {
+    return alertPayload(ctx, alert);
+  }
+
+  @FieldResolver(() => GeoPoint, { nullable: true, description: "Where it was raised; an elderly resident's alarm rounded to about 100 m unless you see its personal data in full." })
+  location(@Root() alert: Alert, @Ctx() ctx: RequestContext): GeoPoint | null {
+    return alertLocation(ctx, alert);
   }
 
   // Both answer at once, without a promise, when the alert's page read the link (joinedUnit,

@@ -29,6 +29,6 @@ export const alertsModule = defineModule({
   tables: { alerts },
   // Records follow their unit when it moves or is merged (directory).
   hooks: { placedRecords: [{ table: alerts, id: alerts.id, paths: [placedBy(alerts)] }] },
-  grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: [] } },
+  grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: ['payload'] } },
   push: [alertsPush],
 });

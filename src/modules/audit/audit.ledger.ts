@@ -1,7 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { RequestContext } from '../../platform/context.js';
 import type { Denial, Disclosure } from '../../platform/auth/ledger.js';
-import { ErrorCode, ForbiddenError } from '../../platform/errors.js';
+import { ErrorCode, ForbiddenError, ServiceUnavailableError } from '../../platform/errors.js';
 import { actorOf, appendAudit, type AuditDraft } from './audit.service.js';
 import { auditMetrics } from './audit.metrics.js';
 
@@ -34,8 +34,10 @@ function denialDraft(denial: Denial): AuditDraft {
 
 /**
  * Writes what `ctx.ledger` noted since its last flush, in a transaction of its own, and forgets
- * it. Runs after the response is made: a failure goes to the log and never turns a good
- * response into an error.
+ * it. Runs after the response is made and before it is sent. Fails closed: when the write fails
+ * and the response carried personal data in full, it throws SERVICE_UNAVAILABLE and the entry
+ * point sends that instead of the response (nothing unmasked leaves unaudited); a failed write
+ * of refusals alone goes to the log and leaves the response as it is.
  */
 export async function flushLedger(ctx: RequestContext): Promise<void> {
   if (ctx.ledger.empty) return;
@@ -51,6 +53,14 @@ export async function flushLedger(ctx: RequestContext): Promise<void> {
       entries: drafts.length,
       error: error instanceof Error ? error.message : String(error),
     });
+    if (disclosures.some((d) => d.records.size > 0)) throw new AuditUnavailableError();
+  }
+}
+
+/** What a caller gets instead of a response whose disclosure could not be audited. */
+export class AuditUnavailableError extends ServiceUnavailableError {
+  constructor() {
+    super('The audit log could not be written, so personal data was not sent: try again shortly');
   }
 }
 

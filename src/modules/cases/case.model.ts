@@ -4,7 +4,7 @@ import { withinPath } from '../../platform/db/path.js';
 import type { FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import type { TimeKey } from '../../platform/graphql/connection.js';
-import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
+import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
 import { cases, type CaseRow } from './case.table.js';
 import { Case } from './case.type.js';
 import { CASE_MASKS, CASE_PERSONAL_FIELDS, type CasePersonalField } from './case.policy.js';
@@ -95,6 +95,20 @@ export function caseSubject(c: Pick<Case, 'id' | 'unitPath' | 'assigneePath' | '
 
 export function personalCaseField(ctx: RequestContext, c: Case, field: CasePersonalField): string | null {
   return personalValue(ctx, 'Case', { ...caseSubject(c) }, field, c.personal[field], CASE_MASKS[field]);
+}
+
+/** A case's title or description: phone and ID numbers in it masked unless the caller sees its reporter's phone in full. */
+export function caseText(ctx: RequestContext, c: Case, field: 'title' | 'description'): string {
+  return personalText(ctx, 'Case', { ...caseSubject(c) }, 'reporterPhone', field, c[field]);
+}
+
+/**
+ * Where it is: a case with a reporter, or opened from a resident's request, is personal, so its
+ * position is exact only for whoever sees the reporter in full (about 100 m for everyone else).
+ */
+export function caseLocation(ctx: RequestContext, c: Case): Case['location'] {
+  const personal = c.personal.reporterName !== null || c.personal.reporterPhone !== null || c.origin.kind === 'RESIDENT_REQUEST';
+  return personal ? personalPoint(ctx, 'Case', { ...caseSubject(c) }, 'reporterPhone', c.location) : c.location;
 }
 
 export function maskedCaseFields(ctx: RequestContext, c: Case): string[] {

@@ -1,7 +1,7 @@
 import type { AbilityBuilder } from '@casl/ability';
 import type { AppAbility } from '../../platform/auth/ability.js';
 import type { Principal } from '../../platform/auth/principal.js';
-import { assigneeUnmaskConditions, departmentConditions, unitReadRoots, unmaskRoots } from '../../platform/auth/rules.js';
+import { departmentConditions, unitReadRoots, unmaskRoots } from '../../platform/auth/rules.js';
 import { maskName, maskPhone, type PersonalFields } from '../../platform/privacy/mask.js';
 
 /** The personal fields of a case (its reporter's contact) and how each is masked; a grant's `fields` may name them. */
@@ -25,8 +25,10 @@ export const CASE_PERSONAL_FIELDS = Object.keys(CASE_MASKS) as readonly CasePers
  *   their grid;
  * - data officers: read cases of their department's domain within its jurisdiction;
  * - adapters: ingest cases (EXTERNAL work orders) of their department's domain;
- * - personal data in full: at the community or grid where the case happened, and at the
- *   unit it is assigned to.
+ * - personal data in full: only at the community or grid where the case happened (or through a
+ *   grant). The unit it is assigned to handles it with the reporter masked: DISPATCH and SLA
+ *   escalation move work, never personal data, so no one unmasks a reporter by assigning the
+ *   case to its own unit.
  */
 export function defineCaseRules(principal: Principal, { can }: AbilityBuilder<AppAbility>): void {
   for (const root of unitReadRoots(principal)) {
@@ -48,6 +50,4 @@ export function defineCaseRules(principal: Principal, { can }: AbilityBuilder<Ap
   if (department && principal.roles.includes('DATA_OFFICER')) can('read', 'Case', department);
   if (department && principal.roles.includes('ADAPTER')) can('ingest', 'Case', department);
   for (const root of unmaskRoots(principal)) can('unmask', 'Case', [...CASE_PERSONAL_FIELDS], { unitPath: { $within: root } });
-  const assignee = assigneeUnmaskConditions(principal);
-  if (assignee) can('unmask', 'Case', [...CASE_PERSONAL_FIELDS], assignee);
 }

@@ -8,13 +8,14 @@ import { selectedNames } from '../../platform/graphql/lookahead.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { Alert } from '../alerts/index.js';
+import { GeoPoint } from '../devices/index.js';
 import { ResidentRequest } from '../requests/index.js';
 import { PatrolFinding, createPatrolLoaders } from '../patrols/index.js';
 import { IngestReport } from '../ingest/index.js';
 import { Case, CaseAction, CaseConnection, CaseHistoryEntry } from './case.type.js';
 import { CaseChangedFilter, CaseFilter, IngestCasesInput, OpenCaseInput } from './case.input.js';
 import type { CaseActionName } from './case.workflow.js';
-import { actionsFor, caseSubject, isOverdue, maskedCaseFields, personalCaseField, toCaseKey } from './case.model.js';
+import { actionsFor, caseLocation, caseSubject, caseText, isOverdue, maskedCaseFields, personalCaseField, toCaseKey } from './case.model.js';
 import { getCase, joinedCaseLinks, listCases } from './case.read.js';
 import { openCase, transitionCase } from './case.command.js';
 import { ingestCases } from './case.ingest.js';
@@ -101,14 +102,29 @@ export class CaseResolver {
     return actionsFor(ctx, c);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`张*`) unless you work at the community or grid where it happened, or at its assignee unit.' })
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`张*`) unless you work at the community or grid where it happened (or a grant names it).' })
   reporterName(@Root() c: Case, @Ctx() ctx: RequestContext): string | null {
     return personalCaseField(ctx, c, 'reporterName');
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`138****1234`) unless you work at the community or grid where it happened, or at its assignee unit.' })
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`138****1234`) unless you work at the community or grid where it happened (or a grant names it).' })
   reporterPhone(@Root() c: Case, @Ctx() ctx: RequestContext): string | null {
     return personalCaseField(ctx, c, 'reporterPhone');
+  }
+
+  @FieldResolver(() => String, { description: 'Phone and ID numbers in it are masked (`138****1234`) unless you see its reporter in full.' })
+  title(@Root() c: Case, @Ctx() ctx: RequestContext): string {
+    return caseText(ctx, c, 'title');
+  }
+
+  @FieldResolver(() => String, { description: 'Phone and ID numbers in it are masked (`138****1234`) unless you see its reporter in full.' })
+  description(@Root() c: Case, @Ctx() ctx: RequestContext): string {
+    return caseText(ctx, c, 'description');
+  }
+
+  @FieldResolver(() => GeoPoint, { nullable: true, description: 'Where it is; for a case with a reporter (or from a resident request) rounded to about 100 m unless you see its reporter in full.' })
+  location(@Root() c: Case, @Ctx() ctx: RequestContext): GeoPoint | null {
+    return caseLocation(ctx, c);
   }
 
   @FieldResolver(() => [String], { description: 'The personal fields of this case that you see masked (those that hold a value).' })

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { maskedFields, personalValue, PURPOSE_ARG } from '../../platform/privacy/personal.js';
+import { maskedFields, personalPoint, personalValue, PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
 import { IngestReport } from '../ingest/index.js';
-import { Device, DeviceConnection, HeartbeatDefault } from './device.type.js';
+import { Device, DeviceConnection, GeoPoint, HeartbeatDefault } from './device.type.js';
 import { DeviceFilter, HeartbeatDevicesInput, IngestDevicesInput } from './device.input.js';
 import { heartbeatDevices, ingestDevices } from './device.ingest.js';
 import { deviceLive } from './device.live.js';
@@ -17,6 +17,13 @@ type PersonalField = 'address' | 'holderName' | 'holderPhone' | 'holderIdNumber'
 
 function personal(ctx: RequestContext, device: Device, field: PersonalField): string | null {
   return personalValue(ctx, 'Device', device as unknown as { id: string } & Record<string, unknown>, field, device[field], DEVICE_PERSONAL_FIELDS[field]!);
+}
+
+/** Device kinds about a person (an elderly resident's alarm button): their position is personal data. */
+const PERSONAL_DEVICE_TYPES: readonly string[] = ['ELDERLY_ALARM_BUTTON'];
+
+function isPersonalDevice(device: Device): boolean {
+  return PERSONAL_DEVICE_TYPES.includes(device.type) || device.holderName !== null || device.holderPhone !== null || device.holderIdNumber !== null;
 }
 
 @Resolver(() => Device)
@@ -92,6 +99,12 @@ export class DeviceResolver {
   @FieldResolver(() => String, { nullable: true, description: "Personal data: the holder's ID number (320613********1234 when masked)." })
   holderIdNumber(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
     return personal(ctx, device, 'holderIdNumber');
+  }
+
+  @FieldResolver(() => GeoPoint, { nullable: true, description: 'Where it is installed; a personal device (an elderly alarm button) rounded to about 100 m unless you see its address in full.' })
+  location(@Root() device: Device, @Ctx() ctx: RequestContext): GeoPoint | null {
+    if (!isPersonalDevice(device)) return device.location;
+    return personalPoint(ctx, 'Device', device as unknown as Record<string, unknown>, 'address', device.location);
   }
 
   @FieldResolver(() => [String], { description: 'The personal fields of this device you see masked.' })

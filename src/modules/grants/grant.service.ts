@@ -107,6 +107,7 @@ export async function grantAccess(ctx: RequestContext, input: GrantAccessInput):
   if (!ctx.ability.can('grant', subject('Grant', { withinPath: within.path }))) {
     throw new ForbiddenError('grant', 'Grant', `Only an admin at or above ${within.name} (${within.code}) may share its records`);
   }
+  refuseSelfGrant(ctx.principal, input);
   if (input.granteeUnitCode) await requireUnit(ctx.db, input.granteeUnitCode);
   if (input.granteeDepartmentCode) {
     const [department] = await ctx.db.select({ code: departments.code }).from(departments).where(eq(departments.code, input.granteeDepartmentCode));
@@ -145,6 +146,19 @@ export async function grantAccess(ctx: RequestContext, input: GrantAccessInput):
   // This process's cached access has been cleared before the caller hears of the grant.
   if (receipt) await ctx.hub.bus.delivered(receipt);
   return toGrant(row, now);
+}
+
+/**
+ * A grant is made by someone else: a principal may not name its own unit or department as the
+ * grantee (it would widen what it sees itself, unmasked personal data included). Sharing with
+ * one's own unit is asked of an admin above it.
+ */
+function refuseSelfGrant(principal: Principal, input: GrantAccessInput): void {
+  const ownUnit = input.granteeUnitCode && input.granteeUnitCode === principal.unit?.code;
+  const ownDepartment = input.granteeDepartmentCode && input.granteeDepartmentCode === principal.department?.code;
+  if (ownUnit || ownDepartment) {
+    throw new ForbiddenError('grant', 'Grant', 'A grant is made by someone else: you may not grant to your own unit or department');
+  }
 }
 
 function granteeOf(row: GrantRow): { granteeUnitCode?: string; granteeDepartmentCode?: string } {

@@ -76,7 +76,9 @@ function answer(hub: Hub, scope: RequestScope<Request>, document: Open311Documen
       if (ctx && (error as GraphQLError | undefined)?.extensions) scope.deny(ctx, [error as GraphQLError]);
       result = failed(hub, error);
     }
-    if (ctx) await scope.close(ctx);
+    const refused = ctx ? await scope.close(ctx) : undefined;
+    // Fail closed: the answer carried personal data in full that could not be audited.
+    if (refused) result = failed(hub, refused);
     send(res, format, result);
   };
 }

@@ -14,6 +14,8 @@ import {
   normalizeTrackingCode,
   personalField,
   requestFields,
+  requestLocation,
+  requestText,
   residentRequests,
   submissionProblems,
   submitResidentRequest,
@@ -340,17 +342,18 @@ function listedView(found: Found): Open311Request {
   return { ...publicView(found), status_notes: STATUS_NOTES[found.request.status] };
 }
 
-/** The staff view: the text, the place and the photo, the address masked unless the caller may unmask it (noted for the audit log). */
+/** The staff view: the text, the place and the photo; the address, the phone and ID numbers in the text and the exact place masked unless the caller may unmask them (noted for the audit log). */
 function staffView(ctx: RequestContext, found: Found): Open311Request {
-  const { request } = found;
+  const request = toResidentRequest(found.request);
   const open = found.caseDeadlineAt !== null && found.caseClosedAt === null;
+  const point = requestLocation(ctx, request);
   return {
     ...publicView(found),
-    description: request.text,
+    description: requestText(ctx, request),
     expected_datetime: open ? open311Time(found.caseDeadlineAt as Date) : null,
-    address: personalField(ctx, toResidentRequest(request), 'address'),
-    lat: request.lat,
-    long: request.lng,
+    address: personalField(ctx, request, 'address'),
+    lat: point?.lat ?? null,
+    long: point?.lng ?? null,
     media_url: request.photoUrl,
   };
 }

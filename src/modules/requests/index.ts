@@ -34,6 +34,8 @@ export {
   countSubmission,
   normalizeTrackingCode,
   personalField,
+  requestLocation,
+  requestText,
   subjectOf,
   type InputProblem,
 } from './request.service.js';

@@ -4,6 +4,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { Unit, createUnitLoaders } from '../units/index.js';
+import { GeoPoint } from '../devices/index.js';
 import { PublicChannel, ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
 import { IngestResidentRequestsInput, ResidentRequestFilter, SubmitResidentRequestInput } from './request.input.js';
 import { ingestResidentRequests } from './request.ingest.js';
@@ -14,6 +15,8 @@ import {
   maskedFieldsOf,
   personalField,
   rateResidentRequest,
+  requestLocation,
+  requestText,
   residentChannel,
   submitResidentRequest,
   toRequestKey,
@@ -129,6 +132,16 @@ export class ResidentRequestResolver {
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: cut to the building (`…12幢****`) unless you work at the community or grid that owns the request.' })
   address(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
     return personalField(ctx, request, 'address');
+  }
+
+  @FieldResolver(() => String, { description: 'What the resident wrote; phone and ID numbers in it are masked (`138****1234`) unless you see its contact data in full.' })
+  text(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string {
+    return requestText(ctx, request);
+  }
+
+  @FieldResolver(() => GeoPoint, { nullable: true, description: 'Where it is about: exact for whoever sees its address in full, rounded to 3 decimals (about 100 m) for everyone else.' })
+  location(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): GeoPoint | null {
+    return requestLocation(ctx, request);
   }
 
   @FieldResolver(() => [String], { description: 'The personal fields of this request that you see masked (those that hold a value).' })

@@ -13,7 +13,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { enforceRateLimits, type RateLimit } from '../../platform/ratelimit/ratelimit.js';
 import { invariant } from '../../platform/invariant.js';
 import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
-import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
+import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
 import { requireUnit, units } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { storable } from '../ingest/index.js';
@@ -342,6 +342,16 @@ export async function getResidentRequest(ctx: RequestContext, id: string): Promi
 /** A personal field as this caller may see it: in full (noted in the ledger) or masked. */
 export function personalField(ctx: RequestContext, request: ResidentRequest, field: RequestPersonalField): string | null {
   return personalValue(ctx, 'ResidentRequest', subjectOf(request), field, request.personal[field], RESIDENT_REQUEST_MASKS[field]);
+}
+
+/** The request's text, its phone and ID numbers masked unless the caller sees its contact phone in full. */
+export function requestText(ctx: RequestContext, request: ResidentRequest): string {
+  return personalText(ctx, 'ResidentRequest', subjectOf(request), 'contactPhone', 'text', request.text);
+}
+
+/** Its position: a resident's request is personal, so exact only for whoever sees its address in full. */
+export function requestLocation(ctx: RequestContext, request: ResidentRequest): ResidentRequest['location'] {
+  return personalPoint(ctx, 'ResidentRequest', subjectOf(request), 'address', request.location);
 }
 
 /** The personal fields that hold a value this caller sees masked. */

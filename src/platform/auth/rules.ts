@@ -13,8 +13,10 @@ export function unitReadRoots(principal: Principal): string[] {
 
 /**
  * Personal data in full is for the people who serve the resident: principals at the community
- * or grid that owns the record (DESIGN.md, "Who sees what"). Higher tiers see it masked unless
- * a grant names the field.
+ * or grid that owns the record (docs/permissions.md, "Personal data"). Higher tiers see it
+ * masked unless a grant, made by someone else, names the field. Nothing a principal does
+ * itself — dispatching a case to its own unit, an escalation moving it up — widens this: where
+ * a record is handled moves work, never personal data.
  */
 export function unmaskRoots(principal: Principal): string[] {
   const tier = principal.unit?.tier;
@@ -34,15 +36,4 @@ export function departmentConditions(principal: Principal, kind: string): Record
     unitPath: { $within: principal.department.jurisdiction.path },
     ...(domain.types ? { type: { $in: domain.types } } : {}),
   };
-}
-
-/**
- * The case-assignee unit (DESIGN.md, "Who sees what"): the people at the unit a case is
- * assigned to serve the resident behind it, whatever the tier, so they see its personal data
- * in full. Conditions on the record's `assigneeCode`, or undefined for principals who read no
- * records at a unit.
- */
-export function assigneeUnmaskConditions(principal: Principal): Record<string, unknown> | undefined {
-  if (unitReadRoots(principal).length === 0 || !principal.unit) return undefined;
-  return { assigneeCode: principal.unit.code };
 }
