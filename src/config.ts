@@ -55,6 +55,13 @@ export interface Config {
    * `loopback`, comma-separated. The client address is what resident rate limits count by.
    */
   readonly trustProxy: boolean | number | string;
+  /**
+   * Browser origins whose pages may call /graphql and open its WebSocket (`CORS_ORIGINS`, a
+   * comma-separated list of `scheme://host[:port]`; default none). Other origins get no
+   * `Access-Control-Allow-*` headers and their WebSocket upgrades are refused; the hub's own
+   * pages and non-browser clients need no listing.
+   */
+  readonly corsOrigins: readonly string[];
   /** Resident submissions one channel accepts per hour (`RESIDENT_RATE_PER_CHANNEL`, default 120). */
   readonly residentRatePerChannel: number;
   /** Resident submissions and ratings one client address may make per 10 minutes (`RESIDENT_RATE_PER_CLIENT`, default 10). */
@@ -128,6 +135,17 @@ function trustProxyFrom(raw: string | undefined): boolean | number | string {
   return value;
 }
 
+function corsOriginsFrom(raw: string | undefined): string[] {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return entries.map((entry) => {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://dept.example.gov (scheme, host and port only), got "${entry}"`);
+    }
+    return url.origin;
+  });
+}
+
 function positiveFrom(name: string, raw: string | undefined, fallback: number): number {
   const value = intFrom(name, raw, fallback);
   if (value < 1) throw new ConfigError(`${name} must be at least 1, got "${raw}"`);
@@ -189,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
     publicUrl: publicUrlFrom(env['PUBLIC_URL'], port),
     trustProxy: trustProxyFrom(env['TRUST_PROXY']),
+    corsOrigins: corsOriginsFrom(env['CORS_ORIGINS']),
     residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env['RESIDENT_RATE_PER_CHANNEL'], 120),
     residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env['RESIDENT_RATE_PER_CLIENT'], 10),
     oidc: oidcFrom(env),

@@ -9,6 +9,7 @@ import { authenticate } from '../context.js';
 import { ServiceUnavailableError } from '../platform/errors.js';
 import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
+import { upgradeOriginAllowed } from './cors.js';
 
 /** WebSocket close codes the hub uses beyond graphql-ws's own. */
 export const WsClose = {
@@ -115,7 +116,12 @@ export interface RunningWebSocket extends Disposable {
  */
 export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
   const { hub, schema, app, formatError } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    // A browser page from an origin not in CORS_ORIGINS: 403 before the upgrade.
+    verifyClient: (info, done) => (upgradeOriginAllowed(hub.config.corsOrigins, info.req.headers) ? done(true) : done(false, 403, 'Origin not allowed')),
+  });
   const registry = hub.single(accessRegistry);
   const connections = new WeakMap<WebSocket, LiveAccess>();
   // Each WebSocket operation's context, for the hooks that are not handed it (onError).
