@@ -16,6 +16,7 @@ import { apiKeysModule } from './apikeys/index.js';
 import { grantsModule, shareKinds } from './grants/index.js';
 import { open311Module } from './open311/index.js';
 import { watchdogModule } from './watchdog/index.js';
+import { nodesModule } from './nodes/index.js';
 
 /**
  * Every feature module of the hub, once. The schema (src/schema.ts), the policy
@@ -41,6 +42,7 @@ export const MODULES = [
   grantsModule,
   open311Module,
   watchdogModule,
+  nodesModule,
 ] as const satisfies readonly HubModule[];
 
 export type ModuleTables = TablesOf<typeof MODULES>;

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getAlert } from './alert.service.js';
 import { defineModule } from '../../platform/module.js';
 import { alerts, ALERT_TYPES } from './alert.table.js';
 import { AlertResolver } from './alert.resolver.js';
@@ -28,4 +30,5 @@ export const alertsModule = defineModule({
   tables: { alerts },
   grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: [] } },
   push: [alertsPush],
+  hooks: { nodeKinds: [{ type: 'Alert', table: alerts, key: alerts.id, accepts: isUuid, load: (ctx, id) => getAlert(ctx, id) }] },
 });

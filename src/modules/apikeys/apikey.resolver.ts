@@ -11,10 +11,10 @@ export class ApiKeyResolver {
   @Query(() => ApiKeyConnection, { description: 'Admins: the API keys of the adapters you manage (revoked ones too), newest first. Never the keys themselves.' })
   async apiKeys(
     @Arg('adapter', () => String, { nullable: true, description: 'Only the keys of this adapter.' }) adapter: string | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ApiKeyConnection>> {
-    return new ApiKeyConnection(await listApiKeys(ctx, adapter, first, after), toApiKeyKey);
+    return new ApiKeyConnection(await listApiKeys(ctx, adapter, page), toApiKeyKey);
   }
 
   @Mutation(() => CreatedApiKey, { description: 'Admins: a new API key for an adapter whose jurisdiction lies within your unit. The key is in the answer, once.' })

@@ -39,7 +39,7 @@ export class CaseResolver {
   @Query(() => CaseConnection, { description: 'Cases the caller may see (where they happened, or assigned to a unit within yours), newest first.' })
   async cases(
     @Arg('filter', () => CaseFilter, { nullable: true }) filter: CaseFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
@@ -48,7 +48,7 @@ export class CaseResolver {
     const node = selectedNames(info, ['edges', 'node']);
     const history = node.has('history');
     const include = { unit: node.has('unit'), assignee: node.has('assignee'), history, node, historyFields: history ? selectedNames(info, ['edges', 'node', 'history']) : undefined };
-    return new CaseConnection(await listCases(ctx, filter, first, after, include), toCaseKey);
+    return new CaseConnection(await listCases(ctx, filter, page, include), toCaseKey);
   }
 
   @Query(() => Case, { description: 'One case; NOT_FOUND when it does not exist or lies outside your scope.' })

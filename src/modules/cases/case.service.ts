@@ -14,7 +14,7 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { homeOf } from '../../platform/auth/principal.js';
 import { codesOfPath } from '../../platform/auth/scope.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageLimit, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { selectsOnly } from '../../platform/graphql/lookahead.js';
 import { maskedFields, personalValue } from '../../platform/privacy/personal.js';
 import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type Unit, type UnitRow } from '../units/index.js';
@@ -269,14 +269,13 @@ export interface CaseInclude {
 export async function listCases(
   ctx: RequestContext,
   filter: CaseFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
   include: CaseInclude = {},
 ): Promise<Page<Case>> {
   requireCan(ctx, 'read', 'Case');
-  const limit = pageSize(first);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Case', caseFields), ...(await filterSql(ctx.db, filter, ctx.hub.clock.now()))) as SQL;
-  const keyset = afterCursor(cases.openedAt, cases.id, decodeCursor(after));
+  const keyset = keysetCondition(cases.openedAt, cases.id, page);
   // Lean reads leave the other columns undefined in the row, and the other entry fields out of
   // the history: toCase then makes cases whose unread fields are never resolved, since the
   // selection does not reach them.
@@ -288,9 +287,9 @@ export async function listCases(
     sql`select ${caseReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.assignee ? sql`, ${ASSIGNEE_READER.columns}` : sql``}${include.history ? sql`, ${history}` : sql``}
       from (select * from ${cases}
              where ${keyset ? and(scope, keyset) : scope}
-             order by ${cases.openedAt} desc, ${cases.id} desc
-             limit ${pageLimit(limit)}) as ${cases}${include.unit ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.unitCode} offset 0) as "unit" on true` : sql``}${include.assignee ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.assigneeCode} offset 0) as "assignee" on true` : sql``}
-      order by ${cases.openedAt} desc, ${cases.id} desc`,
+             order by ${pageOrder(cases.openedAt, cases.id, page)}
+             limit ${pageLimit(page.limit)}) as ${cases}${include.unit ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.unitCode} offset 0) as "unit" on true` : sql``}${include.assignee ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.assigneeCode} offset 0) as "assignee" on true` : sql``}
+      order by ${pageOrder(cases.openedAt, cases.id, page)}`,
   );
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const historyLoader = include.history && !partialHistory ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
@@ -321,7 +320,7 @@ export async function listCases(
     if (links) joinedLinks.set(c, links);
     return c;
   };
-  return pageOf(caseRows, limit, toNode, async () => {
+  return pageOf(caseRows, page, toNode, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(cases).where(scope);
     return Number(row?.n ?? 0);
   });

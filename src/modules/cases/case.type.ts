@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { connectionOf } from '../../platform/graphql/connection.js';
@@ -106,7 +107,7 @@ export class CaseHistoryEntry {
   assigneeAfter!: string | null;
 }
 
-@ObjectType('Case', { description: '案卷: an event handled in the closed loop, from report to closing.', simpleResolvers: true })
+@ObjectType('Case', { implements: Node, description: '案卷: an event handled in the closed loop, from report to closing.', simpleResolvers: true })
 export class Case {
   @Field(() => ID)
   id!: string;

@@ -1,9 +1,10 @@
+import { isUuid } from '../../platform/db/ids.js';
 import { defineModule } from '../../platform/module.js';
 import { EVENT_CATEGORY_CODES } from '../categories/index.js';
 import { cases, caseHistory, caseNumberSeq } from './case.table.js';
 import { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
 import { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
-import { requestCaseLink } from './case.service.js';
+import { getCase, requestCaseLink } from './case.service.js';
 import { openCasesForAlerts } from './case.rules.js';
 import { caseSweep } from './case.sla.js';
 import { casesPush } from './case.push.js';
@@ -35,6 +36,7 @@ export const casesModule = defineModule({
   grantable: { CASE: { subject: 'Case', types: EVENT_CATEGORY_CODES, personalFields: CASE_PERSONAL_FIELDS } },
   push: [casesPush],
   hooks: {
+    nodeKinds: [{ type: 'Case', table: cases, key: cases.id, accepts: isUuid, load: (ctx, id) => getCase(ctx, id) }],
     // Cases open from ingested alerts in the alerts' own transaction.
     alertsInserted: openCasesForAlerts,
     // Resident requests reach the case opened from them (closing, rating) through this link.

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { requireManagedChannel } from './channel.service.js';
 import { defineModule } from '../../platform/module.js';
 import { channels } from './channel.table.js';
 import { ChannelResolver, CreatedChannelResolver } from './channel.resolver.js';
@@ -16,4 +18,5 @@ export const channelsModule = defineModule({
   resolvers: [ChannelResolver, CreatedChannelResolver],
   rules: defineChannelRules,
   tables: { channels },
+  hooks: { nodeKinds: [{ type: 'Channel', table: channels, key: channels.id, accepts: isUuid, load: (ctx, id) => requireManagedChannel(ctx, id) }] },
 });

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getDevice } from './device.service.js';
 import { defineModule } from '../../platform/module.js';
 import { devices, DEVICE_TYPES } from './device.table.js';
 import { DeviceResolver } from './device.resolver.js';
@@ -29,4 +31,5 @@ export const devicesModule = defineModule({
   tables: { devices },
   grantable: { DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) } },
   push: [devicesPush, heartbeatsPush],
+  hooks: { nodeKinds: [{ type: 'Device', table: devices, key: devices.id, accepts: isUuid, load: (ctx, id) => getDevice(ctx, id) }] },
 });

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getGrant } from './grant.service.js';
 import { defineModule } from '../../platform/module.js';
 import { grants } from './grant.table.js';
 import { GrantResolver } from './grant.resolver.js';
@@ -15,4 +17,5 @@ export const grantsModule = defineModule({
   resolvers: [GrantResolver],
   rules: defineGrantAdminRules,
   tables: { grants },
+  hooks: { nodeKinds: [{ type: 'Grant', table: grants, key: grants.id, accepts: isUuid, load: (ctx, id) => getGrant(ctx, id) }] },
 });

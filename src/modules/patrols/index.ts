@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getPatrolReport } from './patrol.service.js';
 import { defineModule } from '../../platform/module.js';
 import { patrolReports, patrolFindings } from './patrol.table.js';
 import { PatrolReportResolver, PatrolFindingResolver } from './patrol.resolver.js';
@@ -17,4 +19,5 @@ export const patrolsModule = defineModule({
   rules: definePatrolRules,
   tables: { patrolReports, patrolFindings },
   push: [patrolsPush],
+  hooks: { nodeKinds: [{ type: 'PatrolReport', table: patrolReports, key: patrolReports.id, accepts: isUuid, load: (ctx, id) => getPatrolReport(ctx, id) }] },
 });

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getReport } from './report.service.js';
 import { defineModule } from '../../platform/module.js';
 import { reports } from './report.table.js';
 import { REPORT_PERIODS } from './report.period.js';
@@ -24,4 +26,5 @@ export const reportsModule = defineModule({
   // A report's period kind (WEEK, MONTH, CUSTOM) is its `type`; no personal fields.
   grantable: { REPORT: { subject: 'Report', types: REPORT_PERIODS, personalFields: [] } },
   jobs: [weeklyReportsJob],
+  hooks: { nodeKinds: [{ type: 'Report', table: reports, key: reports.id, accepts: isUuid, load: (ctx, id) => getReport(ctx, id) }] },
 });

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getResidentRequest } from './request.service.js';
 import { defineModule } from '../../platform/module.js';
 import { residentRequests, REQUEST_CATEGORIES } from './request.table.js';
 import { ResidentRequestResolver } from './request.resolver.js';
@@ -54,4 +56,5 @@ export const requestsModule = defineModule({
   // A request's category is its `type` in the ability.
   grantable: { RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS } },
   push: [requestsPush],
+  hooks: { nodeKinds: [{ type: 'ResidentRequest', table: residentRequests, key: residentRequests.id, accepts: isUuid, load: (ctx, id) => getResidentRequest(ctx, id) }] },
 });
