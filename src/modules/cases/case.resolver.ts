@@ -134,22 +134,22 @@ export class CaseResolver {
 
   @FieldResolver(() => Alert, { nullable: true, description: 'The alert it was opened from, when you may read it.' })
   async alert(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<Alert | null> {
-    if (c.origin.kind !== 'ALERT' || !c.origin.id) return null;
-    const alert = await ctx.loaders.of(createCaseLoaders).alertById.load(c.origin.id);
+    if (c.origin.kind !== 'ALERT' || !c.origin.recordId) return null;
+    const alert = await ctx.loaders.of(createCaseLoaders).alertById.load(c.origin.recordId);
     return alert && ctx.ability.can('read', subject('Alert', { ...alert })) ? alert : null;
   }
 
   @FieldResolver(() => ResidentRequest, { nullable: true, description: 'The resident request it was opened from, when you may read it.' })
   async request(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<ResidentRequest | null> {
-    if (c.origin.kind !== 'RESIDENT_REQUEST' || !c.origin.id) return null;
-    const request = await ctx.loaders.of(createCaseLoaders).requestById.load(c.origin.id);
+    if (c.origin.kind !== 'RESIDENT_REQUEST' || !c.origin.recordId) return null;
+    const request = await ctx.loaders.of(createCaseLoaders).requestById.load(c.origin.recordId);
     return request && ctx.ability.can('read', subject('ResidentRequest', { id: request.id, unitPath: request.unitPath, type: request.category, status: request.status })) ? request : null;
   }
 
   @FieldResolver(() => PatrolFinding, { nullable: true, description: 'The patrol finding it was opened from, when you may read it.' })
   async finding(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<PatrolFinding | null> {
-    if (c.origin.kind !== 'PATROL_FINDING' || !c.origin.id) return null;
-    const finding = await ctx.loaders.of(createPatrolLoaders).findingById.load(c.origin.id);
+    if (c.origin.kind !== 'PATROL_FINDING' || !c.origin.recordId) return null;
+    const finding = await ctx.loaders.of(createPatrolLoaders).findingById.load(c.origin.recordId);
     return finding && ctx.ability.can('read', subject('PatrolReport', { unitPath: finding.unitPath })) ? finding : null;
   }
 }

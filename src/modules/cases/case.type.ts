@@ -64,8 +64,8 @@ export class CaseOrigin {
   @Field(() => CaseOriginKind)
   kind!: CaseOriginName;
 
-  @Field(() => ID, { nullable: true, description: 'The alert, resident request or patrol finding; null for MANUAL and EXTERNAL.' })
-  id!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The id of the alert, resident request or patrol finding the case came from; null for MANUAL and EXTERNAL.' })
+  recordId!: string | null;
 
   @Field(() => String, { nullable: true, description: 'EXTERNAL: the system that sent it.' })
   source!: string | null;
