@@ -6,7 +6,7 @@ import type { Disposable } from 'graphql-ws';
 import { useServer } from '../platform/graphql/ws-server.js';
 import type { Hub, RequestContext } from '../platform/context.js';
 import { authenticate } from '../context.js';
-import { ServiceUnavailableError } from '../platform/errors.js';
+import { ErrorCode, ServiceUnavailableError } from '../platform/errors.js';
 import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
 import { upgradeOriginAllowed } from './cors.js';
@@ -84,7 +84,11 @@ function documentCache(check: (document: DocumentNode) => readonly GraphQLError[
     let entry = entries.get(query);
     if (!entry) {
       const document = parse(query);
-      entry = { document, errors: check(document) };
+      // Apollo's code for an invalid document, as over HTTP; a rule's own coded error (QUERY_TOO_COMPLEX) keeps its code.
+      const errors = check(document).map((error) =>
+        typeof error.extensions['code'] === 'string' ? error : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
+      );
+      entry = { document, errors };
       if (entries.size >= DOCUMENT_CACHE_SIZE) entries.delete(entries.keys().next().value as string);
       entries.set(query, entry);
     }
@@ -132,7 +136,14 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
     {
       schema,
       onSubscribe: (_ctx, _id, payload) => {
-        const { document, errors } = wsDocument(payload.query);
+        let parsed: { document: DocumentNode; errors: readonly GraphQLError[] };
+        try {
+          parsed = wsDocument(payload.query);
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          return [new GraphQLError(error.message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
+        }
+        const { document, errors } = parsed;
         if (errors.length > 0) return [...errors];
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
