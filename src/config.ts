@@ -21,7 +21,7 @@ export interface Config {
   readonly logLevel: 'silent' | 'info';
   /**
    * How many undelivered events a live subscription may have queued; past it the client is too
-   * slow and its WebSocket is closed with 4429 (`LIVE_QUEUE_CAPACITY`, default 5000). A batch's
+   * slow and its WebSocket is closed with 1013 (try again later) (`LIVE_QUEUE_CAPACITY`, default 5000). A batch's
    * events are queued at once, so this must exceed a burst: five full ingest batches (1,000 each).
    */
   readonly liveQueueCapacity: number;

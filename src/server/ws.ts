@@ -11,15 +11,23 @@ import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
 import { upgradeOriginAllowed } from './cors.js';
 
-/** WebSocket close codes the hub uses beyond graphql-ws's own. */
+/**
+ * WebSocket close codes the hub uses, chosen by what graphql-ws's client (6.x) does with each:
+ * it never reconnects after 4401 (nor 4400, 4409, 4429, 4500 or 1002–1011), and reconnects,
+ * within `retryAttempts`, after 4403, 1001, 1006 and 1013.
+ */
 export const WsClose = {
-  /** No credentials in `connectionParams.authorization`. */
+  /**
+   * The credentials will not work again, so reconnecting with them is pointless: none sent;
+   * rejected (malformed, forged, expired, revoked, unknown or disabled principal); or expired,
+   * revoked or disabled while open. The client does not retry: get new credentials.
+   */
   Unauthorized: 4401,
-  /** Credentials rejected (malformed, forged, expired, revoked, unknown principal), or expired or revoked while open. */
-  Forbidden: 4403,
-  /** Too slow: a subscription's queue of undelivered events overflowed (LIVE_QUEUE_CAPACITY); see SLOW_CLIENT_CLOSE. */
-  TooSlow: 4429,
-  /** The credentials could not be checked now (the identity provider unreachable and the token's key never fetched): try again later. */
+  /**
+   * Try again later, and the client does: the credentials could not be checked now (the identity
+   * provider unreachable and the token's key never fetched), or this client was too slow (its
+   * queue of undelivered events overflowed LIVE_QUEUE_CAPACITY; see SLOW_CLIENT_CLOSE).
+   */
   TryAgainLater: 1013,
 } as const;
 
@@ -30,7 +38,7 @@ function closeAtExpiry(socket: WebSocket, expiresAtMs: number): void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     const left = expiresAtMs - Date.now();
-    if (left <= 0) socket.close(WsClose.Forbidden, 'Forbidden: token expired');
+    if (left <= 0) socket.close(WsClose.Unauthorized, 'Unauthorized: token expired');
     else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
   };
   arm();
@@ -157,7 +165,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         }
         try {
           const principal = await authenticate(hub, authorization, apiKey);
-          const live = await registry.open(principal, (reason) => socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${reason}`)));
+          const live = await registry.open(principal, (reason) => socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${reason}`)));
           connections.set(socket, live);
           socket.once('close', () => registry.release(live));
           // A key revoked while this connection was being opened: its accessChanged event may
@@ -168,7 +176,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         } catch (error) {
           const message = error instanceof Error ? error.message : 'credentials rejected';
           if (error instanceof ServiceUnavailableError) socket.close(WsClose.TryAgainLater, closeReason(message));
-          else socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${message}`));
+          else socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${message}`));
           return false;
         }
       },

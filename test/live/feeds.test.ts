@@ -188,7 +188,7 @@ describe('connections', () => {
     // close frame.
     expect(hub.liveAlertSubscribers()).toBe(1);
     (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-    expect(await slowClosed).toEqual({ code: 4429, reason: 'Too slow: more undelivered events than the queue holds' });
+    expect(await slowClosed).toEqual({ code: 1013, reason: 'Too slow: more undelivered events than the queue holds' });
     // The fast one got every alert, in order.
     await fast.waitFor(sent, 20_000);
     expect(fast.received).toEqual(Array.from({ length: sent }, (_, i) => ({ externalId: `slow-${i}` })));

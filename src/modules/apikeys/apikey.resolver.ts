@@ -22,7 +22,7 @@ export class ApiKeyResolver {
     return createApiKey(ctx, input);
   }
 
-  @Mutation(() => ApiKey, { description: 'Admins: revoke a key at once, on every hub process; open WebSockets that presented it close with 4403. CONFLICT if already revoked.' })
+  @Mutation(() => ApiKey, { description: 'Admins: revoke a key at once, on every hub process; open WebSockets that presented it close with 4401. CONFLICT if already revoked.' })
   revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ApiKey> {
     return revokeApiKey(ctx, id);
   }

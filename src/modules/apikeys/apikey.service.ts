@@ -140,7 +140,7 @@ export async function issueKey(db: Executor, adapter: KeyAdapter, label: string 
 
 /**
  * Revokes a key: marks it, tells every hub process (`accessChanged`, delivered on commit, so
- * open WebSockets that presented it close with 4403), and writes the audit entry — one
+ * open WebSockets that presented it close with 4401), and writes the audit entry — one
  * transaction. Returns null when it was already revoked.
  */
 export async function revokeKey(db: Executor, record: KeyRecord, operator: KeyOperator): Promise<ApiKeyRow | null> {
