@@ -21,7 +21,7 @@ export interface Config {
   readonly logLevel: 'silent' | 'info';
   /**
    * How many undelivered events a live subscription may have queued; past it the client is too
-   * slow and its WebSocket is closed with 1013 (try again later) (`LIVE_QUEUE_CAPACITY`, default 5000). A batch's
+   * slow and its WebSocket is closed with 4429 (`LIVE_QUEUE_CAPACITY`, default 5000). A batch's
    * events are queued at once, so this must exceed a burst: five full ingest batches (1,000 each).
    */
   readonly liveQueueCapacity: number;
@@ -56,10 +56,11 @@ export interface Config {
    */
   readonly trustProxy: boolean | number | string;
   /**
-   * Browser origins whose pages may call /graphql and open its WebSocket (`CORS_ORIGINS`, a
-   * comma-separated list of `scheme://host[:port]`; default none). Other origins get no
-   * `Access-Control-Allow-*` headers and their WebSocket upgrades are refused; the hub's own
-   * pages and non-browser clients need no listing.
+   * Origins (`https://dept.example.gov.cn`) of browser front ends allowed to call the hub from
+   * their own pages (`CORS_ORIGINS`, comma-separated; none by default): /graphql answers them
+   * with `Access-Control-Allow-*` headers and opens their WebSockets (other origins get no allow
+   * header, and their upgrades are refused). The Open311 facade accepts POSTs from these pages
+   * and the hub's own, and refuses them from any other.
    */
   readonly corsOrigins: readonly string[];
   /** Resident submissions one channel accepts per hour (`RESIDENT_RATE_PER_CHANNEL`, default 120). */
@@ -135,12 +136,12 @@ function trustProxyFrom(raw: string | undefined): boolean | number | string {
   return value;
 }
 
-function corsOriginsFrom(raw: string | undefined): string[] {
-  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  return entries.map((entry) => {
-    const url = URL.canParse(entry) ? new URL(entry) : undefined;
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry.replace(/\/$/, '')) {
-      throw new ConfigError(`CORS_ORIGINS must list origins such as https://dept.example.gov (scheme, host and port only), got "${entry}"`);
+function originsFrom(raw: string | undefined): string[] {
+  const items = (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return items.map((item) => {
+    const url = URL.canParse(item) ? new URL(item) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/$/, '')) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://dept.example.gov.cn (scheme, host and port only), got "${item}"`);
     }
     return url.origin;
   });
@@ -207,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
     publicUrl: publicUrlFrom(env['PUBLIC_URL'], port),
     trustProxy: trustProxyFrom(env['TRUST_PROXY']),
-    corsOrigins: corsOriginsFrom(env['CORS_ORIGINS']),
+    corsOrigins: originsFrom(env['CORS_ORIGINS']),
     residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env['RESIDENT_RATE_PER_CHANNEL'], 120),
     residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env['RESIDENT_RATE_PER_CLIENT'], 10),
     oidc: oidcFrom(env),
