@@ -203,7 +203,7 @@ function get(path: string): Promise<string> {
   });
 }
 
-const INGEST = 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted rejected results { status id error { code field } } } }';
+const INGEST = 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted rejected results { status recordId error { code field } } } }';
 
 /**
  * When each alert's commit became known: the bench LISTENs on the hub's own channel, so the

@@ -57,8 +57,10 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   /**
    * Origins (`https://dept.example.gov.cn`) of browser front ends allowed to call the hub from
-   * their own pages (`CORS_ORIGINS`, comma-separated; none by default). The Open311 facade
-   * accepts POSTs from these pages and the hub's own, and refuses them from any other.
+   * their own pages (`CORS_ORIGINS`, comma-separated; none by default): /graphql answers them
+   * with `Access-Control-Allow-*` headers and opens their WebSockets (other origins get no allow
+   * header, and their upgrades are refused). The Open311 facade accepts POSTs from these pages
+   * and the hub's own, and refuses them from any other.
    */
   readonly corsOrigins: readonly string[];
   /** Resident submissions one channel accepts per hour (`RESIDENT_RATE_PER_CHANNEL`, default 120). */

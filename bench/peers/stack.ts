@@ -138,7 +138,7 @@ class AlertResolver {
   @Query(() => AlertConnection)
   alerts(@Args(() => PageArgs) { first }: PageArgs): InstanceType<typeof AlertConnection> {
     const limit = pageSize(first);
-    return new AlertConnection({ nodes: held.slice(0, limit), hasNextPage: held.length > limit, count: () => Promise.resolve(held.length) }, alertKey);
+    return new AlertConnection({ nodes: held.slice(0, limit), hasNextPage: held.length > limit, hasPreviousPage: false, count: () => Promise.resolve(held.length) }, alertKey);
   }
 
   @Query(() => String, { nullable: true, description: "The stack's fixed cost: no data." })

@@ -17,6 +17,7 @@ import { grantsModule, shareKinds } from './grants/index.js';
 import { open311Module } from './open311/index.js';
 import { watchdogModule } from './watchdog/index.js';
 import { directoryModule } from './directory/index.js';
+import { nodesModule } from './nodes/index.js';
 
 /**
  * Every feature module of the hub, once. The schema (src/schema.ts), the policy
@@ -43,6 +44,7 @@ export const MODULES = [
   open311Module,
   watchdogModule,
   directoryModule,
+  nodesModule,
 ] as const satisfies readonly HubModule[];
 
 export type ModuleTables = TablesOf<typeof MODULES>;

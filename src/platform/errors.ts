@@ -12,6 +12,16 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** Apollo's standard codes for a request refused before any resolver ran. The document does not parse. */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** The document is not valid against the schema (an unknown field, a missing argument, …). */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** An automatic persisted query's hash the hub does not hold: send the query text with it. */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** Not a GraphQL-over-HTTP request at all: no query, a body that is not JSON, a mutation over GET. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** `operationName` names no operation of the document, or a document of several names none. */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
   /**
    * Try again shortly: a credential that cannot be checked now (the identity provider unreachable
    * and the token's key never fetched). Clients (`gridhub push`) retry on it, as on HTTP 503.
@@ -46,6 +56,11 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   RATE_LIMITED: 429,
   QUERY_TOO_COMPLEX: 400,
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  PERSISTED_QUERY_NOT_FOUND: 200,
+  BAD_REQUEST: 400,
+  OPERATION_RESOLUTION_FAILURE: 400,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };

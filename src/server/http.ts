@@ -7,6 +7,32 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Hub, RequestContext } from '../platform/context.js';
 import { callerOf, closeScope, noteDenials, openScope } from './scope.js';
+import { JSON_TYPE, responseTypeFor } from './media-type.js';
+
+/** The codes of a GraphQL request refused before execution: the spec's "request errors" that a legacy client reads from a 200. */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'QUERY_TOO_COMPLEX', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND']);
+
+/**
+ * GraphQL-over-HTTP's statuses: the response type is chosen here (as Apollo would) and, for a
+ * legacy `application/json` client, a request refused before execution (no `data`) answers 200
+ * instead of Apollo's 400. A watershed client keeps the 400. Requests that are not GraphQL
+ * requests at all (BAD_REQUEST: no query, a body that is not JSON) keep their 4xx either way.
+ */
+const graphqlOverHttpStatus: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ request, response }) {
+        if (response.body.kind !== 'single' || response.http.headers.get('content-type')) return;
+        const type = responseTypeFor(request.http?.headers.get('accept'));
+        if (type === undefined) return;
+        response.http.headers.set('content-type', `${type}; charset=utf-8`);
+        const { data, errors } = response.body.singleResult;
+        const refused = data === undefined && errors !== undefined && errors.length > 0 && errors.every((error) => REQUEST_ERROR_CODES.has(String(error.extensions?.['code'])));
+        if (type === JSON_TYPE && refused && response.http.status === 400) response.http.status = 200;
+      },
+    };
+  },
+};
 
 export interface GraphqlOptions {
   schema: GraphQLSchema;
@@ -40,6 +66,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<ApolloServe
       // hints nobody reads here (no CDN, no response cache): a 1,000-record ingest report is
       // thousands of fields, and it was the largest Apollo cost on a 20-alert page.
       ApolloServerPluginCacheControlDisabled(),
+      graphqlOverHttpStatus,
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
       {
         async serverWillStart() {

@@ -9,6 +9,7 @@ import { graphqlRoute, startGraphql } from './http.js';
 import { startWebSocket } from './ws.js';
 import { graphqlMetricsPlugin, requestObserver } from './observe.js';
 import { traceResolvers } from '../platform/tracing.js';
+import { corsMiddleware } from './cors.js';
 import { GRAPHQL_PATH, mountRoutes, type RouteOptions } from './routes.js';
 
 export { GRAPHQL_PATH, OPEN311_PATH, SIGN_IN_PATH } from './routes.js';
@@ -70,7 +71,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, bound: BoundP
   const ws = startWebSocket({ hub, schema, httpServer, app, path: GRAPHQL_PATH, validationRules, formatError });
   const apollo = await startGraphql({ schema, httpServer, validationRules, formatError, drain: () => ws.dispose(), plugins: [graphqlMetricsPlugin(hub)] });
   mountRoutes(app, hub, options);
-  app.use(GRAPHQL_PATH, ...graphqlRoute(hub, apollo));
+  app.use(GRAPHQL_PATH, corsMiddleware(hub.config.corsOrigins), ...graphqlRoute(hub, apollo));
   return {
     url: bound.url,
     wsUrl: bound.wsUrl,

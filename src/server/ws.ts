@@ -6,21 +6,30 @@ import type { Disposable } from 'graphql-ws';
 import { useServer } from '../platform/graphql/ws-server.js';
 import type { Hub, RequestContext } from '../platform/context.js';
 import { authenticate } from '../context.js';
-import { ServiceUnavailableError } from '../platform/errors.js';
+import { ErrorCode, ServiceUnavailableError } from '../platform/errors.js';
 import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
 import { requestIdOf, traceIdOf } from './observe.js';
 import { withRequestFields } from '../platform/log.js';
+import { upgradeOriginAllowed } from './cors.js';
 
-/** WebSocket close codes the hub uses beyond graphql-ws's own. */
+/**
+ * WebSocket close codes the hub uses, chosen by what graphql-ws's client (6.x) does with each:
+ * it never reconnects after 4401 (nor 4400, 4409, 4429, 4500 or 1002–1011), and reconnects,
+ * within `retryAttempts`, after 4403, 1001, 1006 and 1013.
+ */
 export const WsClose = {
-  /** No credentials in `connectionParams.authorization`. */
+  /**
+   * The credentials will not work again, so reconnecting with them is pointless: none sent;
+   * rejected (malformed, forged, expired, revoked, unknown or disabled principal); or expired,
+   * revoked or disabled while open. The client does not retry: get new credentials.
+   */
   Unauthorized: 4401,
-  /** Credentials rejected (malformed, forged, expired, revoked, unknown principal), or expired or revoked while open. */
-  Forbidden: 4403,
-  /** Too slow: a subscription's queue of undelivered events overflowed (LIVE_QUEUE_CAPACITY); see SLOW_CLIENT_CLOSE. */
-  TooSlow: 4429,
-  /** The credentials could not be checked now (the identity provider unreachable and the token's key never fetched): try again later. */
+  /**
+   * Try again later, and the client does: the credentials could not be checked now (the identity
+   * provider unreachable and the token's key never fetched), or this client was too slow (its
+   * queue of undelivered events overflowed LIVE_QUEUE_CAPACITY; see SLOW_CLIENT_CLOSE).
+   */
   TryAgainLater: 1013,
 } as const;
 
@@ -31,7 +40,7 @@ function closeAtExpiry(socket: WebSocket, expiresAtMs: number): void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     const left = expiresAtMs - Date.now();
-    if (left <= 0) socket.close(WsClose.Forbidden, 'Forbidden: token expired');
+    if (left <= 0) socket.close(WsClose.Unauthorized, 'Unauthorized: token expired');
     else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
   };
   arm();
@@ -85,7 +94,11 @@ function documentCache(check: (document: DocumentNode) => readonly GraphQLError[
     let entry = entries.get(query);
     if (!entry) {
       const document = parse(query);
-      entry = { document, errors: check(document) };
+      // Apollo's code for an invalid document, as over HTTP; a rule's own coded error (QUERY_TOO_COMPLEX) keeps its code.
+      const errors = check(document).map((error) =>
+        typeof error.extensions['code'] === 'string' ? error : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
+      );
+      entry = { document, errors };
       if (entries.size >= DOCUMENT_CACHE_SIZE) entries.delete(entries.keys().next().value as string);
       entries.set(query, entry);
     }
@@ -146,7 +159,12 @@ export interface RunningWebSocket extends Disposable {
  */
 export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
   const { hub, schema, app, formatError } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    // A browser page from an origin not in CORS_ORIGINS: 403 before the upgrade.
+    verifyClient: (info, done) => (upgradeOriginAllowed(hub.config.corsOrigins, info.req.headers) ? done(true) : done(false, 403, 'Origin not allowed')),
+  });
   countConnections(hub, wsServer);
   const scopes = connectionScopes(wsServer);
   const registry = hub.single(accessRegistry);
@@ -159,7 +177,14 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
     {
       schema,
       onSubscribe: (_ctx, _id, payload) => {
-        const { document, errors } = wsDocument(payload.query);
+        let parsed: { document: DocumentNode; errors: readonly GraphQLError[] };
+        try {
+          parsed = wsDocument(payload.query);
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          return [new GraphQLError(error.message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
+        }
+        const { document, errors } = parsed;
         if (errors.length > 0) return [...errors];
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
@@ -173,7 +198,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         }
         try {
           const principal = await authenticate(hub, authorization, apiKey);
-          const live = await registry.open(principal, (reason) => socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${reason}`)));
+          const live = await registry.open(principal, (reason) => socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${reason}`)));
           connections.set(socket, live);
           socket.once('close', () => registry.release(live));
           // A key revoked while this connection was being opened: its accessChanged event may
@@ -184,7 +209,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         } catch (error) {
           const message = error instanceof Error ? error.message : 'credentials rejected';
           if (error instanceof ServiceUnavailableError) socket.close(WsClose.TryAgainLater, closeReason(message));
-          else socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${message}`));
+          else socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${message}`));
           return false;
         }
       },

@@ -13,7 +13,7 @@ const { apiKeys, auditLog, departments, principals } = tables;
 /**
  * Adapter API keys end to end: admins create, list and revoke them over HTTP with real
  * tokens; adapters authenticate with them over HTTP (both header forms) and WebSocket; a
- * revocation holds at the next request and closes open connections with 4403, on this hub
+ * revocation holds at the next request and closes open connections with 4401, on this hub
  * and (on PostgreSQL) on another hub process sharing the database.
  *
  * Besides the demo principals, the file adds a street-level admin of 学田 (`xuetian.admin`)
@@ -344,7 +344,7 @@ describe('revoking a key', () => {
 });
 
 describe('keys over WebSocket', () => {
-  it('authenticates with connectionParams.authorization or x-api-key; revoking closes exactly the connections that presented the key with 4403', async () => {
+  it('authenticates with connectionParams.authorization or x-api-key; revoking closes exactly the connections that presented the key with 4401', async () => {
     const revoked = await create('iot-platform');
     const kept = await create('iot-platform');
     const byAuthorization = connect(hub.wsUrl, { authorization: `ApiKey ${revoked.key}` });
@@ -356,8 +356,8 @@ describe('keys over WebSocket', () => {
     await until(() => liveConnections() === 4);
 
     await ok(hub.gql(REVOKE, { id: revoked.apiKey.id }, { as: 'city.admin' }));
-    expect(await byAuthorization.closed()).toEqual({ code: 4403, reason: 'Forbidden: API key revoked' });
-    expect(await byHeader.closed()).toEqual({ code: 4403, reason: 'Forbidden: API key revoked' });
+    expect(await byAuthorization.closed()).toEqual({ code: 4401, reason: 'Unauthorized: API key revoked' });
+    expect(await byHeader.closed()).toEqual({ code: 4401, reason: 'Unauthorized: API key revoked' });
     await until(() => liveConnections() === 2);
     const stillOpen = await Promise.race([otherKey.ended, token.ended, sleep(300).then(() => 'open')]);
     expect(stillOpen).toBe('open');
@@ -365,11 +365,11 @@ describe('keys over WebSocket', () => {
 
     // A connection that presents the revoked key is refused outright.
     const late = connect(hub.wsUrl, { authorization: `ApiKey ${revoked.key}` });
-    expect(await late.closed()).toEqual({ code: 4403, reason: `Forbidden: API key ${revoked.key.slice(0, 12)}… has been revoked` });
+    expect(await late.closed()).toEqual({ code: 4401, reason: `Unauthorized: API key ${revoked.key.slice(0, 12)}… has been revoked` });
     expect(late.isConnected()).toBe(false);
   });
 
-  it('a connection with a subscription open ends with 4403 as well', async () => {
+  it('a connection with a subscription open ends with 4401 as well', async () => {
     const created = await create('iot-platform');
     const socket = connect(hub.wsUrl, { authorization: `ApiKey ${created.key}` });
     // An adapter may not read alerts: the subscription is refused, the connection stays.
@@ -377,10 +377,10 @@ describe('keys over WebSocket', () => {
     expect(refused).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'FORBIDDEN', action: 'read', subject: 'Alert' } })] });
     expect(socket.isConnected()).toBe(true);
     await ok(hub.gql(REVOKE, { id: created.apiKey.id }, { as: 'city.admin' }));
-    expect(await socket.closed()).toEqual({ code: 4403, reason: 'Forbidden: API key revoked' });
+    expect(await socket.closed()).toEqual({ code: 4401, reason: 'Unauthorized: API key revoked' });
   });
 
-  it.runIf(dbKind === 'postgres')('revoking on one hub process: the other answers 401 at once and closes its connections with 4403', async () => {
+  it.runIf(dbKind === 'postgres')('revoking on one hub process: the other answers 401 at once and closes its connections with 4401', async () => {
     const url = (hub.database as unknown as { url: string }).url;
     const otherDatabase = await openServer({ url, max: 2 });
     const other = await createTestHub({ database: otherDatabase });
@@ -394,7 +394,7 @@ describe('keys over WebSocket', () => {
       await ok(hub.gql(REVOKE, { id: created.apiKey.id }, { as: 'city.admin' }));
       const { status, body } = await other.gql(ME, {}, apiKey(created.key));
       expect({ status, code: body.errors?.[0]?.extensions?.['code'] }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
-      expect(await socket.closed()).toEqual({ code: 4403, reason: 'Forbidden: API key revoked' });
+      expect(await socket.closed()).toEqual({ code: 4401, reason: 'Unauthorized: API key revoked' });
     } finally {
       await other.close();
       await otherDatabase.close();

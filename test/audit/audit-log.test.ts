@@ -18,7 +18,7 @@ import { entriesAfter, entry, expectLinked, headSeq, logPage, run, wholeLog, UUI
 
 const INGEST = /* GraphQL */ `
   mutation Ingest($input: IngestAlertsInput!) {
-    ingestAlerts(input: $input) { accepted rejected results { externalId status id error { code } } }
+    ingestAlerts(input: $input) { accepted rejected results { externalId status id: recordId error { code } } }
   }
 `;
 const ACK = /* GraphQL */ `mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { id status } }`;

@@ -136,7 +136,7 @@ describe('OIDC tokens', () => {
       clock.set(new Date((exp + 61) * 1000));
       const { http, ws } = await refusal(hub, bearer(tokens.accessToken));
       expect(http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED', message: 'Token expired: sign in again' });
-      expect(ws).toEqual({ code: 4403, reason: 'Forbidden: Token expired: sign in again' });
+      expect(ws).toEqual({ code: 4401, reason: 'Unauthorized: Token expired: sign in again' });
     } finally {
       clock.set(start);
     }
@@ -147,7 +147,7 @@ describe('OIDC tokens', () => {
     const { http, ws } = await refusal(hub, bearer(elsewhere.accessToken));
     const message = `Token audience "https://another-api.test" does not include this hub's "${TEST_RESOURCE}" (OIDC_AUDIENCE)`;
     expect(http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'WRONG_AUDIENCE', message });
-    expect(ws).toEqual({ code: 4403, reason: `Forbidden: ${message}` });
+    expect(ws).toEqual({ code: 4401, reason: `Unauthorized: ${message}` });
     // The ID token's audience is the client, not the hub.
     const idToken = (await provider.signIn('chen.jie')).idToken as string;
     expect((await ask(hub, bearer(idToken))).refusal?.reason).toBe('WRONG_AUDIENCE');
@@ -159,7 +159,7 @@ describe('OIDC tokens', () => {
     const { http, ws } = await refusal(hub, bearer(tokens.accessToken));
     const message = `Token issuer "${other.issuer}" is not trusted here; expected ${provider.issuer} or "gridhub" (local tokens)`;
     expect(http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'WRONG_ISSUER', message });
-    expect(ws).toEqual({ code: 4403, reason: `Forbidden: ${message}`.slice(0, 123) });
+    expect(ws).toEqual({ code: 4401, reason: `Unauthorized: ${message}`.slice(0, 123) });
     expect([provider.jwksFetches, other.jwksFetches]).toEqual(before);
   });
 
@@ -173,7 +173,7 @@ describe('OIDC tokens', () => {
     const { http, ws } = await refusal(hub, bearer(tokens.accessToken));
     const message = `Token is signed with a key ${provider.issuer} does not publish`;
     expect(http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'UNKNOWN_KEY', message });
-    expect(ws).toEqual({ code: 4403, reason: `Forbidden: ${message}` });
+    expect(ws).toEqual({ code: 4401, reason: `Unauthorized: ${message}` });
   });
 
   it('refuses alg none, HS256 under the provider’s name, and an altered token', async () => {
@@ -186,7 +186,7 @@ describe('OIDC tokens', () => {
     const altered = [header, Buffer.from(JSON.stringify({ ...claims, preferred_username: 'city.admin' })).toString('base64url'), signature].join('.');
     const answers = await Promise.all([unsigned, hs256, altered].map(async (token) => (await refusal(hub, bearer(token))).http?.reason));
     expect(answers).toEqual(['ALGORITHM_REFUSED', 'ALGORITHM_REFUSED', 'BAD_SIGNATURE']);
-    expect((await refusal(hub, bearer(hs256))).ws).toEqual({ code: 4403, reason: `Forbidden: HS256 is not accepted for tokens of ${provider.issuer}: the provider must sign with RS256, ES256 or EdDSA`.slice(0, 123) });
+    expect((await refusal(hub, bearer(hs256))).ws).toEqual({ code: 4401, reason: `Unauthorized: HS256 is not accepted for tokens of ${provider.issuer}: the provider must sign with RS256, ES256 or EdDSA`.slice(0, 123) });
   });
 
   it('refuses a token whose principal is unknown, or lacks the principal claim', async () => {
@@ -194,7 +194,7 @@ describe('OIDC tokens', () => {
     const { http, ws } = await refusal(hub, bearer(unknown.accessToken));
     const message = 'Unknown principal "no.such.principal": no principal of this hub has that name';
     expect(http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'UNKNOWN_PRINCIPAL', message });
-    expect(ws).toEqual({ code: 4403, reason: `Forbidden: ${message}` });
+    expect(ws).toEqual({ code: 4401, reason: `Unauthorized: ${message}` });
     const nameless = await provider.signIn('no.username');
     expect((await refusal(hub, bearer(nameless.accessToken))).http).toEqual({
       status: 401,
@@ -204,7 +204,7 @@ describe('OIDC tokens', () => {
     });
   });
 
-  it('refuses a disabled principal whatever the credential, and closes its open WebSocket with 4403', async () => {
+  it('refuses a disabled principal whatever the credential, and closes its open WebSocket with 4401', async () => {
     const oidc = bearer((await provider.signIn('sun.li')).accessToken);
     const local = bearer(await hub.token('chongchuan.officer'));
     expect(await ask(hub, oidc)).toEqual({ status: 200, name: 'chongchuan.officer' });
@@ -218,7 +218,7 @@ describe('OIDC tokens', () => {
       for (const authorization of [oidc, local]) {
         expect((await refusal(hub, authorization)).http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'DISABLED_PRINCIPAL', message: 'Principal "chongchuan.officer" is disabled' });
       }
-      await expect.poll(() => closed, { timeout: 5000 }).toEqual({ code: 4403, reason: 'Forbidden: Principal "chongchuan.officer" is disabled' });
+      await expect.poll(() => closed, { timeout: 5000 }).toEqual({ code: 4401, reason: 'Unauthorized: Principal "chongchuan.officer" is disabled' });
     } finally {
       await setPrincipalDisabled(hub.database.db, hub.handle.hub.bus, 'chongchuan.officer', null);
       await client.dispose();
@@ -362,7 +362,7 @@ describe('OIDC settings', () => {
       const message = 'Local tokens (gridhub token) are off on this hub (LOCAL_TOKENS=off): sign in with the identity provider';
       const { http, ws } = await refusal(hub, bearer(await hub.token('city.admin')));
       expect(http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'LOCAL_TOKENS_OFF', message });
-      expect(ws).toEqual({ code: 4403, reason: `Forbidden: ${message}`.slice(0, 123) });
+      expect(ws).toEqual({ code: 4401, reason: `Unauthorized: ${message}`.slice(0, 123) });
       expect(await ask(hub, bearer((await provider.signIn('zhang.wei')).accessToken))).toEqual({ status: 200, name: 'xuetian.officer' });
     } finally {
       await hub.close();

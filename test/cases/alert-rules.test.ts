@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 const CASE_OF = /* GraphQL */ `
-  query($id: ID!) { alert(id: $id) { id case { state severity category title openedBy origin { kind id } unit { code } assignee { code }
+  query($id: ID!) { alert(id: $id) { id case { state severity category title openedBy origin { kind id: recordId } unit { code } assignee { code }
     history { seq actor action fromState toState note assigneeAfter } } } }
 `;
 

@@ -31,7 +31,7 @@ const Q2: Selection = {
 const LIST = ['id', 'number', 'title', 'category', 'severity', 'state', 'version', 'openedAt', 'deadlineAt', 'closedAt', 'updatedAt', 'overdue', 'allowedActions'];
 /** Everything: the reference every selection is cut from. */
 const ALL: Selection = {
-  fields: [...LIST, 'description', 'openedBy', 'reopenCount', 'escalationCount', 'satisfaction', 'reporterName', 'reporterPhone', 'maskedFields', 'origin { kind id source externalId }', 'location { lat lng }'],
+  fields: [...LIST, 'description', 'openedBy', 'reopenCount', 'escalationCount', 'satisfaction', 'reporterName', 'reporterPhone', 'maskedFields', 'origin { kind id: recordId source externalId }', 'location { lat lng }'],
   unit: ['code', 'name', 'tier'],
   assignee: ['code', 'name', 'tier'],
   history: HISTORY_ALL,

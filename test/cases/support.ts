@@ -13,7 +13,7 @@ export const U = {
 
 export const CASE_FIELDS = /* GraphQL */ `
   id number title description category severity state version openedBy reopenCount escalationCount
-  origin { kind id source externalId }
+  origin { kind id: recordId source externalId }
   unit { code } assignee { code tier }
   reporterName reporterPhone maskedFields allowedActions overdue
 `;
@@ -41,7 +41,7 @@ export const GET = /* GraphQL */ `
 `;
 
 export const INGEST_ALERTS = /* GraphQL */ `
-  mutation Ingest($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted duplicates rejected results { status id error { code field } } } }
+  mutation Ingest($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted duplicates rejected results { status id: recordId error { code field } } } }
 `;
 
 export interface CaseView {

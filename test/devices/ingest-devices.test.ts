@@ -13,12 +13,12 @@ const { departments, principals, devices, auditLog } = tables;
 
 const INGEST = /* GraphQL */ `
   mutation Ingest($input: IngestDevicesInput!) {
-    ingestDevices(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id error { code field message } } }
+    ingestDevices(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id: recordId error { code field message } } }
   }
 `;
 const BEAT = /* GraphQL */ `
   mutation Beat($input: HeartbeatDevicesInput!) {
-    heartbeatDevices(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id error { code field message } } }
+    heartbeatDevices(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id: recordId error { code field message } } }
   }
 `;
 const DEVICE = /* GraphQL */ `

@@ -18,7 +18,7 @@ const { alerts, auditLog, devices } = tables;
  */
 
 const INGEST = /* GraphQL */ `
-  mutation Ingest($input: IngestDevicesInput!) { ingestDevices(input: $input) { accepted results { id status } } }
+  mutation Ingest($input: IngestDevicesInput!) { ingestDevices(input: $input) { accepted results { id: recordId status } } }
 `;
 const BEAT = /* GraphQL */ `
   mutation Beat($input: HeartbeatDevicesInput!) { heartbeatDevices(input: $input) { updated results { status } } }

@@ -24,7 +24,7 @@ const INGEST = /* GraphQL */ `
   mutation Ingest($input: IngestAlertsInput!) {
     ingestAlerts(input: $input) {
       accepted duplicates rejected skipped
-      results { index externalId status id error { code field } }
+      results { index externalId status id: recordId error { code field } }
     }
   }
 `;

@@ -20,7 +20,7 @@ const INGEST = /* GraphQL */ `
       duplicates
       rejected
       skipped
-      results { index externalId status id error { code field message } }
+      results { index externalId status id: recordId error { code field message } }
     }
   }
 `;

@@ -20,10 +20,10 @@ afterAll(async () => {
 });
 
 const INGEST_CASES = /* GraphQL */ `
-  mutation($input: IngestCasesInput!) { ingestCases(input: $input) { accepted duplicates rejected skipped results { index externalId status id error { code field } } } }
+  mutation($input: IngestCasesInput!) { ingestCases(input: $input) { accepted duplicates rejected skipped results { index externalId status id: recordId error { code field } } } }
 `;
 const INGEST_PATROLS = /* GraphQL */ `
-  mutation($input: IngestPatrolReportsInput!) { ingestPatrolReports(input: $input) { accepted duplicates rejected skipped results { index externalId status id error { code field } } } }
+  mutation($input: IngestPatrolReportsInput!) { ingestPatrolReports(input: $input) { accepted duplicates rejected skipped results { index externalId status id: recordId error { code field } } } }
 `;
 
 function order(externalId: string, extra: Record<string, unknown> = {}) {
@@ -55,7 +55,7 @@ describe('ingestCases', () => {
     expect(again.accepted).toBe(1);
     const retry = data(await hub.gql<{ ingestCases: any }>(INGEST_CASES, { input: { source: '12345-hotline', records: [order('12345-T-1')] } }, { as: '12345-hotline' })).ingestCases;
     expect(retry.results).toEqual([{ index: 0, externalId: '12345-T-1', status: 'DUPLICATE', id: report.results[0].id, error: null }]);
-    const c = data(await hub.gql<{ case: any }>('query($id: ID!) { case(id: $id) { state openedBy origin { kind id source externalId } unit { code } assignee { code } reporterName } }', { id: report.results[0].id }, { as: 'shuguang.officer' })).case;
+    const c = data(await hub.gql<{ case: any }>('query($id: ID!) { case(id: $id) { state openedBy origin { kind id: recordId source externalId } unit { code } assignee { code } reporterName } }', { id: report.results[0].id }, { as: 'shuguang.officer' })).case;
     expect(c).toEqual({ state: 'REPORTED', openedBy: '12345-hotline', origin: { kind: 'EXTERNAL', id: null, source: '12345-hotline', externalId: '12345-T-1' }, unit: { code: U.shuguang }, assignee: { code: U.shuguang }, reporterName: '李四' });
   });
 

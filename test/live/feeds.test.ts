@@ -189,7 +189,7 @@ describe('connections', () => {
     // close frame.
     expect(hub.liveAlertSubscribers()).toBe(1);
     (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-    expect(await slowClosed).toEqual({ code: 4429, reason: 'Too slow: more undelivered events than the queue holds' });
+    expect(await slowClosed).toEqual({ code: 1013, reason: 'Too slow: more undelivered events than the queue holds' });
     const metrics = await scrape(hub.url);
     expect(valueOf(metrics, 'gridhub_live_slow_client_closes_total', { field: 'alertRaised' })).toBe(1);
     // The fast one got every alert, in order.

@@ -26,7 +26,7 @@ async function ingest(hub: HubProcess, externalId: string, unitCode: string): Pr
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await signToken(TEST_JWT_SECRET, 'iot-platform', 600)}` },
     body: JSON.stringify({
-      query: 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted results { id } } }',
+      query: 'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted results { id: recordId } } }',
       variables: { input: { source: 'iot-platform', records: [{ externalId, type: 'SMOKE', severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode }] } },
     }),
   });

@@ -52,7 +52,7 @@ describe('filePatrolReport', () => {
     });
     const findingId = filed.findings[0].id;
     const opened = data(await hub.gql<{ openCase: { id: string; title: string; category: string; severity: string; origin: { kind: string; id: string }; finding: { id: string } } }>(
-      'mutation($i: OpenCaseInput!) { openCase(input: $i) { id title category severity origin { kind id } finding { id } } }', { i: { findingId } }, { as: 'hujing.grid' },
+      'mutation($i: OpenCaseInput!) { openCase(input: $i) { id title category severity origin { kind id: recordId } finding { id } } }', { i: { findingId } }, { as: 'hujing.grid' },
     )).openCase;
     expect(opened).toEqual({ id: expect.any(String), title: '12幢楼道堆物', category: 'SAFETY_HAZARD', severity: 'MEDIUM', origin: { kind: 'PATROL_FINDING', id: findingId }, finding: { id: findingId } });
     const listed = data(await hub.gql<{ patrolReport: { findings: { case: { id: string } | null }[] } }>('query($id: ID!) { patrolReport(id: $id) { findings { case { id } } } }', { id: filed.id }, { as: 'xuetian.officer' }));

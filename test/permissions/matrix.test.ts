@@ -80,7 +80,7 @@ interface Fixture {
 let hub: TestHub;
 const fixtures: Fixture[] = [];
 const INGEST = /* GraphQL */ `
-  mutation Ingest($input: IngestAlertsInput!) { ingestAlerts(input: $input) { results { status id error { code } } } }
+  mutation Ingest($input: IngestAlertsInput!) { ingestAlerts(input: $input) { results { status id: recordId error { code } } } }
 `;
 let sequence = 0;
 

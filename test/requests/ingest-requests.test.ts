@@ -13,7 +13,7 @@ const { auditLog, departments, principals, residentRequests } = tables;
 
 const INGEST = /* GraphQL */ `
   mutation Ingest($input: IngestResidentRequestsInput!) {
-    ingestResidentRequests(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id error { code field message } } }
+    ingestResidentRequests(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id: recordId error { code field message } } }
   }
 `;
 const ONE = /* GraphQL */ `

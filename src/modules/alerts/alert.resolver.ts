@@ -22,7 +22,7 @@ export class AlertResolver {
   @Query(() => AlertConnection, { description: 'Alerts the caller may see, newest first.' })
   async alerts(
     @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
@@ -30,7 +30,7 @@ export class AlertResolver {
     ctx.ledger.statePurpose(purpose);
     const node = selectedNames(info, ['edges', 'node']);
     const include = { unit: node.has('unit'), device: node.has('device'), node, deviceFields: node.has('device') ? selectedNames(info, ['edges', 'node', 'device']) : undefined };
-    return new AlertConnection(await listAlerts(ctx, filter, first, after, include), toAlertKey);
+    return new AlertConnection(await listAlerts(ctx, filter, page, include), toAlertKey);
   }
 
   @Query(() => [AlertCount], {

@@ -14,7 +14,7 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
-import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageLimit, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { selectsOnly } from '../../platform/graphql/lookahead.js';
 import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, unitsByCodes, type Unit, type UnitRow } from '../units/index.js';
 import { createDeviceLoaders, DEVICE_KEYS, devices, toDevice, type Device } from '../devices/index.js';
@@ -140,15 +140,13 @@ export interface AlertPageInclude {
 export async function listAlerts(
   ctx: RequestContext,
   filter: AlertFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
   include: AlertPageInclude = {},
 ): Promise<Page<Alert>> {
   requireCan(ctx, 'read', 'Alert');
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = afterCursor(alerts.occurredAt, alerts.id, cursor);
+  const keyset = keysetCondition(alerts.occurredAt, alerts.id, page);
   const where = keyset ? and(scope, keyset) : scope;
   // One statement for the page and what the selection links it to; the loaders then answer
   // from memory. Read without drizzle's query builder: this is the hub's hottest statement.
@@ -162,8 +160,8 @@ export async function listAlerts(
     sql`select ${alertReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.device ? sql`, ${deviceReader.columns}` : sql``}
       from ${alerts}${include.unit ? sql` left join ${units} on ${units.code} = ${alerts.unitCode}` : sql``}${include.device ? sql` left join ${devices} on ${devices.id} = ${alerts.deviceId}` : sql``}
       where ${where}
-      order by ${alerts.occurredAt} desc, ${alerts.id} desc
-      limit ${pageLimit(limit)}`,
+      order by ${pageOrder(alerts.occurredAt, alerts.id, page)}
+      limit ${pageLimit(page.limit)}`,
   );
   const unitLoader = include.unit ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const deviceLoader = include.device && !leanDevice ? ctx.loaders.of(createDeviceLoaders).deviceById : undefined;
@@ -191,7 +189,7 @@ export async function listAlerts(
     if (links?.device !== undefined) joinedDevices.set(alert, links.device);
     return alert;
   };
-  return pageOf(alertRows, limit, toNode, async () => {
+  return pageOf(alertRows, page, toNode, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
     return Number(row?.n ?? 0);
   });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver, JSONObjectResolver, LocalDateResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 import { GeoPoint } from '../devices/index.js';
@@ -39,7 +40,7 @@ registerEnumType(Severity, { name: 'Severity', description: 'Declared from LOW t
 export const AlertStatus = enumOf(ALERT_STATUSES);
 registerEnumType(AlertStatus, { name: 'AlertStatus' });
 
-@ObjectType('Alert', { description: 'Something a device or system raised in a unit.', simpleResolvers: true })
+@ObjectType('Alert', { implements: Node, description: 'Something a device or system raised in a unit.', simpleResolvers: true })
 export class Alert {
   @Field(() => ID)
   id!: string;

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getAlert } from './alert.service.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
 import { alerts, ALERT_TYPES } from './alert.table.js';
@@ -28,7 +30,7 @@ export const alertsModule = defineModule({
   rules: defineAlertRules,
   tables: { alerts },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { placedRecords: [{ table: alerts, id: alerts.id, paths: [placedBy(alerts)] }] },
+  hooks: { nodeKinds: [{ type: 'Alert', table: alerts, key: alerts.id, accepts: isUuid, load: (ctx, id) => getAlert(ctx, id) }], placedRecords: [{ table: alerts, id: alerts.id, paths: [placedBy(alerts)] }] },
   grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: ['payload'] } },
   push: [alertsPush],
 });

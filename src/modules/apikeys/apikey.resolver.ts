@@ -11,10 +11,10 @@ export class ApiKeyResolver {
   @Query(() => ApiKeyConnection, { description: 'Admins: the API keys of the adapters you manage (revoked ones too), newest first. Never the keys themselves.' })
   async apiKeys(
     @Arg('adapter', () => String, { nullable: true, description: 'Only the keys of this adapter.' }) adapter: string | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ApiKeyConnection>> {
-    return new ApiKeyConnection(await listApiKeys(ctx, adapter, first, after), toApiKeyKey);
+    return new ApiKeyConnection(await listApiKeys(ctx, adapter, page), toApiKeyKey);
   }
 
   @Mutation(() => CreatedApiKey, { description: 'Admins: a new API key for an adapter whose jurisdiction lies within your unit. The key is in the answer, once.' })
@@ -22,7 +22,7 @@ export class ApiKeyResolver {
     return createApiKey(ctx, input);
   }
 
-  @Mutation(() => ApiKey, { description: 'Admins: revoke a key at once, on every hub process; open WebSockets that presented it close with 4403. CONFLICT if already revoked.' })
+  @Mutation(() => ApiKey, { description: 'Admins: revoke a key at once, on every hub process; open WebSockets that presented it close with 4401. CONFLICT if already revoked.' })
   revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ApiKey> {
     return revokeApiKey(ctx, id);
   }

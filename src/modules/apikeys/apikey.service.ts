@@ -10,7 +10,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { requirePrincipal } from '../../platform/auth/guard.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, isApiKeyShaped } from '../../platform/auth/api-key.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { departments, loadPrincipal, principals } from '../principals/index.js';
 import { units } from '../units/index.js';
 import { actorOf, appendAudit, type AuditActor, type AuditDraft } from '../audit/index.js';
@@ -140,7 +140,7 @@ export async function issueKey(db: Executor, adapter: KeyAdapter, label: string 
 
 /**
  * Revokes a key: marks it, tells every hub process (`accessChanged`, delivered on commit, so
- * open WebSockets that presented it close with 4403), and writes the audit entry — one
+ * open WebSockets that presented it close with 4401), and writes the audit entry — one
  * transaction. Returns null when it was already revoked.
  */
 export async function revokeKey(db: Executor, record: KeyRecord, operator: KeyOperator): Promise<ApiKeyRow | null> {
@@ -237,24 +237,31 @@ export async function revokeApiKey(ctx: RequestContext, id: string): Promise<Api
   return toApiKey(revoked);
 }
 
+/** One key the caller manages, as `apiKeys` lists it; NOT_FOUND otherwise (FORBIDDEN for a caller who manages none). */
+export async function getApiKey(ctx: RequestContext, id: string): Promise<ApiKey> {
+  requireKeyManager(ctx);
+  const record = await keyById(ctx.db, id);
+  const visible = record && ctx.ability.can(MANAGE, subject(SUBJECT, { adapter: record.key.principalName, jurisdictionPath: record.jurisdictionPath }));
+  if (!record || !visible) throw new NotFoundError('ApiKey', id);
+  return toApiKey(record.key);
+}
+
 /** The keys the caller manages, newest first; `adapter` narrows (NOT_FOUND when no such adapter). */
 export async function listApiKeys(
   ctx: RequestContext,
   adapter: string | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
 ): Promise<Page<ApiKey>> {
   requireKeyManager(ctx);
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const narrowed = adapter === null || adapter === undefined ? undefined : (await findAdapter(ctx.db, adapter)).name;
   const scope = and(abilityToSql(ctx.ability, MANAGE, SUBJECT, apiKeyFields), narrowed === undefined ? undefined : eq(apiKeys.principalName, narrowed)) as SQL;
-  const keyset = afterCursor(apiKeys.createdAt, apiKeys.id, cursor);
+  const keyset = keysetCondition(apiKeys.createdAt, apiKeys.id, page);
   const rows = await withJurisdiction(ctx.db)
     .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, (r) => toApiKey(r.key), async () => {
+    .orderBy(pageOrder(apiKeys.createdAt, apiKeys.id, page))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, (r) => toApiKey(r.key), async () => {
     const [row] = await ctx.db
       .select({ n: count() })
       .from(apiKeys)

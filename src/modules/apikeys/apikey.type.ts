@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 
-@ObjectType('ApiKey', { description: "An adapter's API key as lists show it: never the key itself, only its prefix." })
+@ObjectType('ApiKey', { implements: Node, description: "An adapter's API key as lists show it: never the key itself, only its prefix." })
 export class ApiKey {
   @Field(() => ID)
   id!: string;

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getApiKey } from './apikey.service.js';
 import { defineModule } from '../../platform/module.js';
 import { apiKeys } from './apikey.table.js';
 import { ApiKeyResolver } from './apikey.resolver.js';
@@ -15,4 +17,5 @@ export const apiKeysModule = defineModule({
   resolvers: [ApiKeyResolver],
   rules: defineApiKeyRules,
   tables: { apiKeys },
+  hooks: { nodeKinds: [{ type: 'ApiKey', table: apiKeys, key: apiKeys.id, accepts: isUuid, load: (ctx, id) => getApiKey(ctx, id) }] },
 });

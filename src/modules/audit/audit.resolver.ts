@@ -11,9 +11,9 @@ export class AuditResolver {
   @Query(() => AuditEntryConnection, { description: 'Auditors: the audit log of actors within your unit, newest first.' })
   async auditLog(
     @Arg('filter', () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof AuditEntryConnection>> {
-    return new AuditEntryConnection(await listAuditLog(ctx, filter, first, after), toAuditKey);
+    return new AuditEntryConnection(await listAuditLog(ctx, filter, page), toAuditKey);
   }
 }

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, is, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, is, lt, sql, type SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../platform/db/database.js';
 import { withinPath } from '../../platform/db/path.js';
@@ -7,7 +7,7 @@ import { homeOf, type Principal } from '../../platform/auth/principal.js';
 import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { BadUserInputError } from '../../platform/errors.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { pageOf, pageRequest, type Page, type PageArgs, type PageRequest, type TimeKey } from '../../platform/graphql/connection.js';
 import { auditLog, type AuditOutcomeName, type AuditRow } from './audit.table.js';
 import { GENESIS_HASH, entryHash, type ChainedEntry } from './audit.chain.js';
 import { AuditEntry } from './audit.type.js';
@@ -140,10 +140,12 @@ export function toAuditKey(entry: AuditEntry): TimeKey {
   return { at: entry.at, id: String(entry.seq) };
 }
 
-function seqOfCursor(after: string | null | undefined): number | undefined {
-  const key = decodeCursor(after);
+function seqOfCursor(page: PageRequest): number | undefined {
+  const key = page.cursor;
   if (!key) return undefined;
-  if (!/^[1-9]\d{0,15}$/.test(key.id) || !Number.isSafeInteger(Number(key.id))) throw new BadUserInputError('after is not a cursor this API gave out', 'after');
+  if (!/^[1-9]\d{0,15}$/.test(key.id) || !Number.isSafeInteger(Number(key.id))) {
+    throw new BadUserInputError(`${page.cursorArgument} is not a cursor this API gave out`, page.cursorArgument);
+  }
   return Number(key.id);
 }
 
@@ -165,25 +167,22 @@ async function filterSql(db: Executor, filter: AuditLogFilter | null | undefined
 export async function listAuditLog(
   ctx: RequestContext,
   filter: AuditLogFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
 ): Promise<Page<AuditEntry>> {
   requireCan(ctx, 'read', 'AuditEntry');
-  const limit = pageSize(first);
-  const cursor = seqOfCursor(after);
+  const page = pageRequest(args);
+  const cursor = seqOfCursor(page);
   const scope = and(abilityToSql(ctx.ability, 'read', 'AuditEntry', auditEntryFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const keyset = cursor === undefined ? undefined : page.backward ? gt(auditLog.seq, cursor) : lt(auditLog.seq, cursor);
   const rows = await ctx.db
     .select()
     .from(auditLog)
-    .where(cursor === undefined ? scope : and(scope, lt(auditLog.seq, cursor)))
-    .orderBy(desc(auditLog.seq))
-    .limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map(toAuditEntry),
-    hasNextPage: rows.length > limit,
-    count: async () => {
-      const [row] = await ctx.db.select({ n: count() }).from(auditLog).where(scope);
-      return Number(row?.n ?? 0);
-    },
-  };
+    .where(keyset ? and(scope, keyset) : scope)
+    .orderBy(page.backward ? asc(auditLog.seq) : desc(auditLog.seq))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, toAuditEntry, async () => {
+    const [row] = await ctx.db.select({ n: count() }).from(auditLog).where(scope);
+    return Number(row?.n ?? 0);
+  });
 }
+

@@ -66,7 +66,7 @@ export function toCase(row: Pick<CaseRow, (typeof CASE_KEYS)[number]>): Case {
     severity: row.severity,
     state: row.state,
     version: row.version,
-    origin: { kind: row.originKind, id: row.originId, source: row.source, externalId: row.externalId },
+    origin: { kind: row.originKind, recordId: row.originId, source: row.source, externalId: row.externalId },
     location: row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : null,
     openedAt: row.openedAt,
     openedBy: row.openedBy,

@@ -10,7 +10,7 @@ import { withinPath } from '../../platform/db/path.js';
 import { abilityToSql } from '../../platform/auth/ability-sql.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageLimit, pageOf, pageSize, type Page } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageLimit, pageOf, pageOrder, pageRequest, type Page, type PageArgs } from '../../platform/graphql/connection.js';
 import { selectsOnly } from '../../platform/graphql/lookahead.js';
 import { createUnitLoaders, requireUnit, toUnit, UNIT_KEYS, units, type Unit } from '../units/index.js';
 import { caseHistory, cases, type CaseRow } from './case.table.js';
@@ -143,14 +143,13 @@ export interface CaseInclude {
 export async function listCases(
   ctx: RequestContext,
   filter: CaseFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
   include: CaseInclude = {},
 ): Promise<Page<Case>> {
   requireCan(ctx, 'read', 'Case');
-  const limit = pageSize(first);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Case', caseFields), ...(await filterSql(ctx.db, filter, ctx.hub.clock.now()))) as SQL;
-  const keyset = afterCursor(cases.openedAt, cases.id, decodeCursor(after));
+  const keyset = keysetCondition(cases.openedAt, cases.id, page);
   // Lean reads leave the other columns undefined in the row, and the other entry fields out of
   // the history: toCase then makes cases whose unread fields are never resolved, since the
   // selection does not reach them.
@@ -162,9 +161,9 @@ export async function listCases(
     sql`select ${caseReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.assignee ? sql`, ${ASSIGNEE_READER.columns}` : sql``}${include.history ? sql`, ${history}` : sql``}
       from (select * from ${cases}
              where ${keyset ? and(scope, keyset) : scope}
-             order by ${cases.openedAt} desc, ${cases.id} desc
-             limit ${pageLimit(limit)}) as ${cases}${include.unit ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.unitCode} offset 0) as "unit" on true` : sql``}${include.assignee ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.assigneeCode} offset 0) as "assignee" on true` : sql``}
-      order by ${cases.openedAt} desc, ${cases.id} desc`,
+             order by ${pageOrder(cases.openedAt, cases.id, page)}
+             limit ${pageLimit(page.limit)}) as ${cases}${include.unit ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.unitCode} offset 0) as "unit" on true` : sql``}${include.assignee ? sql` left join lateral (select * from ${units} where ${units.code} = ${cases.assigneeCode} offset 0) as "assignee" on true` : sql``}
+      order by ${pageOrder(cases.openedAt, cases.id, page)}`,
   );
   const unitLoader = include.unit || include.assignee ? ctx.loaders.of(createUnitLoaders).unitByCode : undefined;
   const historyLoader = include.history && !partialHistory ? ctx.loaders.of(createCaseHistoryLoader) : undefined;
@@ -195,7 +194,7 @@ export async function listCases(
     if (links) joinedLinks.set(c, links);
     return c;
   };
-  return pageOf(caseRows, limit, toNode, async () => {
+  return pageOf(caseRows, page, toNode, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(cases).where(scope);
     return Number(row?.n ?? 0);
   });

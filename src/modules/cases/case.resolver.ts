@@ -42,7 +42,7 @@ export class CaseResolver {
   @Query(() => CaseConnection, { description: 'Cases the caller may see (where they happened, or assigned to a unit within yours), newest first.' })
   async cases(
     @Arg('filter', () => CaseFilter, { nullable: true }) filter: CaseFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
@@ -51,7 +51,7 @@ export class CaseResolver {
     const node = selectedNames(info, ['edges', 'node']);
     const history = node.has('history');
     const include = { unit: node.has('unit'), assignee: node.has('assignee'), history, node, historyFields: history ? selectedNames(info, ['edges', 'node', 'history']) : undefined };
-    return new CaseConnection(await listCases(ctx, filter, first, after, include), toCaseKey);
+    return new CaseConnection(await listCases(ctx, filter, page, include), toCaseKey);
   }
 
   @Query(() => Case, { description: 'One case; NOT_FOUND when it does not exist or lies outside your scope.' })
@@ -152,22 +152,22 @@ export class CaseResolver {
 
   @FieldResolver(() => Alert, { nullable: true, description: 'The alert it was opened from, when you may read it.' })
   async alert(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<Alert | null> {
-    if (c.origin.kind !== 'ALERT' || !c.origin.id) return null;
-    const alert = await ctx.loaders.of(createCaseLoaders).alertById.load(c.origin.id);
+    if (c.origin.kind !== 'ALERT' || !c.origin.recordId) return null;
+    const alert = await ctx.loaders.of(createCaseLoaders).alertById.load(c.origin.recordId);
     return alert && ctx.ability.can('read', subject('Alert', { ...alert })) ? alert : null;
   }
 
   @FieldResolver(() => ResidentRequest, { nullable: true, description: 'The resident request it was opened from, when you may read it.' })
   async request(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<ResidentRequest | null> {
-    if (c.origin.kind !== 'RESIDENT_REQUEST' || !c.origin.id) return null;
-    const request = await ctx.loaders.of(createCaseLoaders).requestById.load(c.origin.id);
+    if (c.origin.kind !== 'RESIDENT_REQUEST' || !c.origin.recordId) return null;
+    const request = await ctx.loaders.of(createCaseLoaders).requestById.load(c.origin.recordId);
     return request && ctx.ability.can('read', subject('ResidentRequest', { id: request.id, unitPath: request.unitPath, type: request.category, status: request.status })) ? request : null;
   }
 
   @FieldResolver(() => PatrolFinding, { nullable: true, description: 'The patrol finding it was opened from, when you may read it.' })
   async finding(@Root() c: Case, @Ctx() ctx: RequestContext): Promise<PatrolFinding | null> {
-    if (c.origin.kind !== 'PATROL_FINDING' || !c.origin.id) return null;
-    const finding = await ctx.loaders.of(createPatrolLoaders).findingById.load(c.origin.id);
+    if (c.origin.kind !== 'PATROL_FINDING' || !c.origin.recordId) return null;
+    const finding = await ctx.loaders.of(createPatrolLoaders).findingById.load(c.origin.recordId);
     return finding && ctx.ability.can('read', subject('PatrolReport', { unitPath: finding.unitPath })) ? finding : null;
   }
 }

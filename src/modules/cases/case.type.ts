@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { connectionOf } from '../../platform/graphql/connection.js';
@@ -63,8 +64,8 @@ export class CaseOrigin {
   @Field(() => CaseOriginKind)
   kind!: CaseOriginName;
 
-  @Field(() => ID, { nullable: true, description: 'The alert, resident request or patrol finding; null for MANUAL and EXTERNAL.' })
-  id!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The id of the alert, resident request or patrol finding the case came from; null for MANUAL and EXTERNAL.' })
+  recordId!: string | null;
 
   @Field(() => String, { nullable: true, description: 'EXTERNAL: the system that sent it.' })
   source!: string | null;
@@ -106,7 +107,7 @@ export class CaseHistoryEntry {
   assigneeAfter!: string | null;
 }
 
-@ObjectType('Case', { description: '案卷: an event handled in the closed loop, from report to closing.', simpleResolvers: true })
+@ObjectType('Case', { implements: Node, description: '案卷: an event handled in the closed loop, from report to closing.', simpleResolvers: true })
 export class Case {
   @Field(() => ID)
   id!: string;

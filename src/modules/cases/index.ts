@@ -1,3 +1,4 @@
+import { isUuid } from '../../platform/db/ids.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
 import { EVENT_CATEGORY_CODES } from '../categories/index.js';
@@ -5,6 +6,7 @@ import { cases, caseHistory, caseNumberSeq } from './case.table.js';
 import { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
 import { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
 import { requestCaseLink } from './case.command.js';
+import { getCase } from './case.read.js';
 import { openCasesForAlerts } from './case.rules.js';
 import { caseSweep } from './case.sla.js';
 import { casesPush } from './case.push.js';
@@ -39,6 +41,7 @@ export const casesModule = defineModule({
   hooks: {
     // Cases follow their unit, and their assignee, when it moves or is merged (directory).
     placedRecords: [{ table: cases, id: cases.id, paths: [placedBy(cases), { path: cases.assigneePath, code: cases.assigneeCode }] }],
+    nodeKinds: [{ type: 'Case', table: cases, key: cases.id, accepts: isUuid, load: (ctx, id) => getCase(ctx, id) }],
     // Cases open from ingested alerts in the alerts' own transaction.
     alertsInserted: openCasesForAlerts,
     // Resident requests reach the case opened from them (closing, rating) through this link.

@@ -12,10 +12,10 @@ export class ChannelResolver {
   @Query(() => ChannelConnection, { description: 'Admins: the channels of the communities within your unit, newest first.' })
   async channels(
     @Arg('communityCode', () => String, { nullable: true, description: 'Only the channels of this community (12-digit code).' }) communityCode: string | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ChannelConnection>> {
-    return new ChannelConnection(await listChannels(ctx, communityCode, first, after), toChannelKey);
+    return new ChannelConnection(await listChannels(ctx, communityCode, page), toChannelKey);
   }
 
   @Mutation(() => CreatedChannel, { description: 'Admins: open a channel (QR code) for a community within your unit. The token is shown only in this answer.' })

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull, count, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, count, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
@@ -9,7 +9,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { storable } from '../ingest/index.js';
 import { appendAudit, audit, type AuditActor } from '../audit/index.js';
@@ -74,7 +74,7 @@ async function requireCommunity(db: Executor, code: string, field: string): Prom
  * A channel by id that the caller manages; NOT_FOUND when there is none or it lies outside the
  * caller's unit (FORBIDDEN first for a caller that manages no channel at all).
  */
-async function requireManagedChannel(ctx: RequestContext, id: string): Promise<Channel & { token: string | null }> {
+export async function requireManagedChannel(ctx: RequestContext, id: string): Promise<Channel & { token: string | null }> {
   requireCan(ctx, 'manage', 'Channel');
   const [row] = isUuid(id)
     ? await ctx.db.select({ channel: channels, path: units.path }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(eq(channels.id, id))
@@ -169,22 +169,21 @@ export async function channelQrCode(ctx: RequestContext, id: string): Promise<Ch
 }
 
 /** The channels the caller manages, newest first; `communityCode` narrows to one community. */
-export async function listChannels(ctx: RequestContext, communityCode: string | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<Channel>> {
+export async function listChannels(ctx: RequestContext, communityCode: string | null | undefined, args: PageArgs): Promise<Page<Channel>> {
   requireCan(ctx, 'manage', 'Channel');
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const where: SQL[] = [abilityToSql(ctx.ability, 'manage', 'Channel', channelFields)];
   if (communityCode != null) where.push(eq(channels.communityCode, (await requireCommunity(ctx.db, communityCode, 'communityCode')).code));
   const scope = and(...where) as SQL;
-  const keyset = afterCursor(channels.createdAt, channels.id, cursor);
+  const keyset = keysetCondition(channels.createdAt, channels.id, page);
   const rows = await ctx.db
     .select({ channel: channels, path: units.path })
     .from(channels)
     .innerJoin(units, eq(units.code, channels.communityCode))
     .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(channels.createdAt), desc(channels.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, (row) => toChannel(row.channel, row), async () => {
+    .orderBy(pageOrder(channels.createdAt, channels.id, page))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, (row) => toChannel(row.channel, row), async () => {
     const [row] = await ctx.db.select({ n: count() }).from(channels).innerJoin(units, eq(units.code, channels.communityCode)).where(scope);
     return Number(row?.n ?? 0);
   });

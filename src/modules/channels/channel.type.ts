@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 
-@ObjectType('Channel', { description: "A community's channel for residents: the QR code on its notice board." })
+@ObjectType('Channel', { implements: Node, description: "A community's channel for residents: the QR code on its notice board." })
 export class Channel {
   @Field(() => ID)
   id!: string;

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { requireManagedChannel } from './channel.service.js';
 import { defineModule } from '../../platform/module.js';
 
 import { channels } from './channel.table.js';
@@ -18,5 +20,5 @@ export const channelsModule = defineModule({
   rules: defineChannelRules,
   tables: { channels },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { placedRecords: [{ table: channels, id: channels.id, paths: [], codes: [channels.communityCode] }] },
+  hooks: { placedRecords: [{ table: channels, id: channels.id, paths: [], codes: [channels.communityCode] }], nodeKinds: [{ type: 'Channel', table: channels, key: channels.id, accepts: isUuid, load: (ctx, id) => requireManagedChannel(ctx, id) }] },
 });

@@ -31,12 +31,12 @@ export class DeviceResolver {
   @Query(() => DeviceConnection, { description: 'Devices the caller may see, newest registrations first.' })
   async devices(
     @Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof DeviceConnection>> {
     ctx.ledger.statePurpose(purpose);
-    return new DeviceConnection(await listDevices(ctx, filter, first, after), toDeviceKey);
+    return new DeviceConnection(await listDevices(ctx, filter, page), toDeviceKey);
   }
 
   @Query(() => Device, { description: 'One device; NOT_FOUND when it does not exist or lies outside your scope.' })

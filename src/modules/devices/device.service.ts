@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { withinPlacement } from '../../platform/db/placement.js';
@@ -7,7 +7,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { requireUnit } from '../units/index.js';
 import { devices } from './device.table.js';
@@ -37,21 +37,19 @@ async function filterSql(db: Executor, filter: DeviceFilter | null | undefined):
 export async function listDevices(
   ctx: RequestContext,
   filter: DeviceFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
 ): Promise<Page<Device>> {
   requireCan(ctx, 'read', 'Device');
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Device', deviceFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = afterCursor(devices.createdAt, devices.id, cursor);
+  const keyset = keysetCondition(devices.createdAt, devices.id, page);
   const rows = await ctx.db
     .select()
     .from(devices)
     .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(devices.createdAt), desc(devices.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, toDevice, async () => {
+    .orderBy(pageOrder(devices.createdAt, devices.id, page))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, toDevice, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(devices).where(scope);
     return Number(row?.n ?? 0);
   });

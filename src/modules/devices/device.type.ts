@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 import { DEVICE_STATUSES, DEVICE_TYPES, type DeviceStatusName, type DeviceTypeName } from './device.table.js';
@@ -23,7 +24,7 @@ export class GeoPoint {
   lng!: number;
 }
 
-@ObjectType('Device', { simpleResolvers: true })
+@ObjectType('Device', { implements: Node, simpleResolvers: true })
 export class Device {
   @Field(() => ID)
   id!: string;

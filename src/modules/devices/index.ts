@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getDevice } from './device.service.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
 import { devices, DEVICE_TYPES } from './device.table.js';
@@ -29,7 +31,7 @@ export const devicesModule = defineModule({
   rules: defineDeviceRules,
   tables: { devices },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { placedRecords: [{ table: devices, id: devices.id, paths: [placedBy(devices)] }] },
+  hooks: { nodeKinds: [{ type: 'Device', table: devices, key: devices.id, accepts: isUuid, load: (ctx, id) => getDevice(ctx, id) }], placedRecords: [{ table: devices, id: devices.id, paths: [placedBy(devices)] }] },
   grantable: { DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) } },
   push: [devicesPush, heartbeatsPush],
 });

@@ -184,6 +184,7 @@ export async function listPrincipals(ctx: RequestContext, filter: PrincipalFilte
   return {
     nodes: rows.slice(0, limit).map(({ principal, unit }) => Object.assign(new DirectoryPrincipal(), { ...principal, unit: unit ? toUnit(unit) : null })),
     hasNextPage: rows.length > limit,
+    hasPreviousPage: false,
     count: async () => {
       const [row] = await ctx.db
         .select({ n: sql<number>`count(*)::int` })

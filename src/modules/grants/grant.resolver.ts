@@ -12,10 +12,10 @@ export class GrantResolver {
   @Query(() => GrantConnection, { description: 'Sharing grants you manage (admins), audit (auditors) or receive, newest first.' })
   async grants(
     @Arg('filter', () => GrantFilter, { nullable: true }) filter: GrantFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof GrantConnection>> {
-    return new GrantConnection(await listGrants(ctx, filter, first, after), toGrantKey);
+    return new GrantConnection(await listGrants(ctx, filter, page), toGrantKey);
   }
 
   @Mutation(() => Grant, { description: 'Admins: share records of a kind within your unit with a unit or a department, until a date.' })

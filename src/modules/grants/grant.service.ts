@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, isNotNull, isNull, lte, or, type SQL } from 'drizzle-orm';
+import { and, count, eq, gt, isNotNull, isNull, lte, or, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Receipt } from '../../platform/pubsub/bus.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -10,7 +10,7 @@ import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { receivesDepartmentGrants, receivesUnitGrants, type AccessGrant } from '../../platform/auth/grant.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit } from '../units/index.js';
 import { departments } from '../principals/index.js';
 import { audit } from '../audit/index.js';
@@ -165,6 +165,14 @@ function granteeOf(row: GrantRow): { granteeUnitCode?: string; granteeDepartment
   return row.granteeUnitCode ? { granteeUnitCode: row.granteeUnitCode } : { granteeDepartmentCode: row.granteeDepartmentCode ?? '' };
 }
 
+/** One grant the caller may see, as `grants` lists it; NOT_FOUND otherwise. */
+export async function getGrant(ctx: RequestContext, id: string): Promise<Grant> {
+  requirePrincipal(ctx);
+  const [row] = isUuid(id) ? await ctx.db.select().from(grants).where(eq(grants.id, id)) : [];
+  if (!row || !ctx.ability.can('read', subject('Grant', { ...row }))) throw new NotFoundError('Grant', id);
+  return toGrant(row, ctx.hub.clock.now());
+}
+
 /** Ends a grant at once. NOT_FOUND for grants the caller cannot see; FORBIDDEN when it sees but may not manage it. */
 export async function revokeAccess(ctx: RequestContext, id: string): Promise<Grant> {
   requirePrincipal(ctx);
@@ -205,22 +213,20 @@ async function filterSql(ctx: RequestContext, filter: GrantFilter | null | undef
 export async function listGrants(
   ctx: RequestContext,
   filter: GrantFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
 ): Promise<Page<Grant>> {
   requireCan(ctx, 'read', 'Grant');
   const now = ctx.hub.clock.now();
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Grant', grantFields), ...(await filterSql(ctx, filter, now))) as SQL;
-  const keyset = afterCursor(grants.createdAt, grants.id, cursor);
+  const keyset = keysetCondition(grants.createdAt, grants.id, page);
   const rows = await ctx.db
     .select()
     .from(grants)
     .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(grants.createdAt), desc(grants.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, (row) => toGrant(row, now), async () => {
+    .orderBy(pageOrder(grants.createdAt, grants.id, page))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, (row) => toGrant(row, now), async () => {
     const [row] = await ctx.db.select({ n: count() }).from(grants).where(scope);
     return Number(row?.n ?? 0);
   });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 import { GrantKindValues, type GrantKindName } from './grant.kinds.js';
@@ -7,7 +8,7 @@ import { GrantKindValues, type GrantKindName } from './grant.kinds.js';
 export const GrantKind = GrantKindValues;
 registerEnumType(GrantKind, { name: 'GrantKind', description: 'A record kind a grant can share.' });
 
-@ObjectType('Grant', { description: 'A sharing agreement: the grantee may read records of a kind within a unit, until it expires or is revoked.' })
+@ObjectType('Grant', { implements: Node, description: 'A sharing agreement: the grantee may read records of a kind within a unit, until it expires or is revoked.' })
 export class Grant {
   @Field(() => ID)
   id!: string;

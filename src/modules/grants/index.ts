@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getGrant } from './grant.service.js';
 import { defineModule } from '../../platform/module.js';
 
 import { grants } from './grant.table.js';
@@ -17,5 +19,5 @@ export const grantsModule = defineModule({
   rules: defineGrantAdminRules,
   tables: { grants },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { placedRecords: [{ table: grants, id: grants.id, paths: [{ path: grants.withinPath, code: grants.withinUnitCode }], codes: [grants.granteeUnitCode] }] },
+  hooks: { placedRecords: [{ table: grants, id: grants.id, paths: [{ path: grants.withinPath, code: grants.withinUnitCode }], codes: [grants.granteeUnitCode] }], nodeKinds: [{ type: 'Grant', table: grants, key: grants.id, accepts: isUuid, load: (ctx, id) => getGrant(ctx, id) }] },
 });

@@ -69,7 +69,7 @@ export function buildReport(
       index,
       externalId: externalIds[index] ?? '',
       status: RecordStatus.REJECTED as RecordStatus,
-      id: null as string | null,
+      recordId: null as string | null,
       error: null as RecordError | null,
     });
     if (verdict.status === RecordStatus.REJECTED) {
@@ -81,7 +81,7 @@ export function buildReport(
       report.skipped++;
     } else {
       const ownIndex = verdict.status === RecordStatus.DUPLICATE ? verdict.firstIndex : index;
-      result.id = outcome.ids.get(ownIndex) ?? null;
+      result.recordId = outcome.ids.get(ownIndex) ?? null;
       const own = verdict.status === 'pending';
       result.status =
         own && outcome.inserted.has(index) ? RecordStatus.ACCEPTED : own && outcome.updated?.has(index) ? RecordStatus.UPDATED : RecordStatus.DUPLICATE;

@@ -73,8 +73,8 @@ export class IngestResult {
   @Field(() => RecordStatus)
   status!: RecordStatus;
 
-  @Field(() => ID, { nullable: true })
-  id!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The stored record this result is about (ACCEPTED, UPDATED, DUPLICATE); null when none was stored. Not an id of the result: two results of one batch may name the same record.' })
+  recordId!: string | null;
 
   @Field(() => RecordError, { nullable: true })
   error!: RecordError | null;

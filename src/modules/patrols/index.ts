@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getPatrolReport } from './patrol.service.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
 import { patrolReports, patrolFindings } from './patrol.table.js';
@@ -18,7 +20,7 @@ export const patrolsModule = defineModule({
   rules: definePatrolRules,
   tables: { patrolReports, patrolFindings },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { placedRecords: [
+  hooks: { nodeKinds: [{ type: 'PatrolReport', table: patrolReports, key: patrolReports.id, accepts: isUuid, load: (ctx, id) => getPatrolReport(ctx, id) }], placedRecords: [
     { table: patrolReports, id: patrolReports.id, paths: [placedBy(patrolReports)] },
     { table: patrolFindings, id: patrolFindings.id, paths: [placedBy(patrolFindings)] },
   ] },

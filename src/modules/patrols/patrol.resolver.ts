@@ -20,10 +20,10 @@ export class PatrolReportResolver {
   @Query(() => PatrolReportConnection, { description: 'Patrol reports the caller may see, newest first (by startedAt).' })
   async patrolReports(
     @Arg('filter', () => PatrolReportFilter, { nullable: true }) filter: PatrolReportFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof PatrolReportConnection>> {
-    return new PatrolReportConnection(await listPatrolReports(ctx, filter, first, after), toPatrolKey);
+    return new PatrolReportConnection(await listPatrolReports(ctx, filter, page), toPatrolKey);
   }
 
   @Query(() => PatrolReport, { description: 'One patrol report; NOT_FOUND when it does not exist or lies outside your scope.' })

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, exists, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { executeRows } from '../../platform/db/rows.js';
@@ -9,7 +9,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit, unitsByCodes } from '../units/index.js';
 import { audit } from '../audit/index.js';
 import { checks, judgePlaced, rejection, RecordErrorCode, runIngestBatch, type IngestReport } from '../ingest/index.js';
@@ -144,20 +144,19 @@ async function filterSql(db: Executor, filter: PatrolReportFilter | null | undef
 export async function listPatrolReports(
   ctx: RequestContext,
   filter: PatrolReportFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
 ): Promise<Page<PatrolReport>> {
   requireCan(ctx, 'read', 'PatrolReport');
-  const limit = pageSize(first);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'PatrolReport', patrolFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = afterCursor(patrolReports.startedAt, patrolReports.id, decodeCursor(after));
+  const keyset = keysetCondition(patrolReports.startedAt, patrolReports.id, page);
   const rows = await ctx.db
     .select()
     .from(patrolReports)
     .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(patrolReports.startedAt), desc(patrolReports.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, toPatrolReport, async () => {
+    .orderBy(pageOrder(patrolReports.startedAt, patrolReports.id, page))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, toPatrolReport, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(patrolReports).where(scope);
     return Number(row?.n ?? 0);
   });

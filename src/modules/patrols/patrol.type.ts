@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { connectionOf } from '../../platform/graphql/connection.js';
 import { GeoPoint } from '../devices/index.js';
@@ -35,7 +36,7 @@ export class PatrolFinding {
   unitPath!: string;
 }
 
-@ObjectType('PatrolReport', { description: "A grid worker's patrol of one grid: when, the route, and what was found." })
+@ObjectType('PatrolReport', { implements: Node, description: "A grid worker's patrol of one grid: when, the route, and what was found." })
 export class PatrolReport {
   @Field(() => ID)
   id!: string;

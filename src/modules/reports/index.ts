@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getReport } from './report.service.js';
 import { defineModule } from '../../platform/module.js';
 import { reports } from './report.table.js';
 import { REPORT_PERIODS } from './report.period.js';
@@ -22,7 +24,7 @@ export const reportsModule = defineModule({
   rules: defineReportRules,
   tables: { reports },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { placedRecords: [{ table: reports, id: reports.id, paths: [{ path: reports.unitPath, tiers: reports }] }] },
+  hooks: { nodeKinds: [{ type: 'Report', table: reports, key: reports.id, accepts: isUuid, load: (ctx, id) => getReport(ctx, id) }], placedRecords: [{ table: reports, id: reports.id, paths: [{ path: reports.unitPath, tiers: reports }] }] },
   // A report's period kind (WEEK, MONTH, CUSTOM) is its `type`; no personal fields.
   grantable: { REPORT: { subject: 'Report', types: REPORT_PERIODS, personalFields: [] } },
   jobs: [weeklyReportsJob],

@@ -26,10 +26,10 @@ export class ReportResolver {
   @Query(() => ReportConnection, { description: 'Analysis reports the caller may read (its unit’s tree: below and above; grants of kind REPORT), newest period first.' })
   async reports(
     @Arg('filter', () => ReportFilter, { nullable: true }) filter: ReportFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ReportConnection>> {
-    return new ReportConnection(await listReports(ctx, filter, first, after), toReportKey);
+    return new ReportConnection(await listReports(ctx, filter, page), toReportKey);
   }
 
   @Query(() => Report, { description: 'One analysis report; NOT_FOUND when it does not exist or lies outside your scope.' })

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, count, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, count, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { placementOf, withinPlacement } from '../../platform/db/placement.js';
@@ -7,7 +7,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit, units, type UnitRow } from '../units/index.js';
 import { appendAudit, audit, type AuditActor } from '../audit/index.js';
 import { reports, type ReportRow } from './report.table.js';
@@ -121,19 +121,18 @@ async function filterSql(db: Executor, filter: ReportFilter | null | undefined):
 }
 
 /** Newest period first; the caller's scope is part of the SQL, and the filter only narrows it. */
-export async function listReports(ctx: RequestContext, filter: ReportFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<Report>> {
+export async function listReports(ctx: RequestContext, filter: ReportFilter | null | undefined, args: PageArgs): Promise<Page<Report>> {
   requireCan(ctx, 'read', 'Report');
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'Report', reportFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = afterCursor(reports.periodFrom, reports.id, cursor);
+  const keyset = keysetCondition(reports.periodFrom, reports.id, page);
   const rows = await ctx.db
     .select()
     .from(reports)
     .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(reports.periodFrom), desc(reports.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, toReport, async () => {
+    .orderBy(pageOrder(reports.periodFrom, reports.id, page))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, toReport, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(reports).where(scope);
     return Number(row?.n ?? 0);
   });

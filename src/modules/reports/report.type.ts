@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { connectionOf } from '../../platform/graphql/connection.js';
@@ -9,7 +10,7 @@ import type { ReportFigures } from './report.figures.js';
 export const ReportPeriodKind = enumOf(REPORT_PERIODS);
 registerEnumType(ReportPeriodKind, { name: 'ReportPeriodKind', description: 'WEEK: Monday to Monday; MONTH: calendar month (both Asia/Shanghai); CUSTOM: any range.' });
 
-@ObjectType('Report', { description: 'An analysis report (研判报告): a stored snapshot of a unit’s figures over a period. Aggregates only, no personal data.' })
+@ObjectType('Report', { implements: Node, description: 'An analysis report (研判报告): a stored snapshot of a unit’s figures over a period. Aggregates only, no personal data.' })
 export class Report {
   @Field(() => ID)
   id!: string;

@@ -1,3 +1,5 @@
+import { isUuid } from '../../platform/db/ids.js';
+import { getResidentRequest } from './request.service.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
 import { residentRequests, REQUEST_CATEGORIES } from './request.table.js';
@@ -55,7 +57,7 @@ export const requestsModule = defineModule({
   rules: defineRequestRules,
   tables: { residentRequests },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { placedRecords: [{ table: residentRequests, id: residentRequests.id, paths: [placedBy(residentRequests)] }] },
+  hooks: { nodeKinds: [{ type: 'ResidentRequest', table: residentRequests, key: residentRequests.id, accepts: isUuid, load: (ctx, id) => getResidentRequest(ctx, id) }], placedRecords: [{ table: residentRequests, id: residentRequests.id, paths: [placedBy(residentRequests)] }] },
   // A request's category is its `type` in the ability.
   grantable: { RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS } },
   push: [requestsPush],

@@ -93,12 +93,12 @@ export class ResidentRequestResolver {
   @Query(() => ResidentRequestConnection, { description: 'Resident requests the caller may see, newest first.' })
   async residentRequests(
     @Arg('filter', () => ResidentRequestFilter, { nullable: true }) filter: ResidentRequestFilter | undefined,
-    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ResidentRequestConnection>> {
     ctx.ledger.statePurpose(purpose);
-    return new ResidentRequestConnection(await listResidentRequests(ctx, filter, first, after), toRequestKey);
+    return new ResidentRequestConnection(await listResidentRequests(ctx, filter, page), toRequestKey);
   }
 
   @Query(() => ResidentRequest, { description: 'One resident request; NOT_FOUND when it does not exist or lies outside your scope.' })

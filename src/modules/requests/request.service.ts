@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { publishIds } from '../../platform/pubsub/bus.js';
-import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
@@ -12,7 +12,7 @@ import { requireCan } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { enforceRateLimits, type RateLimit } from '../../platform/ratelimit/ratelimit.js';
 import { invariant } from '../../platform/invariant.js';
-import { afterCursor, decodeCursor, pageOf, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
 import { requireUnit, units } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
@@ -304,21 +304,19 @@ async function filterSql(db: Executor, filter: ResidentRequestFilter | null | un
 export async function listResidentRequests(
   ctx: RequestContext,
   filter: ResidentRequestFilter | null | undefined,
-  first: number | null | undefined,
-  after: string | null | undefined,
+  args: PageArgs,
 ): Promise<Page<ResidentRequest>> {
   requireCan(ctx, 'read', 'ResidentRequest');
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const scope = and(abilityToSql(ctx.ability, 'read', 'ResidentRequest', requestFields), ...(await filterSql(ctx.db, filter))) as SQL;
-  const keyset = afterCursor(residentRequests.submittedAt, residentRequests.id, cursor);
+  const keyset = keysetCondition(residentRequests.submittedAt, residentRequests.id, page);
   const rows = await ctx.db
     .select()
     .from(residentRequests)
     .where(keyset ? and(scope, keyset) : scope)
-    .orderBy(desc(residentRequests.submittedAt), desc(residentRequests.id))
-    .limit(limit + 1);
-  return pageOf(rows, limit, toResidentRequest, async () => {
+    .orderBy(pageOrder(residentRequests.submittedAt, residentRequests.id, page))
+    .limit(page.limit + 1);
+  return pageOf(rows, page, toResidentRequest, async () => {
     const [row] = await ctx.db.select({ n: count() }).from(residentRequests).where(scope);
     return Number(row?.n ?? 0);
   });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../platform/graphql/node.js';
 import { DateTimeResolver } from 'graphql-scalars';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { connectionOf } from '../../platform/graphql/connection.js';
@@ -36,7 +37,7 @@ export interface RequestPersonalData {
   contactPhone: string | null;
 }
 
-@ObjectType('ResidentRequest', {
+@ObjectType('ResidentRequest', { implements: Node,
   description:
     'What a resident sent through a community channel, as staff see it. address, contactName and contactPhone are personal data: full values for staff of the community (or grid) that owns the request, masked for everyone else; maskedFields says which.',
 })

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { requireUnit, toUnit, UNIT_CODE } from './unit.service.js';
 import { units, unitMoves } from './unit.table.js';
 import { UnitResolver } from './unit.resolver.js';
 import { defineUnitRules } from './unit.policy.js';
@@ -15,4 +16,5 @@ export const unitsModule = defineModule({
   resolvers: [UnitResolver],
   rules: defineUnitRules,
   tables: { units, unitMoves },
+  hooks: { nodeKinds: [{ type: 'Unit', table: units, key: units.code, accepts: (id) => UNIT_CODE.test(id), load: async (ctx, id) => toUnit(await requireUnit(ctx.db, id)) }] },
 });

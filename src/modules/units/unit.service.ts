@@ -23,7 +23,7 @@ export function toUnit(row: Pick<UnitRow, (typeof UNIT_KEYS)[number]>): Unit {
 }
 
 /** Unit codes are digits (6 for a city or district, 9 for a street, 12 for a community, 15 for a grid). */
-const UNIT_CODE = /^\d{1,20}$/;
+export const UNIT_CODE = /^\d{1,20}$/;
 
 /** Anything that is not a code names no unit; it is never sent to the database. */
 export async function unitsByCodes(db: Executor, codes: readonly string[]): Promise<Map<string, UnitRow>> {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { enumOf } from '../../platform/graphql/enum.js';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
+import { Node } from '../../platform/graphql/node.js';
 import { TIERS, type Tier as TierName } from '../../platform/auth/scope.js';
 
 export const Tier = enumOf(TIERS);
@@ -10,7 +11,7 @@ registerEnumType(Tier, {
   description: 'Level of the hierarchy: 市 CITY, 区 DISTRICT, 街道 STREET, 社区 COMMUNITY, 网格 GRID.',
 });
 
-@ObjectType('Unit', { description: 'A unit of the administrative hierarchy (市/区/街道/社区/网格).', simpleResolvers: true })
+@ObjectType('Unit', { implements: Node, description: 'A unit of the administrative hierarchy (市/区/街道/社区/网格).', simpleResolvers: true })
 export class Unit {
   @Field(() => ID, { description: 'Same as code.' })
   id!: string;

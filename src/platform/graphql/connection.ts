@@ -6,23 +6,41 @@ import { invariant } from '../invariant.js';
 
 
 /**
- * Relay connections with keyset cursors. A cursor names the last row seen by its sort key
- * (time, id), so pages stay stable while newer rows arrive: they sort before the cursor.
+ * Relay connections with keyset cursors. A cursor names a row by its sort key (time, id), so
+ * pages stay stable while newer rows arrive: they sort before every cursor.
+ *
+ * Terminology
+ * - forward: `first`/`after`, newest first from the top (or from just after a cursor);
+ * - backward: `last`/`before`, the `last` rows just before a cursor (or the oldest `last` of all),
+ *   still answered newest first. The SQL reads them in the reverse order (oldest first from the
+ *   cursor, so the same index serves), takes `last + 1`, and the page is turned round in memory.
  */
-@ObjectType('PageInfo', { simpleResolvers: true })
+@ObjectType('PageInfo', { description: 'Where a page lies in the whole list (Relay cursor connections).', simpleResolvers: true })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Paging forward: whether rows follow this page. Paging backward: always false (the page ends at `before`).' })
   hasNextPage: boolean;
+
+  @Field(() => Boolean, { description: 'Paging backward: whether rows precede this page. Paging forward: always false (ask with `last`/`before` to find out).' })
+  hasPreviousPage: boolean;
 
   constructor(
     hasNextPage: boolean,
+    hasPreviousPage: boolean,
+    private readonly first: { cursor: string } | undefined,
     private readonly last: { cursor: string } | undefined,
   ) {
     this.hasNextPage = hasNextPage;
+    this.hasPreviousPage = hasPreviousPage;
+  }
+
+  /** The first edge's cursor, made when asked for (see `Edge.cursor`). */
+  @Field(() => String, { nullable: true, description: "The first edge's cursor: pass it as `before` for the page before this one. Null on an empty page." })
+  get startCursor(): string | null {
+    return this.first?.cursor ?? null;
   }
 
   /** The last edge's cursor, made when asked for (see `Edge.cursor`). */
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The last edge's cursor: pass it as `after` for the page after this one. Null on an empty page." })
   get endCursor(): string | null {
     return this.last?.cursor ?? null;
   }
@@ -31,12 +49,15 @@ export class PageInfo {
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-export function pageSize(first: number | null | undefined): number {
-  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+function sizeOf(name: 'first' | 'last', value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`${name} must be between 1 and ${MAX_PAGE_SIZE}`, name);
   }
-  return first;
+  return value;
+}
+
+export function pageSize(first: number | null | undefined): number {
+  return first === null || first === undefined ? DEFAULT_PAGE_SIZE : sizeOf('first', first);
 }
 
 export interface TimeKey {
@@ -48,7 +69,7 @@ export function encodeCursor(key: TimeKey): string {
   return Buffer.from(JSON.stringify([key.at.toISOString(), key.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined): TimeKey | undefined {
+export function decodeCursor(cursor: string | null | undefined, argument: 'after' | 'before' = 'after'): TimeKey | undefined {
   if (cursor === null || cursor === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -59,12 +80,41 @@ export function decodeCursor(cursor: string | null | undefined): TimeKey | undef
   } catch {
     /* fall through */
   }
-  throw new BadUserInputError('after is not a cursor this API gave out', 'after');
+  throw new BadUserInputError(`${argument} is not a cursor this API gave out`, argument);
+}
+
+/** What page a client asked for, checked: how many rows, from which cursor, and which way. */
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor: TimeKey | undefined;
+  readonly backward: boolean;
+  /** The argument the cursor came in (`after` or `before`), for errors about it. */
+  readonly cursorArgument: 'after' | 'before';
+}
+
+/**
+ * The page a connection's arguments ask for. One direction per request: `first`/`after` or
+ * `last`/`before`; mixing them (`first` with `last`, `after` with `before`, `first` with
+ * `before`, `last` with `after`) is BAD_USER_INPUT rather than a guess at what was meant.
+ */
+export function pageRequest(args: PageArgs): PageRequest {
+  const { first, after, last, before } = args;
+  const forward = (first ?? after ?? null) !== null;
+  const backward = (last ?? before ?? null) !== null;
+  if (forward && backward) {
+    throw new BadUserInputError('page one way at a time: first/after (forward) or last/before (backward), not both', last != null ? 'last' : 'before');
+  }
+  if (backward) {
+    return { limit: last == null ? DEFAULT_PAGE_SIZE : sizeOf('last', last), cursor: decodeCursor(before, 'before'), backward: true, cursorArgument: 'before' };
+  }
+  return { limit: pageSize(first), cursor: decodeCursor(after, 'after'), backward: false, cursorArgument: 'after' };
 }
 
 export interface Page<T> {
+  /** Newest first, whichever way the page was read. */
   nodes: T[];
   hasNextPage: boolean;
+  hasPreviousPage: boolean;
   /** Counted only when a client asks for `totalCount`. */
   count: () => Promise<number>;
 }
@@ -75,9 +125,9 @@ export interface ConnectionClass<T> {
 
 /** `XConnection { edges { cursor node } pageInfo totalCount }` and `XEdge` for a node type. */
 export function connectionOf<T extends object>(nodeType: ClassType<T>, name: string): ConnectionClass<T> {
-  @ObjectType(`${name}Edge`, { simpleResolvers: true })
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.`, simpleResolvers: true })
   class Edge {
-    @Field(() => nodeType)
+    @Field(() => nodeType, { description: `The ${name}.` })
     node: T;
 
     constructor(
@@ -92,25 +142,25 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
      * without their cursors (2.6 % of the hub's CPU on an alert page of 20 went into cursors
      * nobody selected).
      */
-    @Field(() => String)
+    @Field(() => String, { description: 'Where this edge lies: pass it as `after` or `before`.' })
     get cursor(): string {
       return encodeCursor(this.keyOf(this.node));
     }
   }
 
-  @ObjectType(`${name}Connection`, { simpleResolvers: true })
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} records, newest first.`, simpleResolvers: true })
   class Connection {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: 'The records of this page with their cursors, newest first.' })
     edges: Edge[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether there is more either way, and the cursors to ask for it.' })
     pageInfo: PageInfo;
 
     private readonly count: () => Promise<number>;
 
     constructor(page: Page<T>, keyOf: (node: T) => TimeKey) {
       this.edges = page.nodes.map((node) => new Edge(node, keyOf));
-      this.pageInfo = new PageInfo(page.hasNextPage, this.edges[this.edges.length - 1]);
+      this.pageInfo = new PageInfo(page.hasNextPage, page.hasPreviousPage, this.edges[0], this.edges[this.edges.length - 1]);
       this.count = page.count;
     }
 
@@ -124,19 +174,33 @@ export function connectionOf<T extends object>(nodeType: ClassType<T>, name: str
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: `How many, newest first: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.` })
+  @Field(() => Int, { nullable: true, description: `Forward: how many, newest first: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.` })
   first?: number | null;
 
-  @Field(() => String, { nullable: true, description: "The endCursor of the previous page." })
+  @Field(() => String, { nullable: true, description: 'Forward: the rows after this cursor (the endCursor of the previous page).' })
   after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: `Backward: how many of the rows just before \`before\` (without it, the oldest): default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}. Still answered newest first.` })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Backward: the rows before this cursor (the startCursor of the next page).' })
+  before?: string | null;
 }
 
 /**
- * The keyset condition of a page newest first over (time, id): rows strictly after the cursor.
- * `undefined` for the first page.
+ * The keyset condition of a page over (time, id), newest first: forward, rows strictly after
+ * the cursor (older); backward, rows strictly before it (newer). `undefined` without a cursor.
  */
-export function afterCursor(time: AnyColumn, id: AnyColumn, cursor: TimeKey | undefined): SQL | undefined {
-  return cursor ? sql`(${time}, ${id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)` : undefined;
+export function keysetCondition(time: AnyColumn, id: AnyColumn, page: PageRequest): SQL | undefined {
+  const { cursor } = page;
+  if (!cursor) return undefined;
+  const key = sql`(${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`;
+  return page.backward ? sql`(${time}, ${id}) > ${key}` : sql`(${time}, ${id}) < ${key}`;
+}
+
+/** The order a page is read in: newest first forward, oldest first backward (then turned round by pageOf). */
+export function pageOrder(time: AnyColumn, id: AnyColumn, page: PageRequest): SQL {
+  return page.backward ? sql`${time} asc, ${id} asc` : sql`${time} desc, ${id} desc`;
 }
 
 /**
@@ -145,14 +209,20 @@ export function afterCursor(time: AnyColumn, id: AnyColumn, cursor: TimeKey | un
  * guess it (a tenth of the rows) and costs a city's or a district's page as a scan of 100,000
  * alerts — parallel workers and all — so PostgreSQL kept planning those pages afresh on every
  * request, while a community's page ran its cached plan. With the literal, every tier's page
- * has the same cheap generic plan. `limit` comes from `pageSize` (an integer, 1 to 100).
+ * has the same cheap generic plan. `limit` comes from `pageRequest` (an integer, 1 to 100).
  */
 export function pageLimit(limit: number): SQL {
   invariant(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE, `page limit ${limit}`);
   return sql.raw(String(limit + 1));
 }
 
-/** A page from `limit + 1` fetched rows: the extra row only says that there is a next page. */
-export function pageOf<Row, Node>(rows: readonly Row[], limit: number, toNode: (row: Row) => Node, count: () => Promise<number>): Page<Node> {
-  return { nodes: rows.slice(0, limit).map(toNode), hasNextPage: rows.length > limit, count };
+/**
+ * A page from `limit + 1` rows read in `pageOrder`: the extra row only says that there is more
+ * that way. A backward page is turned round, so every page reads newest first.
+ */
+export function pageOf<Row, Node>(rows: readonly Row[], page: PageRequest, toNode: (row: Row) => Node, count: () => Promise<number>): Page<Node> {
+  const more = rows.length > page.limit;
+  const kept = rows.slice(0, page.limit);
+  if (page.backward) kept.reverse();
+  return { nodes: kept.map(toNode), hasNextPage: !page.backward && more, hasPreviousPage: page.backward && more, count };
 }

@@ -2,14 +2,15 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, isKnownCode, isRefusal } from '../errors.js';
 
-/** Apollo's own codes for requests that never reached a resolver, as our catalogue names them. */
+/**
+ * Apollo's codes the hub does not keep: a server without persisted-query support would say
+ * PERSISTED_QUERY_NOT_SUPPORTED, which Apollo's client reads as "stop sending hashes"; the hub
+ * supports them, so it never applies. Every other code Apollo gives (GRAPHQL_PARSE_FAILED,
+ * GRAPHQL_VALIDATION_FAILED, PERSISTED_QUERY_NOT_FOUND, BAD_REQUEST, OPERATION_RESOLUTION_FAILURE,
+ * BAD_USER_INPUT for variables) is in the catalogue and reaches the client as Apollo gives it.
+ */
 const apolloCodes: Record<string, ErrorCode> = {
-  GRAPHQL_PARSE_FAILED: ErrorCode.BAD_USER_INPUT,
-  GRAPHQL_VALIDATION_FAILED: ErrorCode.BAD_USER_INPUT,
-  BAD_REQUEST: ErrorCode.BAD_USER_INPUT,
-  OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_USER_INPUT,
-  PERSISTED_QUERY_NOT_FOUND: ErrorCode.BAD_USER_INPUT,
-  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_USER_INPUT,
+  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_REQUEST,
 };
 
 export interface FormatErrorOptions {

@@ -13,7 +13,7 @@ import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOpt
  * - no wait for each write: graphql-ws awaits `send` before it takes the subscription's next
  *   event. Here `send` resolves at once while the socket holds less than HIGH_WATER_BYTES unsent,
  *   and waits for the write to complete above that. A client that reads too slowly still stops
- *   its subscription's loop, so its bounded queue fills and it is dropped (4429) as before.
+ *   its subscription's loop, so its bounded queue fills and it is dropped (1013) as before.
  *
  * Everything else (protocol, keep-alive pings every 12 s, close codes) is graphql-ws's.
  */

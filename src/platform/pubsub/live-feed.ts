@@ -27,7 +27,7 @@ import { inRootSpan } from '../tracing.js';
 export const DEFAULT_QUEUE_CAPACITY = 5000;
 
 /** WebSocket close code for a subscriber whose queue overflowed (documented in README). */
-export const SLOW_CLIENT_CLOSE = { code: 4429, reason: 'Too slow: more undelivered events than the queue holds' } as const;
+export const SLOW_CLIENT_CLOSE = { code: 1013, reason: 'Too slow: more undelivered events than the queue holds' } as const;
 
 /** An event naming committed records by id. */
 export interface IdsEvent {
