@@ -28,7 +28,8 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
     clock: parts.clock ?? systemClock,
     log: parts.log,
     jwtSecret: parts.jwtSecret,
-    single: (factory) => singles.of(factory),
+    // Made on first use, with the hub itself as what each factory is given.
+    singles: new Memo<Hub>(() => hub),
     hooks,
     onClose(task) {
       closers.push(task);
@@ -38,6 +39,5 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
       await bus.close();
     },
   };
-  const singles = new Memo<Hub>(hub);
   return hub;
 }

@@ -76,7 +76,7 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     const hub = createHub({ config: hubConfig, database, jwtSecret, log, modules, ...(options.clock ? { clock: options.clock } : {}) });
     // The identity provider's keys are fetched now, in the background: a provider that is down
     // delays nothing (local tokens and API keys work; its tokens wait for it).
-    void hub.single(issuerKeys)?.warm();
+    void hub.singles.of(issuerKeys)?.warm();
     // The embedded demo (never a test's database, never a server): its seeded devices stay alive,
     // and it offers the demo sign-in unless the config forbids it (NODE_ENV=production, LOCAL_TOKENS=off).
     const demo = database.kind === 'pglite' && !options.database;

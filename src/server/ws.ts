@@ -116,7 +116,7 @@ export interface RunningWebSocket extends Disposable {
 export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
   const { hub, schema, app, formatError } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
-  const registry = hub.single(accessRegistry);
+  const registry = hub.singles.of(accessRegistry);
   const connections = new WeakMap<WebSocket, LiveAccess>();
   // Each WebSocket operation's context, for the hooks that are not handed it (onError).
   const operations = new WeakMap<object, Map<string, RequestContext>>();

@@ -6,6 +6,7 @@ import { abilityToSql } from '../../platform/auth/ability-sql.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { ErrorCode } from '../../platform/errors.js';
 import { invariant } from '../../platform/invariant.js';
+import { cstDateTime, DAY_MS } from '../../platform/time.js';
 import { unitsByCodes, units, type UnitRow } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { cases } from '../cases/index.js';
@@ -38,8 +39,6 @@ import {
   type ServiceEntry,
 } from './open311.types.js';
 
-const DAY_MS = 86_400_000;
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const COMMUNITY_CODE = /^\d{12}$/;
 /** W3C date-time with a time zone, as the spec asks (seconds and fractions optional). */
 const W3C_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
@@ -47,7 +46,7 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** Every time the facade answers, in China Standard Time (no daylight saving): `2026-11-28T17:12:05+08:00`. */
 export function open311Time(date: Date): string {
-  return `${new Date(date.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+  return cstDateTime(date);
 }
 
 function serviceByCode(code: string): ServiceEntry | undefined {
