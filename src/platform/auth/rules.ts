@@ -1,7 +1,7 @@
 import type { DataDomain, Principal } from './principal.js';
 
 /**
- * The shapes every record kind's policy shares (DESIGN.md, "Who sees what"):
+ * The shapes every record kind's policy shares (docs/design.md, "Who sees what"):
  * - officers, admins and grid workers read every record within their unit;
  * - a department's data officer reads the records of its domains within its jurisdiction;
  * - an adapter ingests the records of its department's domains within the jurisdiction.
@@ -13,7 +13,7 @@ export function unitReadRoots(principal: Principal): string[] {
 
 /**
  * Personal data in full is for the people who serve the resident: principals at the community
- * or grid that owns the record (DESIGN.md, "Who sees what"). Higher tiers see it masked unless
+ * or grid that owns the record (docs/design.md, "Who sees what"). Higher tiers see it masked unless
  * a grant names the field.
  */
 export function unmaskRoots(principal: Principal): string[] {
@@ -37,7 +37,7 @@ export function departmentConditions(principal: Principal, kind: string): Record
 }
 
 /**
- * The case-assignee unit (DESIGN.md, "Who sees what"): the people at the unit a case is
+ * The case-assignee unit (docs/design.md, "Who sees what"): the people at the unit a case is
  * assigned to serve the resident behind it, whatever the tier, so they see its personal data
  * in full. Conditions on the record's `assigneeCode`, or undefined for principals who read no
  * records at a unit.
