@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { GraphQLError } from 'graphql';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, environmentHelp, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './platform/db/lock.js';
 import { applyMigrations, embeddedDir } from './platform/db/database.js';
 import { parseTtl, signToken } from './platform/auth/jwt.js';
@@ -38,12 +38,8 @@ Usage:
   gridhub push --kind alerts --file F send a file of records to a hub in batches (gridhub push --help);
                                      --kind units and --kind principals load a city's directory
 
-Environment: PORT (4000), HOST (0.0.0.0), DATA_DIR (./data), DATABASE_URL, JWT_SECRET,
-DEMO (on|off), MAX_QUERY_DEPTH (8), LOG_LEVEL (info|silent), LIVE_QUEUE_CAPACITY (5000), NODE_ENV,
-PUBLIC_URL (http://localhost:<PORT>), TRUST_PROXY, CORS_ORIGINS, RESIDENT_RATE_PER_CHANNEL (120/h),
-RESIDENT_RATE_PER_CLIENT (10/10 min), OIDC_ISSUER, OIDC_AUDIENCE, OIDC_PRINCIPAL_CLAIM
-(preferred_username), OIDC_CLIENT_ID, OIDC_SCOPE (openid profile), OIDC_RESOURCE,
-LOCAL_TOKENS (on|off). Sign-in: docs/sign-in.md.`;
+${environmentHelp()}
+Sign-in: docs/sign-in.md.`;
 
 const schemaFile = new URL('../schema/schema.graphql', import.meta.url);
 

@@ -138,6 +138,56 @@ export interface OidcConfig {
   readonly resource: string | undefined;
 }
 
+/**
+ * Every environment variable the hub's configuration reads, with the default `gridhub --help`
+ * shows. `loadConfig` reads variables only by these names (`EnvName`), and a unit test checks
+ * that it reads each of them: the help cannot leave one out.
+ */
+export const ENVIRONMENT = [
+  { name: 'PORT', value: '4000', about: 'the HTTP and WebSocket port' },
+  { name: 'HOST', value: '0.0.0.0', about: 'the address to listen on' },
+  { name: 'DATA_DIR', value: './data', about: 'the embedded database and generated secret' },
+  { name: 'DATABASE_URL', value: '', about: 'a PostgreSQL server; unset: embedded PGlite' },
+  { name: 'JWT_SECRET', value: '', about: 'the key local tokens are signed with (required with DATABASE_URL)' },
+  { name: 'NODE_ENV', value: '', about: 'development: unexpected errors shown; production: no demo sign-in' },
+  { name: 'MAX_QUERY_DEPTH', value: '8', about: 'deepest selection a query may have' },
+  { name: 'LOG_LEVEL', value: 'info', about: 'info or silent' },
+  { name: 'LIVE_QUEUE_CAPACITY', value: '5000', about: 'undelivered events a live subscription may queue' },
+  { name: 'DEVICE_SWEEP_SECONDS', value: '60', about: 'device-silence sweep interval; 0: none here' },
+  { name: 'DEVICE_SILENCE_GRACE', value: '3', about: 'heartbeat intervals a device may miss before OFFLINE' },
+  { name: 'REPORT_SCHEDULE_SECONDS', value: '60', about: 'how often the weekly reports are looked for; 0: none here' },
+  { name: 'CASE_SWEEP_SECONDS', value: '60', about: 'SLA sweep interval of overdue cases; 0: none here' },
+  { name: 'PUBLIC_URL', value: 'http://localhost:<PORT>', about: "the hub's address as residents' phones reach it" },
+  { name: 'TRUST_PROXY', value: 'false', about: 'proxies that may state the client address' },
+  { name: 'RESIDENT_RATE_PER_CHANNEL', value: '120', about: 'resident submissions per channel and hour' },
+  { name: 'RESIDENT_RATE_PER_CLIENT', value: '10', about: 'resident submissions per client address and 10 minutes' },
+  { name: 'OIDC_ISSUER', value: '', about: 'the identity provider people sign in through' },
+  { name: 'OIDC_AUDIENCE', value: '', about: "what a provider token's aud must contain (required with OIDC_ISSUER)" },
+  { name: 'OIDC_PRINCIPAL_CLAIM', value: 'preferred_username', about: 'the claim naming the principal' },
+  { name: 'OIDC_CLIENT_ID', value: '', about: "the browsers' public client; unset: no Sign in button" },
+  { name: 'OIDC_SCOPE', value: 'openid profile', about: 'the scopes a browser sign-in asks for' },
+  { name: 'OIDC_RESOURCE', value: '', about: 'a resource indicator a browser sign-in sends' },
+  { name: 'LOCAL_TOKENS', value: 'on', about: 'on or off: whether local tokens sign in' },
+  { name: 'CORS_ORIGINS', value: '', about: 'origins of browser front ends allowed to call the hub' },
+  { name: 'DEMO', value: 'on', about: 'on or off: the embedded demo data; off: a city of its own (gridhub bootstrap)' },
+  { name: 'BOARD_TILE_URL', value: '', about: "map tiles the operator serves for /board ({z}/{x}/{y})" },
+  { name: 'METRICS_TOKEN', value: '', about: 'the bearer token GET /metrics asks for; unset: open' },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: '', about: 'where traces are sent (OTLP over HTTP); unset: no tracing' },
+  { name: 'LOG_SLOW_REQUEST_MS', value: '1000', about: 'requests at least this slow are logged; 0: every request' },
+  { name: 'AUDIT_SIGNING_KEY', value: '', about: "the Ed25519 key that signs the audit chain's checkpoints" },
+  { name: 'AUDIT_CHECKPOINT_FILE', value: '<DATA_DIR>/audit-checkpoints.jsonl', about: 'where signed checkpoints are appended' },
+  { name: 'AUDIT_CHECKPOINT_SECONDS', value: '300', about: 'seconds between signed checkpoints' },
+] as const;
+
+export type EnvName = (typeof ENVIRONMENT)[number]['name'];
+
+/** The environment part of `gridhub --help`: one line a variable, its default in brackets. */
+export function environmentHelp(): string {
+  const lines = ENVIRONMENT.map(({ name, value, about }) => `  ${name.padEnd(26)} ${about}${value ? ` [${value}]` : ''}`);
+  return ['Environment (default in brackets; docs/configuration.md):', ...lines].join('\n');
+}
+type Env = (name: EnvName) => string | undefined;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -198,22 +248,22 @@ function urlSetting(name: string, raw: string): string {
   return raw;
 }
 
-function oidcFrom(env: NodeJS.ProcessEnv): OidcConfig | undefined {
-  const issuer = env['OIDC_ISSUER']?.trim();
+function oidcFrom(env: Env): OidcConfig | undefined {
+  const issuer = env('OIDC_ISSUER')?.trim();
   if (!issuer) {
-    const stray = ['OIDC_AUDIENCE', 'OIDC_CLIENT_ID', 'OIDC_PRINCIPAL_CLAIM'].filter((name) => env[name]?.trim());
+    const stray = (['OIDC_AUDIENCE', 'OIDC_CLIENT_ID', 'OIDC_PRINCIPAL_CLAIM'] as const).filter((name) => env(name)?.trim());
     if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} set without OIDC_ISSUER`);
     return undefined;
   }
-  const audience = env['OIDC_AUDIENCE']?.trim();
+  const audience = env('OIDC_AUDIENCE')?.trim();
   if (!audience) throw new ConfigError("OIDC_AUDIENCE must be set with OIDC_ISSUER: the value a token's aud must contain to be meant for this hub");
-  const resource = env['OIDC_RESOURCE']?.trim() || undefined;
+  const resource = env('OIDC_RESOURCE')?.trim() || undefined;
   return {
     issuer: urlSetting('OIDC_ISSUER', issuer),
     audience,
-    principalClaim: env['OIDC_PRINCIPAL_CLAIM']?.trim() || 'preferred_username',
-    clientId: env['OIDC_CLIENT_ID']?.trim() || undefined,
-    scope: env['OIDC_SCOPE']?.trim() || 'openid profile',
+    principalClaim: env('OIDC_PRINCIPAL_CLAIM')?.trim() || 'preferred_username',
+    clientId: env('OIDC_CLIENT_ID')?.trim() || undefined,
+    scope: env('OIDC_SCOPE')?.trim() || 'openid profile',
     resource: resource === undefined ? undefined : urlSetting('OIDC_RESOURCE', resource),
   };
 }
@@ -237,41 +287,42 @@ function onOffFrom(name: string, raw: string | undefined): boolean {
   throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const nodeEnv = env['NODE_ENV'] === 'development' ? 'development' : env['NODE_ENV'] === 'test' ? 'test' : 'production';
-  const port = intFrom('PORT', env['PORT'], 4000);
-  const localTokens = onOffFrom('LOCAL_TOKENS', env['LOCAL_TOKENS']);
+export function loadConfig(variables: NodeJS.ProcessEnv = process.env): Config {
+  const env: Env = (name) => variables[name];
+  const nodeEnv = env('NODE_ENV') === 'development' ? 'development' : env('NODE_ENV') === 'test' ? 'test' : 'production';
+  const port = intFrom('PORT', env('PORT'), 4000);
+  const localTokens = onOffFrom('LOCAL_TOKENS', env('LOCAL_TOKENS'));
   return {
     port,
-    host: env['HOST'] || '0.0.0.0',
-    dataDir: resolve(env['DATA_DIR'] || './data'),
-    databaseUrl: env['DATABASE_URL'] || undefined,
-    jwtSecret: env['JWT_SECRET'] || undefined,
+    host: env('HOST') || '0.0.0.0',
+    dataDir: resolve(env('DATA_DIR') || './data'),
+    databaseUrl: env('DATABASE_URL') || undefined,
+    jwtSecret: env('JWT_SECRET') || undefined,
     env: nodeEnv,
-    maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
-    logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
-    liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env['LIVE_QUEUE_CAPACITY'], 5000)),
-    deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
-    deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
-    reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env['REPORT_SCHEDULE_SECONDS'], 60),
-    caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
-    publicUrl: publicUrlFrom(env['PUBLIC_URL'], port),
-    trustProxy: trustProxyFrom(env['TRUST_PROXY']),
-    corsOrigins: originsFrom(env['CORS_ORIGINS']),
-    residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env['RESIDENT_RATE_PER_CHANNEL'], 120),
-    residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env['RESIDENT_RATE_PER_CLIENT'], 10),
+    maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env('MAX_QUERY_DEPTH'), 8),
+    logLevel: env('LOG_LEVEL') === 'silent' ? 'silent' : 'info',
+    liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env('LIVE_QUEUE_CAPACITY'), 5000)),
+    deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env('DEVICE_SWEEP_SECONDS'), 60),
+    deviceSilenceGrace: graceFrom(env('DEVICE_SILENCE_GRACE')),
+    reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env('REPORT_SCHEDULE_SECONDS'), 60),
+    caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env('CASE_SWEEP_SECONDS'), 60),
+    publicUrl: publicUrlFrom(env('PUBLIC_URL'), port),
+    trustProxy: trustProxyFrom(env('TRUST_PROXY')),
+    corsOrigins: originsFrom(env('CORS_ORIGINS')),
+    residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env('RESIDENT_RATE_PER_CHANNEL'), 120),
+    residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env('RESIDENT_RATE_PER_CLIENT'), 10),
     oidc: oidcFrom(env),
     localTokens,
-    demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
-    boardTileUrl: tileUrlFrom(env['BOARD_TILE_URL']),
-    demo: onOffFrom('DEMO', env['DEMO']),
-    metricsToken: env['METRICS_TOKEN']?.trim() || undefined,
-    tracing: Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim()),
-    logSlowRequestMs: intFrom('LOG_SLOW_REQUEST_MS', env['LOG_SLOW_REQUEST_MS'], 1000),
+    demoSignInAllowed: env('NODE_ENV') !== 'production' && localTokens,
+    boardTileUrl: tileUrlFrom(env('BOARD_TILE_URL')),
+    demo: onOffFrom('DEMO', env('DEMO')),
+    metricsToken: env('METRICS_TOKEN')?.trim() || undefined,
+    tracing: Boolean(env('OTEL_EXPORTER_OTLP_ENDPOINT')?.trim()),
+    logSlowRequestMs: intFrom('LOG_SLOW_REQUEST_MS', env('LOG_SLOW_REQUEST_MS'), 1000),
     audit: {
-      signingKey: env['AUDIT_SIGNING_KEY'] || undefined,
-      checkpointFile: resolve(env['AUDIT_CHECKPOINT_FILE'] || `${resolve(env['DATA_DIR'] || './data')}/audit-checkpoints.jsonl`),
-      checkpointSeconds: intFrom('AUDIT_CHECKPOINT_SECONDS', env['AUDIT_CHECKPOINT_SECONDS'], 300),
+      signingKey: env('AUDIT_SIGNING_KEY') || undefined,
+      checkpointFile: resolve(env('AUDIT_CHECKPOINT_FILE') || `${resolve(env('DATA_DIR') || './data')}/audit-checkpoints.jsonl`),
+      checkpointSeconds: intFrom('AUDIT_CHECKPOINT_SECONDS', env('AUDIT_CHECKPOINT_SECONDS'), 300),
     },
   };
 }

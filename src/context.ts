@@ -38,7 +38,7 @@ export async function authenticate(hub: Hub, authorization: string | undefined, 
   const credentials = credentialsOf(authorization, apiKey);
   if (credentials.kind === 'none') return ANONYMOUS;
   if (credentials.kind === 'apiKey') return principalForApiKey(hub.database.db, credentials.key);
-  const token = await hub.single(bearerTokens).verify(credentials.token);
+  const token = await hub.singles.of(bearerTokens).verify(credentials.token);
   return { ...(await loadPrincipal(hub.database.db, token.principalName, token.expiresAt)), credential: { kind: 'JWT', id: null } };
 }
 
@@ -51,7 +51,7 @@ export function issuerKeys(hub: Hub): IssuerKeys | undefined {
 /** Bearer tokens as this hub's configuration accepts them: local ones unless LOCAL_TOKENS=off, the identity provider's with OIDC_ISSUER. */
 function bearerTokens(hub: Hub): BearerTokens {
   const oidc = hub.config.oidc;
-  const keys = hub.single(issuerKeys);
+  const keys = hub.singles.of(issuerKeys);
   return new BearerTokens(hub.config.localTokens ? new VerifiedTokens(hub.jwtSecret) : undefined, oidc && keys ? new OidcTokens(oidc, keys, hub.clock) : undefined);
 }
 
@@ -63,8 +63,8 @@ function bearerTokens(hub: Hub): BearerTokens {
 export async function requestAccess(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Access> {
   const credentials = credentialsOf(authorization, apiKey);
   if (credentials.kind === 'bearer') {
-    const token = await hub.single(bearerTokens).verify(credentials.token);
-    return hub.single(accessCache).forToken(token.principalName, token.expiresAt);
+    const token = await hub.singles.of(bearerTokens).verify(credentials.token);
+    return hub.singles.of(accessCache).forToken(token.principalName, token.expiresAt);
   }
   return accessFor(hub, await authenticate(hub, authorization, apiKey));
 }
@@ -93,7 +93,7 @@ export function createContext(
     db: hub.database.db,
     principal: access.principal,
     ability: access.ability,
-    loaders: new Memo(hub.database.db),
+    loaders: new Memo(() => hub.database.db),
     client,
     purpose,
     ledger,
@@ -124,7 +124,7 @@ export function createLiveContext(
     get ability() {
       return live.current.ability;
     },
-    loaders: new Memo(hub.database.db),
+    loaders: new Memo(() => hub.database.db),
     client,
     purpose,
     ledger,

@@ -52,7 +52,8 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
     metrics,
     tracer,
     jwtSecret: parts.jwtSecret,
-    single: (factory) => singles.of(factory),
+    // Made on first use, with the hub itself as what each factory is given.
+    singles: new Memo<Hub>(() => hub),
     hooks,
     onClose(task) {
       closers.push(task);
@@ -63,7 +64,6 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
       parts.database.observe(undefined);
     },
   };
-  const singles = new Memo<Hub>(hub);
   for (const module of parts.modules) module.metrics?.(hub);
   return hub;
 }

@@ -86,7 +86,7 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     if (tracing) hub.onClose(() => tracing.shutdown());
     // The identity provider's keys are fetched now, in the background: a provider that is down
     // delays nothing (local tokens and API keys work; its tokens wait for it).
-    void hub.single(issuerKeys)?.warm();
+    void hub.singles.of(issuerKeys)?.warm();
     // The embedded demo's seeded devices stay alive, and it offers the demo sign-in unless the
     // config forbids it (NODE_ENV=production, LOCAL_TOKENS=off, DEMO=off).
     const demoSignIn = config.demoSignInAllowed && config.demo && (options.demoData ?? demo);

@@ -22,7 +22,7 @@ export interface Logger {
 /**
  * What lives as long as a hub process: the database, the event bus, what the modules give at
  * each other's hook points, and per-hub singletons (a module's live fan-out, caches) made on
- * first use by `single(factory)`.
+ * first use by `singles.of(factory)`.
  */
 export interface Hub {
   readonly config: Config;
@@ -36,7 +36,8 @@ export interface Hub {
   readonly tracer: Tracer | undefined;
   /** The HS256 key bearer tokens are signed with. */
   readonly jwtSecret: string;
-  single<T>(factory: (hub: Hub) => T): T;
+  /** Per-hub memo, as `RequestContext.loaders` is per request: `hub.singles.of(caseLive)` makes a module's live fan-out once. */
+  readonly singles: Memo<Hub>;
   /** What the modules of this hub give at a hook point, in the order of the module list. */
   hooks<Name extends keyof Hooks>(name: Name): readonly Hooks[Name][];
   /** Registers work to run at shutdown (after HTTP and WebSocket have drained). */
@@ -95,11 +96,13 @@ export interface RequestScope<Source> {
   close(ctx: RequestContext): Promise<GraphQLError | undefined>;
 }
 
+/** What each factory makes, made once per memo: the per-request loaders, the per-hub singletons. */
 export class Memo<Input> {
   private readonly made = new Map<(input: Input) => unknown, unknown>();
-  constructor(private readonly input: Input) {}
+  /** `input`: gives what every factory is given (a function, so that a memo may be part of its own input, as the hub's is). */
+  constructor(private readonly input: () => Input) {}
   of<T>(factory: (input: Input) => T): T {
-    if (!this.made.has(factory)) this.made.set(factory, factory(this.input));
+    if (!this.made.has(factory)) this.made.set(factory, factory(this.input()));
     return this.made.get(factory) as T;
   }
 }

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * The catalogue of codes a client can see in `extensions.code` (DESIGN.md, "The API").
+ * The catalogue of codes a client can see in `extensions.code` (docs/design.md, "The API").
  * Anything else that escapes a resolver is masked to INTERNAL_SERVER_ERROR.
  */
 export const ErrorCode = {

@@ -5,7 +5,8 @@ import { createSchema } from '../schema.js';
 import { formatOf } from './reader.js';
 import { endpointOf } from './client.js';
 import { duration } from './progress.js';
-import { push, PushFatalError, type PushSummary } from './push.js';
+import { push } from './push.js';
+import { PushFatalError, type PushSummary } from './outcome.js';
 
 export const PUSH_USAGE = `gridhub push — send a file of records to a hub's ingest mutation, in batches
 

@@ -33,7 +33,7 @@ export function mountRoutes(app: express.Express, hub: Hub, options: RouteOption
   app.get('/readyz', async (_req, res) => {
     // The identity provider is reported, never waited for: while it is down the keys already
     // fetched keep verifying, local tokens and API keys work, and the hub stays ready.
-    const identityProvider = hub.single(issuerKeys)?.status();
+    const identityProvider = hub.singles.of(issuerKeys)?.status();
     try {
       await Promise.race([hub.database.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), READY_TIMEOUT_MS))]);
       res.json({ status: 'ready', database: hub.database.kind, ...(identityProvider ? { identityProvider } : {}) });

@@ -167,7 +167,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
   });
   countConnections(hub, wsServer);
   const scopes = connectionScopes(wsServer);
-  const registry = hub.single(accessRegistry);
+  const registry = hub.singles.of(accessRegistry);
   const connections = new WeakMap<WebSocket, LiveAccess>();
   // Each WebSocket operation's context, for the hooks that are not handed it (onError).
   const operations = new WeakMap<object, Map<string, RequestContext>>();

@@ -57,7 +57,7 @@ function fail(res: Response, status: number, code: string, message: string): voi
 
 async function methodsOf(hub: Hub, demo: boolean): Promise<SignInMethods> {
   const oidc = hub.config.oidc;
-  const keys = hub.single(issuerKeys);
+  const keys = hub.singles.of(issuerKeys);
   if (!oidc?.clientId || !keys) return { oidc: null, demo, localTokens: hub.config.localTokens };
   // A page asks once per load: a provider not reached yet is asked now (within the cooldown, and bounded by its timeout).
   if (!keys.metadata) await keys.fetchIfAllowed();
@@ -88,7 +88,7 @@ export function signInConnectSources(hub: Hub): string[] {
   const oidc = hub.config.oidc;
   if (!oidc?.clientId) return [];
   const origins = new Set([new URL(oidc.issuer).origin]);
-  const tokenEndpoint = hub.single(issuerKeys)?.metadata?.tokenEndpoint;
+  const tokenEndpoint = hub.singles.of(issuerKeys)?.metadata?.tokenEndpoint;
   if (tokenEndpoint) origins.add(new URL(tokenEndpoint).origin);
   return [...origins];
 }

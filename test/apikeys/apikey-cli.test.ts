@@ -127,7 +127,7 @@ describe.runIf(dbKind === 'postgres')('gridhub apikey on a PostgreSQL server, be
         on: { closed: (event) => (closedWith = { code: (event as { code: number }).code, reason: (event as { reason: string }).reason }) },
       });
       try {
-        await until(() => hub.handle.hub.single(accessRegistry).size === 1);
+        await until(() => hub.handle.hub.singles.of(accessRegistry).size === 1);
         const revoked = await run(['apikey', 'revoke', prefix], env);
         expect(revoked).toEqual({ code: 0, stdout: `revoked API key ${prefix} (id ${id}) of iot-platform\n`, stderr: '' });
         await until(() => closedWith !== undefined);

@@ -150,7 +150,7 @@ function newestFirst(keys: ApiKeyNode[]): ApiKeyNode[] {
 }
 
 function liveConnections(target: TestHub = hub): number {
-  return target.handle.hub.single(accessRegistry).size;
+  return target.handle.hub.singles.of(accessRegistry).size;
 }
 
 describe('creating a key and authenticating with it', () => {

@@ -25,7 +25,7 @@ describe('caseChanged', () => {
     const names = ['shuguang.officer', 'hujing.grid', 'xuetian.officer', 'wenfeng.officer'] as const;
     const subs = new Map<string, LiveSubscription<Event>>();
     for (const name of names) subs.set(name, await subscribe<Event>(hub.wsUrl, `Bearer ${await hub.token(name)}`, QUERY));
-    await until(() => hub.handle.hub.single(caseLive).subscribers === names.length);
+    await until(() => hub.handle.hub.singles.of(caseLive).subscribers === names.length);
 
     // Each change is heard before the next is made: an event names the case and the feed loads
     // it, so a case changed again before that load is delivered in its later state (README).
@@ -53,7 +53,7 @@ describe('caseChanged', () => {
 
   it('a geographic filter narrows: only cases located in the box or circle; a bad one is BAD_USER_INPUT', async () => {
     const centre = { lat: 32.0146, lng: 120.8641 };
-    const live = () => hub.handle.hub.single(caseLive).subscribers;
+    const live = () => hub.handle.hub.singles.of(caseLive).subscribers;
     await until(() => live() === 0); // the subscriptions of the test before are gone
     const GEO = 'subscription Geo($filter: CaseChangedFilter) { caseChanged(filter: $filter) { id state reporterPhone assignee { code } } }';
     const token = `Bearer ${await hub.token('xuetian.officer')}`;

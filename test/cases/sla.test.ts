@@ -68,7 +68,7 @@ describe('SLA escalation', () => {
       `Bearer ${await b.token('xuetian.officer')}`,
       'subscription { caseChanged(filter: { unitCode: "320613006001001" }) { id assignee { code } escalationCount } }',
     );
-    await until(() => b.handle.hub.single(caseLive).subscribers === 1);
+    await until(() => b.handle.hub.singles.of(caseLive).subscribers === 1);
 
     clock.advance(59 * 60_000);
     await sweepTogether();

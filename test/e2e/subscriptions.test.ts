@@ -105,7 +105,7 @@ async function pathOf(code: string): Promise<string> {
   return path;
 }
 
-/** DESIGN.md: within U = U's path itself, or U's path followed by a dot. */
+/** docs/design.md, "Terms": within U = U's path itself, or U's path followed by a dot. */
 function within(path: string, root: string): boolean {
   return path === root || path.startsWith(`${root}.`);
 }

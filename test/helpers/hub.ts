@@ -145,7 +145,7 @@ export async function createTestHub(
     databaseUrl: fresh?.url,
     handle,
     token,
-    liveAlertSubscribers: () => handle.hub.single(alertLive).subscribers,
+    liveAlertSubscribers: () => handle.hub.singles.of(alertLive).subscribers,
     async gql(query, variables, gqlOptions = {}) {
       const authorization = gqlOptions.authorization ?? (gqlOptions.as ? `Bearer ${await token(gqlOptions.as)}` : undefined);
       const response = await fetch(`${handle.server.url}/graphql`, {

@@ -67,7 +67,7 @@ describe('residentRequestSubmitted', () => {
     // fire.officer may read no request: refused at subscribe.
     await until(() => subs.get('fire.officer')!.errors.length > 0);
     expect(subs.get('fire.officer')!.errors).toEqual([expect.objectContaining({ path: ['residentRequestSubmitted'], extensions: { code: 'FORBIDDEN', action: 'read', subject: 'ResidentRequest' } })]);
-    await until(() => hub.handle.hub.single(requestLive).subscribers === 6, 10_000);
+    await until(() => hub.handle.hub.singles.of(requestLive).subscribers === 6, 10_000);
 
     const contact = { address: '崇川区曙光新村12幢3单元401室', contactName: '张三', contactPhone: '13812341234' };
     const mine = await submitOk(hub, DEMO_CHANNEL_TOKEN, { category: 'COMPLAINT', text: '楼下餐馆油烟扰民', ...contact });
@@ -101,7 +101,7 @@ describe('personal data on identical subscriptions', () => {
     const plainA = await subscribe<{ trackingCode: string }>(hub.wsUrl, `Bearer ${await hub.token('xuetian.officer')}`, 'subscription { residentRequestSubmitted { trackingCode category } }');
     const plainB = await subscribe<{ trackingCode: string }>(hub.wsUrl, `Bearer ${await hub.token('xuetian.officer')}`, 'subscription { residentRequestSubmitted { trackingCode category } }');
     open.push(first, second, plainA, plainB);
-    await until(() => hub.handle.hub.single(requestLive).subscribers === 4, 10_000);
+    await until(() => hub.handle.hub.singles.of(requestLive).subscribers === 4, 10_000);
 
     const contact = { address: '崇川区曙光新村3幢1单元101室', contactName: '李四', contactPhone: '13912345678' };
     const sent = await submitOk(hub, DEMO_CHANNEL_TOKEN, { category: 'SUGGESTION', text: '增设快递柜', ...contact });

@@ -7,11 +7,11 @@ import { tables } from '../../src/tables.js';
 const { devices } = tables;
 
 /**
- * The permission matrix of DESIGN.md ("Who sees what"): every principal kind × every
+ * The permission matrix (docs/design.md, "Who sees what"; the table in docs/permissions.md): every principal kind × every
  * operation × where the record lies → allowed / denied / masked, through HTTP and WebSocket
  * with real tokens.
  *
- * The expected outcome of each cell comes from `ROWS` below — DESIGN.md's table written out
+ * The expected outcome of each cell comes from `ROWS` below — that table written out
  * per demo principal, independent of the hub's policies — never from the code under test.
  */
 
@@ -25,7 +25,7 @@ const WENFENG = `${DISTRICT}.320613008`;
 const FIRE_TYPES = ['SMOKE', 'HYDRANT_PRESSURE_LOW', 'EBIKE_IN_ELEVATOR', 'FIRE_PASSAGE_BLOCKED'];
 
 interface Row {
-  /** DESIGN.md's row this principal stands for. */
+  /** The table's row this principal stands for. */
   row: string;
   /** Unit subtrees whose records it reads; `types` limits a department's domain. */
   reads: { root: Path; types?: string[] }[];
@@ -145,7 +145,7 @@ describe.each(PRINCIPALS)('%s', (principal) => {
   const row = ROWS[principal]!;
 
   it.each(cells.filter((c) => c.principal === principal).map((c) => [`${c.type} ${c.place.name}`, c] as const))(
-    'reads an alert %s as DESIGN.md says',
+    'reads an alert %s as the permission table says',
     async (_name, cell) => {
       const fixture = fixtures.find((f) => f.place === cell.place && f.type === cell.type)!;
       const visible = covers(row.reads, cell.place.path, cell.type);

@@ -23,7 +23,7 @@ const { alerts, caseHistory: caseHistoryTable, cases, devices } = tables;
  * A search for leaks: random principals (any unit, any roles, any department and domains),
  * random grants (any kind, types, fields, place, in force or expired) and random filters.
  * For each case the hub answers through its real resolvers, ability, SQL and masking; an
- * oracle written from DESIGN.md's words (not from the policies) says what the rules give.
+ * oracle written from the words of docs/design.md, "Who sees what", and docs/permissions.md (not from the policies) says what the rules give.
  * No record outside it may appear, no personal field may be unmasked outside it, and
  * `totalCount` must be exactly the oracle's count (a count is a leak too). Queries run 1,000
  * cases; subscriptions run 1,000 subscribers against random alerts; the alert and case pages
@@ -44,7 +44,7 @@ interface Case {
   grants: AccessGrant[];
 }
 
-// ---- the oracle: DESIGN.md's "Who sees what", written out -----------------------------
+// ---- the oracle: "Who sees what" (docs/design.md, docs/permissions.md), written out ----
 function mayRead(c: Case, kind: 'Alert' | 'Device' | 'Case', record: { unitPath: string; type: string }, now: Date): boolean {
   const p = c.principal;
   if (p.unit && p.roles.some((r) => READ_ROLES.includes(r)) && within(record.unitPath, p.unit.path)) return true;

@@ -218,10 +218,10 @@ describe('the weekly run', () => {
     try {
       const seededFrom = new Date((await seededReports()).edges[0].node.from);
       // Nothing is due in the week the demo was seeded in.
-      expect(await hub.handle.hub.single(weeklyReports).runDue()).toBe(0);
+      expect(await hub.handle.hub.singles.of(weeklyReports).runDue()).toBe(0);
       const saved = clock.now();
       clock.set(new Date(seededFrom.getTime() + 14 * DAY + 9 * 3_600_000));
-      const made = await Promise.all([hub.handle.hub.single(weeklyReports).runDue(), second.handle.hub.single(weeklyReports).runDue()]);
+      const made = await Promise.all([hub.handle.hub.singles.of(weeklyReports).runDue(), second.handle.hub.singles.of(weeklyReports).runDue()]);
       const week = new Date(seededFrom.getTime() + 7 * DAY);
       const rows = await executeRows<{ unit_code: string; n: number }>(
         hub.database.db,
@@ -232,7 +232,7 @@ describe('the weekly run', () => {
       expect(made[0] + made[1]).toBe(16);
       const audited = await executeRows<{ n: number }>(hub.database.db, sql`select count(*)::int as n from audit_log where operation = 'generateReport' and actor = 'scheduler'`);
       expect(audited[0]?.n).toBe(16);
-      expect(await second.handle.hub.single(weeklyReports).runDue()).toBe(0);
+      expect(await second.handle.hub.singles.of(weeklyReports).runDue()).toBe(0);
       clock.set(saved);
     } finally {
       await second.close();

@@ -100,7 +100,7 @@ describe.skipIf(!hasChromium)('the resident loop in Chromium', () => {
     collectPageErrors(page, consoleErrors);
     feed = await subscribe<Submitted>(hub.wsUrl, `Bearer ${await hub.token('shuguang.officer')}`, SUBMITTED);
     const deadline = Date.now() + 10_000;
-    while (hub.handle.hub.single(requestLive).subscribers < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (hub.handle.hub.singles.of(requestLive).subscribers < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }, 120_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { alertLocation, alertPayload } from './alert.personal.js';
 import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { selectedNames } from '../../platform/graphql/lookahead.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, unitOf } from '../units/index.js';
 import { Device, createDeviceLoaders } from '../devices/index.js';
 import { IngestReport } from '../ingest/index.js';
 import { Alert, AlertConnection, AlertCount, AlertCountKey, type AlertCountKeyName } from './alert.type.js';
@@ -63,7 +63,7 @@ export class AlertResolver {
 
   @Subscription(() => Alert, {
     description: 'Alerts as they are committed, within your scope and the filter.',
-    subscribe: ({ args, context }) => (context as RequestContext).hub.single(alertLive).subscribe(context as RequestContext, (args as { filter?: AlertFilter }).filter),
+    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(alertLive).subscribe(context as RequestContext, (args as { filter?: AlertFilter }).filter),
   })
   alertRaised(@Root() alert: Alert, @Arg('filter', () => AlertFilter, { nullable: true }) _filter: AlertFilter | undefined): Alert {
     return alert;
@@ -88,9 +88,7 @@ export class AlertResolver {
   // joinedDevice); otherwise through the request's loaders.
   @FieldResolver(() => Unit)
   unit(@Root() alert: Alert, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
-    const joined = joinedUnit(alert);
-    if (joined !== undefined) return existingUnit(alert, joined);
-    return ctx.loaders.of(createUnitLoaders).unitByCode.load(alert.unitCode).then((unit) => existingUnit(alert, unit));
+    return unitOf(ctx, alert.unitCode, joinedUnit(alert));
   }
 
   @FieldResolver(() => Device, { nullable: true, description: 'The device that raised it, when registered and visible to you.' })
@@ -100,11 +98,6 @@ export class AlertResolver {
     if (joined !== undefined) return readableDevice(ctx, joined);
     return ctx.loaders.of(createDeviceLoaders).deviceById.load(alert.deviceId).then((device) => readableDevice(ctx, device));
   }
-}
-
-function existingUnit(alert: Alert, unit: Unit | null): Unit {
-  if (!unit) throw new Error(`alert ${alert.id} has unit ${alert.unitCode}, which does not exist`);
-  return unit;
 }
 
 /** The alert's device, when the caller may read it. */

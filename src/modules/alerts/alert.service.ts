@@ -12,6 +12,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { CST_TIME_ZONE } from '../../platform/time.js';
 import { homeOf } from '../../platform/auth/principal.js';
 import { TIERS } from '../../platform/auth/scope.js';
 import { keysetCondition, pageLimit, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
@@ -195,8 +196,6 @@ export async function listAlerts(
   });
 }
 
-/** Days are counted in Nantong's time: China Standard Time, UTC+8 all year. */
-export const REPORTING_TIME_ZONE = 'Asia/Shanghai';
 
 /** More groups than this is a question for an export, not a query: narrow the filter. */
 export const MAX_ALERT_COUNT_GROUPS = 10_000;
@@ -226,7 +225,7 @@ export async function countAlerts(ctx: RequestContext, filter: AlertFilter | nul
         break;
       }
       case 'DAY':
-        columns.DAY = sql<string>`to_char((${alerts.occurredAt} at time zone ${sql.raw(`'${REPORTING_TIME_ZONE}'`)})::date, 'YYYY-MM-DD')`;
+        columns.DAY = sql<string>`to_char((${alerts.occurredAt} at time zone ${sql.raw(`'${CST_TIME_ZONE}'`)})::date, 'YYYY-MM-DD')`;
         break;
       case 'TYPE':
         columns.TYPE = alerts.type;

@@ -3,7 +3,7 @@ import { placementColumns, placementIndexes } from '../../platform/db/placement.
 import { devices } from '../devices/index.js';
 
 /**
- * Alert types raised by devices and systems in the compounds (DESIGN.md, "alert"). The
+ * Alert types raised by devices and systems in the compounds (docs/design.md, "Terms"). The
  * GraphQL enum follows this list; adding a type is a schema change, never a free string.
  */
 export const ALERT_TYPES = [

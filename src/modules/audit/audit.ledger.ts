@@ -47,7 +47,7 @@ export async function flushLedger(ctx: RequestContext): Promise<void> {
   try {
     await appendAudit(ctx.hub.database.db, actorOf(ctx.principal, purpose), ctx.hub.clock.now(), drafts);
   } catch (error) {
-    ctx.hub.single(auditMetrics).ledgerFailures.inc();
+    ctx.hub.singles.of(auditMetrics).ledgerFailures.inc();
     ctx.hub.log.error('audit log: could not write the request ledger', {
       principal: ctx.principal.name,
       entries: drafts.length,

@@ -20,6 +20,6 @@ export const auditModule = defineModule({
   resolvers: [AuditResolver],
   rules: defineAuditRules,
   tables: { auditLog },
-  metrics: (hub) => void hub.single(auditMetrics),
+  metrics: (hub) => void hub.singles.of(auditMetrics),
   jobs: [auditCheckpointJob],
 });

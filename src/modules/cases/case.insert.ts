@@ -4,6 +4,7 @@ import { executeRows } from '../../platform/db/rows.js';
 import { tableReader } from '../../platform/db/reader.js';
 import { PLACEMENT_RECORDSET, placementOf, placementRecord } from '../../platform/db/placement.js';
 import { codesOfPath } from '../../platform/auth/scope.js';
+import { cstWallClock } from '../../platform/time.js';
 import type { SeverityName } from '../alerts/index.js';
 import type { EventCategoryName } from '../categories/index.js';
 import { deadlineFrom } from './case.catalog.js';
@@ -39,7 +40,7 @@ export interface CaseDraft {
 /** `320613-2026-`: the district (or the city, for a case at the city) and the year in China Standard Time. */
 function numberPrefix(unitPath: string, at: Date): string {
   const codes = codesOfPath(unitPath);
-  const year = new Date(at.getTime() + 8 * 3_600_000).getUTCFullYear();
+  const year = cstWallClock(at).getUTCFullYear();
   return `${codes[1] ?? codes[0]}-${year}-`;
 }
 

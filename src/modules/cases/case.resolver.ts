@@ -6,7 +6,7 @@ import { subject } from '../../platform/auth/ability.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { selectedNames } from '../../platform/graphql/lookahead.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, unitOf } from '../units/index.js';
 import { Alert } from '../alerts/index.js';
 import { GeoPoint } from '../devices/index.js';
 import { ResidentRequest } from '../requests/index.js';
@@ -22,15 +22,6 @@ import { ingestCases } from './case.ingest.js';
 import { createCaseLoaders } from './case.loader.js';
 import { createCaseHistoryLoader } from './case.history.js';
 import { caseLive } from './case.live.js';
-
-async function unitOf(ctx: RequestContext, code: string): Promise<Unit> {
-  return existingUnit(code, await ctx.loaders.of(createUnitLoaders).unitByCode.load(code));
-}
-
-function existingUnit(code: string, unit: Unit | null): Unit {
-  if (!unit) throw new Error(`unit ${code} does not exist`);
-  return unit;
-}
 
 /** A linked case, when the caller may read it. */
 function visible(ctx: RequestContext, c: Case | null): Case | null {
@@ -86,7 +77,7 @@ export class CaseResolver {
 
   @Subscription(() => Case, {
     description: 'Cases as they are opened, moved or escalated, within your scope (where they happened or are assigned) and the filter.',
-    subscribe: ({ args, context }) => (context as RequestContext).hub.single(caseLive).subscribe(context as RequestContext, (args as { filter?: CaseChangedFilter }).filter),
+    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(caseLive).subscribe(context as RequestContext, (args as { filter?: CaseChangedFilter }).filter),
   })
   caseChanged(@Root() c: Case, @Arg('filter', () => CaseChangedFilter, { nullable: true }) _filter: CaseChangedFilter | undefined): Case {
     return c;
@@ -135,14 +126,12 @@ export class CaseResolver {
   // These three answer at once, without a promise, when the case's page read the link.
   @FieldResolver(() => Unit, { description: 'Where it happened.' })
   unit(@Root() c: Case, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
-    const joined = joinedCaseLinks(c)?.unit;
-    return joined !== undefined ? existingUnit(c.unitCode, joined) : unitOf(ctx, c.unitCode);
+    return unitOf(ctx, c.unitCode, joinedCaseLinks(c)?.unit);
   }
 
   @FieldResolver(() => Unit, { description: 'The unit handling it now (dispatch and escalation move it).' })
   assignee(@Root() c: Case, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
-    const joined = joinedCaseLinks(c)?.assignee;
-    return joined !== undefined ? existingUnit(c.assigneeCode, joined) : unitOf(ctx, c.assigneeCode);
+    return unitOf(ctx, c.assigneeCode, joinedCaseLinks(c)?.assignee);
   }
 
   @FieldResolver(() => [CaseHistoryEntry], { description: 'Every change, oldest first.' })

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, unitOf } from '../units/index.js';
 import { Channel, ChannelConnection, ChannelQrCode, CreatedChannel } from './channel.type.js';
 import { CreateChannelInput } from './channel.input.js';
 import { channelQrCode, createChannel, listChannels, qrCodeOf, revokeChannel, rotateChannelToken, toChannelKey } from './channel.service.js';
@@ -41,10 +41,8 @@ export class ChannelResolver {
   }
 
   @FieldResolver(() => Unit)
-  async community(@Root() channel: Channel, @Ctx() ctx: RequestContext): Promise<Unit> {
-    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(channel.communityCode);
-    if (!unit) throw new Error(`channel ${channel.id} has community ${channel.communityCode}, which does not exist`);
-    return unit;
+  community(@Root() channel: Channel, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    return unitOf(ctx, channel.communityCode);
   }
 }
 

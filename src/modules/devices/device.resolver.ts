@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { maskedFields, personalPoint, personalValue, PURPOSE_ARG } from '../../platform/privacy/personal.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, unitOf } from '../units/index.js';
 import { IngestReport } from '../ingest/index.js';
 import { Device, DeviceConnection, GeoPoint, HeartbeatDefault } from './device.type.js';
 import { DeviceFilter, HeartbeatDevicesInput, IngestDevicesInput } from './device.input.js';
@@ -68,17 +68,15 @@ export class DeviceResolver {
 
   @Subscription(() => Device, {
     description: 'Devices as their status changes (a heartbeat, or silence past the interval), within your scope and the filter.',
-    subscribe: ({ args, context }) => (context as RequestContext).hub.single(deviceLive).subscribe(context as RequestContext, (args as { filter?: DeviceFilter }).filter),
+    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(deviceLive).subscribe(context as RequestContext, (args as { filter?: DeviceFilter }).filter),
   })
   deviceStatusChanged(@Root() device: Device, @Arg('filter', () => DeviceFilter, { nullable: true }) _filter: DeviceFilter | undefined): Device {
     return device;
   }
 
   @FieldResolver(() => Unit)
-  async unit(@Root() device: Device, @Ctx() ctx: RequestContext): Promise<Unit> {
-    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(device.unitCode);
-    if (!unit) throw new Error(`device ${device.id} has unit ${device.unitCode}, which does not exist`);
-    return unit;
+  unit(@Root() device: Device, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    return unitOf(ctx, device.unitCode);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: the exact installation address; cut to the building unless you may see it.' })

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, createUnitLoaders, unitOf } from '../units/index.js';
 import { Grant, GrantConnection } from './grant.type.js';
 import { GrantAccessInput, GrantFilter } from './grant.input.js';
 import { grantAccess, listGrants, revokeAccess, toGrantKey } from './grant.service.js';
@@ -29,10 +29,8 @@ export class GrantResolver {
   }
 
   @FieldResolver(() => Unit)
-  async withinUnit(@Root() grant: Grant, @Ctx() ctx: RequestContext): Promise<Unit> {
-    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(grant.withinUnitCode);
-    if (!unit) throw new Error(`grant ${grant.id} names unit ${grant.withinUnitCode}, which does not exist`);
-    return unit;
+  withinUnit(@Root() grant: Grant, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    return unitOf(ctx, grant.withinUnitCode);
   }
 
   @FieldResolver(() => Unit, { nullable: true })

@@ -4,7 +4,7 @@ import { units } from '../units/index.js';
 import { departments } from '../principals/index.js';
 
 /**
- * A sharing agreement (DESIGN.md, "grant"): the grantee — a unit or a department — may read
+ * A sharing agreement (docs/design.md, "Terms"): the grantee — a unit or a department — may read
  * records of `kind` (only `types` when set) within `withinUnitCode`, and see the personal
  * `fields` it names unmasked, until `expiresAt` or until it is revoked.
  */

@@ -7,4 +7,4 @@ export { runIngestBatch, judgePlaced, retiredRejection, type IngestBatch, type I
 export { withLocation } from './ingest.csv.js';
 
 /** The ingest contract every ingestable kind shares: per-record reports, idempotency, batches. */
-export const ingestModule = defineModule({ name: 'ingest', metrics: (hub) => void hub.single(ingestMetrics) });
+export const ingestModule = defineModule({ name: 'ingest', metrics: (hub) => void hub.singles.of(ingestMetrics) });

@@ -12,7 +12,7 @@ export function ingestMetrics(hub: Hub) {
 
 /** Counts a batch's records once its report is made (after its transaction committed). */
 export function countIngested(hub: Hub, kind: string, report: IngestReport): IngestReport {
-  const counter = hub.single(ingestMetrics);
+  const counter = hub.singles.of(ingestMetrics);
   const outcomes: [string, number][] = [
     ['ACCEPTED', report.accepted],
     ['UPDATED', report.updated],

@@ -6,6 +6,7 @@ import { abilityToSql } from '../../platform/auth/ability-sql.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { ErrorCode } from '../../platform/errors.js';
 import { invariant } from '../../platform/invariant.js';
+import { CST_OFFSET_MS, cstDateTime, DAY_MS } from '../../platform/time.js';
 import { unitsByCodes, units, type UnitRow } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { cases } from '../cases/index.js';
@@ -40,8 +41,6 @@ import {
   type ServiceEntry,
 } from './open311.types.js';
 
-const DAY_MS = 86_400_000;
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const COMMUNITY_CODE = /^\d{12}$/;
 /** W3C date-time with a time zone, as the spec asks (seconds and fractions optional). */
 const W3C_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
@@ -51,7 +50,7 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** Every time the facade answers, in China Standard Time (no daylight saving): `2026-11-28T17:12:05+08:00`. */
 export function open311Time(date: Date): string {
-  return `${new Date(date.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+  return cstDateTime(date);
 }
 
 /** The first or last millisecond of a W3C year, month or date in China Standard Time; NaN for anything else. */
@@ -63,7 +62,7 @@ function periodEdge(text: string, edge: 'first' | 'last'): number {
   const first = Date.UTC(year, (month ?? 1) - 1, day ?? 1);
   if (day !== undefined && new Date(first).getUTCDate() !== day) return NaN;
   const next = day !== undefined ? Date.UTC(year, (month as number) - 1, day + 1) : month !== undefined ? Date.UTC(year, month, 1) : Date.UTC(year + 1, 0, 1);
-  return (edge === 'first' ? first : next - 1) - SHANGHAI_OFFSET_MS;
+  return (edge === 'first' ? first : next - 1) - CST_OFFSET_MS;
 }
 
 function serviceByCode(code: string): ServiceEntry | undefined {

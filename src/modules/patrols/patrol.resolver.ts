@@ -2,18 +2,12 @@ import 'reflect-metadata';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, unitOf } from '../units/index.js';
 import { IngestReport } from '../ingest/index.js';
 import { PatrolFinding, PatrolReport, PatrolReportConnection } from './patrol.type.js';
 import { FilePatrolReportInput, IngestPatrolReportsInput, PatrolReportFilter } from './patrol.input.js';
 import { filePatrolReport, getPatrolReport, ingestPatrolReports, listPatrolReports, toPatrolKey } from './patrol.service.js';
 import { createPatrolLoaders } from './patrol.loader.js';
-
-async function unitOf(ctx: RequestContext, code: string): Promise<Unit> {
-  const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(code);
-  if (!unit) throw new Error(`unit ${code} does not exist`);
-  return unit;
-}
 
 @Resolver(() => PatrolReport)
 export class PatrolReportResolver {
@@ -42,7 +36,7 @@ export class PatrolReportResolver {
   }
 
   @FieldResolver(() => Unit, { description: 'The grid patrolled.' })
-  unit(@Root() report: PatrolReport, @Ctx() ctx: RequestContext): Promise<Unit> {
+  unit(@Root() report: PatrolReport, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
     return unitOf(ctx, report.unitCode);
   }
 
@@ -55,7 +49,7 @@ export class PatrolReportResolver {
 @Resolver(() => PatrolFinding)
 export class PatrolFindingResolver {
   @FieldResolver(() => Unit)
-  unit(@Root() finding: PatrolFinding, @Ctx() ctx: RequestContext): Promise<Unit> {
+  unit(@Root() finding: PatrolFinding, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
     return unitOf(ctx, finding.unitCode);
   }
 }

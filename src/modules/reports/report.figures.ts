@@ -2,8 +2,9 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import type { Tier } from '../../platform/auth/scope.js';
 import { units, type UnitRow } from '../units/index.js';
-import { computeCaseKpis, countRecords, STATS_TIME_ZONE, type KpiFigures, type StatsKindName } from '../stats/index.js';
-import { cstDay, previousOf, type Period } from './report.period.js';
+import { cstDay, CST_TIME_ZONE, DAY_MS } from '../../platform/time.js';
+import { computeCaseKpis, countRecords, type KpiFigures, type StatsKindName } from '../stats/index.js';
+import { previousOf, type Period } from './report.period.js';
 
 /**
  * The figures of an analysis report: aggregates only, never a record or a person.
@@ -85,7 +86,7 @@ function change(previous: number, current: number): Change {
 /** Every calendar day (Asia/Shanghai) of the period. */
 function daysOf(period: Period): string[] {
   const days: string[] = [];
-  for (let at = period.from.getTime(); at < period.to.getTime(); at += 86_400_000) days.push(cstDay(new Date(at)));
+  for (let at = period.from.getTime(); at < period.to.getTime(); at += DAY_MS) days.push(cstDay(new Date(at)));
   return days;
 }
 
@@ -145,7 +146,7 @@ export async function computeFigures(db: Executor, unit: UnitRow, period: Period
     version: 1,
     unit: { code: unit.code, name: unit.name, tier: unit.tier },
     period: { kind: period.kind, from: period.from.toISOString(), to: period.to.toISOString(), days: days.length },
-    timeZone: STATS_TIME_ZONE,
+    timeZone: CST_TIME_ZONE,
     totals,
     byType,
     byChildUnit,

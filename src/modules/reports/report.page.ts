@@ -1,6 +1,7 @@
 import type { ReportFigures, FlowKind, KeyCount } from './report.figures.js';
 import type { Report } from './report.type.js';
 import { EVENT_CATEGORIES } from '../categories/index.js';
+import { cstWallClock } from '../../platform/time.js';
 
 /**
  * The printable page of a report: one self-contained HTML document in Chinese, charts drawn
@@ -52,7 +53,7 @@ function esc(text: string | number): string {
 
 /** `2026-11-23T16:00:00.000Z` → `2026年11月24日` (Asia/Shanghai). */
 function cstDate(iso: string, offsetMs = 0): string {
-  const d = new Date(new Date(iso).getTime() + 8 * 3_600_000 + offsetMs);
+  const d = cstWallClock(new Date(new Date(iso).getTime() + offsetMs));
   return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日`;
 }
 

@@ -1,4 +1,5 @@
 import { BadUserInputError } from '../../platform/errors.js';
+import { cstDayStart, cstMidnight, cstWallClock, CST_OFFSET_MS, DAY_MS } from '../../platform/time.js';
 
 /**
  * How a report's period was asked for. WEEK: Monday 00:00 to Monday 00:00, Asia/Shanghai;
@@ -8,12 +9,10 @@ import { BadUserInputError } from '../../platform/errors.js';
 export const REPORT_PERIODS = ['WEEK', 'MONTH', 'CUSTOM'] as const;
 export type ReportPeriodName = (typeof REPORT_PERIODS)[number];
 
-/**
- * Periods are calendar periods in China Standard Time (UTC+8 all year): a week runs from
+/*
+ * Periods are calendar periods in China Standard Time (platform/time.ts): a week runs from
  * Monday 00:00 to the next Monday 00:00, a month from the 1st 00:00 to the next 1st.
  */
-const CST_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
 
 export interface Period {
   kind: ReportPeriodName;
@@ -23,18 +22,18 @@ export interface Period {
 
 /** The week (Monday to Monday, Asia/Shanghai) that holds `at`. */
 export function weekOf(at: Date): Period {
-  const day = Math.floor((at.getTime() + CST_MS) / DAY_MS);
+  const day = Math.floor((at.getTime() + CST_OFFSET_MS) / DAY_MS);
   // 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Mondays.
   const monday = day - ((day + 3) % 7);
-  const from = new Date(monday * DAY_MS - CST_MS);
+  const from = new Date(monday * DAY_MS - CST_OFFSET_MS);
   return { kind: 'WEEK', from, to: new Date(from.getTime() + 7 * DAY_MS) };
 }
 
 /** The calendar month (Asia/Shanghai) that holds `at`. */
 export function monthOf(at: Date): Period {
-  const local = new Date(at.getTime() + CST_MS);
+  const local = cstWallClock(at);
   const [y, m] = [local.getUTCFullYear(), local.getUTCMonth()];
-  return { kind: 'MONTH', from: new Date(Date.UTC(y, m, 1) - CST_MS), to: new Date(Date.UTC(y, m + 1, 1) - CST_MS) };
+  return { kind: 'MONTH', from: cstMidnight(y, m, 1), to: cstMidnight(y, m + 1, 1) };
 }
 
 /** The period of the same length just before. */
@@ -46,11 +45,8 @@ export function previousOf(period: Period): { from: Date; to: Date } {
 
 /** `2026-11-23` → the instant 00:00 of that day in Asia/Shanghai. */
 function cstDate(text: string, field: string): Date {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const at = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) - CST_MS) : undefined;
-  if (!at || Number.isNaN(at.getTime()) || new Date(at.getTime() + CST_MS).toISOString().slice(0, 10) !== text) {
-    throw new BadUserInputError(`${field} must be a date YYYY-MM-DD`, field);
-  }
+  const at = cstDayStart(text);
+  if (!at) throw new BadUserInputError(`${field} must be a date YYYY-MM-DD`, field);
   return at;
 }
 
@@ -71,9 +67,4 @@ export function periodOf(input: { kind: ReportPeriodName; date?: string | null; 
   }
   if (period.to > now) throw new BadUserInputError('the period has not ended yet: a report is a snapshot of a whole period', 'to');
   return period;
-}
-
-/** `2026-11-23` for an instant, in Asia/Shanghai. */
-export function cstDay(at: Date): string {
-  return new Date(at.getTime() + CST_MS).toISOString().slice(0, 10);
 }

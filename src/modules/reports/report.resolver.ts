@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import type { RequestContext } from '../../platform/context.js';
 import { requirePrincipal } from '../../platform/auth/guard.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, unitOf } from '../units/index.js';
 import { Report, ReportConnection } from './report.type.js';
 import { ReportFilter, ReportPeriodInput } from './report.input.js';
 import { generateReport, getReport, listReports, toReportKey } from './report.service.js';
@@ -38,10 +38,8 @@ export class ReportResolver {
   }
 
   @FieldResolver(() => Unit, { description: 'The unit the report is about.' })
-  async unit(@Root() report: Report, @Ctx() ctx: RequestContext): Promise<Unit> {
-    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(report.unitCode);
-    if (!unit) throw new Error(`report ${report.id} has unit ${report.unitCode}, which does not exist`);
-    return unit;
+  unit(@Root() report: Report, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    return unitOf(ctx, report.unitCode);
   }
 
   @FieldResolver(() => String, {

@@ -52,5 +52,5 @@ export const weeklyReportsJob: Job = {
   name: 'weekly reports',
   every: (config) => config.reportScheduleSeconds,
   atStart: true,
-  run: (hub) => hub.single(weeklyReports).runDue(),
+  run: (hub) => hub.singles.of(weeklyReports).runDue(),
 };

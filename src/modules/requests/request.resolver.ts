@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import type { RequestContext } from '../../platform/context.js';
 import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
-import { Unit, createUnitLoaders } from '../units/index.js';
+import { Unit, unitOf } from '../units/index.js';
 import { GeoPoint } from '../devices/index.js';
 import { PublicChannel, ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
 import { IngestResidentRequestsInput, ResidentRequestFilter, SubmitResidentRequestInput } from './request.input.js';
@@ -110,7 +110,7 @@ export class ResidentRequestResolver {
   @Subscription(() => ResidentRequest, {
     description: 'Resident requests as they are submitted, within your scope and the filter (personal fields masked as in queries).',
     subscribe: ({ args, context }) =>
-      (context as RequestContext).hub.single(requestLive).subscribe(context as RequestContext, (args as { filter?: ResidentRequestFilter }).filter),
+      (context as RequestContext).hub.singles.of(requestLive).subscribe(context as RequestContext, (args as { filter?: ResidentRequestFilter }).filter),
   })
   residentRequestSubmitted(
     @Root() request: ResidentRequest,
@@ -150,9 +150,7 @@ export class ResidentRequestResolver {
   }
 
   @FieldResolver(() => Unit, { description: 'The community it was sent to.' })
-  async unit(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): Promise<Unit> {
-    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(request.unitCode);
-    if (!unit) throw new Error(`resident request ${request.id} has unit ${request.unitCode}, which does not exist`);
-    return unit;
+  unit(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
+    return unitOf(ctx, request.unitCode);
   }
 }

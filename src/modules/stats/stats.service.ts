@@ -8,12 +8,10 @@ import { requireCan } from '../../platform/auth/guard.js';
 import { scopeRoots } from '../../platform/auth/scope-roots.js';
 import { isWithin, TIERS, type Tier } from '../../platform/auth/scope.js';
 import { BadUserInputError, NotFoundError } from '../../platform/errors.js';
+import { CST_TIME_ZONE } from '../../platform/time.js';
 import { requireUnit, toUnit, units, type UnitRow } from '../units/index.js';
 import { STATS_GROUPS, STATS_KIND_SPECS, type StatsGroupName, type StatsKindName, type StatsKindSpec } from './stats.kinds.js';
 import { Stats, StatsBucket, StatsKeys } from './stats.type.js';
-
-/** Days are calendar days in China Standard Time, whatever the server's or database's time zone. */
-export const STATS_TIME_ZONE = 'Asia/Shanghai';
 
 export interface CountQuery {
   unit: UnitRow;
@@ -59,7 +57,7 @@ export async function countRecords(db: Executor, scope: SQL, query: CountQuery):
   const keyExpr: Record<StatsGroupName, SQL> = {
     TYPE: sql`${spec.type}::text`,
     CHILD_UNIT: below ? sql`${tierColumn(spec.table, below)}::text` : sql`null::text`,
-    DAY: sql`to_char((${spec.time} at time zone ${sql.raw(`'${STATS_TIME_ZONE}'`)})::date, 'YYYY-MM-DD')`,
+    DAY: sql`to_char((${spec.time} at time zone ${sql.raw(`'${CST_TIME_ZONE}'`)})::date, 'YYYY-MM-DD')`,
     STATUS: sql`${spec.status}::text`,
   };
   const alias: Record<StatsGroupName, string> = { TYPE: 'k_type', CHILD_UNIT: 'k_child', DAY: 'k_day', STATUS: 'k_status' };
@@ -138,7 +136,7 @@ export async function statsFor(ctx: RequestContext, query: Omit<CountQuery, 'uni
     from: query.from,
     to: query.to,
     groupBy,
-    timeZone: STATS_TIME_ZONE,
+    timeZone: CST_TIME_ZONE,
     total: counted.total,
     buckets: counted.buckets.map((row) =>
       Object.assign(new StatsBucket(), {

@@ -1,7 +1,7 @@
 import type { DataDomain, Principal } from './principal.js';
 
 /**
- * The shapes every record kind's policy shares (DESIGN.md, "Who sees what"):
+ * The shapes every record kind's policy shares (docs/design.md, "Who sees what"):
  * - officers, admins and grid workers read every record within their unit;
  * - a department's data officer reads the records of its domains within its jurisdiction;
  * - an adapter ingests the records of its department's domains within the jurisdiction.
