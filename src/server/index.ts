@@ -7,6 +7,8 @@ import { createFormatError } from '../platform/graphql/format-error.js';
 import { depthLimitRule } from '../platform/graphql/depth-limit.js';
 import { graphqlRoute, startGraphql } from './http.js';
 import { startWebSocket } from './ws.js';
+import { errorHandler, notFound, requestGate } from './lifecycle.js';
+import { admitOperation, hidesSchemaFrom, type Operation } from './limits.js';
 import { GRAPHQL_PATH, mountRoutes, type RouteOptions } from './routes.js';
 
 export { GRAPHQL_PATH, OPEN311_PATH, SIGN_IN_PATH } from './routes.js';
@@ -56,20 +58,37 @@ export async function bindPort(port: number, host: string, trustProxy: boolean |
 /** HTTP, GraphQL, WebSocket and the pages on the bound port. */
 export async function startServer(hub: Hub, schema: GraphQLSchema, bound: BoundPort, options: RouteOptions = { demoSignIn: false }): Promise<RunningServer> {
   const { app, httpServer } = bound;
+  const limits = hub.config.limits;
+  const gate = requestGate({ graceMs: limits.shutdownGraceSeconds * 1000, timeoutMs: limits.requestTimeoutSeconds * 1000 });
+  app.use(gate.middleware);
   const validationRules = [depthLimitRule(hub.config.maxQueryDepth)];
   const formatError = createFormatError({
     exposeUnexpected: hub.config.env === 'development',
     log: (error) => hub.log.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   });
-  const ws = startWebSocket({ hub, schema, httpServer, app, path: GRAPHQL_PATH, validationRules, formatError });
-  const apollo = await startGraphql({ schema, httpServer, validationRules, formatError, drain: () => ws.dispose() });
+  const admit = (ctx: Parameters<typeof admitOperation>[2], operation: Operation) => admitOperation(hub, schema, ctx, operation);
+  const ws = startWebSocket({ hub, schema, httpServer, app, path: GRAPHQL_PATH, validationRules, formatError, admit });
+  const apollo = await startGraphql({
+    schema,
+    httpServer,
+    validationRules,
+    formatError,
+    drain: () => ws.dispose(),
+    admit,
+    hidesSchema: (ctx) => hidesSchemaFrom(hub, ctx),
+    maxTokens: hub.config.limits.maxQueryTokens,
+  });
   mountRoutes(app, hub, options);
   app.use(GRAPHQL_PATH, ...graphqlRoute(hub, apollo));
+  app.use(notFound);
+  app.use(errorHandler(hub.log));
   return {
     url: bound.url,
     wsUrl: bound.wsUrl,
     port: bound.port,
     async close() {
+      // New requests are refused (503) while those in flight finish; only then does the server stop.
+      await gate.drain();
       await apollo.stop();
       ws.close();
     },

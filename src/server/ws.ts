@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from '../platform/graphql/ws-server.js';
 import type { Hub, RequestContext } from '../platform/context.js';
@@ -9,6 +9,10 @@ import { authenticate } from '../context.js';
 import { ServiceUnavailableError } from '../platform/errors.js';
 import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
+import type { CostReport, Operation } from './limits.js';
+import { LimitExceededError, QueryTooComplexError } from '../platform/errors.js';
+import { TOKEN_LIMIT, tokenLimitMessage } from '../platform/graphql/format-error.js';
+import { clientOf } from '../context.js';
 
 /** WebSocket close codes the hub uses beyond graphql-ws's own. */
 export const WsClose = {
@@ -18,6 +22,8 @@ export const WsClose = {
   Forbidden: 4403,
   /** Too slow: a subscription's queue of undelivered events overflowed (LIVE_QUEUE_CAPACITY); see SLOW_CLIENT_CLOSE. */
   TooSlow: 4429,
+  /** The principal already holds WS_MAX_CONNECTIONS_PER_PRINCIPAL open connections. */
+  TooManyConnections: 4430,
   /** The credentials could not be checked now (the identity provider unreachable and the token's key never fetched): try again later. */
   TryAgainLater: 1013,
 } as const;
@@ -68,6 +74,8 @@ function upgradeClientIp(app: express.Express, request: IncomingMessage): string
   return view.ip;
 }
 
+const EMPTY: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
+
 /** How many distinct operation texts the WebSocket side keeps parsed and validated. */
 const DOCUMENT_CACHE_SIZE = 500;
 
@@ -77,12 +85,19 @@ const DOCUMENT_CACHE_SIZE = 500;
  * of a syntax tree held per subscription for as long as it is open. The oldest entry goes first
  * when the cache is full. A text that does not parse is not kept: its error is thrown as before.
  */
-function documentCache(check: (document: DocumentNode) => readonly GraphQLError[]): (query: string) => { document: DocumentNode; errors: readonly GraphQLError[] } {
+function documentCache(check: (document: DocumentNode) => readonly GraphQLError[], maxTokens: number): (query: string) => { document: DocumentNode; errors: readonly GraphQLError[] } {
   const entries = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
   return (query) => {
     let entry = entries.get(query);
     if (!entry) {
-      const document = parse(query);
+      let document: DocumentNode;
+      try {
+        document = parse(query, { maxTokens });
+      } catch (error) {
+        // Past MAX_QUERY_TOKENS: a coded refusal of this operation, not a closed connection.
+        if (error instanceof GraphQLError && TOKEN_LIMIT.test(error.message)) return { document: EMPTY, errors: [new QueryTooComplexError(tokenLimitMessage(error.message), { maxTokens })] };
+        throw error;
+      }
       entry = { document, errors: check(document) };
       if (entries.size >= DOCUMENT_CACHE_SIZE) entries.delete(entries.keys().next().value as string);
       entries.set(query, entry);
@@ -100,6 +115,8 @@ export interface WebSocketOptions {
   path: string;
   validationRules: readonly ValidationRule[];
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** The cost limits (limits.ts): a report, or a coded refusal thrown before the operation runs. */
+  admit: (ctx: Pick<RequestContext, 'principal' | 'client'>, operation: Operation) => CostReport;
 }
 
 export interface RunningWebSocket extends Disposable {
@@ -115,19 +132,35 @@ export interface RunningWebSocket extends Disposable {
  */
 export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
   const { hub, schema, app, formatError } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const limits = hub.config.limits;
+  // maxPayload: a larger message closes the connection with 1009 before it is parsed.
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: limits.wsMaxPayloadBytes });
+  const openPerPrincipal = new Map<string, number>();
   const registry = hub.single(accessRegistry);
   const connections = new WeakMap<WebSocket, LiveAccess>();
   // Each WebSocket operation's context, for the hooks that are not handed it (onError).
   const operations = new WeakMap<object, Map<string, RequestContext>>();
   const wsRules = [...specifiedRules, ...options.validationRules];
-  const wsDocument = documentCache((document) => validate(schema, document, wsRules));
+  const wsDocument = documentCache((document) => validate(schema, document, wsRules), limits.maxQueryTokens);
   const disposable = useServer<Record<string, unknown>>(
     {
       schema,
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
         const { document, errors } = wsDocument(payload.query);
         if (errors.length > 0) return [...errors];
+        // ctx.subscriptions holds this operation already.
+        const running = Object.keys(ctx.subscriptions).length;
+        if (running > limits.wsMaxSubscriptionsPerConnection) {
+          return [new LimitExceededError(`This connection already runs ${running - 1} operations; at most ${limits.wsMaxSubscriptionsPerConnection} at once: complete one first`, { limit: limits.wsMaxSubscriptionsPerConnection })];
+        }
+        const live = connections.get(ctx.extra.socket);
+        if (!live) return [new GraphQLError('connection not initialised')];
+        try {
+          options.admit({ principal: live.current.principal, client: clientOf(ctx.extra.clientIp) }, { document, operationName: payload.operationName, variables: payload.variables });
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       onConnect: async (ctx) => {
@@ -140,6 +173,17 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         }
         try {
           const principal = await authenticate(hub, authorization, apiKey);
+          const open = openPerPrincipal.get(principal.name) ?? 0;
+          if (open >= limits.wsMaxConnectionsPerPrincipal) {
+            socket.close(WsClose.TooManyConnections, closeReason(`Too many connections: ${principal.name} already holds ${open} (at most ${limits.wsMaxConnectionsPerPrincipal})`));
+            return false;
+          }
+          openPerPrincipal.set(principal.name, open + 1);
+          socket.once('close', () => {
+            const left = (openPerPrincipal.get(principal.name) ?? 1) - 1;
+            if (left > 0) openPerPrincipal.set(principal.name, left);
+            else openPerPrincipal.delete(principal.name);
+          });
           const live = await registry.open(principal, (reason) => socket.close(WsClose.Forbidden, closeReason(`Forbidden: ${reason}`)));
           connections.set(socket, live);
           socket.once('close', () => registry.release(live));
