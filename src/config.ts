@@ -55,6 +55,12 @@ export interface Config {
    * `loopback`, comma-separated. The client address is what resident rate limits count by.
    */
   readonly trustProxy: boolean | number | string;
+  /**
+   * Origins (`https://dept.example.gov.cn`) of browser front ends allowed to call the hub from
+   * their own pages (`CORS_ORIGINS`, comma-separated; none by default). The Open311 facade
+   * accepts POSTs from these pages and the hub's own, and refuses them from any other.
+   */
+  readonly corsOrigins: readonly string[];
   /** Resident submissions one channel accepts per hour (`RESIDENT_RATE_PER_CHANNEL`, default 120). */
   readonly residentRatePerChannel: number;
   /** Resident submissions and ratings one client address may make per 10 minutes (`RESIDENT_RATE_PER_CLIENT`, default 10). */
@@ -161,6 +167,17 @@ function trustProxyFrom(raw: string | undefined): boolean | number | string {
   return value;
 }
 
+function originsFrom(raw: string | undefined): string[] {
+  const items = (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return items.map((item) => {
+    const url = URL.canParse(item) ? new URL(item) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/$/, '')) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://dept.example.gov.cn (scheme, host and port only), got "${item}"`);
+    }
+    return url.origin;
+  });
+}
+
 function positiveFrom(name: string, raw: string | undefined, fallback: number): number {
   const value = intFrom(name, raw, fallback);
   if (value < 1) throw new ConfigError(`${name} must be at least 1, got "${raw}"`);
@@ -242,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
     publicUrl: publicUrlFrom(env['PUBLIC_URL'], port),
     trustProxy: trustProxyFrom(env['TRUST_PROXY']),
+    corsOrigins: originsFrom(env['CORS_ORIGINS']),
     residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env['RESIDENT_RATE_PER_CHANNEL'], 120),
     residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env['RESIDENT_RATE_PER_CLIENT'], 10),
     limits: limitsFrom(env),

@@ -9,7 +9,8 @@ import { issuerKeys } from '../context.js';
 import { httpScope } from './scope.js';
 
 export const GRAPHQL_PATH = '/graphql';
-export const OPEN311_PATH = '/open311/v2';
+/** Where the Open311 facade answers: its discovery document, and GeoReport v2 under /v2. */
+export const OPEN311_PATH = '/open311';
 
 /** How long /readyz waits for the database before it answers 503. */
 const READY_TIMEOUT_MS = 2000;
@@ -45,7 +46,7 @@ export function mountRoutes(app: express.Express, hub: Hub, options: RouteOption
   app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));
   // Staff authenticate as on /graphql, with Authorization only: X-Api-Key carries a channel token there.
   // The client address (req.ip, under TRUST_PROXY) feeds the resident rate limits, as on /graphql.
-  app.use(OPEN311_PATH, open311Router(hub, { scope: httpScope(hub, { apiKeyHeader: false }) }));
+  app.use(OPEN311_PATH, open311Router(hub, { scope: httpScope(hub, { apiKeyHeader: false }), allowedOrigins: hub.config.corsOrigins }));
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });
