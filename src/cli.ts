@@ -71,7 +71,8 @@ async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${signal}: shutting down\n`);
-    const force = setTimeout(() => process.exit(1), 10_000);
+    // The drain takes up to SHUTDOWN_GRACE_SECONDS; closing the database and jobs a few more.
+    const force = setTimeout(() => process.exit(1), (config.limits.shutdownGraceSeconds + 10) * 1000);
     force.unref();
     handle.close().then(
       () => process.exit(0),
@@ -123,6 +124,8 @@ async function token(config: Config, name: string | undefined, ttl: string): Pro
   if (!name) throw new ConfigError('token needs a principal name, e.g. gridhub token city.admin');
   if (!config.localTokens) throw new ConfigError('LOCAL_TOKENS=off: this hub refuses the tokens gridhub token makes; sign in through the identity provider (OIDC_ISSUER) instead');
   const seconds = parseTtl(ttl);
+  const maxSeconds = config.limits.maxTokenTtlDays * 86_400;
+  if (seconds > maxSeconds) throw new ConfigError(`--ttl ${ttl} is longer than the ${config.limits.maxTokenTtlDays} days this hub allows (MAX_TOKEN_TTL_DAYS)`);
   const secret = resolveJwtSecret(config);
   if (config.databaseUrl) {
     const { database } = await openDatabase(config);

@@ -67,6 +67,8 @@ export interface Config {
   readonly residentRatePerChannel: number;
   /** Resident submissions and ratings one client address may make per 10 minutes (`RESIDENT_RATE_PER_CLIENT`, default 10). */
   readonly residentRatePerClient: number;
+  /** The limits that keep one caller from stalling the hub (docs/security.md). */
+  readonly limits: LimitsConfig;
   /** The identity provider (OIDC_*); undefined → only local tokens and API keys sign in. */
   readonly oidc: OidcConfig | undefined;
   /**
@@ -177,6 +179,18 @@ export const ENVIRONMENT = [
   { name: 'AUDIT_SIGNING_KEY', value: '', about: "the Ed25519 key that signs the audit chain's checkpoints" },
   { name: 'AUDIT_CHECKPOINT_FILE', value: '<DATA_DIR>/audit-checkpoints.jsonl', about: 'where signed checkpoints are appended' },
   { name: 'AUDIT_CHECKPOINT_SECONDS', value: '300', about: 'seconds between signed checkpoints' },
+  { name: 'MAX_QUERY_COST', value: '10000', about: 'the most one operation may cost (first × selection, nested)' },
+  { name: 'COST_BUDGET_PER_MINUTE', value: '20000', about: 'cost a principal (anonymous: an address) may spend a minute' },
+  { name: 'MAX_ALIASES', value: '30', about: 'aliased fields an operation may have' },
+  { name: 'MAX_ROOT_FIELDS', value: '20', about: 'root fields an operation may have' },
+  { name: 'MAX_QUERY_TOKENS', value: '15000', about: 'lexical tokens the parser reads before it gives up' },
+  { name: 'STATEMENT_TIMEOUT_SECONDS', value: '15', about: "PostgreSQL's statement_timeout (server only)" },
+  { name: 'REQUEST_TIMEOUT_SECONDS', value: '30', about: 'an HTTP request still unanswered then gets 503' },
+  { name: 'SHUTDOWN_GRACE_SECONDS', value: '10', about: 'on SIGTERM, how long requests in flight may take' },
+  { name: 'MAX_TOKEN_TTL_DAYS', value: '30', about: 'the longest gridhub token --ttl signs' },
+  { name: 'WS_MAX_PAYLOAD_BYTES', value: '1048576', about: 'the largest WebSocket message read; larger closes with 1009' },
+  { name: 'WS_MAX_CONNECTIONS_PER_PRINCIPAL', value: '20', about: 'open WebSocket connections per principal' },
+  { name: 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', value: '50', about: 'operations running at once on one connection' },
 ] as const;
 
 export type EnvName = (typeof ENVIRONMENT)[number]['name'];
@@ -187,6 +201,36 @@ export function environmentHelp(): string {
   return ['Environment (default in brackets; docs/configuration.md):', ...lines].join('\n');
 }
 type Env = (name: EnvName) => string | undefined;
+/**
+ * What one request, one caller and one connection may ask of the hub (docs/security.md has the
+ * defaults and why). Every limit is on unless set otherwise; none can be turned off.
+ */
+export interface LimitsConfig {
+  /** `MAX_QUERY_COST` (default 10000): the most an operation may cost (platform/graphql/cost.ts); above it QUERY_TOO_COSTLY. */
+  readonly maxQueryCost: number;
+  /** `COST_BUDGET_PER_MINUTE` (default 20000): cost a principal (anonymous: a client address) may spend per minute; past it RATE_LIMITED. */
+  readonly costBudgetPerMinute: number;
+  /** `MAX_ALIASES` (default 30): aliased fields per operation; above it QUERY_TOO_COMPLEX. */
+  readonly maxAliases: number;
+  /** `MAX_ROOT_FIELDS` (default 20): fields at the top of an operation; above it QUERY_TOO_COMPLEX. */
+  readonly maxRootFields: number;
+  /** `MAX_QUERY_TOKENS` (default 15000): lexical tokens the parser reads before it gives up (QUERY_TOO_COMPLEX). */
+  readonly maxQueryTokens: number;
+  /** `STATEMENT_TIMEOUT_SECONDS` (default 15): PostgreSQL's statement_timeout on the hub's connections (server only). */
+  readonly statementTimeoutSeconds: number;
+  /** `REQUEST_TIMEOUT_SECONDS` (default 30): an HTTP request still unanswered then gets 503 SERVICE_UNAVAILABLE. */
+  readonly requestTimeoutSeconds: number;
+  /** `SHUTDOWN_GRACE_SECONDS` (default 10): on SIGTERM, how long requests in flight may take to finish. */
+  readonly shutdownGraceSeconds: number;
+  /** `MAX_TOKEN_TTL_DAYS` (default 30): the longest `gridhub token --ttl` signs. */
+  readonly maxTokenTtlDays: number;
+  /** `WS_MAX_PAYLOAD_BYTES` (default 1048576): the largest WebSocket message the hub reads; larger closes with 1009. */
+  readonly wsMaxPayloadBytes: number;
+  /** `WS_MAX_CONNECTIONS_PER_PRINCIPAL` (default 20): open WebSocket connections per principal; more close with 4430. */
+  readonly wsMaxConnectionsPerPrincipal: number;
+  /** `WS_MAX_SUBSCRIPTIONS_PER_CONNECTION` (default 50): operations running at once on one connection; more get RATE_LIMITED. */
+  readonly wsMaxSubscriptionsPerConnection: number;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -238,6 +282,26 @@ function positiveFrom(name: string, raw: string | undefined, fallback: number): 
   const value = intFrom(name, raw, fallback);
   if (value < 1) throw new ConfigError(`${name} must be at least 1, got "${raw}"`);
   return value;
+}
+
+function limitsFrom(env: Env): LimitsConfig {
+  const maxQueryCost = positiveFrom('MAX_QUERY_COST', env('MAX_QUERY_COST'), 10_000);
+  const costBudgetPerMinute = positiveFrom('COST_BUDGET_PER_MINUTE', env('COST_BUDGET_PER_MINUTE'), 20_000);
+  if (costBudgetPerMinute < maxQueryCost) throw new ConfigError(`COST_BUDGET_PER_MINUTE (${costBudgetPerMinute}) must be at least MAX_QUERY_COST (${maxQueryCost}): otherwise the dearest allowed query could never run`);
+  return {
+    maxQueryCost,
+    costBudgetPerMinute,
+    maxAliases: intFrom('MAX_ALIASES', env('MAX_ALIASES'), 30),
+    maxRootFields: positiveFrom('MAX_ROOT_FIELDS', env('MAX_ROOT_FIELDS'), 20),
+    maxQueryTokens: positiveFrom('MAX_QUERY_TOKENS', env('MAX_QUERY_TOKENS'), 15_000),
+    statementTimeoutSeconds: positiveFrom('STATEMENT_TIMEOUT_SECONDS', env('STATEMENT_TIMEOUT_SECONDS'), 15),
+    requestTimeoutSeconds: positiveFrom('REQUEST_TIMEOUT_SECONDS', env('REQUEST_TIMEOUT_SECONDS'), 30),
+    shutdownGraceSeconds: positiveFrom('SHUTDOWN_GRACE_SECONDS', env('SHUTDOWN_GRACE_SECONDS'), 10),
+    maxTokenTtlDays: positiveFrom('MAX_TOKEN_TTL_DAYS', env('MAX_TOKEN_TTL_DAYS'), 30),
+    wsMaxPayloadBytes: positiveFrom('WS_MAX_PAYLOAD_BYTES', env('WS_MAX_PAYLOAD_BYTES'), 1024 * 1024),
+    wsMaxConnectionsPerPrincipal: positiveFrom('WS_MAX_CONNECTIONS_PER_PRINCIPAL', env('WS_MAX_CONNECTIONS_PER_PRINCIPAL'), 20),
+    wsMaxSubscriptionsPerConnection: positiveFrom('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', env('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'), 50),
+  };
 }
 
 function urlSetting(name: string, raw: string): string {
@@ -311,6 +375,7 @@ export function loadConfig(variables: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: originsFrom(env('CORS_ORIGINS')),
     residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env('RESIDENT_RATE_PER_CHANNEL'), 120),
     residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env('RESIDENT_RATE_PER_CLIENT'), 10),
+    limits: limitsFrom(env),
     oidc: oidcFrom(env),
     localTokens,
     demoSignInAllowed: env('NODE_ENV') !== 'production' && localTokens,

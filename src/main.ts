@@ -46,7 +46,9 @@ export interface RunOptions {
 
 /** Opens the database the config names: PGlite in DATA_DIR (locked), or the server of DATABASE_URL. */
 export async function openDatabase(config: Config): Promise<{ database: Database; release: () => void }> {
-  if (config.databaseUrl) return { database: await openServer({ url: config.databaseUrl }), release: () => {} };
+  if (config.databaseUrl) {
+    return { database: await openServer({ url: config.databaseUrl, statementTimeoutMs: config.limits.statementTimeoutSeconds * 1000 }), release: () => {} };
+  }
   const release = acquireDataDirLock(config.dataDir);
   try {
     return { database: await openEmbedded({ dir: embeddedDir(config.dataDir) }), release };

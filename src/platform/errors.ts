@@ -22,9 +22,14 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** `operationName` names no operation of the document, or a document of several names none. */
   OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  /** The operation's cost (docs/security.md) exceeds MAX_QUERY_COST: ask for fewer items. */
+  QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
+  /** A cap on what one connection holds at once (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION): finish one first. */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   /**
    * Try again shortly: a credential that cannot be checked now (the identity provider unreachable
-   * and the token's key never fetched). Clients (`gridhub push`) retry on it, as on HTTP 503.
+   * and the token's key never fetched), a hub that is shutting down (with `Retry-After`), or a
+   * request that ran past REQUEST_TIMEOUT_SECONDS. Clients (`gridhub push`) retry on it, as on HTTP 503.
    */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -61,6 +66,8 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   PERSISTED_QUERY_NOT_FOUND: 200,
   BAD_REQUEST: 400,
   OPERATION_RESOLUTION_FAILURE: 400,
+  QUERY_TOO_COSTLY: 400,
+  LIMIT_EXCEEDED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -162,6 +169,27 @@ export class QueryTooComplexError extends CodedError {
   }
 }
 
+/** An operation whose cost (cost.ts) exceeds the maximum per request; `cost` and `maximumCost` say by how much. */
+export class QueryTooCostlyError extends CodedError {
+  readonly code = ErrorCode.QUERY_TOO_COSTLY;
+  constructor(cost: number, maximumCost: number) {
+    super(
+      `Query cost ${cost} exceeds the limit of ${maximumCost} per request: ask for fewer items (first), fewer fields or fewer aliases`,
+      ErrorCode.QUERY_TOO_COSTLY,
+      { cost, maximumCost },
+      httpStatusOf(ErrorCode.QUERY_TOO_COSTLY),
+    );
+  }
+}
+
+/** Past a cap on what one holds at once (not a rate: waiting does not help, finishing something does). */
+export class LimitExceededError extends CodedError {
+  readonly code = ErrorCode.LIMIT_EXCEEDED;
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, ErrorCode.LIMIT_EXCEEDED, extensions, httpStatusOf(ErrorCode.LIMIT_EXCEEDED));
+  }
+}
+
 export class ServiceUnavailableError extends CodedError {
   readonly code = ErrorCode.SERVICE_UNAVAILABLE;
   constructor(message = 'Service unavailable, try again shortly') {
@@ -184,12 +212,13 @@ function windowWords(seconds: number): { zh: string; en: string } {
 export class RateLimitedError extends CodedError {
   readonly code = ErrorCode.RATE_LIMITED;
   readonly retryAfterSeconds: number;
-  constructor(what: string, limit: number, windowSeconds: number, retryAfterSeconds: number) {
+  constructor(what: string, limit: number, windowSeconds: number, retryAfterSeconds: number, httpStatus?: number) {
     const window = windowWords(windowSeconds);
     super(
       `操作过于频繁，请 ${Math.ceil(retryAfterSeconds / 60)} 分钟后再试（每 ${window.zh}最多 ${limit} 次）。Too many ${what}: at most ${limit} per ${window.en}; try again in ${retryAfterSeconds} s.`,
       ErrorCode.RATE_LIMITED,
       { retryAfterSeconds, limit, windowSeconds },
+      httpStatus,
     );
     this.retryAfterSeconds = retryAfterSeconds;
   }

@@ -7,6 +7,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Hub, RequestContext } from '../platform/context.js';
 import { callerOf, closeScope, noteDenials, openScope } from './scope.js';
+import { RateLimitedError } from '../platform/errors.js';
+import { introspects, refuseIntrospection, withoutSuggestion, type CostReport, type Operation } from './limits.js';
 import { JSON_TYPE, responseTypeFor } from './media-type.js';
 
 /** The codes of a GraphQL request refused before execution: the spec's "request errors" that a legacy client reads from a 200. */
@@ -43,6 +45,12 @@ export interface GraphqlOptions {
   drain: () => Promise<void> | void;
   /** More plugins (metrics, traces), after the hub's own. */
   plugins?: readonly ApolloServerPlugin<RequestContext>[];
+  /** The cost limits (limits.ts): a report for `extensions.cost`, or a coded refusal thrown before the operation runs. */
+  admit: (ctx: RequestContext, operation: Operation) => CostReport;
+  /** Whether a caller gets no introspection and no "Did you mean" (anonymous in production). */
+  hidesSchema: (ctx: RequestContext) => boolean;
+  /** MAX_QUERY_TOKENS: the parser gives up past this many tokens. */
+  maxTokens: number;
 }
 
 /** GraphQL over HTTP (GET and POST) with Apollo; `stop()` drains the HTTP server and runs `drain`. */
@@ -57,6 +65,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<ApolloServe
     // would refuse plain `GET /graphql?query=…` (which we allow for queries).
     csrfPrevention: false,
     introspection: true,
+    parseOptions: { maxTokens: options.maxTokens },
     // The CLI handles SIGINT/SIGTERM itself (drain, close the database, release the lock);
     // Apollo's own handlers would race it and re-raise the signal mid-shutdown.
     stopOnTerminationSignals: false,
@@ -73,6 +82,33 @@ export async function startGraphql(options: GraphqlOptions): Promise<ApolloServe
           return {
             async drainServer() {
               await options.drain();
+            },
+          };
+        },
+      },
+      {
+        // The limits, once the operation is parsed, validated and chosen, before it runs (and
+        // before any SQL): introspection for whom the hub shows its schema, then the cost limits.
+        // The cost goes back in `extensions.cost`; a RATE_LIMITED answer carries Retry-After.
+        async requestDidStart() {
+          let report: CostReport | undefined;
+          return {
+            async didResolveOperation({ contextValue, document, operationName, request, response }) {
+              if (options.hidesSchema(contextValue) && introspects(document)) refuseIntrospection();
+              try {
+                report = options.admit(contextValue, { document, operationName, variables: request.variables });
+              } catch (error) {
+                if (error instanceof RateLimitedError) response.http.headers.set('retry-after', String(error.retryAfterSeconds));
+                throw error;
+              }
+            },
+            async willSendResponse({ contextValue, response }) {
+              if (response.body.kind !== 'single') return;
+              const result = response.body.singleResult;
+              if (report) result.extensions = { ...result.extensions, cost: report };
+              if (result.errors && contextValue && options.hidesSchema(contextValue)) {
+                result.errors = result.errors.map((error) => ({ ...error, message: withoutSuggestion(error.message) }));
+              }
             },
           };
         },

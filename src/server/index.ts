@@ -10,6 +10,8 @@ import { startWebSocket } from './ws.js';
 import { graphqlMetricsPlugin, requestObserver } from './observe.js';
 import { traceResolvers } from '../platform/tracing.js';
 import { corsMiddleware } from './cors.js';
+import { errorHandler, notFound, requestGate } from './lifecycle.js';
+import { admitOperation, hidesSchemaFrom, type Operation } from './limits.js';
 import { GRAPHQL_PATH, mountRoutes, type RouteOptions } from './routes.js';
 
 export { GRAPHQL_PATH, OPEN311_PATH, SIGN_IN_PATH } from './routes.js';
@@ -59,24 +61,42 @@ export async function bindPort(port: number, host: string, trustProxy: boolean |
 /** HTTP, GraphQL, WebSocket and the pages on the bound port. */
 export async function startServer(hub: Hub, schema: GraphQLSchema, bound: BoundPort, options: RouteOptions = { demoSignIn: false }): Promise<RunningServer> {
   const { app, httpServer } = bound;
+  const limits = hub.config.limits;
+  const gate = requestGate({ graceMs: limits.shutdownGraceSeconds * 1000, timeoutMs: limits.requestTimeoutSeconds * 1000 });
   app.use(requestObserver(hub));
+  app.use(gate.middleware);
   const validationRules = [depthLimitRule(hub.config.maxQueryDepth)];
   const formatError = createFormatError({
     exposeUnexpected: hub.config.env === 'development',
     log: (error) => hub.log.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     onRefusal: (code) => hub.metrics.refusals.inc({ code }),
   });
+  const admit = (ctx: Parameters<typeof admitOperation>[2], operation: Operation) => admitOperation(hub, schema, ctx, operation);
   // Tracing on: resolvers that run SQL get spans (the schema is this hub's own, wrapped once).
   if (hub.tracer) traceResolvers(schema);
-  const ws = startWebSocket({ hub, schema, httpServer, app, path: GRAPHQL_PATH, validationRules, formatError });
-  const apollo = await startGraphql({ schema, httpServer, validationRules, formatError, drain: () => ws.dispose(), plugins: [graphqlMetricsPlugin(hub)] });
+  const ws = startWebSocket({ hub, schema, httpServer, app, path: GRAPHQL_PATH, validationRules, formatError, admit });
+  const apollo = await startGraphql({
+    schema,
+    httpServer,
+    validationRules,
+    formatError,
+    drain: () => ws.dispose(),
+    admit,
+    hidesSchema: (ctx) => hidesSchemaFrom(hub, ctx),
+    maxTokens: hub.config.limits.maxQueryTokens,
+    plugins: [graphqlMetricsPlugin(hub)],
+  });
   mountRoutes(app, hub, options);
   app.use(GRAPHQL_PATH, corsMiddleware(hub.config.corsOrigins), ...graphqlRoute(hub, apollo));
+  app.use(notFound);
+  app.use(errorHandler(hub.log));
   return {
     url: bound.url,
     wsUrl: bound.wsUrl,
     port: bound.port,
     async close() {
+      // New requests are refused (503) while those in flight finish; only then does the server stop.
+      await gate.drain();
       await apollo.stop();
       ws.close();
     },

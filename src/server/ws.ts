@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from '../platform/graphql/ws-server.js';
 import type { Hub, RequestContext } from '../platform/context.js';
@@ -12,6 +12,10 @@ import { closeScope, noteDenials, openLiveScope } from './scope.js';
 import { requestIdOf, traceIdOf } from './observe.js';
 import { withRequestFields } from '../platform/log.js';
 import { upgradeOriginAllowed } from './cors.js';
+import type { CostReport, Operation } from './limits.js';
+import { LimitExceededError, QueryTooComplexError } from '../platform/errors.js';
+import { TOKEN_LIMIT, tokenLimitMessage } from '../platform/graphql/format-error.js';
+import { clientOf } from '../context.js';
 
 /**
  * WebSocket close codes the hub uses, chosen by what graphql-ws's client (6.x) does with each:
@@ -25,6 +29,8 @@ export const WsClose = {
    * revoked or disabled while open. The client does not retry: get new credentials.
    */
   Unauthorized: 4401,
+  /** The principal already holds WS_MAX_CONNECTIONS_PER_PRINCIPAL open connections: close one first (the client retries). */
+  TooManyConnections: 4430,
   /**
    * Try again later, and the client does: the credentials could not be checked now (the identity
    * provider unreachable and the token's key never fetched), or this client was too slow (its
@@ -79,6 +85,8 @@ function upgradeClientIp(app: express.Express, request: IncomingMessage): string
   return view.ip;
 }
 
+const EMPTY: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
+
 /** How many distinct operation texts the WebSocket side keeps parsed and validated. */
 const DOCUMENT_CACHE_SIZE = 500;
 
@@ -88,12 +96,19 @@ const DOCUMENT_CACHE_SIZE = 500;
  * of a syntax tree held per subscription for as long as it is open. The oldest entry goes first
  * when the cache is full. A text that does not parse is not kept: its error is thrown as before.
  */
-function documentCache(check: (document: DocumentNode) => readonly GraphQLError[]): (query: string) => { document: DocumentNode; errors: readonly GraphQLError[] } {
+function documentCache(check: (document: DocumentNode) => readonly GraphQLError[], maxTokens: number): (query: string) => { document: DocumentNode; errors: readonly GraphQLError[] } {
   const entries = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
   return (query) => {
     let entry = entries.get(query);
     if (!entry) {
-      const document = parse(query);
+      let document: DocumentNode;
+      try {
+        document = parse(query, { maxTokens });
+      } catch (error) {
+        // Past MAX_QUERY_TOKENS: a coded refusal of this operation, not a closed connection.
+        if (error instanceof GraphQLError && TOKEN_LIMIT.test(error.message)) return { document: EMPTY, errors: [new QueryTooComplexError(tokenLimitMessage(error.message), { maxTokens })] };
+        throw error;
+      }
       // Apollo's code for an invalid document, as over HTTP; a rule's own coded error (QUERY_TOO_COMPLEX) keeps its code.
       const errors = check(document).map((error) =>
         typeof error.extensions['code'] === 'string' ? error : new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
@@ -144,6 +159,8 @@ export interface WebSocketOptions {
   path: string;
   validationRules: readonly ValidationRule[];
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** The cost limits (limits.ts): a report, or a coded refusal thrown before the operation runs. */
+  admit: (ctx: Pick<RequestContext, 'principal' | 'client'>, operation: Operation) => CostReport;
 }
 
 export interface RunningWebSocket extends Disposable {
@@ -159,24 +176,28 @@ export interface RunningWebSocket extends Disposable {
  */
 export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
   const { hub, schema, app, formatError } = options;
+  const limits = hub.config.limits;
   const wsServer = new WebSocketServer({
     server: options.httpServer,
     path: options.path,
+    // maxPayload: a larger message closes the connection with 1009 before it is parsed.
+    maxPayload: limits.wsMaxPayloadBytes,
     // A browser page from an origin not in CORS_ORIGINS: 403 before the upgrade.
     verifyClient: (info, done) => (upgradeOriginAllowed(hub.config.corsOrigins, info.req.headers) ? done(true) : done(false, 403, 'Origin not allowed')),
   });
   countConnections(hub, wsServer);
   const scopes = connectionScopes(wsServer);
+  const openPerPrincipal = new Map<string, number>();
   const registry = hub.singles.of(accessRegistry);
   const connections = new WeakMap<WebSocket, LiveAccess>();
   // Each WebSocket operation's context, for the hooks that are not handed it (onError).
   const operations = new WeakMap<object, Map<string, RequestContext>>();
   const wsRules = [...specifiedRules, ...options.validationRules];
-  const wsDocument = documentCache((document) => validate(schema, document, wsRules));
+  const wsDocument = documentCache((document) => validate(schema, document, wsRules), limits.maxQueryTokens);
   const disposable = useServer<Record<string, unknown>>(
     {
       schema,
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
         let parsed: { document: DocumentNode; errors: readonly GraphQLError[] };
         try {
           parsed = wsDocument(payload.query);
@@ -186,6 +207,19 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         }
         const { document, errors } = parsed;
         if (errors.length > 0) return [...errors];
+        // ctx.subscriptions holds this operation already.
+        const running = Object.keys(ctx.subscriptions).length;
+        if (running > limits.wsMaxSubscriptionsPerConnection) {
+          return [new LimitExceededError(`This connection already runs ${running - 1} operations; at most ${limits.wsMaxSubscriptionsPerConnection} at once: complete one first`, { limit: limits.wsMaxSubscriptionsPerConnection })];
+        }
+        const live = connections.get(ctx.extra.socket);
+        if (!live) return [new GraphQLError('connection not initialised')];
+        try {
+          options.admit({ principal: live.current.principal, client: clientOf(ctx.extra.clientIp) }, { document, operationName: payload.operationName, variables: payload.variables });
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       onConnect: async (ctx) => {
@@ -198,6 +232,17 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         }
         try {
           const principal = await authenticate(hub, authorization, apiKey);
+          const open = openPerPrincipal.get(principal.name) ?? 0;
+          if (open >= limits.wsMaxConnectionsPerPrincipal) {
+            socket.close(WsClose.TooManyConnections, closeReason(`Too many connections: ${principal.name} already holds ${open} (at most ${limits.wsMaxConnectionsPerPrincipal})`));
+            return false;
+          }
+          openPerPrincipal.set(principal.name, open + 1);
+          socket.once('close', () => {
+            const left = (openPerPrincipal.get(principal.name) ?? 1) - 1;
+            if (left > 0) openPerPrincipal.set(principal.name, left);
+            else openPerPrincipal.delete(principal.name);
+          });
           const live = await registry.open(principal, (reason) => socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${reason}`)));
           connections.set(socket, live);
           socket.once('close', () => registry.release(live));

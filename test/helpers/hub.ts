@@ -126,6 +126,9 @@ export async function createTestHub(
     // sets its own (test/requests/rate-limits.test.ts).
     RESIDENT_RATE_PER_CLIENT: '1000000',
     RESIDENT_RATE_PER_CHANNEL: '1000000',
+    // Every test's requests come from one address and a few principals: the cost budget per
+    // minute stays out of the way unless a test sets its own (test/security/cost-limits.test.ts).
+    COST_BUDGET_PER_MINUTE: '1000000000',
     ...options.env,
   });
   // demoData: the test's database is the template, seeded with the demo; the hub is told so only when a test wants the demo sign-in.

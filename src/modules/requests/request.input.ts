@@ -54,6 +54,9 @@ export class ResidentRequestFilter {
   @Field(() => [RequestStatus], { nullable: true })
   statuses?: RequestStatusName[] | null;
 
+  @Field(() => Boolean, { nullable: true, description: 'true: only requests held for review (heldAt set); false: only those not held.' })
+  held?: boolean | null;
+
   @Field(() => DateTimeResolver, { nullable: true, description: 'submittedAt at or after this time.' })
   from?: Date | null;
 

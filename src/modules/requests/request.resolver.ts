@@ -22,7 +22,7 @@ import {
   toRequestKey,
   trackResidentRequest,
 } from './request.service.js';
-import { closeResidentRequest, replyResidentRequest } from './request.staff.js';
+import { closeResidentRequest, releaseResidentRequest, replyResidentRequest } from './request.staff.js';
 import { requestLive } from './request.live.js';
 
 @Resolver(() => ResidentRequest)
@@ -88,6 +88,14 @@ export class ResidentRequestResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<ResidentRequest> {
     return closeResidentRequest(ctx, id, reply);
+  }
+
+  @Mutation(() => ResidentRequest, {
+    description:
+      "Staff: release a request held for review (it came in past its channel's hourly soft limit; list them with residentRequests(filter: { held: true })). Live subscribers hear of it then. CONFLICT when it is not held.",
+  })
+  releaseResidentRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+    return releaseResidentRequest(ctx, id);
   }
 
   @Query(() => ResidentRequestConnection, { description: 'Resident requests the caller may see, newest first.' })

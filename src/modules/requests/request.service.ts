@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { publishIds } from '../../platform/pubsub/bus.js';
-import { and, asc, count, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
@@ -10,7 +10,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { enforceRateLimits, type RateLimit } from '../../platform/ratelimit/ratelimit.js';
+import { addressBlock, countHit, enforceRateLimits, type RateLimit } from '../../platform/ratelimit/ratelimit.js';
 import { invariant } from '../../platform/invariant.js';
 import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
@@ -67,6 +67,7 @@ export function toResidentRequest(row: ResidentRequestRow): ResidentRequest {
     ratingComment: row.ratingComment,
     submittedAt: row.submittedAt,
     closedAt: row.closedAt,
+    heldAt: row.heldAt,
     source: row.source,
     externalId: row.externalId,
     unitCode: row.unitCode,
@@ -153,14 +154,20 @@ function checkSubmission(input: SubmitResidentRequestInput): Submission {
 }
 
 /**
- * The rate limits on what residents do (src/platform/ratelimit): per client address, shared by
- * submissions and ratings (RESIDENT_RATE_PER_CLIENT per 10 minutes), and per channel for
- * submissions (RESIDENT_RATE_PER_CHANNEL per hour). A context without a client (made
- * in-process) has no per-client limit.
+ * The limits on what residents do (src/platform/ratelimit), so that spam cannot close a channel:
+ * - per address block (a /24 of IPv4, a /64 of IPv6: one household's or one attacker's range,
+ *   not a single address they can rotate within): RESIDENT_RATE_PER_CLIENT submissions, and
+ *   ratings of unknown codes, per 10 minutes; past it RATE_LIMITED.
+ * - per channel, a soft limit: past RESIDENT_RATE_PER_CHANNEL submissions in an hour, a
+ *   submission is still kept but held for staff review (heldAt), never refused.
+ * - a resident with a tracking code that names a request can always follow it up (status,
+ *   rating): that counts against nothing.
+ * A context without a client (made in-process) has no per-block limit.
  */
 function clientLimit(ctx: RequestContext): RateLimit[] {
   if (!ctx.client) return [];
-  return [{ bucket: `resident-client:${ctx.client.ip}`, limit: ctx.hub.config.residentRatePerClient, windowSeconds: 600, what: 'resident submissions and ratings from this address' }];
+  const block = addressBlock(ctx.client.ip);
+  return [{ bucket: `resident-block:${block}`, limit: ctx.hub.config.residentRatePerClient, windowSeconds: 600, what: `resident submissions and ratings from the address block ${block}` }];
 }
 
 function channelLimit(ctx: RequestContext, channelId: string): RateLimit {
@@ -173,8 +180,11 @@ function channelLimit(ctx: RequestContext, channelId: string): RateLimit {
  * that refuses an attempt before calling it (Open311) counts it here, so that every attempt
  * counts once, valid or not.
  */
-export async function countSubmission(ctx: RequestContext, channelId: string): Promise<void> {
-  await enforceRateLimits(ctx.db, [...clientLimit(ctx), channelLimit(ctx, channelId)], ctx.hub.clock.now());
+export async function countSubmission(ctx: RequestContext, channelId: string): Promise<{ held: boolean }> {
+  const now = ctx.hub.clock.now();
+  await enforceRateLimits(ctx.db, clientLimit(ctx), now);
+  const verdict = await countHit(ctx.db, channelLimit(ctx, channelId), now);
+  return { held: !verdict.allowed };
 }
 
 /**
@@ -189,7 +199,7 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
   const channelId = resident.principal.credential.id;
   invariant(unit && channelId, 'a resident has a community and a channel');
   if (!resident.ability.can('submit', subject('ResidentRequest', { unitPath: unit.path }))) throw new ForbiddenError('submit', 'ResidentRequest');
-  await countSubmission(ctx, channelId);
+  const { held } = await countSubmission(ctx, channelId);
   const submission = checkSubmission(input);
   const submittedAt = ctx.hub.clock.now();
   const row = await ctx.db.transaction(async (tx) => {
@@ -197,18 +207,19 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
     for (let attempt = 1; attempt <= 3; attempt++) {
       const [inserted] = await tx
         .insert(residentRequests)
-        .values({ ...submission, trackingCode: newTrackingCode(), channelId, submittedAt, ...placementOf(unit.path) })
+        .values({ ...submission, trackingCode: newTrackingCode(), channelId, submittedAt, heldAt: held ? submittedAt : null, ...placementOf(unit.path) })
         .onConflictDoNothing({ target: residentRequests.trackingCode })
         .returning();
       if (inserted) {
-        await audit(resident, tx, { operation: 'submitResidentRequest', kind: 'ResidentRequest', recordIds: [inserted.id], details: { category: inserted.category, channelId } });
-        await publishIds(ctx.hub.bus, tx, 'residentRequestSubmitted', [inserted.id]);
+        await audit(resident, tx, { operation: 'submitResidentRequest', kind: 'ResidentRequest', recordIds: [inserted.id], details: { category: inserted.category, channelId, held } });
+        // A held request is heard live once staff release it.
+        if (!held) await publishIds(ctx.hub.bus, tx, 'residentRequestSubmitted', [inserted.id]);
         return inserted;
       }
     }
     throw new Error('no free tracking code after 3 draws');
   });
-  return Object.assign(new SubmittedRequest(), { trackingCode: row.trackingCode, status: row.status, submittedAt: row.submittedAt });
+  return Object.assign(new SubmittedRequest(), { trackingCode: row.trackingCode, status: row.status, submittedAt: row.submittedAt, heldForReview: row.heldAt !== null });
 }
 
 /** What the holder of a tracking code may see; NOT_FOUND for any code that names no request. */
@@ -259,8 +270,10 @@ export const RATING_LIMITS = { min: 1, max: 5, comment: 500 } as const;
  * is closed and once it is rated.
  */
 export async function rateResidentRequest(ctx: RequestContext, trackingCode: string, satisfaction: number, comment: string | null | undefined): Promise<TrackedRequest> {
-  await enforceRateLimits(ctx.db, clientLimit(ctx), ctx.hub.clock.now());
   const code = normalizeTrackingCode(trackingCode);
+  // The holder of a real code is never limited; guessing codes counts against the address block.
+  const [known] = code ? await ctx.db.select({ id: residentRequests.id }).from(residentRequests).where(eq(residentRequests.trackingCode, code)) : [];
+  if (!known) await enforceRateLimits(ctx.db, clientLimit(ctx), ctx.hub.clock.now());
   if (!Number.isInteger(satisfaction) || satisfaction < RATING_LIMITS.min || satisfaction > RATING_LIMITS.max) {
     throw new BadUserInputError(`satisfaction must be a whole number from ${RATING_LIMITS.min} to ${RATING_LIMITS.max}`, 'satisfaction');
   }
@@ -294,6 +307,8 @@ async function filterSql(db: Executor, filter: ResidentRequestFilter | null | un
   if (filter.unitCode) where.push(withinPlacement(residentRequests)((await requireUnit(db, filter.unitCode)).path));
   if (filter.categories) where.push(inArray(residentRequests.category, filter.categories));
   if (filter.statuses) where.push(inArray(residentRequests.status, filter.statuses));
+  if (filter.held === true) where.push(isNotNull(residentRequests.heldAt));
+  if (filter.held === false) where.push(isNull(residentRequests.heldAt));
   if (filter.from) where.push(gte(residentRequests.submittedAt, filter.from));
   if (filter.to) where.push(lt(residentRequests.submittedAt, filter.to));
   where.push(...geoSql(residentRequests, filter));

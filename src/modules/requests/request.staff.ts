@@ -8,6 +8,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { invariant } from '../../platform/invariant.js';
 import { storable } from '../ingest/index.js';
 import { audit } from '../audit/index.js';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import { residentRequests, type ResidentRequestRow } from './request.table.js';
 import type { ResidentRequest } from './request.type.js';
 import { caseLinkOf } from './request.hooks.js';
@@ -98,6 +99,25 @@ export async function closeResidentRequest(ctx: RequestContext, id: string, repl
       .returning();
     invariant(updated, 'a locked row updates');
     await audit(ctx, tx, { operation: 'closeResidentRequest', kind: 'ResidentRequest', recordIds: [updated.id], details: { from: current.status, caseId: linked?.id ?? null, replied: text !== null } });
+    return updated;
+  });
+  return toResidentRequest(row);
+}
+
+/**
+ * Releases a request held for review (it came in past its channel's soft limit): `heldAt` is
+ * cleared and live subscribers hear of it as of a new submission. Releasing a request that is not
+ * held is CONFLICT. Audited. (A held request that is spam is simply closed.)
+ */
+export async function releaseResidentRequest(ctx: RequestContext, id: string): Promise<ResidentRequest> {
+  requireCan(ctx, 'handle', 'ResidentRequest');
+  const row = await ctx.db.transaction(async (tx) => {
+    const current = await requireHandled(ctx, tx, id, 'releaseResidentRequest');
+    if (current.heldAt === null) throw new ConflictError(`Request ${current.trackingCode} is not held for review`, { heldAt: null });
+    const [updated] = await tx.update(residentRequests).set({ heldAt: null }).where(eq(residentRequests.id, current.id)).returning();
+    invariant(updated, 'a locked row updates');
+    await audit(ctx, tx, { operation: 'releaseResidentRequest', kind: 'ResidentRequest', recordIds: [updated.id], details: { heldAt: current.heldAt.toISOString() } });
+    await publishIds(ctx.hub.bus, tx, 'residentRequestSubmitted', [updated.id]);
     return updated;
   });
   return toResidentRequest(row);

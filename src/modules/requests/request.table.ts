@@ -41,6 +41,9 @@ export const residentRequests = pgTable(
     ratingComment: text('rating_comment'),
     submittedAt: timestamp('submitted_at', { withTimezone: true, precision: 3 }).notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
+    // Set when the request came in past its channel's soft limit (RESIDENT_RATE_PER_CHANNEL): held
+    // for staff review, unheard by live subscribers until released (releaseResidentRequest).
+    heldAt: timestamp('held_at', { withTimezone: true, precision: 3 }),
     ...placementColumns(),
   },
   (t) => [

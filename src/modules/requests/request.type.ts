@@ -84,6 +84,12 @@ export class ResidentRequest {
   @Field(() => DateTimeResolver, { nullable: true })
   closedAt!: Date | null;
 
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: "When it came in past its channel's hourly soft limit and was held for review; null once released (releaseResidentRequest) or never held.",
+  })
+  heldAt!: Date | null;
+
   @Field(() => String, { nullable: true, description: 'The system that pushed it in (e.g. 12345-hotline); null for a request sent through a community channel (QR).' })
   source!: string | null;
 
@@ -108,6 +114,9 @@ export class SubmittedRequest {
 
   @Field(() => DateTimeResolver)
   submittedAt!: Date;
+
+  @Field(() => Boolean, { description: 'True when the channel was busy and staff review the request before it is handled; it is kept either way.' })
+  heldForReview!: boolean;
 }
 
 @ObjectType('PublicUnit', { description: 'A unit as the public sees it: its code and name, nothing above or below.' })

@@ -99,6 +99,8 @@ export interface OpenServerOptions {
   url: string;
   /** Pool size; postgres.js opens connections lazily. */
   max?: number;
+  /** PostgreSQL's statement_timeout on every connection of the pool, in milliseconds; absent → the server's. */
+  statementTimeoutMs?: number;
   /** Called for every statement sent (postgres.js `debug`): tests count statements with it. */
   onStatement?: (query: string) => void;
 }
@@ -109,7 +111,7 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
   const sql = postgres(options.url, {
     max,
     onnotice: () => {},
-    connection: { application_name: 'gridhub' },
+    connection: { application_name: 'gridhub', ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}) },
     ...(options.onStatement ? { debug: (_connection: number, query: string) => options.onStatement?.(query) } : {}),
   });
   const db = drizzlePostgres(preparing(sql, { prepare: true, pool: 'main', watch })) as unknown as Db;

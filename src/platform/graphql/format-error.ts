@@ -13,6 +13,15 @@ const apolloCodes: Record<string, ErrorCode> = {
   PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_REQUEST,
 };
 
+/** graphql-js's message when a document exceeds `maxTokens` ("more that" in graphql 16). */
+export const TOKEN_LIMIT = /contains more tha[nt] (\d+) tokens/;
+
+/** The refusal of a document past the parser's token limit, worded by the hub. */
+export function tokenLimitMessage(message: string): string {
+  const limit = TOKEN_LIMIT.exec(message)?.[1] ?? '?';
+  return `The document has more than ${limit} tokens; at most ${limit} are read (MAX_QUERY_TOKENS)`;
+}
+
 export interface FormatErrorOptions {
   /** Show unexpected errors' messages (development only). */
   exposeUnexpected: boolean;
@@ -54,6 +63,10 @@ function formatWith(options: FormatErrorOptions) {
       const { http: _causeHttp, ...causeExtensions } = cause.extensions as Record<string, unknown>;
       void _causeHttp;
       return { ...formatted, message: cause.message, extensions: causeExtensions };
+    }
+    // The parser's token limit (MAX_QUERY_TOKENS) is a size limit, not a syntax error.
+    if (code === 'GRAPHQL_PARSE_FAILED' && TOKEN_LIMIT.test(formatted.message)) {
+      return { message: tokenLimitMessage(formatted.message), extensions: { ...extensions, code: ErrorCode.QUERY_TOO_COMPLEX } };
     }
     if (typeof code === 'string' && apolloCodes[code]) {
       return { ...formatted, extensions: { ...extensions, code: apolloCodes[code] } };

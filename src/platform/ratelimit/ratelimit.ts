@@ -54,3 +54,21 @@ export async function enforceRateLimits(db: Executor, rules: readonly RateLimit[
     if (!verdict.allowed) throw new RateLimitedError(rule.what, rule.limit, rule.windowSeconds, verdict.retryAfterSeconds);
   }
 }
+
+/**
+ * The address block a client address counts in: its /24 for IPv4 (`203.0.113.0/24`, IPv4-mapped
+ * IPv6 included), its /64 for IPv6 (`2001:db8:1:2::/64`). One subscriber line or one attacker's
+ * range gets one count, however many addresses it rotates through; anything unreadable counts
+ * as itself.
+ */
+export function addressBlock(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(ip);
+  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  if (groups.length !== 8) return ip;
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
