@@ -7,6 +7,8 @@ import { createLogger } from './platform/log.js';
 import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
 import { issuerKeys } from './context.js';
+import { accessCache, accessRegistry } from './access.js';
+import { listenAll } from './platform/pubsub/live-feed.js';
 import { bindPort, startServer, type BoundPort, type RunningServer } from './server/index.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { demoHeartbeats } from './seed/demo-heartbeats.js';
@@ -81,6 +83,10 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     // and it offers the demo sign-in unless the config forbids it (NODE_ENV=production, LOCAL_TOKENS=off).
     const demo = database.kind === 'pglite' && !options.database;
     const demoSignIn = config.demoSignInAllowed && (options.demoData ?? demo);
+    // Every live topic's LISTEN, and the access cache's, in place before a connection is accepted.
+    hub.single(accessCache);
+    hub.single(accessRegistry);
+    await listenAll(modules.flatMap((module) => module.live ?? []).map((feed) => hub.single(feed)), hub.log);
     const server = await startServer(hub, schema, bound, { demoSignIn });
     hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), ...(demo ? [demoHeartbeats] : [])]));
     let closing: Promise<void> | undefined;

@@ -3,6 +3,7 @@ import type { AppAbility } from './auth/ability.js';
 import type { Principal } from './auth/principal.js';
 import type { Job } from './scheduler.js';
 import type { Hooks } from './hooks.js';
+import type { Hub } from './context.js';
 
 /**
  * Terminology
@@ -76,7 +77,15 @@ export interface HubModule {
   readonly hooks?: HookEntries;
   /** Work it runs periodically on every hub process. */
   readonly jobs?: readonly Job[];
+  /**
+   * Its live feeds (`hub.single(factory)`): the hub opens each one's LISTEN at start-up, before
+   * it accepts a connection, so that a subscription never waits for one.
+   */
+  readonly live?: readonly LiveFeedFactory[];
 }
+
+/** Makes a module's live feed once per hub (`hub.single`). */
+export type LiveFeedFactory = (hub: Hub) => { listen(): Promise<void> };
 
 /** A module's manifest, its literal types kept (the list's tables are typed from them). */
 export function defineModule<const M extends HubModule>(manifest: M): M {

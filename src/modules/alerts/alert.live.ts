@@ -24,7 +24,7 @@ export function alertLive(hub: Hub): LiveFeed<AlertRow, Alert, AlertFilter> {
       if (filter.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
       if (filter.near) checkNear(filter.near, 'filter.near');
     },
-    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches,
     since: (db, from, limit) => db.select().from(alerts).where(gte(alerts.receivedAt, from)).orderBy(asc(alerts.receivedAt)).limit(limit),
   });

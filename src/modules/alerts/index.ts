@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { alertLive } from './alert.live.js';
 import { alerts, ALERT_TYPES } from './alert.table.js';
 import { AlertResolver } from './alert.resolver.js';
 import { defineAlertRules } from './alert.policy.js';
@@ -28,4 +29,5 @@ export const alertsModule = defineModule({
   tables: { alerts },
   grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: [] } },
   push: [alertsPush],
+  live: [alertLive],
 });

@@ -26,7 +26,7 @@ export function caseLive(hub: Hub): LiveFeed<Case, Case, CaseChangedFilter> {
       if (filter.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
       if (filter.near) checkNear(filter.near, 'filter.near');
     },
-    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches,
   });
 }

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { caseLive } from './case.live.js';
 import { EVENT_CATEGORY_CODES } from '../categories/index.js';
 import { cases, caseHistory, caseNumberSeq } from './case.table.js';
 import { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
@@ -34,6 +35,7 @@ export const casesModule = defineModule({
   // A case's category is its `type` in the ability.
   grantable: { CASE: { subject: 'Case', types: EVENT_CATEGORY_CODES, personalFields: CASE_PERSONAL_FIELDS } },
   push: [casesPush],
+  live: [caseLive],
   hooks: {
     // Cases open from ingested alerts in the alerts' own transaction.
     alertsInserted: openCasesForAlerts,

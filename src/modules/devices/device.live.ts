@@ -28,7 +28,7 @@ export function deviceLive(hub: Hub): LiveFeed<DeviceRow, Device, DeviceFilter> 
       if (filter.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
       if (filter.near) checkNear(filter.near, 'filter.near');
     },
-    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches: (row, filter) =>
       (!filter.types || filter.types.includes(row.type)) && (!filter.statuses || filter.statuses.includes(row.status)) && geoMatches(row, filter),
   });

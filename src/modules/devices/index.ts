@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { deviceLive } from './device.live.js';
 import { devices, DEVICE_TYPES } from './device.table.js';
 import { DeviceResolver } from './device.resolver.js';
 import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
@@ -29,4 +30,5 @@ export const devicesModule = defineModule({
   tables: { devices },
   grantable: { DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) } },
   push: [devicesPush, heartbeatsPush],
+  live: [deviceLive],
 });

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { requestLive } from './request.live.js';
 import { residentRequests, REQUEST_CATEGORIES } from './request.table.js';
 import { ResidentRequestResolver } from './request.resolver.js';
 import { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS } from './request.policy.js';
@@ -54,4 +55,5 @@ export const requestsModule = defineModule({
   // A request's category is its `type` in the ability.
   grantable: { RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS } },
   push: [requestsPush],
+  live: [requestLive],
 });

@@ -19,7 +19,7 @@ export function requestLive(hub: Hub): LiveFeed<ResidentRequestRow, ResidentRequ
     load: requestsByIds,
     timeOf: (row) => row.submittedAt,
     toItem: toResidentRequest,
-    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches: (row, filter) =>
       (!filter.categories || filter.categories.includes(row.category)) &&
       (!filter.statuses || filter.statuses.includes(row.status)) &&

@@ -53,8 +53,12 @@ export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> 
   toItem(row: Row): Item;
   /** Checks the filter's own values (BAD_USER_INPUT) before anything else is done. */
   checkFilter?(filter: Filter): void;
-  /** The unit path the filter narrows to (NOT_FOUND for an unknown unit), if any. */
-  filterPath?(ctx: RequestContext, filter: Filter): Promise<string | undefined>;
+  /**
+   * The unit path the filter narrows to (NOT_FOUND for an unknown unit), if any. Read on the
+   * live connections (`db` is `liveDb`), never the main pool: a subscription's set-up does not
+   * queue behind ingests.
+   */
+  filterPath?(db: Db, filter: Filter): Promise<string | undefined>;
   /** Whether a record passes the subscriber's filter (its unit within `filterPath` is checked here already). */
   matches?(row: Row, filter: Filter): boolean;
   /**
@@ -83,7 +87,8 @@ const GAP_LIMIT = 10_000;
 
 export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter> {
   private readonly fanout = new UnitIndexedFanout<Row, Item>();
-  private readonly ready: Promise<unknown>;
+  /** The topic's LISTEN: in place, being opened, or (after a failure) undefined, to be opened again. */
+  private listening: Promise<void> | undefined;
   /** Ids delivered recently, with when they were seen (insertion order = time order). */
   private readonly seen = new Map<string, number>();
   private lastTime: number;
@@ -95,9 +100,28 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     private readonly capacity: number = hub.config.liveQueueCapacity || DEFAULT_QUEUE_CAPACITY,
   ) {
     this.lastTime = hub.clock.now().getTime();
-    // After the bus lost its connection, a feed that can reload what it missed (`since`) does.
-    const onGap = config.since ? () => this.enqueue(() => this.recoverGap()) : undefined;
-    this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event)), onGap);
+  }
+
+  /**
+   * Opens the topic's LISTEN (the hub does it at start-up, before it accepts connections).
+   * A failed attempt is not kept: the next call tries again.
+   */
+  listen(): Promise<void> {
+    if (!this.listening) {
+      // After the bus lost its connection, a feed that can reload what it missed (`since`) does.
+      const onGap = this.config.since ? () => this.enqueue(() => this.recoverGap()) : undefined;
+      const attempt = this.hub.bus.subscribe(this.config.topic, (event) => this.enqueue(() => this.onEvent(event)), onGap).then(() => {});
+      this.listening = attempt;
+      attempt.catch(() => {
+        if (this.listening === attempt) this.listening = undefined;
+      });
+    }
+    return this.listening;
+  }
+
+  /** Whether the topic's LISTEN is in place (or being opened). */
+  get listens(): boolean {
+    return this.listening !== undefined;
   }
 
   /** Subscriptions currently registered in this process. */
@@ -187,44 +211,70 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
   async subscribe(ctx: RequestContext, filter: Filter | null | undefined): Promise<AsyncIterableIterator<Item>> {
     requireCan(ctx, 'read', this.config.subject);
     if (filter && this.config.checkFilter) this.config.checkFilter(filter);
-    await this.ready;
-    const filterPath = filter && this.config.filterPath ? await this.config.filterPath(ctx, filter) : undefined;
+    const { config } = this;
+    // Registered before the first wait: from here on, every record this process dispatches is
+    // offered to this subscriber. Until the filter's unit is known, offers are held (`held`)
+    // under the broader scope roots, and decided once it is.
+    let filterPath: string | undefined;
+    let held: { row: Row; item: Item }[] | undefined = filter && config.filterPath ? [] : undefined;
     const watchedUnits = (): string[] => {
-      const roots = scopeRoots(ctx.ability, 'read', this.config.subject);
+      const roots = scopeRoots(ctx.ability, 'read', config.subject);
       const rootPaths = roots ?? [];
-      if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) return [lastCode(filterPath)];
+      if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath!, root)))) return [lastCode(filterPath)];
       if (roots === null) return [EVERY_UNIT];
       return rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
     };
-
     let remove: () => void = () => {};
     let stopReindexing: () => void = () => {};
+    const overflow = () => {
+      this.hub.log.info(`${config.topic} subscriber dropped: queue full`, { principal: ctx.principal.name });
+      ctx.closeConnection?.(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+    };
     const queue = new BoundedQueue<Item>(
       this.capacity,
       () => {
         remove();
         stopReindexing();
       },
-      () => {
-        this.hub.log.info(`${this.config.topic} subscriber dropped: queue full`, { principal: ctx.principal.name });
-        ctx.closeConnection?.(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
-      },
+      overflow,
     );
-    const { config } = this;
+    const accept = (row: Row, item: Item): void => {
+      if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
+      if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath!))) return;
+      if (filter && config.matches && !config.matches(row, filter)) return;
+      queue.push(item);
+    };
     const watch = () => {
       remove();
       remove = this.fanout.add({
         roots: watchedUnits(),
         offer: (row, item) => {
-          if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
-          if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return;
-          if (filter && config.matches && !config.matches(row, filter)) return;
-          queue.push(item);
+          if (!held) return accept(row, item);
+          if (held.length < this.capacity) held.push({ row, item });
+          else {
+            overflow();
+            void queue.return();
+          }
         },
       } satisfies Watcher<Row, Item>);
     };
     watch();
     if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
+    // A LISTEN that failed at start-up (or since) is tried again; what it missed is the gap's.
+    if (!this.listening) void this.listen().catch((error: unknown) => this.hub.log.error(`${config.topic}: LISTEN failed`, { error: String(error) }));
+    if (held && filter && config.filterPath) {
+      try {
+        filterPath = await config.filterPath(this.hub.database.liveDb, filter);
+      } catch (error) {
+        void queue.return();
+        throw error;
+      }
+      const offers = held;
+      held = undefined;
+      watch();
+      for (const { row, item } of offers) accept(row, item);
+    }
+    ctx.announceLive?.({});
     return queue;
   }
 }
@@ -238,4 +288,28 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
 function inIdOrder<R extends { id: string }>(rows: R[], ids: readonly string[]): R[] {
   const position = new Map(ids.map((id, index) => [id, index]));
   return rows.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+}
+
+/** Attempts at opening a feed's LISTEN at start-up, LISTEN_RETRY_MS apart (doubling). */
+const LISTEN_ATTEMPTS = 5;
+const LISTEN_RETRY_MS = 200;
+
+/**
+ * Opens every feed's LISTEN, each tried again (LISTEN_ATTEMPTS times, waiting longer each time)
+ * when it fails; throws when one never succeeds (the hub does not start without its live feeds).
+ */
+export async function listenAll(feeds: readonly { listen(): Promise<void> }[], log: Hub['log']): Promise<void> {
+  await Promise.all(
+    feeds.map(async (feed) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await feed.listen();
+        } catch (error) {
+          if (attempt >= LISTEN_ATTEMPTS) throw error;
+          log.error('LISTEN failed; trying again', { attempt, error: String(error) });
+          await new Promise((resolve) => setTimeout(resolve, LISTEN_RETRY_MS * 2 ** (attempt - 1)));
+        }
+      }
+    }),
+  );
 }
