@@ -111,6 +111,44 @@ describe(`alertRaised on ${dbKind}: the delay grid`, () => {
   }, 300_000);
 });
 
+const RAISED_AFTER = 'subscription ($filter: AlertFilter, $after: String) { alertRaised(filter: $filter, after: $after) { id externalId cursor } }';
+
+describe(`alertRaised on ${dbKind} with a cursor`, () => {
+  it(`D = 0, 5, 20 ms with the alert committed inside the hub's process right after \`subscribe\` left (before the hub read it): each of ${WARM_TRIALS} arrives exactly once, nothing else`, async () => {
+    const { hub, client, unitPath } = await newHub();
+    client.subscribe('start', RAISED_AFTER, FILTER);
+    expect(await client.until(() => client.live.has('start'), 5000)).toBe(true);
+    let cursor = client.live.get('start')!.payload['cursor'] as string;
+    client.complete('start');
+    const wrong: string[] = [];
+    for (let n = 0; n < WARM_TRIALS; n++) {
+      const delay = DELAYS[n % DELAYS.length]!;
+      const id = `c${++serial}`;
+      client.subscribe(id, RAISED_AFTER, { ...FILTER, after: cursor });
+      if (delay > 0) await sleep(delay);
+      const externalId = await commitAlert(hub, hub.handle.hub.database.db as Executor, unitPath);
+      const got = () => (client.nexts.get(id) ?? []).map((data) => data['alertRaised'] as { externalId: string; cursor: string });
+      await client.until(() => got().length > 0, WAIT_MS);
+      await sleep(30);
+      client.complete(id);
+      const ids = got().map((a) => a.externalId);
+      if (ids.length !== 1 || ids[0] !== externalId) wrong.push(`${n} D=${delay}: ${JSON.stringify(ids)} for ${externalId}`);
+      if (got().length > 0) cursor = got()[got().length - 1]!.cursor;
+    }
+    client.close();
+    console.log(`[no-gaps] ${dbKind} with a cursor: ${wrong.length} of ${WARM_TRIALS} not exactly once`);
+    expect(wrong).toEqual([]);
+  }, 180_000);
+
+  it('refuses a cursor that is not one with BAD_USER_INPUT', async () => {
+    const { client } = await newHub();
+    client.subscribe('bad', RAISED_AFTER, { after: 'yesterday' });
+    await client.until(() => client.errors.has('bad'), 5000);
+    expect((client.errors.get('bad') as { extensions: { code: string; field: string } }[])[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    client.close();
+  });
+});
+
 describe.runIf(dbKind === 'postgres')('registration under a saturated main pool', () => {
   it('acknowledges the connection and registers the subscription while every pooled connection is busy; the alert committed meanwhile arrives', async () => {
     const { hub, client: warmClient, unitPath } = await newHub();

@@ -77,8 +77,9 @@ export class RawClient {
       const payload = (message.payload ?? {}) as Record<string, unknown>;
       if (typeof payload['subscribed'] === 'string') this.live.set(payload['subscribed'], { at: performance.now(), payload });
     } else if (message.type === 'next' && message.id) {
-      const data = (message.payload as { data?: Record<string, unknown> }).data;
+      const { data, errors } = message.payload as { data?: Record<string, unknown>; errors?: unknown[] };
       if (data) this.nexts.get(message.id)?.push(data);
+      if (errors) this.errors.set(message.id, errors);
     } else if (message.type === 'error' && message.id) {
       this.errors.set(message.id, message.payload as unknown[]);
     }

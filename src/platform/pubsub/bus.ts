@@ -1,4 +1,5 @@
-import type { Executor } from '../db/database.js';
+import type { Executor } from "../db/database.js";
+import { appendToLog } from "./live-log.js";
 
 /**
  * Terminology
@@ -14,7 +15,11 @@ import type { Executor } from '../db/database.js';
  */
 export interface EventBus<TopicMap extends object> {
   /** Returns a receipt for `delivered`. */
-  publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<Receipt>;
+  publish<T extends keyof TopicMap & string>(
+    executor: Executor,
+    topic: T,
+    payload: TopicMap[T],
+  ): Promise<Receipt>;
   /**
    * Resolves once an event this process published (and whose transaction has committed) has
    * reached this process's own handlers — at once when nothing here listens to its topic, and
@@ -26,7 +31,11 @@ export interface EventBus<TopicMap extends object> {
    * `onGap` runs when the bus has reconnected after losing its connection: events published
    * meanwhile were lost, so whoever keeps state derived from them (a cache) drops it.
    */
-  subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void, onGap?: () => void): Promise<() => Promise<void>>;
+  subscribe<T extends keyof TopicMap & string>(
+    topic: T,
+    handler: (payload: TopicMap[T]) => void,
+    onGap?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -50,11 +59,18 @@ export interface Topics {
    * API key was revoked, or a principal was changed. Open connections of those principals
    * rebuild their ability (or close, for a revoked key).
    */
-  accessChanged: { granteeUnitCode?: string; granteeDepartmentCode?: string; apiKeyId?: string; principal?: string };
+  accessChanged: {
+    granteeUnitCode?: string;
+    granteeDepartmentCode?: string;
+    apiKeyId?: string;
+    principal?: string;
+  };
 }
 
 /** The topics whose events name records by id (`{ ids }`): the live feeds' topics. */
-export type IdsTopic = { [T in keyof Topics]: Topics[T] extends { ids: string[] } ? T : never }[keyof Topics];
+export type IdsTopic = {
+  [T in keyof Topics]: Topics[T] extends { ids: string[] } ? T : never;
+}[keyof Topics];
 
 /** Ids per event: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
 export const IDS_PER_EVENT = 150;
@@ -64,8 +80,20 @@ export const IDS_PER_EVENT = 150;
  * most IDS_PER_EVENT ids. The events are sent together: postgres.js pipelines them on the
  * transaction's connection (one round trip, not one per event).
  */
-export async function publishIds(bus: EventBus<Topics>, executor: Executor, topic: IdsTopic, ids: readonly string[]): Promise<void> {
-  const sent: Promise<Receipt>[] = [];
-  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) sent.push(bus.publish(executor, topic, { ids: ids.slice(offset, offset + IDS_PER_EVENT) }));
+export async function publishIds(
+  bus: EventBus<Topics>,
+  executor: Executor,
+  topic: IdsTopic,
+  ids: readonly string[],
+): Promise<void> {
+  const sent: Promise<unknown>[] = [];
+  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) {
+    const chunk = ids.slice(offset, offset + IDS_PER_EVENT);
+    // The live log numbers the event in commit order (cursors, replay); the NOTIFY wakes the feeds.
+    sent.push(
+      appendToLog(executor, topic, chunk),
+      bus.publish(executor, topic, { ids: chunk }),
+    );
+  }
   await Promise.all(sent);
 }
