@@ -26,6 +26,11 @@ export interface Config {
    */
   readonly liveQueueCapacity: number;
   /**
+   * How many days of live events are kept for `after` cursors (`LIVE_REPLAY_DAYS`, default 7):
+   * older ones are pruned hourly, and a cursor before them is refused with CURSOR_EXPIRED.
+   */
+  readonly liveReplayDays: number;
+  /**
    * Seconds between two runs of the device-silence sweeper on this process (`DEVICE_SWEEP_SECONDS`,
    * default 60). 0: this process never sweeps (another one on the same database does).
    */
@@ -183,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env['MAX_QUERY_DEPTH'], 8),
     logLevel: env['LOG_LEVEL'] === 'silent' ? 'silent' : 'info',
     liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env['LIVE_QUEUE_CAPACITY'], 5000)),
+    liveReplayDays: Math.max(1, intFrom('LIVE_REPLAY_DAYS', env['LIVE_REPLAY_DAYS'], 7)),
     deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env['DEVICE_SWEEP_SECONDS'], 60),
     deviceSilenceGrace: graceFrom(env['DEVICE_SILENCE_GRACE']),
     reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env['REPORT_SCHEDULE_SECONDS'], 60),

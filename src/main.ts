@@ -9,6 +9,7 @@ import { createSchema } from './schema.js';
 import { issuerKeys } from './context.js';
 import { accessCache, accessRegistry } from './access.js';
 import { listenAll } from './platform/pubsub/live-feed.js';
+import { liveLogPrune } from './platform/pubsub/live-prune.js';
 import { bindPort, startServer, type BoundPort, type RunningServer } from './server/index.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { demoHeartbeats } from './seed/demo-heartbeats.js';
@@ -86,9 +87,12 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     // Every live topic's LISTEN, and the access cache's, in place before a connection is accepted.
     hub.single(accessCache);
     hub.single(accessRegistry);
-    await listenAll(modules.flatMap((module) => module.live ?? []).map((feed) => hub.single(feed)), hub.log);
+    await listenAll(
+      modules.flatMap((module) => module.live ?? []).map((feed) => hub.single(feed)),
+      hub.log,
+    );
     const server = await startServer(hub, schema, bound, { demoSignIn });
-    hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), ...(demo ? [demoHeartbeats] : [])]));
+    hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), liveLogPrune, ...(demo ? [demoHeartbeats] : [])]));
     let closing: Promise<void> | undefined;
     return {
       hub,

@@ -1,145 +1,68 @@
-import "reflect-metadata";
-import {
-  Arg,
-  Args,
-  Ctx,
-  FieldResolver,
-  ID,
-  Info,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-  Subscription,
-} from "type-graphql";
-import type { GraphQLResolveInfo } from "graphql";
-import type { RequestContext } from "../../platform/context.js";
-import { PURPOSE_ARG } from "../../platform/privacy/personal.js";
-import { subject } from "../../platform/auth/ability.js";
-import { PageArgs } from "../../platform/graphql/connection.js";
-import { selectedNames } from "../../platform/graphql/lookahead.js";
-import { Unit, createUnitLoaders } from "../units/index.js";
-import { Device, createDeviceLoaders } from "../devices/index.js";
-import { IngestReport } from "../ingest/index.js";
-import {
-  Alert,
-  AlertConnection,
-  AlertCount,
-  AlertCountKey,
-  type AlertCountKeyName,
-} from "./alert.type.js";
-import { AlertFilter, IngestAlertsInput } from "./alert.input.js";
-import {
-  acknowledgeAlert,
-  countAlerts,
-  getAlert,
-  ingestAlerts,
-  joinedDevice,
-  joinedUnit,
-  listAlerts,
-  toAlertKey,
-} from "./alert.service.js";
-import { alertLive } from "./alert.live.js";
+import 'reflect-metadata';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
+import { subject } from '../../platform/auth/ability.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { selectedNames } from '../../platform/graphql/lookahead.js';
+import { Unit, createUnitLoaders } from '../units/index.js';
+import { Device, createDeviceLoaders } from '../devices/index.js';
+import { IngestReport } from '../ingest/index.js';
+import { Alert, AlertConnection, AlertCount, AlertCountKey, type AlertCountKeyName } from './alert.type.js';
+import { AlertFilter, IngestAlertsInput } from './alert.input.js';
+import { acknowledgeAlert, countAlerts, getAlert, ingestAlerts, joinedDevice, joinedUnit, listAlerts, toAlertKey } from './alert.service.js';
+import { alertLive } from './alert.live.js';
 
 @Resolver(() => Alert)
 export class AlertResolver {
-  @Query(() => AlertConnection, {
-    description: "Alerts the caller may see, newest first.",
-  })
+  @Query(() => AlertConnection, { description: 'Alerts the caller may see, newest first.' })
   async alerts(
-    @Arg("filter", () => AlertFilter, { nullable: true })
-    filter: AlertFilter | undefined,
+    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
-    @Arg("purpose", () => String, PURPOSE_ARG) purpose: string | undefined,
+    @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<InstanceType<typeof AlertConnection>> {
     ctx.ledger.statePurpose(purpose);
-    const node = selectedNames(info, ["edges", "node"]);
-    const include = {
-      unit: node.has("unit"),
-      device: node.has("device"),
-      node,
-      deviceFields: node.has("device")
-        ? selectedNames(info, ["edges", "node", "device"])
-        : undefined,
-    };
-    return new AlertConnection(
-      await listAlerts(ctx, filter, first, after, include),
-      toAlertKey,
-    );
+    const node = selectedNames(info, ['edges', 'node']);
+    const include = { unit: node.has('unit'), device: node.has('device'), node, deviceFields: node.has('device') ? selectedNames(info, ['edges', 'node', 'device']) : undefined };
+    return new AlertConnection(await listAlerts(ctx, filter, first, after, include), toAlertKey);
   }
 
   @Query(() => [AlertCount], {
     description:
-      "How many alerts you may see match the filter, grouped by the keys named (none: one total). CHILD_UNIT needs a unit above the grid tier (filter.unitCode, or your own unit); DAY is the day in China Standard Time. At most 10,000 groups.",
+      'How many alerts you may see match the filter, grouped by the keys named (none: one total). CHILD_UNIT needs a unit above the grid tier (filter.unitCode, or your own unit); DAY is the day in China Standard Time. At most 10,000 groups.',
   })
   alertCounts(
-    @Arg("filter", () => AlertFilter, { nullable: true })
-    filter: AlertFilter | undefined,
-    @Arg("groupBy", () => [AlertCountKey]) groupBy: AlertCountKeyName[],
+    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
+    @Arg('groupBy', () => [AlertCountKey]) groupBy: AlertCountKeyName[],
     @Ctx() ctx: RequestContext,
   ): Promise<AlertCount[]> {
     return countAlerts(ctx, filter, groupBy);
   }
 
-  @Query(() => Alert, {
-    description:
-      "One alert; NOT_FOUND when it does not exist or lies outside your scope.",
-  })
-  alert(
-    @Arg("id", () => ID) id: string,
-    @Arg("purpose", () => String, PURPOSE_ARG) purpose: string | undefined,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Alert> {
+  @Query(() => Alert, { description: 'One alert; NOT_FOUND when it does not exist or lies outside your scope.' })
+  alert(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Alert> {
     ctx.ledger.statePurpose(purpose);
     return getAlert(ctx, id);
   }
 
-  @Mutation(() => IngestReport, {
-    description: "Adapters: push up to 1,000 alerts; one result per record.",
-  })
-  ingestAlerts(
-    @Arg("input", () => IngestAlertsInput) input: IngestAlertsInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<IngestReport> {
+  @Mutation(() => IngestReport, { description: 'Adapters: push up to 1,000 alerts; one result per record.' })
+  ingestAlerts(@Arg('input', () => IngestAlertsInput) input: IngestAlertsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return ingestAlerts(ctx, input);
   }
 
-  @Mutation(() => Alert, {
-    description:
-      "Officers and admins: take an OPEN alert within your unit in hand.",
-  })
-  acknowledgeAlert(
-    @Arg("id", () => ID) id: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Alert> {
+  @Mutation(() => Alert, { description: 'Officers and admins: take an OPEN alert within your unit in hand.' })
+  acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Alert> {
     return acknowledgeAlert(ctx, id);
   }
 
   @Subscription(() => Alert, {
-    description:
-      "Alerts as they are committed, within your scope and the filter.",
-    subscribe: ({ args, context }) =>
-      (context as RequestContext).hub
-        .single(alertLive)
-        .subscribe(
-          context as RequestContext,
-          (args as { filter?: AlertFilter }).filter,
-          (args as { after?: string }).after,
-        ),
+    description: 'Alerts as they are committed, within your scope and the filter.',
+    subscribe: ({ args, context }) => (context as RequestContext).hub.single(alertLive).subscribe(context as RequestContext, (args as { filter?: AlertFilter }).filter, (args as { after?: string }).after),
   })
-  alertRaised(
-    @Root() alert: Alert,
-    @Arg("filter", () => AlertFilter, { nullable: true })
-    _filter: AlertFilter | undefined,
-    @Arg("after", () => String, {
-      nullable: true,
-      description:
-        "Start after this cursor (an event's `cursor`, or the \"live now\" ping's): the records committed since are replayed first, each once, then live ones (docs/api/live.md).",
-    })
-    _after: string | undefined,
-  ): Alert {
+  alertRaised(@Root() alert: Alert, @Arg('filter', () => AlertFilter, { nullable: true }) _filter: AlertFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Alert {
     return alert;
   }
 
@@ -149,45 +72,24 @@ export class AlertResolver {
   unit(@Root() alert: Alert, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
     const joined = joinedUnit(alert);
     if (joined !== undefined) return existingUnit(alert, joined);
-    return ctx.loaders
-      .of(createUnitLoaders)
-      .unitByCode.load(alert.unitCode)
-      .then((unit) => existingUnit(alert, unit));
+    return ctx.loaders.of(createUnitLoaders).unitByCode.load(alert.unitCode).then((unit) => existingUnit(alert, unit));
   }
 
-  @FieldResolver(() => Device, {
-    nullable: true,
-    description:
-      "The device that raised it, when registered and visible to you.",
-  })
-  device(
-    @Root() alert: Alert,
-    @Ctx() ctx: RequestContext,
-  ): Device | null | Promise<Device | null> {
+  @FieldResolver(() => Device, { nullable: true, description: 'The device that raised it, when registered and visible to you.' })
+  device(@Root() alert: Alert, @Ctx() ctx: RequestContext): Device | null | Promise<Device | null> {
     if (!alert.deviceId) return null;
     const joined = joinedDevice(alert);
     if (joined !== undefined) return readableDevice(ctx, joined);
-    return ctx.loaders
-      .of(createDeviceLoaders)
-      .deviceById.load(alert.deviceId)
-      .then((device) => readableDevice(ctx, device));
+    return ctx.loaders.of(createDeviceLoaders).deviceById.load(alert.deviceId).then((device) => readableDevice(ctx, device));
   }
 }
 
 function existingUnit(alert: Alert, unit: Unit | null): Unit {
-  if (!unit)
-    throw new Error(
-      `alert ${alert.id} has unit ${alert.unitCode}, which does not exist`,
-    );
+  if (!unit) throw new Error(`alert ${alert.id} has unit ${alert.unitCode}, which does not exist`);
   return unit;
 }
 
 /** The alert's device, when the caller may read it. */
-function readableDevice(
-  ctx: RequestContext,
-  device: Device | null,
-): Device | null {
-  return device && ctx.ability.can("read", subject("Device", { ...device }))
-    ? device
-    : null;
+function readableDevice(ctx: RequestContext, device: Device | null): Device | null {
+  return device && ctx.ability.can('read', subject('Device', { ...device })) ? device : null;
 }

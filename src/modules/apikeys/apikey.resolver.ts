@@ -1,56 +1,29 @@
-import "reflect-metadata";
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
-import type { RequestContext } from "../../platform/context.js";
-import { PageArgs } from "../../platform/graphql/connection.js";
-import { ApiKey, ApiKeyConnection, CreatedApiKey } from "./apikey.type.js";
-import { CreateApiKeyInput } from "./apikey.input.js";
-import {
-  createApiKey,
-  listApiKeys,
-  revokeApiKey,
-  toApiKeyKey,
-} from "./apikey.service.js";
+import 'reflect-metadata';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { ApiKey, ApiKeyConnection, CreatedApiKey } from './apikey.type.js';
+import { CreateApiKeyInput } from './apikey.input.js';
+import { createApiKey, listApiKeys, revokeApiKey, toApiKeyKey } from './apikey.service.js';
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
-  @Query(() => ApiKeyConnection, {
-    description:
-      "Admins: the API keys of the adapters you manage (revoked ones too), newest first. Never the keys themselves.",
-  })
+  @Query(() => ApiKeyConnection, { description: 'Admins: the API keys of the adapters you manage (revoked ones too), newest first. Never the keys themselves.' })
   async apiKeys(
-    @Arg("adapter", () => String, {
-      nullable: true,
-      description: "Only the keys of this adapter.",
-    })
-    adapter: string | undefined,
+    @Arg('adapter', () => String, { nullable: true, description: 'Only the keys of this adapter.' }) adapter: string | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ApiKeyConnection>> {
-    return new ApiKeyConnection(
-      await listApiKeys(ctx, adapter, first, after),
-      toApiKeyKey,
-    );
+    return new ApiKeyConnection(await listApiKeys(ctx, adapter, first, after), toApiKeyKey);
   }
 
-  @Mutation(() => CreatedApiKey, {
-    description:
-      "Admins: a new API key for an adapter whose jurisdiction lies within your unit. The key is in the answer, once.",
-  })
-  createApiKey(
-    @Arg("input", () => CreateApiKeyInput) input: CreateApiKeyInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<CreatedApiKey> {
+  @Mutation(() => CreatedApiKey, { description: 'Admins: a new API key for an adapter whose jurisdiction lies within your unit. The key is in the answer, once.' })
+  createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreatedApiKey> {
     return createApiKey(ctx, input);
   }
 
-  @Mutation(() => ApiKey, {
-    description:
-      "Admins: revoke a key at once, on every hub process; open WebSockets that presented it close with 4403. CONFLICT if already revoked.",
-  })
-  revokeApiKey(
-    @Arg("id", () => ID) id: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<ApiKey> {
+  @Mutation(() => ApiKey, { description: 'Admins: revoke a key at once, on every hub process; open WebSockets that presented it close with 4403. CONFLICT if already revoked.' })
+  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ApiKey> {
     return revokeApiKey(ctx, id);
   }
 }

@@ -1,26 +1,19 @@
-import "reflect-metadata";
-import { Arg, Args, Ctx, Query, Resolver } from "type-graphql";
-import type { RequestContext } from "../../platform/context.js";
-import { PageArgs } from "../../platform/graphql/connection.js";
-import { AuditEntry, AuditEntryConnection } from "./audit.type.js";
-import { AuditLogFilter } from "./audit.input.js";
-import { listAuditLog, toAuditKey } from "./audit.service.js";
+import 'reflect-metadata';
+import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { AuditEntry, AuditEntryConnection } from './audit.type.js';
+import { AuditLogFilter } from './audit.input.js';
+import { listAuditLog, toAuditKey } from './audit.service.js';
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {
-  @Query(() => AuditEntryConnection, {
-    description:
-      "Auditors: the audit log of actors within your unit, newest first.",
-  })
+  @Query(() => AuditEntryConnection, { description: 'Auditors: the audit log of actors within your unit, newest first.' })
   async auditLog(
-    @Arg("filter", () => AuditLogFilter, { nullable: true })
-    filter: AuditLogFilter | undefined,
+    @Arg('filter', () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof AuditEntryConnection>> {
-    return new AuditEntryConnection(
-      await listAuditLog(ctx, filter, first, after),
-      toAuditKey,
-    );
+    return new AuditEntryConnection(await listAuditLog(ctx, filter, first, after), toAuditKey);
   }
 }

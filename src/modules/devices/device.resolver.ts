@@ -1,108 +1,53 @@
-import "reflect-metadata";
-import {
-  Arg,
-  Args,
-  Ctx,
-  FieldResolver,
-  ID,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-  Subscription,
-} from "type-graphql";
-import type { RequestContext } from "../../platform/context.js";
-import { PageArgs } from "../../platform/graphql/connection.js";
-import {
-  maskedFields,
-  personalValue,
-  PURPOSE_ARG,
-} from "../../platform/privacy/personal.js";
-import { Unit, createUnitLoaders } from "../units/index.js";
-import { IngestReport } from "../ingest/index.js";
-import { Device, DeviceConnection, HeartbeatDefault } from "./device.type.js";
-import {
-  DeviceFilter,
-  HeartbeatDevicesInput,
-  IngestDevicesInput,
-} from "./device.input.js";
-import { heartbeatDevices, ingestDevices } from "./device.ingest.js";
-import { deviceLive } from "./device.live.js";
-import { DEVICE_TYPES, HEARTBEAT_INTERVAL_SECONDS } from "./device.table.js";
-import { getDevice, listDevices, toDeviceKey } from "./device.service.js";
-import { DEVICE_PERSONAL_FIELDS } from "./device.personal.js";
+import 'reflect-metadata';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { maskedFields, personalValue, PURPOSE_ARG } from '../../platform/privacy/personal.js';
+import { Unit, createUnitLoaders } from '../units/index.js';
+import { IngestReport } from '../ingest/index.js';
+import { Device, DeviceConnection, HeartbeatDefault } from './device.type.js';
+import { DeviceFilter, HeartbeatDevicesInput, IngestDevicesInput } from './device.input.js';
+import { heartbeatDevices, ingestDevices } from './device.ingest.js';
+import { deviceLive } from './device.live.js';
+import { DEVICE_TYPES, HEARTBEAT_INTERVAL_SECONDS } from './device.table.js';
+import { getDevice, listDevices, toDeviceKey } from './device.service.js';
+import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
 
-type PersonalField =
-  "address" | "holderName" | "holderPhone" | "holderIdNumber";
+type PersonalField = 'address' | 'holderName' | 'holderPhone' | 'holderIdNumber';
 
-function personal(
-  ctx: RequestContext,
-  device: Device,
-  field: PersonalField,
-): string | null {
-  return personalValue(
-    ctx,
-    "Device",
-    device as unknown as { id: string } & Record<string, unknown>,
-    field,
-    device[field],
-    DEVICE_PERSONAL_FIELDS[field]!,
-  );
+function personal(ctx: RequestContext, device: Device, field: PersonalField): string | null {
+  return personalValue(ctx, 'Device', device as unknown as { id: string } & Record<string, unknown>, field, device[field], DEVICE_PERSONAL_FIELDS[field]!);
 }
 
 @Resolver(() => Device)
 export class DeviceResolver {
-  @Query(() => DeviceConnection, {
-    description: "Devices the caller may see, newest registrations first.",
-  })
+  @Query(() => DeviceConnection, { description: 'Devices the caller may see, newest registrations first.' })
   async devices(
-    @Arg("filter", () => DeviceFilter, { nullable: true })
-    filter: DeviceFilter | undefined,
+    @Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
-    @Arg("purpose", () => String, PURPOSE_ARG) purpose: string | undefined,
+    @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof DeviceConnection>> {
     ctx.ledger.statePurpose(purpose);
-    return new DeviceConnection(
-      await listDevices(ctx, filter, first, after),
-      toDeviceKey,
-    );
+    return new DeviceConnection(await listDevices(ctx, filter, first, after), toDeviceKey);
   }
 
-  @Query(() => Device, {
-    description:
-      "One device; NOT_FOUND when it does not exist or lies outside your scope.",
-  })
-  device(
-    @Arg("id", () => ID) id: string,
-    @Arg("purpose", () => String, PURPOSE_ARG) purpose: string | undefined,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Device> {
+  @Query(() => Device, { description: 'One device; NOT_FOUND when it does not exist or lies outside your scope.' })
+  device(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Device> {
     ctx.ledger.statePurpose(purpose);
     return getDevice(ctx, id);
   }
 
-  @Query(() => [HeartbeatDefault], {
-    description:
-      "Seconds between heartbeats a registration gets when it names none, per device type.",
-  })
+  @Query(() => [HeartbeatDefault], { description: 'Seconds between heartbeats a registration gets when it names none, per device type.' })
   deviceHeartbeatDefaults(): HeartbeatDefault[] {
-    return DEVICE_TYPES.map((type) =>
-      Object.assign(new HeartbeatDefault(), {
-        type,
-        intervalSeconds: HEARTBEAT_INTERVAL_SECONDS[type],
-      }),
-    );
+    return DEVICE_TYPES.map((type) => Object.assign(new HeartbeatDefault(), { type, intervalSeconds: HEARTBEAT_INTERVAL_SECONDS[type] }));
   }
 
   @Mutation(() => IngestReport, {
     description:
-      "Adapters: register or update up to 1,000 devices; one result per record. New: ACCEPTED; a changed description: UPDATED; the same description again: DUPLICATE.",
+      'Adapters: register or update up to 1,000 devices; one result per record. New: ACCEPTED; a changed description: UPDATED; the same description again: DUPLICATE.',
   })
-  ingestDevices(
-    @Arg("input", () => IngestDevicesInput) input: IngestDevicesInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<IngestReport> {
+  ingestDevices(@Arg('input', () => IngestDevicesInput) input: IngestDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return ingestDevices(ctx, input);
   }
 
@@ -110,107 +55,47 @@ export class DeviceResolver {
     description:
       "Adapters: up to 1,000 heartbeats; one result per heartbeat. Newer than the device's last one: stored and the status set (UPDATED); otherwise DUPLICATE. Unknown device: REJECTED UNKNOWN_RECORD.",
   })
-  heartbeatDevices(
-    @Arg("input", () => HeartbeatDevicesInput) input: HeartbeatDevicesInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<IngestReport> {
+  heartbeatDevices(@Arg('input', () => HeartbeatDevicesInput) input: HeartbeatDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return heartbeatDevices(ctx, input);
   }
 
   @Subscription(() => Device, {
-    description:
-      "Devices as their status changes (a heartbeat, or silence past the interval), within your scope and the filter.",
-    subscribe: ({ args, context }) =>
-      (context as RequestContext).hub
-        .single(deviceLive)
-        .subscribe(
-          context as RequestContext,
-          (args as { filter?: DeviceFilter }).filter,
-          (args as { after?: string }).after,
-        ),
+    description: 'Devices as their status changes (a heartbeat, or silence past the interval), within your scope and the filter.',
+    subscribe: ({ args, context }) => (context as RequestContext).hub.single(deviceLive).subscribe(context as RequestContext, (args as { filter?: DeviceFilter }).filter, (args as { after?: string }).after),
   })
-  deviceStatusChanged(
-    @Root() device: Device,
-    @Arg("filter", () => DeviceFilter, { nullable: true })
-    _filter: DeviceFilter | undefined,
-    @Arg("after", () => String, {
-      nullable: true,
-      description:
-        "Start after this cursor (an event's `cursor`, or the \"live now\" ping's): the records committed since are replayed first, each once, then live ones (docs/api/live.md).",
-    })
-    _after: string | undefined,
-  ): Device {
+  deviceStatusChanged(@Root() device: Device, @Arg('filter', () => DeviceFilter, { nullable: true }) _filter: DeviceFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Device {
     return device;
   }
 
   @FieldResolver(() => Unit)
-  async unit(
-    @Root() device: Device,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Unit> {
-    const unit = await ctx.loaders
-      .of(createUnitLoaders)
-      .unitByCode.load(device.unitCode);
-    if (!unit)
-      throw new Error(
-        `device ${device.id} has unit ${device.unitCode}, which does not exist`,
-      );
+  async unit(@Root() device: Device, @Ctx() ctx: RequestContext): Promise<Unit> {
+    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(device.unitCode);
+    if (!unit) throw new Error(`device ${device.id} has unit ${device.unitCode}, which does not exist`);
     return unit;
   }
 
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      "Personal data: the exact installation address; cut to the building unless you may see it.",
-  })
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: the exact installation address; cut to the building unless you may see it.' })
   address(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
-    return personal(ctx, device, "address");
+    return personal(ctx, device, 'address');
   }
 
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      "Personal data: the person behind an elderly one-click alarm (张* when masked).",
-  })
-  holderName(
-    @Root() device: Device,
-    @Ctx() ctx: RequestContext,
-  ): string | null {
-    return personal(ctx, device, "holderName");
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: the person behind an elderly one-click alarm (张* when masked).' })
+  holderName(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
+    return personal(ctx, device, 'holderName');
   }
 
-  @FieldResolver(() => String, {
-    nullable: true,
-    description: "Personal data: the holder's phone (138****1234 when masked).",
-  })
-  holderPhone(
-    @Root() device: Device,
-    @Ctx() ctx: RequestContext,
-  ): string | null {
-    return personal(ctx, device, "holderPhone");
+  @FieldResolver(() => String, { nullable: true, description: "Personal data: the holder's phone (138****1234 when masked)." })
+  holderPhone(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
+    return personal(ctx, device, 'holderPhone');
   }
 
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      "Personal data: the holder's ID number (320613********1234 when masked).",
-  })
-  holderIdNumber(
-    @Root() device: Device,
-    @Ctx() ctx: RequestContext,
-  ): string | null {
-    return personal(ctx, device, "holderIdNumber");
+  @FieldResolver(() => String, { nullable: true, description: "Personal data: the holder's ID number (320613********1234 when masked)." })
+  holderIdNumber(@Root() device: Device, @Ctx() ctx: RequestContext): string | null {
+    return personal(ctx, device, 'holderIdNumber');
   }
 
-  @FieldResolver(() => [String], {
-    description: "The personal fields of this device you see masked.",
-  })
+  @FieldResolver(() => [String], { description: 'The personal fields of this device you see masked.' })
   maskedFields(@Root() device: Device, @Ctx() ctx: RequestContext): string[] {
-    return maskedFields(
-      ctx,
-      "Device",
-      device as unknown as Record<string, unknown>,
-      Object.keys(DEVICE_PERSONAL_FIELDS),
-    );
+    return maskedFields(ctx, 'Device', device as unknown as Record<string, unknown>, Object.keys(DEVICE_PERSONAL_FIELDS));
   }
 }

@@ -1,35 +1,13 @@
-import "reflect-metadata";
-import {
-  Arg,
-  Args,
-  Ctx,
-  FieldResolver,
-  ID,
-  Int,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-  Subscription,
-} from "type-graphql";
-import type { RequestContext } from "../../platform/context.js";
-import { PURPOSE_ARG } from "../../platform/privacy/personal.js";
-import { PageArgs } from "../../platform/graphql/connection.js";
-import { Unit, createUnitLoaders } from "../units/index.js";
-import {
-  PublicChannel,
-  ResidentRequest,
-  ResidentRequestConnection,
-  SubmittedRequest,
-  TrackedRequest,
-} from "./request.type.js";
-import {
-  IngestResidentRequestsInput,
-  ResidentRequestFilter,
-  SubmitResidentRequestInput,
-} from "./request.input.js";
-import { ingestResidentRequests } from "./request.ingest.js";
-import { IngestReport } from "../ingest/index.js";
+import 'reflect-metadata';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { PURPOSE_ARG } from '../../platform/privacy/personal.js';
+import { PageArgs } from '../../platform/graphql/connection.js';
+import { Unit, createUnitLoaders } from '../units/index.js';
+import { PublicChannel, ResidentRequest, ResidentRequestConnection, SubmittedRequest, TrackedRequest } from './request.type.js';
+import { IngestResidentRequestsInput, ResidentRequestFilter, SubmitResidentRequestInput } from './request.input.js';
+import { ingestResidentRequests } from './request.ingest.js';
+import { IngestReport } from '../ingest/index.js';
 import {
   getResidentRequest,
   listResidentRequests,
@@ -40,68 +18,50 @@ import {
   submitResidentRequest,
   toRequestKey,
   trackResidentRequest,
-} from "./request.service.js";
-import { closeResidentRequest, replyResidentRequest } from "./request.staff.js";
-import { requestLive } from "./request.live.js";
+} from './request.service.js';
+import { closeResidentRequest, replyResidentRequest } from './request.staff.js';
+import { requestLive } from './request.live.js';
 
 @Resolver(() => ResidentRequest)
 export class ResidentRequestResolver {
   @Mutation(() => SubmittedRequest, {
-    description:
-      "Public (no Authorization needed): a resident sends a request to the community of the channel whose token the QR code carries.",
+    description: "Public (no Authorization needed): a resident sends a request to the community of the channel whose token the QR code carries.",
   })
   submitResidentRequest(
-    @Arg("channelToken", () => String) channelToken: string,
-    @Arg("input", () => SubmitResidentRequestInput)
-    input: SubmitResidentRequestInput,
+    @Arg('channelToken', () => String) channelToken: string,
+    @Arg('input', () => SubmitResidentRequestInput) input: SubmitResidentRequestInput,
     @Ctx() ctx: RequestContext,
   ): Promise<SubmittedRequest> {
     return submitResidentRequest(ctx, channelToken, input);
   }
 
   @Mutation(() => IngestReport, {
-    description:
-      "Adapters (the 12345 hotline, …): push up to 1,000 resident requests made through another channel; one result per record, as ingestAlerts.",
+    description: 'Adapters (the 12345 hotline, …): push up to 1,000 resident requests made through another channel; one result per record, as ingestAlerts.',
   })
-  ingestResidentRequests(
-    @Arg("input", () => IngestResidentRequestsInput)
-    input: IngestResidentRequestsInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<IngestReport> {
+  ingestResidentRequests(@Arg('input', () => IngestResidentRequestsInput) input: IngestResidentRequestsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return ingestResidentRequests(ctx, input);
   }
 
-  @Query(() => TrackedRequest, {
-    description:
-      "Public (no Authorization needed): where a request stands, by its tracking code. NOT_FOUND for an unknown code.",
-  })
-  residentRequestStatus(
-    @Arg("trackingCode", () => String) trackingCode: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<TrackedRequest> {
+  @Query(() => TrackedRequest, { description: 'Public (no Authorization needed): where a request stands, by its tracking code. NOT_FOUND for an unknown code.' })
+  residentRequestStatus(@Arg('trackingCode', () => String) trackingCode: string, @Ctx() ctx: RequestContext): Promise<TrackedRequest> {
     return trackResidentRequest(ctx.db, trackingCode);
   }
 
   @Query(() => PublicChannel, {
-    description:
-      "Public (no Authorization needed): the channel a QR code names and its community, for the submit page. UNAUTHENTICATED for a token that is unknown, replaced or revoked.",
+    description: 'Public (no Authorization needed): the channel a QR code names and its community, for the submit page. UNAUTHENTICATED for a token that is unknown, replaced or revoked.',
   })
-  residentChannel(
-    @Arg("channelToken", () => String) channelToken: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<PublicChannel> {
+  residentChannel(@Arg('channelToken', () => String) channelToken: string, @Ctx() ctx: RequestContext): Promise<PublicChannel> {
     return residentChannel(ctx.db, channelToken);
   }
 
   @Mutation(() => TrackedRequest, {
     description:
-      "Public (no Authorization needed): the resident rates a CLOSED request, once: satisfaction 1 to 5, an optional comment of at most 500 characters. The rating also goes to the case opened from the request (caseKpis). CONFLICT before it is closed and once rated.",
+      'Public (no Authorization needed): the resident rates a CLOSED request, once: satisfaction 1 to 5, an optional comment of at most 500 characters. The rating also goes to the case opened from the request (caseKpis). CONFLICT before it is closed and once rated.',
   })
   rateResidentRequest(
-    @Arg("trackingCode", () => String) trackingCode: string,
-    @Arg("satisfaction", () => Int) satisfaction: number,
-    @Arg("comment", () => String, { nullable: true })
-    comment: string | undefined,
+    @Arg('trackingCode', () => String) trackingCode: string,
+    @Arg('satisfaction', () => Int) satisfaction: number,
+    @Arg('comment', () => String, { nullable: true }) comment: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<TrackedRequest> {
     return rateResidentRequest(ctx, trackingCode, satisfaction, comment);
@@ -111,141 +71,76 @@ export class ResidentRequestResolver {
     description:
       "Staff (officers, admins, grid workers whose unit contains the request's community): the public reply, at most 1,000 characters. SUBMITTED becomes REPLIED; IN_CASE stays; CONFLICT once CLOSED.",
   })
-  replyResidentRequest(
-    @Arg("id", () => ID) id: string,
-    @Arg("reply", () => String) reply: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<ResidentRequest> {
+  replyResidentRequest(@Arg('id', () => ID) id: string, @Arg('reply', () => String) reply: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
     return replyResidentRequest(ctx, id, reply);
   }
 
   @Mutation(() => ResidentRequest, {
     description:
-      "Staff: close a request, with an optional last reply (without one, a request never replied to gets a fixed closing text). A request IN_CASE closes with its case: CONFLICT until the case is closed or rejected.",
+      'Staff: close a request, with an optional last reply (without one, a request never replied to gets a fixed closing text). A request IN_CASE closes with its case: CONFLICT until the case is closed or rejected.',
   })
   closeResidentRequest(
-    @Arg("id", () => ID) id: string,
-    @Arg("reply", () => String, { nullable: true }) reply: string | undefined,
+    @Arg('id', () => ID) id: string,
+    @Arg('reply', () => String, { nullable: true }) reply: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<ResidentRequest> {
     return closeResidentRequest(ctx, id, reply);
   }
 
-  @Query(() => ResidentRequestConnection, {
-    description: "Resident requests the caller may see, newest first.",
-  })
+  @Query(() => ResidentRequestConnection, { description: 'Resident requests the caller may see, newest first.' })
   async residentRequests(
-    @Arg("filter", () => ResidentRequestFilter, { nullable: true })
-    filter: ResidentRequestFilter | undefined,
+    @Arg('filter', () => ResidentRequestFilter, { nullable: true }) filter: ResidentRequestFilter | undefined,
     @Args(() => PageArgs) { first, after }: PageArgs,
-    @Arg("purpose", () => String, PURPOSE_ARG) purpose: string | undefined,
+    @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ResidentRequestConnection>> {
     ctx.ledger.statePurpose(purpose);
-    return new ResidentRequestConnection(
-      await listResidentRequests(ctx, filter, first, after),
-      toRequestKey,
-    );
+    return new ResidentRequestConnection(await listResidentRequests(ctx, filter, first, after), toRequestKey);
   }
 
-  @Query(() => ResidentRequest, {
-    description:
-      "One resident request; NOT_FOUND when it does not exist or lies outside your scope.",
-  })
-  residentRequest(
-    @Arg("id", () => ID) id: string,
-    @Arg("purpose", () => String, PURPOSE_ARG) purpose: string | undefined,
-    @Ctx() ctx: RequestContext,
-  ): Promise<ResidentRequest> {
+  @Query(() => ResidentRequest, { description: 'One resident request; NOT_FOUND when it does not exist or lies outside your scope.' })
+  residentRequest(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
     ctx.ledger.statePurpose(purpose);
     return getResidentRequest(ctx, id);
   }
 
   @Subscription(() => ResidentRequest, {
-    description:
-      "Resident requests as they are submitted, within your scope and the filter (personal fields masked as in queries).",
+    description: 'Resident requests as they are submitted, within your scope and the filter (personal fields masked as in queries).',
     subscribe: ({ args, context }) =>
-      (context as RequestContext).hub
-        .single(requestLive)
-        .subscribe(
-          context as RequestContext,
-          (args as { filter?: ResidentRequestFilter }).filter,
-          (args as { after?: string }).after,
-        ),
+      (context as RequestContext).hub.single(requestLive).subscribe(context as RequestContext, (args as { filter?: ResidentRequestFilter }).filter, (args as { after?: string }).after),
   })
   residentRequestSubmitted(
     @Root() request: ResidentRequest,
-    @Arg("filter", () => ResidentRequestFilter, { nullable: true })
-    _filter: ResidentRequestFilter | undefined,
-    @Arg("after", () => String, {
-      nullable: true,
-      description:
-        "Start after this cursor (an event's `cursor`, or the \"live now\" ping's): the records committed since are replayed first, each once, then live ones (docs/api/live.md).",
-    })
-    _after: string | undefined,
+    @Arg('filter', () => ResidentRequestFilter, { nullable: true }) _filter: ResidentRequestFilter | undefined,
+    @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined,
   ): ResidentRequest {
     return request;
   }
 
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      "Personal data: masked (`张*`) unless you work at the community or grid that owns the request.",
-  })
-  contactName(
-    @Root() request: ResidentRequest,
-    @Ctx() ctx: RequestContext,
-  ): string | null {
-    return personalField(ctx, request, "contactName");
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`张*`) unless you work at the community or grid that owns the request.' })
+  contactName(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
+    return personalField(ctx, request, 'contactName');
   }
 
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      "Personal data: masked (`138****1234`) unless you work at the community or grid that owns the request.",
-  })
-  contactPhone(
-    @Root() request: ResidentRequest,
-    @Ctx() ctx: RequestContext,
-  ): string | null {
-    return personalField(ctx, request, "contactPhone");
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: masked (`138****1234`) unless you work at the community or grid that owns the request.' })
+  contactPhone(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
+    return personalField(ctx, request, 'contactPhone');
   }
 
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      "Personal data: cut to the building (`…12幢****`) unless you work at the community or grid that owns the request.",
-  })
-  address(
-    @Root() request: ResidentRequest,
-    @Ctx() ctx: RequestContext,
-  ): string | null {
-    return personalField(ctx, request, "address");
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: cut to the building (`…12幢****`) unless you work at the community or grid that owns the request.' })
+  address(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
+    return personalField(ctx, request, 'address');
   }
 
-  @FieldResolver(() => [String], {
-    description:
-      "The personal fields of this request that you see masked (those that hold a value).",
-  })
-  maskedFields(
-    @Root() request: ResidentRequest,
-    @Ctx() ctx: RequestContext,
-  ): string[] {
+  @FieldResolver(() => [String], { description: 'The personal fields of this request that you see masked (those that hold a value).' })
+  maskedFields(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string[] {
     return maskedFieldsOf(ctx, request);
   }
 
-  @FieldResolver(() => Unit, { description: "The community it was sent to." })
-  async unit(
-    @Root() request: ResidentRequest,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Unit> {
-    const unit = await ctx.loaders
-      .of(createUnitLoaders)
-      .unitByCode.load(request.unitCode);
-    if (!unit)
-      throw new Error(
-        `resident request ${request.id} has unit ${request.unitCode}, which does not exist`,
-      );
+  @FieldResolver(() => Unit, { description: 'The community it was sent to.' })
+  async unit(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): Promise<Unit> {
+    const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(request.unitCode);
+    if (!unit) throw new Error(`resident request ${request.id} has unit ${request.unitCode}, which does not exist`);
     return unit;
   }
 }

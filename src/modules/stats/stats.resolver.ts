@@ -1,52 +1,36 @@
-import "reflect-metadata";
-import { Arg, Ctx, Query, Resolver } from "type-graphql";
-import { DateTimeResolver } from "graphql-scalars";
-import type { RequestContext } from "../../platform/context.js";
-import type { StatsGroupName, StatsKindName } from "./stats.kinds.js";
-import { CaseKpis, Stats, StatsGroup, StatsKind } from "./stats.type.js";
-import { caseKpisFor } from "./stats.kpis.js";
-import { statsFor } from "./stats.service.js";
+import 'reflect-metadata';
+import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { RequestContext } from '../../platform/context.js';
+import type { StatsGroupName, StatsKindName } from './stats.kinds.js';
+import { CaseKpis, Stats, StatsGroup, StatsKind } from './stats.type.js';
+import { caseKpisFor } from './stats.kpis.js';
+import { statsFor } from './stats.service.js';
 
 @Resolver(() => Stats)
 export class StatsResolver {
   @Query(() => Stats, {
     description:
-      "Counts for the command-centre screen: records of `kind` within the unit, time in [from, to), grouped by any combination of keys. Only what you may read is counted (the same rules as the lists); NOT_FOUND for a unit outside your scope.",
+      'Counts for the command-centre screen: records of `kind` within the unit, time in [from, to), grouped by any combination of keys. Only what you may read is counted (the same rules as the lists); NOT_FOUND for a unit outside your scope.',
   })
   stats(
-    @Arg("unitCode", () => String) unitCode: string,
-    @Arg("kind", () => StatsKind) kind: StatsKindName,
-    @Arg("from", () => DateTimeResolver, {
-      nullable: true,
-      description: "At or after; omitted: no lower bound.",
-    })
-    from: Date | null | undefined,
-    @Arg("to", () => DateTimeResolver, {
-      nullable: true,
-      description: "Before; omitted: no upper bound.",
-    })
-    to: Date | null | undefined,
-    @Arg("groupBy", () => [StatsGroup], { defaultValue: [] })
-    groupBy: StatsGroupName[],
+    @Arg('unitCode', () => String) unitCode: string,
+    @Arg('kind', () => StatsKind) kind: StatsKindName,
+    @Arg('from', () => DateTimeResolver, { nullable: true, description: 'At or after; omitted: no lower bound.' }) from: Date | null | undefined,
+    @Arg('to', () => DateTimeResolver, { nullable: true, description: 'Before; omitted: no upper bound.' }) to: Date | null | undefined,
+    @Arg('groupBy', () => [StatsGroup], { defaultValue: [] }) groupBy: StatsGroupName[],
     @Ctx() ctx: RequestContext,
   ): Promise<Stats> {
-    return statsFor(ctx, {
-      unitCode,
-      kind,
-      from: from ?? null,
-      to: to ?? null,
-      groupBy,
-    });
+    return statsFor(ctx, { unitCode, kind, from: from ?? null, to: to ?? null, groupBy });
   }
 
   @Query(() => CaseKpis, {
-    description:
-      "Case KPIs (GB/T 30428 综合评价) of a unit and of each of its children over [from, to): on-time closure rate, average handling time, overdue count, reopen rate, satisfaction.",
+    description: 'Case KPIs (GB/T 30428 综合评价) of a unit and of each of its children over [from, to): on-time closure rate, average handling time, overdue count, reopen rate, satisfaction.',
   })
   caseKpis(
-    @Arg("unitCode", () => String) unitCode: string,
-    @Arg("from", () => DateTimeResolver) from: Date,
-    @Arg("to", () => DateTimeResolver) to: Date,
+    @Arg('unitCode', () => String) unitCode: string,
+    @Arg('from', () => DateTimeResolver) from: Date,
+    @Arg('to', () => DateTimeResolver) to: Date,
     @Ctx() ctx: RequestContext,
   ): Promise<CaseKpis> {
     return caseKpisFor(ctx, unitCode, from, to);

@@ -1,46 +1,36 @@
-import "reflect-metadata";
-import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
-import type { RequestContext } from "../../platform/context.js";
-import { requireCan } from "../../platform/auth/guard.js";
-import type { Tier as TierName } from "../../platform/auth/scope.js";
-import { NotFoundError } from "../../platform/errors.js";
-import { Tier, Unit } from "./unit.type.js";
-import { listUnits } from "./unit.service.js";
-import { createUnitLoaders } from "./unit.loader.js";
+import 'reflect-metadata';
+import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../platform/context.js';
+import { requireCan } from '../../platform/auth/guard.js';
+import type { Tier as TierName } from '../../platform/auth/scope.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { Tier, Unit } from './unit.type.js';
+import { listUnits } from './unit.service.js';
+import { createUnitLoaders } from './unit.loader.js';
 
 @Resolver(() => Unit)
 export class UnitResolver {
-  @Query(() => Unit, {
-    description: "One unit by code; NOT_FOUND when there is none.",
-  })
-  async unit(
-    @Arg("code", () => String) code: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Unit> {
-    requireCan(ctx, "read", "Unit");
+  @Query(() => Unit, { description: 'One unit by code; NOT_FOUND when there is none.' })
+  async unit(@Arg('code', () => String) code: string, @Ctx() ctx: RequestContext): Promise<Unit> {
+    requireCan(ctx, 'read', 'Unit');
     const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(code);
-    if (!unit) throw new NotFoundError("Unit", code);
+    if (!unit) throw new NotFoundError('Unit', code);
     return unit;
   }
 
-  @Query(() => [Unit], {
-    description: "Units under a parent and/or of a tier, by code.",
-  })
+  @Query(() => [Unit], { description: 'Units under a parent and/or of a tier, by code.' })
   units(
-    @Arg("parentCode", () => String, { nullable: true })
-    parentCode: string | undefined,
-    @Arg("tier", () => Tier, { nullable: true }) tier: TierName | undefined,
+    @Arg('parentCode', () => String, { nullable: true }) parentCode: string | undefined,
+    @Arg('tier', () => Tier, { nullable: true }) tier: TierName | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Unit[]> {
-    requireCan(ctx, "read", "Unit");
+    requireCan(ctx, 'read', 'Unit');
     return listUnits(ctx.db, parentCode ?? undefined, tier ?? undefined);
   }
 
   @FieldResolver(() => Unit, { nullable: true })
   parent(@Root() unit: Unit, @Ctx() ctx: RequestContext): Promise<Unit | null> {
-    return unit.parentCode
-      ? ctx.loaders.of(createUnitLoaders).unitByCode.load(unit.parentCode)
-      : Promise.resolve(null);
+    return unit.parentCode ? ctx.loaders.of(createUnitLoaders).unitByCode.load(unit.parentCode) : Promise.resolve(null);
   }
 
   @FieldResolver(() => [Unit])

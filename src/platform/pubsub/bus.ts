@@ -1,5 +1,5 @@
-import type { Executor } from "../db/database.js";
-import { appendToLog } from "./live-log.js";
+import type { Executor } from '../db/database.js';
+import { appendToLog } from './live-log.js';
 
 /**
  * Terminology
@@ -15,11 +15,7 @@ import { appendToLog } from "./live-log.js";
  */
 export interface EventBus<TopicMap extends object> {
   /** Returns a receipt for `delivered`. */
-  publish<T extends keyof TopicMap & string>(
-    executor: Executor,
-    topic: T,
-    payload: TopicMap[T],
-  ): Promise<Receipt>;
+  publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<Receipt>;
   /**
    * Resolves once an event this process published (and whose transaction has committed) has
    * reached this process's own handlers — at once when nothing here listens to its topic, and
@@ -31,11 +27,7 @@ export interface EventBus<TopicMap extends object> {
    * `onGap` runs when the bus has reconnected after losing its connection: events published
    * meanwhile were lost, so whoever keeps state derived from them (a cache) drops it.
    */
-  subscribe<T extends keyof TopicMap & string>(
-    topic: T,
-    handler: (payload: TopicMap[T]) => void,
-    onGap?: () => void,
-  ): Promise<() => Promise<void>>;
+  subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -80,20 +72,12 @@ export const IDS_PER_EVENT = 150;
  * most IDS_PER_EVENT ids. The events are sent together: postgres.js pipelines them on the
  * transaction's connection (one round trip, not one per event).
  */
-export async function publishIds(
-  bus: EventBus<Topics>,
-  executor: Executor,
-  topic: IdsTopic,
-  ids: readonly string[],
-): Promise<void> {
+export async function publishIds(bus: EventBus<Topics>, executor: Executor, topic: IdsTopic, ids: readonly string[]): Promise<void> {
   const sent: Promise<unknown>[] = [];
   for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) {
     const chunk = ids.slice(offset, offset + IDS_PER_EVENT);
     // The live log numbers the event in commit order (cursors, replay); the NOTIFY wakes the feeds.
-    sent.push(
-      appendToLog(executor, topic, chunk),
-      bus.publish(executor, topic, { ids: chunk }),
-    );
+    sent.push(appendToLog(executor, topic, chunk), bus.publish(executor, topic, { ids: chunk }));
   }
   await Promise.all(sent);
 }

@@ -1,4 +1,4 @@
-import { codesOfPath } from "../auth/scope.js";
+import { codesOfPath } from '../auth/scope.js';
 
 /**
  * Subscribers indexed by the unit code they watch. An event for a record at path
@@ -7,7 +7,7 @@ import { codesOfPath } from "../auth/scope.js";
  * ability and filter (`offer`).
  */
 /** Watches every unit: for a principal whose rules carry no unit condition. */
-export const EVERY_UNIT = "*";
+export const EVERY_UNIT = '*';
 
 export interface Watcher<R, I = R> {
   /** Unit codes this subscriber watches (its scope roots, narrowed by its filter), or EVERY_UNIT. */
@@ -57,10 +57,8 @@ export class UnitIndexedFanout<R extends { unitPath: string }, I = R> {
   candidates(paths: readonly string[]): Set<Watcher<R, I>> {
     const found = new Set<Watcher<R, I>>();
     const codes = new Set<string>([EVERY_UNIT]);
-    for (const path of paths)
-      for (const code of codesOfPath(path)) codes.add(code);
-    for (const code of codes)
-      for (const watcher of this.byUnit.get(code) ?? []) found.add(watcher);
+    for (const path of paths) for (const code of codesOfPath(path)) codes.add(code);
+    for (const code of codes) for (const watcher of this.byUnit.get(code) ?? []) found.add(watcher);
     return found;
   }
 }

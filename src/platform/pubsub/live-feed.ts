@@ -1,22 +1,13 @@
-import type { Db } from "../db/database.js";
-import type { Hub, RequestContext } from "../context.js";
-import { subject, type SubjectName } from "../auth/ability.js";
-import { requireCan } from "../auth/guard.js";
-import { scopeRoots } from "../auth/scope-roots.js";
-import { isWithin, lastCode } from "../auth/scope.js";
-import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from "./fanout.js";
-import { BoundedQueue } from "./queue.js";
-import type { IdsTopic } from "./bus.js";
-import {
-  checkNotExpired,
-  cursorOf,
-  entriesAfter,
-  headOf,
-  isAfter,
-  parseCursor,
-  type LogEntry,
-  type Position,
-} from "./live-log.js";
+import type { Db } from '../db/database.js';
+import type { Hub, RequestContext } from '../context.js';
+import { subject, type SubjectName } from '../auth/ability.js';
+import { requireCan } from '../auth/guard.js';
+import { scopeRoots } from '../auth/scope-roots.js';
+import { isWithin, lastCode } from '../auth/scope.js';
+import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from './fanout.js';
+import { BoundedQueue } from './queue.js';
+import type { IdsTopic } from './bus.js';
+import { checkNotExpired, cursorOf, entriesAfter, headOf, isAfter, parseCursor, type LogEntry, type Position } from './live-log.js';
 
 /**
  * Terminology
@@ -39,14 +30,10 @@ export const DEFAULT_QUEUE_CAPACITY = 5000;
 /** WebSocket close code for a subscriber whose queue overflowed (documented in README). */
 export const SLOW_CLIENT_CLOSE = {
   code: 4429,
-  reason: "Too slow: more undelivered events than the queue holds",
+  reason: 'Too slow: more undelivered events than the queue holds',
 } as const;
 
-export interface LiveFeedConfig<
-  Row extends { unitPath: string },
-  Item,
-  Filter,
-> {
+export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> {
   /** The bus topic: one whose events name records by id. */
   readonly topic: IdsTopic;
   /** The CASL subject read on each record. */
@@ -96,11 +83,7 @@ interface Offer<Row, Item> {
   readonly position: Position;
 }
 
-export class LiveFeed<
-  Row extends { unitPath: string; id: string },
-  Item extends Cursored,
-  Filter,
-> {
+export class LiveFeed<Row extends { unitPath: string; id: string }, Item extends Cursored, Filter> {
   private readonly fanout = new UnitIndexedFanout<Row, Offer<Row, Item>>();
   /** The topic's LISTEN: in place, being opened, or (after a failure) undefined, to be opened again. */
   private listening: Promise<void> | undefined;
@@ -111,8 +94,7 @@ export class LiveFeed<
   constructor(
     private readonly hub: Hub,
     private readonly config: LiveFeedConfig<Row, Item, Filter>,
-    private readonly capacity: number = hub.config.liveQueueCapacity ||
-      DEFAULT_QUEUE_CAPACITY,
+    private readonly capacity: number = hub.config.liveQueueCapacity || DEFAULT_QUEUE_CAPACITY,
   ) {}
 
   /**
@@ -123,12 +105,10 @@ export class LiveFeed<
   listen(): Promise<void> {
     if (!this.listening) {
       const read = () => this.enqueue(() => this.readLog());
-      const attempt = this.hub.bus
-        .subscribe(this.config.topic, read, read)
-        .then(() => {
-          read();
-          return this.chain;
-        });
+      const attempt = this.hub.bus.subscribe(this.config.topic, read, read).then(() => {
+        read();
+        return this.chain;
+      });
       this.listening = attempt;
       attempt.catch(() => {
         if (this.listening === attempt) this.listening = undefined;
@@ -159,33 +139,20 @@ export class LiveFeed<
       return;
     }
     for (;;) {
-      const entries = await entriesAfter(
-        db,
-        this.config.topic,
-        this.head,
-        LOG_PAGE,
-      );
+      const entries = await entriesAfter(db, this.config.topic, this.head, LOG_PAGE);
       if (entries.length === 0) return;
       // Nobody listens here: move the head without loading.
-      if (this.fanout.size > 0)
-        await this.dispatch(await this.offersOf(entries));
+      if (this.fanout.size > 0) await this.dispatch(await this.offersOf(entries));
       this.head = entries[entries.length - 1]!.seq;
       if (entries.length < LOG_PAGE) return;
     }
   }
 
   /** The records the entries name, loaded once, in log order, each with its position and item. */
-  private async offersOf(
-    entries: readonly LogEntry[],
-  ): Promise<Offer<Row, Item>[]> {
+  private async offersOf(entries: readonly LogEntry[]): Promise<Offer<Row, Item>[]> {
     const ids = [...new Set(entries.flatMap((entry) => entry.ids))];
     if (ids.length === 0) return [];
-    const byId = new Map(
-      (await this.config.load(this.hub.database.liveDb, ids)).map((row) => [
-        row.id,
-        row,
-      ]),
-    );
+    const byId = new Map((await this.config.load(this.hub.database.liveDb, ids)).map((row) => [row.id, row]));
     const offers: Offer<Row, Item>[] = [];
     for (const entry of entries) {
       entry.ids.forEach((id, index) => {
@@ -197,11 +164,7 @@ export class LiveFeed<
         offers.push({
           row,
           position,
-          item: Object.assign(
-            Object.create(Object.getPrototypeOf(item) as object) as Item,
-            item,
-            { cursor: cursorOf(position) },
-          ),
+          item: Object.assign(Object.create(Object.getPrototypeOf(item) as object) as Item, item, { cursor: cursorOf(position) }),
         });
       });
     }
@@ -212,9 +175,7 @@ export class LiveFeed<
   private async dispatch(offers: readonly Offer<Row, Item>[]): Promise<void> {
     let offered = 0;
     for (const offer of offers) {
-      for (const watcher of this.fanout.candidates(
-        this.config.pathsOf?.(offer.row) ?? [offer.row.unitPath],
-      )) {
+      for (const watcher of this.fanout.candidates(this.config.pathsOf?.(offer.row) ?? [offer.row.unitPath])) {
         if (offered > 0 && offered % OFFERS_PER_TURN === 0) await nextTurn();
         offered++;
         watcher.offer(offer.row, offer);
@@ -231,12 +192,8 @@ export class LiveFeed<
    * once. It delivers each record after its starting cursor once, in commit order; the "live now"
    * ping carries the cursor it started from.
    */
-  async subscribe(
-    ctx: RequestContext,
-    filter: Filter | null | undefined,
-    after?: string | null,
-  ): Promise<AsyncIterableIterator<Item>> {
-    requireCan(ctx, "read", this.config.subject);
+  async subscribe(ctx: RequestContext, filter: Filter | null | undefined, after?: string | null): Promise<AsyncIterableIterator<Item>> {
+    requireCan(ctx, 'read', this.config.subject);
     if (filter && this.config.checkFilter) this.config.checkFilter(filter);
     const from = after ? parseCursor(after) : undefined;
     const subscriber = new Subscriber(ctx, this.config, filter, this.capacity);
@@ -267,21 +224,12 @@ export class LiveFeed<
   }
 
   /** Offers a subscriber the events after `from` in the log, page by page, until none is left. */
-  private async replay(
-    subscriber: Subscriber<Row, Item, Filter>,
-    from: Position,
-  ): Promise<void> {
+  private async replay(subscriber: Subscriber<Row, Item, Filter>, from: Position): Promise<void> {
     let seq = from.index === Infinity ? from.seq : from.seq - 1;
     for (;;) {
-      const entries = await entriesAfter(
-        this.hub.database.liveDb,
-        this.config.topic,
-        seq,
-        LOG_PAGE,
-      );
+      const entries = await entriesAfter(this.hub.database.liveDb, this.config.topic, seq, LOG_PAGE);
       if (entries.length === 0) return;
-      for (const offer of await this.offersOf(entries))
-        subscriber.accept(offer);
+      for (const offer of await this.offersOf(entries)) subscriber.accept(offer);
       seq = entries[entries.length - 1]!.seq;
       if (entries.length < LOG_PAGE) return;
     }
@@ -289,11 +237,7 @@ export class LiveFeed<
 }
 
 /** One subscription: its queue, its filter, what it was offered while it was being set up. */
-class Subscriber<
-  Row extends { unitPath: string; id: string },
-  Item extends Cursored,
-  Filter,
-> {
+class Subscriber<Row extends { unitPath: string; id: string }, Item extends Cursored, Filter> {
   readonly queue: BoundedQueue<Item>;
   /** The last position delivered: an offer at or before it is not delivered again. */
   delivered: Position = { seq: 0, index: Infinity };
@@ -328,8 +272,7 @@ class Subscriber<
       } satisfies Watcher<Row, Offer<Row, Item>>);
     };
     watch();
-    if (this.ctx.onAccessChange)
-      this.stopReindexing = this.ctx.onAccessChange(watch);
+    if (this.ctx.onAccessChange) this.stopReindexing = this.ctx.onAccessChange(watch);
     this.rewatch = watch;
   }
 
@@ -362,45 +305,24 @@ class Subscriber<
     if (!isAfter(position, this.delivered)) return;
     this.delivered = position;
     const { config, ctx, filter, filterPath } = this;
-    if (
-      !ctx.ability.can("read", subject(config.subject, config.subjectOf(row)))
-    )
-      return;
-    if (
-      filterPath &&
-      !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) =>
-        isWithin(path, filterPath),
-      )
-    )
-      return;
+    if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
+    if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return;
     if (filter && config.matches && !config.matches(row, filter)) return;
     this.queue.push(item);
   }
 
   private watchedUnits(): string[] {
     const { filterPath } = this;
-    const roots = scopeRoots(this.ctx.ability, "read", this.config.subject);
+    const roots = scopeRoots(this.ctx.ability, 'read', this.config.subject);
     const rootPaths = roots ?? [];
-    if (
-      filterPath &&
-      (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))
-    )
-      return [lastCode(filterPath)];
+    if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) return [lastCode(filterPath)];
     if (roots === null) return [EVERY_UNIT];
-    return rootPaths
-      .filter((root) => !filterPath || isWithin(root, filterPath))
-      .map(lastCode);
+    return rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
   }
 
   private overflow(): void {
-    this.ctx.hub.log.info(
-      `${this.config.topic} subscriber dropped: queue full`,
-      { principal: this.ctx.principal.name },
-    );
-    this.ctx.closeConnection?.(
-      SLOW_CLIENT_CLOSE.code,
-      SLOW_CLIENT_CLOSE.reason,
-    );
+    this.ctx.hub.log.info(`${this.config.topic} subscriber dropped: queue full`, { principal: this.ctx.principal.name });
+    this.ctx.closeConnection?.(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
   }
 }
 
@@ -412,10 +334,7 @@ const LISTEN_RETRY_MS = 200;
  * Opens every feed's LISTEN, each tried again (LISTEN_ATTEMPTS times, waiting longer each time)
  * when it fails; throws when one never succeeds (the hub does not start without its live feeds).
  */
-export async function listenAll(
-  feeds: readonly { listen(): Promise<void> }[],
-  log: Hub["log"],
-): Promise<void> {
+export async function listenAll(feeds: readonly { listen(): Promise<void> }[], log: Hub['log']): Promise<void> {
   await Promise.all(
     feeds.map(async (feed) => {
       for (let attempt = 1; ; attempt++) {
@@ -423,13 +342,11 @@ export async function listenAll(
           return await feed.listen();
         } catch (error) {
           if (attempt >= LISTEN_ATTEMPTS) throw error;
-          log.error("LISTEN failed; trying again", {
+          log.error('LISTEN failed; trying again', {
             attempt,
             error: String(error),
           });
-          await new Promise((resolve) =>
-            setTimeout(resolve, LISTEN_RETRY_MS * 2 ** (attempt - 1)),
-          );
+          await new Promise((resolve) => setTimeout(resolve, LISTEN_RETRY_MS * 2 ** (attempt - 1)));
         }
       }
     }),

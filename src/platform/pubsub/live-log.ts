@@ -1,7 +1,7 @@
-import { sql } from "drizzle-orm";
-import type { Db, Executor } from "../db/database.js";
-import { executeRows } from "../db/rows.js";
-import { BadUserInputError, CursorExpiredError } from "../errors.js";
+import { sql } from 'drizzle-orm';
+import type { Db, Executor } from '../db/database.js';
+import { executeRows } from '../db/rows.js';
+import { BadUserInputError, CursorExpiredError } from '../errors.js';
 
 /**
  * Terminology
@@ -28,19 +28,13 @@ export interface LogEntry {
 }
 
 export function cursorOf(position: Position): string {
-  return Number.isFinite(position.index)
-    ? `${position.seq}:${position.index}`
-    : String(position.seq);
+  return Number.isFinite(position.index) ? `${position.seq}:${position.index}` : String(position.seq);
 }
 
 /** BAD_USER_INPUT (field `after`) for a string that is not a cursor. */
 export function parseCursor(cursor: string): Position {
   const match = /^(\d{1,15})(?::(\d{1,6}))?$/.exec(cursor);
-  if (!match)
-    throw new BadUserInputError(
-      `after: "${cursor.slice(0, 40)}" is not a live cursor (take one from an event's cursor or a "live now" ping)`,
-      "after",
-    );
+  if (!match) throw new BadUserInputError(`after: "${cursor.slice(0, 40)}" is not a live cursor (take one from an event's cursor or a "live now" ping)`, 'after');
   return {
     seq: Number(match[1]),
     index: match[2] === undefined ? Infinity : Number(match[2]),
@@ -52,58 +46,33 @@ export function isAfter(a: Position, b: Position): boolean {
 }
 
 /** Writes an event of `topic` naming `ids` to the live log, inside the writing transaction. */
-export async function appendToLog(
-  executor: Executor,
-  topic: string,
-  ids: readonly string[],
-): Promise<void> {
-  await executor.execute(
-    sql`insert into live_log (topic, ids) values (${topic}, ${JSON.stringify(ids)}::jsonb)`,
-  );
+export async function appendToLog(executor: Executor, topic: string, ids: readonly string[]): Promise<void> {
+  await executor.execute(sql`insert into live_log (topic, ids) values (${topic}, ${JSON.stringify(ids)}::jsonb)`);
 }
 
 /** The highest seq of `topic` visible now (0 when none): every lower one is visible too. */
 export async function headOf(db: Db, topic: string): Promise<number> {
-  const rows = await executeRows<{ head: string | number | null }>(
-    db,
-    sql`select max(seq) as head from live_log where topic = ${topic}`,
-  );
+  const rows = await executeRows<{ head: string | number | null }>(db, sql`select max(seq) as head from live_log where topic = ${topic}`);
   return Number(rows[0]?.head ?? 0);
 }
 
 /** The events of `topic` numbered after `seq`, in order, at most `limit`. */
-export async function entriesAfter(
-  db: Db,
-  topic: string,
-  seq: number,
-  limit: number,
-): Promise<LogEntry[]> {
+export async function entriesAfter(db: Db, topic: string, seq: number, limit: number): Promise<LogEntry[]> {
   const rows = await executeRows<{
     seq: string | number;
     ids: string[] | string;
-  }>(
-    db,
-    sql`select seq, ids from live_log where topic = ${topic} and seq > ${seq} order by seq limit ${limit}`,
-  );
+  }>(db, sql`select seq, ids from live_log where topic = ${topic} and seq > ${seq} order by seq limit ${limit}`);
   return rows.map((row) => ({
     seq: Number(row.seq),
-    ids:
-      typeof row.ids === "string" ? (JSON.parse(row.ids) as string[]) : row.ids,
+    ids: typeof row.ids === 'string' ? (JSON.parse(row.ids) as string[]) : row.ids,
   }));
 }
 
 /** CURSOR_EXPIRED when the events after `position` may have been pruned already. */
-export async function checkNotExpired(
-  db: Db,
-  position: Position,
-): Promise<void> {
-  const rows = await executeRows<{ pruned: string | number }>(
-    db,
-    sql`select pruned_through as pruned from live_log_horizon where id = 1`,
-  );
+export async function checkNotExpired(db: Db, position: Position): Promise<void> {
+  const rows = await executeRows<{ pruned: string | number }>(db, sql`select pruned_through as pruned from live_log_horizon where id = 1`);
   const pruned = Number(rows[0]?.pruned ?? 0);
-  if (position.seq < pruned)
-    throw new CursorExpiredError(cursorOf(position), String(pruned));
+  if (position.seq < pruned) throw new CursorExpiredError(cursorOf(position), String(pruned));
 }
 
 /**

@@ -1,16 +1,16 @@
-import { sql } from "drizzle-orm";
-import type { Database, Executor } from "../db/database.js";
-import { invariant } from "../invariant.js";
-import { randomUUID } from "node:crypto";
-import { MAX_EVENT_BYTES, type EventBus, type Receipt } from "./bus.js";
+import { sql } from 'drizzle-orm';
+import type { Database, Executor } from '../db/database.js';
+import { invariant } from '../invariant.js';
+import { randomUUID } from 'node:crypto';
+import { MAX_EVENT_BYTES, type EventBus, type Receipt } from './bus.js';
 
 /** The field a published payload carries its receipt id in; handlers never see it. */
-const RECEIPT_FIELD = "$receipt";
+const RECEIPT_FIELD = '$receipt';
 /** Own receipts remembered for a later `delivered` call; older ones are forgotten. */
 const REMEMBERED_RECEIPTS = 1000;
 
 function channelOf(topic: string): string {
-  return `gridhub_${topic.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}`;
+  return `gridhub_${topic.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
 }
 
 /**
@@ -18,22 +18,14 @@ function channelOf(topic: string): string {
  * hub process that shares the database. One LISTEN per topic per process, however many
  * handlers; handlers run one after another for each payload.
  */
-export class PgNotifyBus<
-  TopicMap extends object,
-> implements EventBus<TopicMap> {
+export class PgNotifyBus<TopicMap extends object> implements EventBus<TopicMap> {
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
-  private readonly unlisteners = new Map<
-    string,
-    Promise<() => Promise<void>>
-  >();
+  private readonly unlisteners = new Map<string, Promise<() => Promise<void>>>();
   private readonly gapHandlers = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly database: Database,
-    private readonly onHandlerError: (
-      error: unknown,
-      topic: string,
-    ) => void = () => {},
+    private readonly onHandlerError: (error: unknown, topic: string) => void = () => {},
   ) {}
 
   private readonly origin = randomUUID();
@@ -42,30 +34,19 @@ export class PgNotifyBus<
   private readonly received = new Set<string>();
   private readonly waiting = new Map<string, () => void>();
 
-  async publish<T extends keyof TopicMap & string>(
-    executor: Executor,
-    topic: T,
-    payload: TopicMap[T],
-  ): Promise<Receipt> {
+  async publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<Receipt> {
     const id = `${this.origin}:${++this.sequence}`;
     const text = JSON.stringify({
       ...(payload as Record<string, unknown>),
       [RECEIPT_FIELD]: id,
     });
-    invariant(
-      Buffer.byteLength(text) <= MAX_EVENT_BYTES,
-      `event on ${topic} is ${Buffer.byteLength(text)} bytes; split it`,
-    );
+    invariant(Buffer.byteLength(text) <= MAX_EVENT_BYTES, `event on ${topic} is ${Buffer.byteLength(text)} bytes; split it`);
     await executor.execute(sql`select pg_notify(${channelOf(topic)}, ${text})`);
     return { topic, id };
   }
 
   delivered(receipt: Receipt, timeoutMs = 2000): Promise<void> {
-    if (
-      !this.unlisteners.has(receipt.topic) ||
-      this.received.delete(receipt.id)
-    )
-      return Promise.resolve();
+    if (!this.unlisteners.has(receipt.topic) || this.received.delete(receipt.id)) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(receipt.id);
@@ -80,7 +61,7 @@ export class PgNotifyBus<
   }
 
   private arrived(id: unknown): void {
-    if (typeof id !== "string" || !id.startsWith(this.origin)) return;
+    if (typeof id !== 'string' || !id.startsWith(this.origin)) return;
     const waiter = this.waiting.get(id);
     if (waiter) {
       this.waiting.delete(id);
@@ -88,15 +69,10 @@ export class PgNotifyBus<
       return;
     }
     this.received.add(id);
-    if (this.received.size > REMEMBERED_RECEIPTS)
-      this.received.delete(this.received.values().next().value as string);
+    if (this.received.size > REMEMBERED_RECEIPTS) this.received.delete(this.received.values().next().value as string);
   }
 
-  async subscribe<T extends keyof TopicMap & string>(
-    topic: T,
-    handler: (payload: TopicMap[T]) => void,
-    onGap?: () => void,
-  ): Promise<() => Promise<void>> {
+  async subscribe<T extends keyof TopicMap & string>(topic: T, handler: (payload: TopicMap[T]) => void, onGap?: () => void): Promise<() => Promise<void>> {
     let set = this.handlers.get(topic);
     if (!set) {
       set = new Set();
@@ -123,8 +99,7 @@ export class PgNotifyBus<
       this.unlisteners.set(topic, listening);
       // A LISTEN that failed is forgotten, never kept as a failure: the next subscribe tries again.
       listening.catch(() => {
-        if (this.unlisteners.get(topic) === listening)
-          this.unlisteners.delete(topic);
+        if (this.unlisteners.get(topic) === listening) this.unlisteners.delete(topic);
       });
     }
     const remove = async () => {
@@ -148,12 +123,8 @@ export class PgNotifyBus<
       this.onHandlerError(error, topic);
       return;
     }
-    const receipt =
-      payload && typeof payload === "object"
-        ? (payload as Record<string, unknown>)[RECEIPT_FIELD]
-        : undefined;
-    if (receipt !== undefined)
-      delete (payload as Record<string, unknown>)[RECEIPT_FIELD];
+    const receipt = payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[RECEIPT_FIELD] : undefined;
+    if (receipt !== undefined) delete (payload as Record<string, unknown>)[RECEIPT_FIELD];
     for (const handler of this.handlers.get(topic) ?? []) {
       try {
         handler(payload as never);

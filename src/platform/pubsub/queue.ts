@@ -32,8 +32,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
-    if (item !== undefined)
-      return Promise.resolve({ value: item, done: false });
+    if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.waiting = resolve;
