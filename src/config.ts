@@ -60,6 +60,12 @@ export interface Config {
    * `loopback`, comma-separated. The client address is what resident rate limits count by.
    */
   readonly trustProxy: boolean | number | string;
+  /**
+   * Origins (`https://dept.example.gov.cn`) of browser front ends allowed to call the hub from
+   * their own pages (`CORS_ORIGINS`, comma-separated; none by default). The Open311 facade
+   * accepts POSTs from these pages and the hub's own, and refuses them from any other.
+   */
+  readonly corsOrigins: readonly string[];
   /** Resident submissions one channel accepts per hour (`RESIDENT_RATE_PER_CHANNEL`, default 120). */
   readonly residentRatePerChannel: number;
   /** Resident submissions and ratings one client address may make per 10 minutes (`RESIDENT_RATE_PER_CLIENT`, default 10). */
@@ -76,6 +82,11 @@ export interface Config {
    * LOCAL_TOKENS=off. It exists only on a hub that runs the embedded demo data as well.
    */
   readonly demoSignInAllowed: boolean;
+  /**
+   * Map tiles the operator serves for the board's map (`BOARD_TILE_URL`): an http(s) template with
+   * `{z}`, `{x}` and `{y}` (Web Mercator, 256 px). Unset: the map draws on its offline base only.
+   */
+  readonly boardTileUrl: string | undefined;
 }
 
 /**
@@ -133,6 +144,17 @@ function trustProxyFrom(raw: string | undefined): boolean | number | string {
   return value;
 }
 
+function originsFrom(raw: string | undefined): string[] {
+  const items = (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return items.map((item) => {
+    const url = URL.canParse(item) ? new URL(item) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/$/, '')) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://dept.example.gov.cn (scheme, host and port only), got "${item}"`);
+    }
+    return url.origin;
+  });
+}
+
 function positiveFrom(name: string, raw: string | undefined, fallback: number): number {
   const value = intFrom(name, raw, fallback);
   if (value < 1) throw new ConfigError(`${name} must be at least 1, got "${raw}"`);
@@ -167,6 +189,18 @@ function oidcFrom(env: NodeJS.ProcessEnv): OidcConfig | undefined {
   };
 }
 
+function tileUrlFrom(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const sample = value.replace('{z}', '1').replace('{x}', '1').replace('{y}', '1');
+  const url = URL.canParse(sample) ? new URL(sample) : undefined;
+  const placeholders = ['{z}', '{x}', '{y}'].every((part) => value.includes(part));
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || !placeholders || /[\s"'<>]/.test(value)) {
+    throw new ConfigError(`BOARD_TILE_URL must be an http:// or https:// template with {z}, {x} and {y}, without credentials, got "${raw}"`);
+  }
+  return value;
+}
+
 function localTokensFrom(raw: string | undefined): boolean {
   const value = raw?.trim().toLowerCase() ?? '';
   if (value === '' || value === 'on') return true;
@@ -195,10 +229,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caseSweepSeconds: intFrom('CASE_SWEEP_SECONDS', env['CASE_SWEEP_SECONDS'], 60),
     publicUrl: publicUrlFrom(env['PUBLIC_URL'], port),
     trustProxy: trustProxyFrom(env['TRUST_PROXY']),
+    corsOrigins: originsFrom(env['CORS_ORIGINS']),
     residentRatePerChannel: positiveFrom('RESIDENT_RATE_PER_CHANNEL', env['RESIDENT_RATE_PER_CHANNEL'], 120),
     residentRatePerClient: positiveFrom('RESIDENT_RATE_PER_CLIENT', env['RESIDENT_RATE_PER_CLIENT'], 10),
     oidc: oidcFrom(env),
     localTokens,
     demoSignInAllowed: env['NODE_ENV'] !== 'production' && localTokens,
+    boardTileUrl: tileUrlFrom(env['BOARD_TILE_URL']),
   };
 }

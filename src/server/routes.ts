@@ -1,6 +1,7 @@
 import type express from 'express';
 import type { Hub } from '../platform/context.js';
 import { open311Router } from '../modules/open311/index.js';
+import { boardRouter } from '../web/board.js';
 import { graphiqlRouter } from '../web/graphiql.js';
 import { reportPageRouter } from '../web/report-page.js';
 import { residentPagesRouter } from '../web/resident-pages.js';
@@ -9,7 +10,8 @@ import { issuerKeys } from '../context.js';
 import { httpScope } from './scope.js';
 
 export const GRAPHQL_PATH = '/graphql';
-export const OPEN311_PATH = '/open311/v2';
+/** Where the Open311 facade answers: its discovery document, and GeoReport v2 under /v2. */
+export const OPEN311_PATH = '/open311';
 
 /** How long /readyz waits for the database before it answers 503. */
 const READY_TIMEOUT_MS = 2000;
@@ -40,12 +42,13 @@ export function mountRoutes(app: express.Express, hub: Hub, options: RouteOption
   });
   app.use(SIGN_IN_PATH, signInRouter(hub, { demo: options.demoSignIn }));
   app.use('/graphiql', graphiqlRouter({ graphqlPath: GRAPHQL_PATH, signInPath: SIGN_IN_PATH, connectSources: () => signInConnectSources(hub) }));
+  app.use('/board', boardRouter({ graphqlPath: GRAPHQL_PATH, signInPath: SIGN_IN_PATH, tileUrl: hub.config.boardTileUrl, connectSources: () => signInConnectSources(hub) }));
   app.use('/reports', reportPageRouter(hub));
   // The submit and status pages: SUBMIT_PAGE_PATH and STATUS_PAGE_PATH of channels/channel.qr.ts.
   app.use('/r', residentPagesRouter({ graphqlPath: GRAPHQL_PATH }));
   // Staff authenticate as on /graphql, with Authorization only: X-Api-Key carries a channel token there.
   // The client address (req.ip, under TRUST_PROXY) feeds the resident rate limits, as on /graphql.
-  app.use(OPEN311_PATH, open311Router(hub, { scope: httpScope(hub, { apiKeyHeader: false }) }));
+  app.use(OPEN311_PATH, open311Router(hub, { scope: httpScope(hub, { apiKeyHeader: false }), allowedOrigins: hub.config.corsOrigins }));
   app.get('/', (_req, res) => {
     res.redirect('/graphiql');
   });

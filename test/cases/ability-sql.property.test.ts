@@ -8,7 +8,7 @@ import { abilityToSql } from '../../src/platform/auth/ability-sql.js';
 import { PRINCIPAL_KINDS, ROLES, type Principal } from '../../src/platform/auth/principal.js';
 import { tierOfPath } from '../../src/platform/auth/scope.js';
 import { cases, type CaseRow } from '../../src/modules/cases/index.js';
-import { caseFields, caseSubject, toCase } from '../../src/modules/cases/case.service.js';
+import { caseFields, caseSubject, toCase } from '../../src/modules/cases/case.model.js';
 import { EVENT_CATEGORY_CODES } from '../../src/modules/categories/index.js';
 import { abilityFor } from '../../src/policy.js';
 import { demoUnits } from '../../src/seed/demo-units.js';

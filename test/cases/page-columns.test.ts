@@ -6,7 +6,7 @@ const { principals } = tables;
 
 /**
  * The case page reads fewer columns, and fewer history fields, when its selection allows (the
- * lean reader and the history JSON of case.service.ts): whatever the selection, every field
+ * lean reader and the history JSON of case.read.ts): whatever the selection, every field
  * answers as when every column and every entry field is read, for every kind of principal, the
  * personal fields masked as before; and a history read with some of its fields never stands in
  * for the whole history elsewhere in the request.

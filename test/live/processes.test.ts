@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { dbKind, freshDatabase } from '../helpers/hub.js';
 import { subscribe, wsClient } from '../helpers/ws.js';
+import { killHubProcesses, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
 import { signToken } from '../../src/platform/auth/jwt.js';
 import { placementOf } from '../../src/platform/db/placement.js';
@@ -17,39 +16,10 @@ import { placementOf } from '../../src/platform/db/placement.js';
  * the gap arrives once), and SIGTERM closes open subscriptions with 1001 before the process exits.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/gridhub.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
-});
+afterAll(killHubProcesses);
 
-interface HubProcess {
-  child: ChildProcess;
-  url: string;
-  wsUrl: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startHub(env: Record<string, string>): Promise<HubProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  while (!/GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`hub did not start: ${out}`);
-    await sleep(50);
-  }
-  const url = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(out)![1]!;
-  return { child, url, wsUrl: `${url.replace('http:', 'ws:')}/graphql`, output: () => out, exited };
-}
+const startHub = startHubProcess;
 
 async function ingest(hub: HubProcess, externalId: string, unitCode: string): Promise<string> {
   const response = await fetch(`${hub.url}/graphql`, {

@@ -81,13 +81,14 @@ describe('GET /services.json and /services/{code}.json', () => {
     }
   });
 
-  it('JSON only: .xml is 400 saying so; a path this API does not serve is 404, in the same shape', async () => {
-    for (const path of ['/services.xml', '/services/hazard.xml', '/requests.xml', '/requests/ABCDEFGHJKMN.xml']) {
-      expect(faults(await open311(hub, 'GET', path), 400)).toEqual([{ code: 400, description: 'Only JSON is served here: ask for .json, not .xml' }]);
+  it('a format other than .xml and .json is 400 saying so; a path this API does not serve is 404, in the same shape', async () => {
+    for (const path of ['/services.txt', '/services/hazard.html', '/requests.csv', '/requests/ABCDEFGHJKMN.yaml']) {
+      const ext = path.split('.').pop();
+      expect(faults(await open311(hub, 'GET', path), 400)).toEqual([{ code: 400, description: `Ask for .xml or .json, not .${ext}` }]);
     }
-    expect(faults(await open311(hub, 'POST', '/requests.xml', { form: { api_key: DEMO_CHANNEL_TOKEN, service_code: 'help', description: '求助' } }), 400)).toHaveLength(1);
+    expect(faults(await open311(hub, 'POST', '/requests.txt', { form: { api_key: DEMO_CHANNEL_TOKEN, service_code: 'help', description: '求助' } }), 400)).toHaveLength(1);
     const unknown = faults(await open311(hub, 'GET', '/services'), 404);
-    expect(unknown[0]!.description).toMatch(/^No such resource: GET \/open311\/v2\/services\. This API serves GET services\.json/);
+    expect(unknown[0]!.description).toMatch(/^No such resource: GET \/open311\/v2\/services\. This API serves GET discovery/);
     expect(faults(await open311(hub, 'DELETE', '/requests.json'), 404)).toHaveLength(1);
   });
 });

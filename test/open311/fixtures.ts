@@ -78,7 +78,12 @@ export async function open311<T = any>(hub: TestHub, method: string, path: strin
     body = call.raw.body;
   }
   const query = call.query ? `?${encode(call.query)}` : '';
-  const response = await fetch(`${hub.url}/open311/v2${path}${query}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const base = path.startsWith('/discovery') ? '/open311' : '/open311/v2';
+  const response = await fetch(`${hub.url}${base}${path}${query}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  if (path.endsWith('.xml')) {
+    expect(response.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+    return { status: response.status, headers: response.headers, body: (await response.text()) as T };
+  }
   expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
   return { status: response.status, headers: response.headers, body: (await response.json()) as T };
 }

@@ -166,10 +166,28 @@ describe('the holder of a tracking code (no credentials): what the status page s
     expect(narrowed.body.map((r) => r['service_request_id'])).toEqual([cbd]);
   });
 
-  it('listing without codes needs staff credentials: 401 without any, 403 with only a channel key', async () => {
-    const description = 'Listing requests needs staff credentials (Authorization: Bearer <token>); without them, name the requests by service_request_id (their tracking codes)';
-    expect(faults(await open311(hub, 'GET', '/requests.json'), 401)).toEqual([{ code: 401, description }]);
-    expect(faults(await open311(hub, 'GET', '/requests.json', { query: { api_key: DEMO_CHANNEL_TOKEN, service_code: 'hazard' } }), 403)).toEqual([{ code: 403, description }]);
+  it('listing without codes is the public listing: every request of the window, no text, place, photo, reply or contact', async () => {
+    const listed = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json');
+    expect(listed.status).toBe(200);
+    const since = clock.now().getTime() - 90 * DAY;
+    // The oracle: every request of every community in the last 90 days, as the city's admin reads them.
+    const all = (await graphql('city.admin')).filter((n) => Date.parse(n.submittedAt) >= since);
+    expect(new Set(all.map((n) => n.unit.code)).size).toBeGreaterThan(1);
+    expect(listed.body).toEqual(all.map((n) => ({ ...publicView(n), status_notes: NOTES[n.status] })));
+    for (const request of listed.body) {
+      expectRequestShape(request);
+      for (const key of ['description', 'address', 'lat', 'long', 'media_url', 'expected_datetime']) expect(request[key], key).toBeNull();
+    }
+    // A channel key changes nothing; filters apply as for staff.
+    const withKey = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { query: { api_key: DEMO_CHANNEL_TOKEN, service_code: 'hazard', status: 'open' } });
+    expect(withKey.body).toEqual(listed.body.filter((r) => r['service_code'] === 'hazard' && r['status'] === 'open'));
+    // No personal value of any request reaches the listing, whatever field it sits in.
+    const text = JSON.stringify(listed.body);
+    for (const n of all) {
+      if (n.address) expect(text).not.toContain(n.address);
+      if (n.reply) expect(text).not.toContain(n.reply);
+      expect(text).not.toContain(n.text);
+    }
   });
 });
 
@@ -252,12 +270,28 @@ describe('staff (Authorization): scoped by their ability, in SQL', () => {
     const bad = (query: Record<string, string>) => open311(hub, 'GET', '/requests.json', { as: 'shuguang.officer', query });
     expect(faults(await bad({ start_date: iso(now - 100 * DAY), end_date: iso(now) }), 400)).toEqual([{ code: 400, description: 'end_date is more than 90 days after start_date' }]);
     expect(faults(await bad({ start_date: iso(now), end_date: iso(now - DAY) }), 400)).toEqual([{ code: 400, description: 'end_date is before start_date' }]);
+    const format = 'must be a W3C date-time with a time zone (2026-11-01T00:00:00+08:00) or a date (2026-11-01, 2026-11, 2026)';
     expect(faults(await bad({ start_date: 'yesterday', end_date: '2026-11-01T00:00:00', service_code: 'pothole', status: 'pending' }), 400)).toEqual([
       { code: 400, description: 'service_code pothole is not a service here; the services are suggestion, complaint, help, hazard' },
       { code: 400, description: 'status pending is not a status; use open or closed' },
-      { code: 400, description: 'start_date must be a W3C date-time with a time zone, e.g. 2026-11-01T00:00:00+08:00' },
-      { code: 400, description: 'end_date must be a W3C date-time with a time zone, e.g. 2026-11-01T00:00:00+08:00' },
+      { code: 400, description: `start_date ${format}` },
+      { code: 400, description: `end_date ${format}` },
     ]);
+    for (const wrong of ['2026-13', '2026-02-30', '2026-1-5', '26-11-01']) expect(faults(await bad({ start_date: wrong }), 400), wrong).toEqual([{ code: 400, description: `start_date ${format}` }]);
+
+    // Dates as the W3C profile allows them: a date, a month, a year, each a period in China Standard Time.
+    const day = (ms: number) => inShanghai(new Date(ms).toISOString()).slice(0, 10);
+    const oldDay = day(now - 100 * DAY);
+    const onDay = await bad({ start_date: oldDay, end_date: oldDay });
+    expect(onDay.status).toBe(200);
+    expect((onDay.body as Record<string, unknown>[]).map((r) => r['service_request_id'])).toEqual([old]);
+    const dayBefore = await bad({ start_date: day(now - 101 * DAY), end_date: day(now - 101 * DAY) });
+    expect((dayBefore.body as Record<string, unknown>[]).map((r) => r['service_request_id'])).not.toContain(old);
+    const month = oldDay.slice(0, 7);
+    const inMonth = await bad({ start_date: month, end_date: month });
+    expect(inMonth.status).toBe(200);
+    expect((inMonth.body as Record<string, unknown>[]).map((r) => r['service_request_id'])).toContain(old);
+    for (const r of inMonth.body as Record<string, unknown>[]) expect(String(r['requested_datetime']).slice(0, 7)).toBe(month);
   });
 });
 

@@ -290,7 +290,7 @@ describe('no leak, by random search', () => {
 
   it('case pages with random selections (read lean or in full): 300 random principals, grants and selections', async () => {
     // The case page reads fewer columns and history fields when its selection allows
-    // (case.service.ts): whichever are read, the same cases must be visible, the same actions
+    // (case.read.ts): whichever are read, the same cases must be visible, the same actions
     // allowed, and every reporter field masked as the oracle says.
     const now = hub.handle.hub.clock.now();
     const CASE_SCALARS = ['number', 'title', 'description', 'category', 'severity', 'state', 'version', 'openedAt', 'deadlineAt', 'openedBy', 'overdue', 'allowedActions', 'maskedFields', ...CASE_PERSONAL_FIELDS] as const;

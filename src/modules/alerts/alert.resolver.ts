@@ -66,6 +66,11 @@ export class AlertResolver {
     return alert;
   }
 
+  @FieldResolver(() => Boolean, { description: 'Whether you may acknowledge it now (acknowledgeAlert): it is OPEN and within a unit where you may.' })
+  canAcknowledge(@Root() alert: Alert, @Ctx() ctx: RequestContext): boolean {
+    return alert.status === 'OPEN' && ctx.ability.can('acknowledge', subject('Alert', { ...alert }));
+  }
+
   // Both answer at once, without a promise, when the alert's page read the link (joinedUnit,
   // joinedDevice); otherwise through the request's loaders.
   @FieldResolver(() => Unit)

@@ -3,7 +3,7 @@ import { publishIds } from '../../platform/pubsub/bus.js';
 import { checks, judgePlaced, runIngestBatch, type IngestReport } from '../ingest/index.js';
 import { cases } from './case.table.js';
 import { CASE_LIMITS, type IngestCasesInput } from './case.input.js';
-import { insertCases, type CaseDraft } from './case.service.js';
+import { insertCases, type CaseDraft } from './case.insert.js';
 
 /**
  * Work orders from other systems (the 12345 hotline, …) as EXTERNAL cases, on the contract of

@@ -7,6 +7,20 @@ import { EventCategory, type EventCategoryName } from '../categories/index.js';
 import { CaseOriginKind, CaseState } from './case.type.js';
 import type { CaseOriginName } from './case.table.js';
 import type { CaseStateName } from './case.workflow.js';
+import { BadUserInputError } from '../../platform/errors.js';
+import { storable } from '../ingest/index.js';
+
+/** A text input trimmed (null when empty), at most `max` characters, storable; BAD_USER_INPUT naming `input.<field>` otherwise. */
+export function inputText(value: string | null | undefined, field: string, max: number, required = false): string | null {
+  const trimmed = value?.trim() ?? '';
+  if (trimmed === '') {
+    if (required) throw new BadUserInputError(`${field} must not be empty`, `input.${field}`);
+    return null;
+  }
+  if ([...trimmed].length > max) throw new BadUserInputError(`${field} is longer than ${max} characters`, `input.${field}`);
+  if (!storable(trimmed)) throw new BadUserInputError(`${field} holds a NUL character or a broken UTF-16 surrogate`, `input.${field}`);
+  return trimmed;
+}
 
 export const CASE_LIMITS = { title: 200, description: 4000, note: 2000, reporterName: 50, reporterPhone: 30 } as const;
 

@@ -4,7 +4,8 @@ import { LiveFeed } from '../../platform/pubsub/live-feed.js';
 import { requireUnit } from '../units/index.js';
 import type { Case } from './case.type.js';
 import type { CaseChangedFilter } from './case.input.js';
-import { caseSubject, casesByIds, toCase } from './case.service.js';
+import { caseSubject, toCase } from './case.model.js';
+import { casesByIds } from './case.read.js';
 
 /**
  * `caseChanged`: each case in its state after the change, on every hub process, through the

@@ -6,7 +6,7 @@ import { alerts, toAlert, type Alert } from '../alerts/index.js';
 import { residentRequests, toResidentRequest, type ResidentRequest } from '../requests/index.js';
 import { cases, type CaseOriginName } from './case.table.js';
 import type { Case } from './case.type.js';
-import { toCase } from './case.service.js';
+import { toCase } from './case.model.js';
 
 function byId<T extends { id: string }>(ids: readonly string[], found: T[]): (T | null)[] {
   const map = new Map(found.map((item) => [item.id, item]));

@@ -4,7 +4,7 @@ import { publishIds } from '../../platform/pubsub/bus.js';
 import { codesOfPath, TIERS } from '../../platform/auth/scope.js';
 import { SEVERITIES, type AlertsInsertedHook } from '../alerts/index.js';
 import { ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE } from './case.catalog.js';
-import { insertCaseIds, type CaseDraft } from './case.service.js';
+import { insertCaseIds, type CaseDraft } from './case.insert.js';
 
 /** The actor of everything the hub does by itself (alert rules, SLA escalation). */
 export const SYSTEM_ACTOR = 'system';

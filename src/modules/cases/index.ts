@@ -4,7 +4,7 @@ import { EVENT_CATEGORY_CODES } from '../categories/index.js';
 import { cases, caseHistory, caseNumberSeq } from './case.table.js';
 import { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
 import { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
-import { requestCaseLink } from './case.service.js';
+import { requestCaseLink } from './case.command.js';
 import { openCasesForAlerts } from './case.rules.js';
 import { caseSweep } from './case.sla.js';
 import { casesPush } from './case.push.js';
@@ -13,7 +13,8 @@ export { cases, caseHistory, caseNumberSeq, CASE_ORIGINS, type CaseRow, type Cas
 export { CASE_STATES, CASE_ACTIONS, WORKFLOW, SLA_STATES, allowedActions, type CaseStateName, type CaseActionName } from './case.workflow.js';
 export { SLA_BASE_HOURS, SEVERITY_SLA_FACTOR, ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE, slaMs, deadlineFrom } from './case.catalog.js';
 export { Case, CaseState, CaseAction, CaseHistoryEntry } from './case.type.js';
-export { caseFields, requestCaseLink } from './case.service.js';
+export { caseFields } from './case.model.js';
+export { requestCaseLink } from './case.command.js';
 export { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
 export { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
 export { sweepOverdueCases } from './case.sla.js';

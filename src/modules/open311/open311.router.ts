@@ -1,16 +1,20 @@
-// The Open311 GeoReport v2 facade over resident requests, mounted at /open311/v2: JSON only.
+// The Open311 GeoReport v2 facade over resident requests, mounted at /open311, in XML and JSON
+// (every path ends in .xml or .json):
 //
-//   GET  /services.json            the four request categories as services
-//   GET  /services/{code}.json     a service's definition (no attributes)
-//   POST /requests.json            file a request; api_key = a community channel's token
-//   GET  /requests.json            by service_request_id (anyone), or a staff query (Authorization)
-//   GET  /requests/{id}.json       one request by tracking code
+//   GET  /discovery.{fmt}             the service discovery document
+//   GET  /v2/services.{fmt}           the four request categories as services
+//   GET  /v2/services/{code}.{fmt}    a service's definition (no attributes)
+//   POST /v2/requests.{fmt}           file a request; api_key = a community channel's token
+//   GET  /v2/requests.{fmt}           by service_request_id, the public listing, or a staff query (Authorization)
+//   GET  /v2/requests/{id}.{fmt}      one request by tracking code
 //
-// Errors are Open311's `[{ "code": <HTTP status>, "description": "…" }]`, one per problem.
+// Errors are Open311's `[{ "code": <HTTP status>, "description": "…" }]` (`<errors><error>…`), one per problem.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLError } from 'graphql';
 import type { Hub, RequestContext, RequestScope } from '../../platform/context.js';
 import { Open311Error, toOpen311Error } from './open311.error.js';
+import { formatOf, formatOfPath, render, type Open311Document, type Open311Format } from './open311.format.js';
+import { discoveryDocument } from './open311.discovery.js';
 import { createServiceRequest, findServiceRequest, findServiceRequests, listServices, serviceDefinition } from './open311.service.js';
 
 export interface Open311Options {
@@ -21,6 +25,12 @@ export interface Open311Options {
    * channel token.
    */
   scope: RequestScope<Request>;
+  /**
+   * Origins besides the hub's own whose pages may POST to it (`CORS_ORIGINS`): a POST that a
+   * browser sends from any other page (its `Origin` header names it) is refused, so that no web
+   * page can make its visitors file requests.
+   */
+  allowedOrigins: readonly string[];
 }
 
 /** The largest POST body accepted: a request's fields at their limits take about 12 kB. */
@@ -28,16 +38,12 @@ const BODY_LIMIT = '64kb';
 
 interface Answer {
   status: number;
+  document: Open311Document;
   body: unknown;
   headers?: Record<string, string>;
 }
 
-type Handler = (req: Request, res: Response, use: (ctx: RequestContext) => RequestContext) => Promise<Answer>;
-
-function formatOf(req: Request): void {
-  const format = String(req.params['format'] ?? '');
-  if (format !== 'json') throw Open311Error.of(400, `Only JSON is served here: ask for .json, not .${format}`);
-}
+type Handler = (req: Request, res: Response, use: (ctx: RequestContext) => RequestContext) => Promise<Omit<Answer, 'document'> & { document?: Open311Document }>;
 
 /** A value of the query string or the body, as a record of parameters. */
 function record(value: unknown): Record<string, unknown> {
@@ -58,20 +64,44 @@ function apiKeyOf(req: Request): string | undefined {
  * as a denial, and the ledger (unmasked personal data, refusals) is written to the audit log
  * before the answer.
  */
-function answer(hub: Hub, scope: RequestScope<Request>, handler: Handler) {
+function answer(hub: Hub, scope: RequestScope<Request>, document: Open311Document, handler: Handler) {
   return async (req: Request, res: Response) => {
     let ctx: RequestContext | undefined;
     let result: Answer;
+    let format: Open311Format = formatOfPath(req.path);
     try {
-      result = await handler(req, res, (made) => (ctx = made));
+      format = formatOf(req.params['format'] ?? format);
+      result = { document, ...(await handler(req, res, (made) => (ctx = made))) };
     } catch (error) {
       if (ctx && (error as GraphQLError | undefined)?.extensions) scope.deny(ctx, [error as GraphQLError]);
-      const failure = toOpen311Error(error, hub.log);
-      result = { status: failure.status, body: failure.faults, headers: { ...failure.headers } };
+      result = failed(hub, error);
     }
     if (ctx) await scope.close(ctx);
-    res.status(result.status).set(result.headers ?? {}).json(result.body);
+    send(res, format, result);
   };
+}
+
+function failed(hub: Hub, error: unknown): Answer {
+  const failure = toOpen311Error(error, hub.log);
+  return { status: failure.status, document: 'errors', body: failure.faults, headers: { ...failure.headers } };
+}
+
+function send(res: Response, format: Open311Format, result: Answer): void {
+  const { type, text } = render(format, result.document, result.body);
+  res.status(result.status).set(result.headers ?? {}).type(type).send(text);
+}
+
+/**
+ * A POST from a page of another origin: a browser names the page's origin in `Origin`. Allowed
+ * are the hub's own origin (as the browser reached it, or PUBLIC_URL's) and `allowedOrigins`; a
+ * client that is no browser sends no `Origin` and is not concerned.
+ */
+function checkOrigin(hub: Hub, req: Request, allowed: readonly string[]): void {
+  const origin = req.get('origin');
+  if (origin === undefined) return;
+  const own = [`${req.protocol}://${req.get('host') ?? ''}`, new URL(hub.config.publicUrl).origin];
+  if (own.includes(origin) || allowed.includes(origin)) return;
+  throw Open311Error.of(403, `A request cannot be filed from a page of ${origin}: only the hub's own pages and the origins in CORS_ORIGINS may post here`);
 }
 
 /** Body parser failures (too large, not JSON, a charset other than UTF-8) in Open311's shape. */
@@ -86,7 +116,7 @@ function bodyErrors(error: unknown, _req: Request, res: Response, next: NextFunc
           ? Open311Error.of(415, 'The body must be UTF-8')
           : undefined;
   if (!failure) return next(error);
-  res.status(failure.status).json(failure.faults);
+  send(res, formatOfPath(_req.path), { status: failure.status, document: 'errors', body: failure.faults });
 }
 
 export function open311Router(hub: Hub, options: Open311Options): Router {
@@ -99,27 +129,29 @@ export function open311Router(hub: Hub, options: Open311Options): Router {
   });
 
   router.get(
-    '/services.:format',
-    answer(hub, scope, async (req) => {
-      formatOf(req);
+    '/discovery.:format',
+    answer(hub, scope, 'discovery', async () => ({ status: 200, body: discoveryDocument(hub.config) })),
+  );
+  router.get(
+    '/v2/services.:format',
+    answer(hub, scope, 'services', async (req) => {
       return { status: 200, body: await listServices(db, record(req.query)) };
     }),
   );
   router.get(
-    '/services/:code.:format',
-    answer(hub, scope, async (req) => {
-      formatOf(req);
+    '/v2/services/:code.:format',
+    answer(hub, scope, 'definition', async (req) => {
       return { status: 200, body: await serviceDefinition(db, String(req.params['code']), record(req.query)) };
     }),
   );
 
   router.post(
-    '/requests.:format',
+    '/v2/requests.:format',
     express.urlencoded({ extended: false, limit: BODY_LIMIT }),
     express.json({ limit: BODY_LIMIT }),
     bodyErrors,
-    answer(hub, scope, async (req, _res, use) => {
-      formatOf(req);
+    answer(hub, scope, 'requests', async (req, _res, use) => {
+      checkOrigin(hub, req, options.allowedOrigins);
       // A body of another type (multipart/form-data, text/plain): `is` says false (null for no body).
       if (req.is(['application/x-www-form-urlencoded', 'application/json']) === false) {
         throw Open311Error.of(415, 'Send the parameters as application/x-www-form-urlencoded (or application/json)');
@@ -131,18 +163,16 @@ export function open311Router(hub: Hub, options: Open311Options): Router {
     }),
   );
   router.get(
-    '/requests.:format',
-    answer(hub, scope, async (req, _res, use) => {
-      formatOf(req);
+    '/v2/requests.:format',
+    answer(hub, scope, 'requests', async (req, _res, use) => {
       const apiKey = apiKeyOf(req);
       const ctx = use(await scope.open(req));
       return { status: 200, body: await findServiceRequests(ctx, apiKey, record(req.query)) };
     }),
   );
   router.get(
-    '/requests/:id.:format',
-    answer(hub, scope, async (req, _res, use) => {
-      formatOf(req);
+    '/v2/requests/:id.:format',
+    answer(hub, scope, 'requests', async (req, _res, use) => {
       const apiKey = apiKeyOf(req);
       const ctx = use(await scope.open(req));
       return { status: 200, body: await findServiceRequest(ctx, apiKey, String(req.params['id']), record(req.query)) };
@@ -150,8 +180,8 @@ export function open311Router(hub: Hub, options: Open311Options): Router {
   );
 
   router.use(
-    answer(hub, scope, async (req) => {
-      throw Open311Error.of(404, `No such resource: ${req.method} ${req.baseUrl}${req.path}. This API serves GET services.json, GET services/{code}.json, POST requests.json, GET requests.json and GET requests/{id}.json`);
+    answer(hub, scope, 'errors', async (req) => {
+      throw Open311Error.of(404, `No such resource: ${req.method} ${req.baseUrl}${req.path}. This API serves GET discovery, and under v2/: GET services, GET services/{code}, POST requests, GET requests and GET requests/{id}, each as .xml or .json`);
     }),
   );
   return router;

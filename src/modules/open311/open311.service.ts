@@ -43,11 +43,25 @@ const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const COMMUNITY_CODE = /^\d{12}$/;
 /** W3C date-time with a time zone, as the spec asks (seconds and fractions optional). */
 const W3C_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
+/** The W3C profile's coarser forms: a year, a year and month, a date (`2026`, `2026-11`, `2026-11-01`). */
+const W3C_DATE = /^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** Every time the facade answers, in China Standard Time (no daylight saving): `2026-11-28T17:12:05+08:00`. */
 export function open311Time(date: Date): string {
   return `${new Date(date.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+}
+
+/** The first or last millisecond of a W3C year, month or date in China Standard Time; NaN for anything else. */
+function periodEdge(text: string, edge: 'first' | 'last'): number {
+  const match = W3C_DATE.exec(text);
+  if (!match) return NaN;
+  const [year, month, day] = [Number(match[1]), match[2] === undefined ? undefined : Number(match[2]), match[3] === undefined ? undefined : Number(match[3])];
+  if (month !== undefined && (month < 1 || month > 12)) return NaN;
+  const first = Date.UTC(year, (month ?? 1) - 1, day ?? 1);
+  if (day !== undefined && new Date(first).getUTCDate() !== day) return NaN;
+  const next = day !== undefined ? Date.UTC(year, (month as number) - 1, day + 1) : month !== undefined ? Date.UTC(year, month, 1) : Date.UTC(year + 1, 0, 1);
+  return (edge === 'first' ? first : next - 1) - SHANGHAI_OFFSET_MS;
 }
 
 function serviceByCode(code: string): ServiceEntry | undefined {
@@ -126,13 +140,18 @@ class Params {
     return undefined;
   }
 
-  time(name: string): Date | undefined {
+  /**
+   * A W3C date-time (with a zone), or a year, month or date of the W3C profile, which names a
+   * period in China Standard Time, the jurisdictions' zone: `edge` picks its first or its last
+   * millisecond (`end_date=2026-11-30` ends at 2026-11-30T23:59:59.999+08:00).
+   */
+  time(name: string, edge: 'first' | 'last'): Date | undefined {
     // A `+` left unencoded in a query string arrives as a space: `…T00:00:00 08:00`.
     const text = this.text(name)?.trim().replace(/ (\d\d:\d\d)$/, '+$1');
     if (text === undefined) return undefined;
-    const ms = W3C_TIME.test(text) ? Date.parse(text) : NaN;
+    const ms = W3C_TIME.test(text) ? Date.parse(text) : periodEdge(text, edge);
     if (Number.isFinite(ms)) return new Date(ms);
-    this.fault(400, `${name} must be a W3C date-time with a time zone, e.g. 2026-11-01T00:00:00+08:00`, name);
+    this.fault(400, `${name} must be a W3C date-time with a time zone (2026-11-01T00:00:00+08:00) or a date (2026-11-01, 2026-11, 2026)`, name);
     return undefined;
   }
 
@@ -312,6 +331,15 @@ function publicView({ request, agency, caseOpenedAt }: Found): Open311Request {
   };
 }
 
+/**
+ * What anyone may list (the spec's public GET requests): the status, the service, the community
+ * and the times — no text, place, photo or reply, which a resident wrote or was written for
+ * the resident alone.
+ */
+function listedView(found: Found): Open311Request {
+  return { ...publicView(found), status_notes: STATUS_NOTES[found.request.status] };
+}
+
 /** The staff view: the text, the place and the photo, the address masked unless the caller may unmask it (noted for the audit log). */
 function staffView(ctx: RequestContext, found: Found): Open311Request {
   const { request } = found;
@@ -373,8 +401,9 @@ async function checkKey(ctx: RequestContext, apiKey: string | undefined): Promis
  * - `service_request_id` (tracking codes, comma-separated): those requests, whoever asks —
  *   the public view without staff credentials; it overrides every other parameter but
  *   `jurisdiction_id`.
- * - otherwise staff only (`Authorization`): the requests the caller's ability lets it read,
- *   filtered in SQL by `service_code`, `status`, `start_date`/`end_date` (at most 90 days
+ * - otherwise a listing: for staff (`Authorization`) the requests the caller's ability lets it
+ *   read in the staff view, for anyone else every request in the listed view (no personal
+ *   data); filtered in SQL by `service_code`, `status`, `start_date`/`end_date` (at most 90 days
  *   apart; the last 90 days by default) and `jurisdiction_id`, newest first, at most 1,000.
  */
 export async function findServiceRequests(ctx: RequestContext, apiKey: string | undefined, query: Readonly<Record<string, unknown>>): Promise<Open311Request[]> {
@@ -387,13 +416,8 @@ export async function findServiceRequests(ctx: RequestContext, apiKey: string | 
     params.throwFaults();
     return byCodes(ctx, codes, jurisdiction);
   }
-  if (!isStaff(ctx)) {
-    const description = 'Listing requests needs staff credentials (Authorization: Bearer <token>); without them, name the requests by service_request_id (their tracking codes)';
-    throw Open311Error.of(apiKey === undefined ? 401 : 403, description);
-  }
-  const scope = staffScope(ctx);
-
-  const where: SQL[] = [scope];
+  const staff = isStaff(ctx);
+  const where: SQL[] = staff ? [staffScope(ctx)] : [];
   const serviceCodes = params.list('service_code');
   if (serviceCodes) {
     const unknown = serviceCodes.filter((c) => !serviceByCode(c));
@@ -406,8 +430,8 @@ export async function findServiceRequests(ctx: RequestContext, apiKey: string | 
     if (unknown.length > 0) params.fault(400, `status ${unknown.join(', ')} is not a status; use open or closed`);
     else if (new Set(statuses).size === 1) where.push((statuses[0] as Open311Status) === 'closed' ? eq(residentRequests.status, 'CLOSED') : ne(residentRequests.status, 'CLOSED'));
   }
-  const start = params.time('start_date');
-  const end = params.time('end_date');
+  const start = params.time('start_date', 'first');
+  const end = params.time('end_date', 'last');
   const span = MAX_WINDOW_DAYS * DAY_MS;
   if (start && end) {
     if (end.getTime() < start.getTime()) params.fault(400, 'end_date is before start_date');
@@ -420,7 +444,8 @@ export async function findServiceRequests(ctx: RequestContext, apiKey: string | 
   const from = start ?? new Date((end?.getTime() ?? now) - span);
   const to = end ?? (start ? new Date(start.getTime() + span) : new Date(now));
   where.push(gte(residentRequests.submittedAt, from), lte(residentRequests.submittedAt, to));
-  return (await findRows(ctx.db, and(...where) as SQL, MAX_RESULTS)).map((f) => staffView(ctx, f));
+  const found = await findRows(ctx.db, and(...where) as SQL, MAX_RESULTS);
+  return staff ? found.map((f) => staffView(ctx, f)) : found.map(listedView);
 }
 
 /** `GET /requests/{id}.json`: one request by tracking code, as `findServiceRequests` would show it; 404 otherwise. */
