@@ -15,9 +15,9 @@ export interface Access {
   readonly ability: AppAbility;
 }
 
-export async function accessFor(hub: Hub, principal: Principal): Promise<Access> {
+export async function accessFor(hub: Hub, principal: Principal, db = hub.database.db): Promise<Access> {
   const now = hub.clock.now();
-  const grants = await activeGrantsFor(hub.database.db, principal, now);
+  const grants = await activeGrantsFor(db, principal, now);
   return { principal, grants, ability: abilityFor(principal, grants, now) };
 }
 
@@ -76,9 +76,11 @@ export class AccessCache {
   private load(name: string): Promise<CachedAccess> {
     const generation = this.generation;
     const loading = (async (): Promise<CachedAccess> => {
-      const principal = await loadPrincipal(this.hub.database.db, name, null);
+      // On the live connections: a cold cache does not queue behind the main pool's transactions.
+      const db = this.hub.database.liveDb;
+      const principal = await loadPrincipal(db, name, null);
       const now = this.hub.clock.now();
-      const grants = await activeGrantsFor(this.hub.database.db, principal, now);
+      const grants = await activeGrantsFor(db, principal, now);
       const validUntil = Math.min(now.getTime() + ACCESS_CACHE_MAX_AGE_MS, ...grants.map((g) => g.expiresAt.getTime()));
       return { principal, grants, ability: abilityFor(principal, grants, now), validUntil };
     })();
@@ -175,8 +177,9 @@ export class AccessRegistry {
     void hub.bus.subscribe('accessChanged', (event) => this.onEvent(event));
   }
 
-  async open(principal: Principal, end: (reason: string) => void): Promise<LiveAccess> {
-    const live = new LiveAccess(this.hub, await accessFor(this.hub, principal), end);
+  /** Registers a connection whose access is known (the access cache's, for a bearer token). */
+  open(access: Access, end: (reason: string) => void): LiveAccess {
+    const live = new LiveAccess(this.hub, access, end);
     this.connections.add(live);
     return live;
   }

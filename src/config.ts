@@ -21,10 +21,15 @@ export interface Config {
   readonly logLevel: 'silent' | 'info';
   /**
    * How many undelivered events a live subscription may have queued; past it the client is too
-   * slow and its WebSocket is closed with 4429 (`LIVE_QUEUE_CAPACITY`, default 5000). A batch's
+   * slow and its WebSocket is closed with 1013 (`LIVE_QUEUE_CAPACITY`, default 5000). A batch's
    * events are queued at once, so this must exceed a burst: five full ingest batches (1,000 each).
    */
   readonly liveQueueCapacity: number;
+  /**
+   * How many days of live events are kept for `after` cursors (`LIVE_REPLAY_DAYS`, default 7):
+   * older ones are pruned hourly, and a cursor before them is refused with CURSOR_EXPIRED.
+   */
+  readonly liveReplayDays: number;
   /**
    * Seconds between two runs of the device-silence sweeper on this process (`DEVICE_SWEEP_SECONDS`,
    * default 60). 0: this process never sweeps (another one on the same database does).
@@ -155,6 +160,7 @@ export const ENVIRONMENT = [
   { name: 'MAX_QUERY_DEPTH', value: '8', about: 'deepest selection a query may have' },
   { name: 'LOG_LEVEL', value: 'info', about: 'info or silent' },
   { name: 'LIVE_QUEUE_CAPACITY', value: '5000', about: 'undelivered events a live subscription may queue' },
+  { name: 'LIVE_REPLAY_DAYS', value: '7', about: 'how long live cursors can be resumed from' },
   { name: 'DEVICE_SWEEP_SECONDS', value: '60', about: 'device-silence sweep interval; 0: none here' },
   { name: 'DEVICE_SILENCE_GRACE', value: '3', about: 'heartbeat intervals a device may miss before OFFLINE' },
   { name: 'REPORT_SCHEDULE_SECONDS', value: '60', about: 'how often the weekly reports are looked for; 0: none here' },
@@ -366,6 +372,7 @@ export function loadConfig(variables: NodeJS.ProcessEnv = process.env): Config {
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env('MAX_QUERY_DEPTH'), 8),
     logLevel: env('LOG_LEVEL') === 'silent' ? 'silent' : 'info',
     liveQueueCapacity: Math.max(1, intFrom('LIVE_QUEUE_CAPACITY', env('LIVE_QUEUE_CAPACITY'), 5000)),
+    liveReplayDays: Math.max(1, intFrom('LIVE_REPLAY_DAYS', env('LIVE_REPLAY_DAYS'), 7)),
     deviceSweepSeconds: intFrom('DEVICE_SWEEP_SECONDS', env('DEVICE_SWEEP_SECONDS'), 60),
     deviceSilenceGrace: graceFrom(env('DEVICE_SILENCE_GRACE')),
     reportScheduleSeconds: intFrom('REPORT_SCHEDULE_SECONDS', env('REPORT_SCHEDULE_SECONDS'), 60),

@@ -34,12 +34,12 @@ function credentialsOf(authorization: string | undefined, apiKey: string | undef
  * operations work). A value that is malformed, expired, forged, revoked or names an unknown
  * principal → UNAUTHENTICATED; so are both at once, rather than guessing which one counts.
  */
-export async function authenticate(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Principal> {
+export async function authenticate(hub: Hub, authorization: string | undefined, apiKey?: string, db = hub.database.db): Promise<Principal> {
   const credentials = credentialsOf(authorization, apiKey);
   if (credentials.kind === 'none') return ANONYMOUS;
-  if (credentials.kind === 'apiKey') return principalForApiKey(hub.database.db, credentials.key);
+  if (credentials.kind === 'apiKey') return principalForApiKey(db, credentials.key);
   const token = await hub.singles.of(bearerTokens).verify(credentials.token);
-  return { ...(await loadPrincipal(hub.database.db, token.principalName, token.expiresAt)), credential: { kind: 'JWT', id: null } };
+  return { ...(await loadPrincipal(db, token.principalName, token.expiresAt)), credential: { kind: 'JWT', id: null } };
 }
 
 /** The identity provider's keys, one set per hub process; undefined without OIDC_ISSUER. */
@@ -67,6 +67,17 @@ export async function requestAccess(hub: Hub, authorization: string | undefined,
     return hub.singles.of(accessCache).forToken(token.principalName, token.expiresAt);
   }
   return accessFor(hub, await authenticate(hub, authorization, apiKey));
+}
+
+/**
+ * A WebSocket connection's access, never waiting on the main pool (busy with ingests): a bearer
+ * token's from the AccessCache (whose loads use `liveDb`), an API key's looked up on `liveDb`.
+ */
+export async function connectionAccess(hub: Hub, authorization: string | undefined, apiKey?: string): Promise<Access> {
+  const credentials = credentialsOf(authorization, apiKey);
+  if (credentials.kind === 'bearer') return requestAccess(hub, authorization, apiKey);
+  const db = hub.database.liveDb;
+  return accessFor(hub, await authenticate(hub, authorization, apiKey, db), db);
 }
 
 /** Why the caller reads personal data: the `x-purpose` header (or connection parameter), cut to 500 characters. */
@@ -113,6 +124,7 @@ export function createLiveContext(
   purpose: string | undefined,
   closeConnection?: (code: number, reason: string) => void,
   client?: ClientInfo,
+  announceLive?: (payload: Record<string, unknown>) => void,
 ): RequestContext {
   const ledger = new AccessLedger();
   return {
@@ -130,6 +142,7 @@ export function createLiveContext(
     ledger,
     onAccessChange: (listener) => live.onChange(listener),
     ...(closeConnection ? { closeConnection } : {}),
+    ...(announceLive ? { announceLive } : {}),
     actingAs: actingAs(hub, purpose, ledger, client),
   };
 }

@@ -7,6 +7,9 @@ import { createLogger } from './platform/log.js';
 import { createHub } from './hub.js';
 import { createSchema } from './schema.js';
 import { issuerKeys } from './context.js';
+import { accessCache, accessRegistry } from './access.js';
+import { listenAll } from './platform/pubsub/live-feed.js';
+import { liveLogPrune } from './platform/pubsub/live-prune.js';
 import { bindPort, startServer, type BoundPort, type RunningServer } from './server/index.js';
 import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
 import { demoHeartbeats } from './seed/demo-heartbeats.js';
@@ -92,8 +95,15 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     // The embedded demo's seeded devices stay alive, and it offers the demo sign-in unless the
     // config forbids it (NODE_ENV=production, LOCAL_TOKENS=off, DEMO=off).
     const demoSignIn = config.demoSignInAllowed && config.demo && (options.demoData ?? demo);
+    // Every live topic's LISTEN, and the access cache's, in place before a connection is accepted.
+    hub.singles.of(accessCache);
+    hub.singles.of(accessRegistry);
+    await listenAll(
+      modules.flatMap((module) => module.live ?? []).map((feed) => hub.singles.of(feed)),
+      hub.log,
+    );
     const server = await startServer(hub, schema, bound, { demoSignIn });
-    hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), ...(demo ? [demoHeartbeats] : [])]));
+    hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), liveLogPrune, ...(demo ? [demoHeartbeats] : [])]));
     let closing: Promise<void> | undefined;
     return {
       hub,

@@ -75,6 +75,11 @@ export interface RequestContext {
   /** On a WebSocket: closes the connection (a live subscription whose client is too slow). Absent on HTTP. */
   readonly closeConnection?: (code: number, reason: string) => void;
   /**
+   * On a WebSocket: tells the client that this operation's subscription is registered, in a
+   * graphql-ws `ping` whose payload is `{ subscribed: <operation id>, ...payload }`. Absent on HTTP.
+   */
+  readonly announceLive?: (payload: Record<string, unknown>) => void;
+  /**
    * The same request acting as another principal, with that principal's own ability (and
    * grants): for a credential presented inside the operation rather than in `Authorization`
    * (a resident's channel token is an argument of `submitResidentRequest`). Only for a

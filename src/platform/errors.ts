@@ -32,6 +32,11 @@ export const ErrorCode = {
    * request that ran past REQUEST_TIMEOUT_SECONDS. Clients (`gridhub push`) retry on it, as on HTTP 503.
    */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /**
+   * A live subscription's `after` cursor is older than the replay window (LIVE_REPLAY_DAYS):
+   * what followed it is no longer kept. Catch up with a list query, then subscribe without one.
+   */
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -69,6 +74,7 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   QUERY_TOO_COSTLY: 400,
   LIMIT_EXCEEDED: 429,
   SERVICE_UNAVAILABLE: 503,
+  CURSOR_EXPIRED: 410,
   INTERNAL_SERVER_ERROR: 500,
 };
 
@@ -221,5 +227,13 @@ export class RateLimitedError extends CodedError {
       httpStatus,
     );
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A live subscription's cursor is older than what the hub keeps (LIVE_REPLAY_DAYS). */
+export class CursorExpiredError extends CodedError {
+  readonly code = ErrorCode.CURSOR_EXPIRED;
+  constructor(cursor: string, oldestKept: string) {
+    super(`Cursor ${cursor} is older than the live replay window: catch up with a list query, then subscribe without a cursor`, ErrorCode.CURSOR_EXPIRED, { cursor, oldestKept });
   }
 }

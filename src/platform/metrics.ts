@@ -136,7 +136,7 @@ export class HubMetrics {
   });
   readonly liveSlowCloses = new Counter({
     name: 'gridhub_live_slow_client_closes_total',
-    help: 'Subscribers dropped because their queue overflowed (WebSocket closed with 4429), by field',
+    help: 'Subscribers dropped because their queue overflowed (WebSocket closed with 1013), by field',
     labelNames: ['field'] as const,
     registers: [this.registry],
   });

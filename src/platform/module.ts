@@ -81,7 +81,15 @@ export interface HubModule {
   readonly jobs?: readonly Job[];
   /** Registers its own metrics on the hub's registry when the hub is made (so they show from the first scrape). */
   readonly metrics?: (hub: Hub) => void;
+  /**
+   * Its live feeds (`hub.singles.of(factory)`): the hub opens each one's LISTEN at start-up, before
+   * it accepts a connection, so that a subscription never waits for one.
+   */
+  readonly live?: readonly LiveFeedFactory[];
 }
+
+/** Makes a module's live feed once per hub (`hub.single`). */
+export type LiveFeedFactory = (hub: Hub) => { listen(): Promise<void> };
 
 /** A module's manifest, its literal types kept (the list's tables are typed from them). */
 export function defineModule<const M extends HubModule>(manifest: M): M {

@@ -73,8 +73,14 @@ export async function openScopeAs(hub: Hub, principal: Principal, caller: Caller
 }
 
 /** A WebSocket operation's context: the connection's live access (authenticated when it opened), its purpose and address. */
-export function openLiveScope(hub: Hub, live: LiveAccess, caller: Omit<Caller, 'authorization' | 'apiKey'>, closeConnection: (code: number, reason: string) => void): RequestContext {
-  return createLiveContext(hub, live, purposeOf(caller.purpose), closeConnection, clientOf(caller.ip));
+export function openLiveScope(
+  hub: Hub,
+  live: LiveAccess,
+  caller: Omit<Caller, 'authorization' | 'apiKey'>,
+  closeConnection: (code: number, reason: string) => void,
+  announceLive?: (payload: Record<string, unknown>) => void,
+): RequestContext {
+  return createLiveContext(hub, live, purposeOf(caller.purpose), closeConnection, clientOf(caller.ip), announceLive);
 }
 
 /** Every FORBIDDEN among an answer's errors, noted in the request's ledger as a denial. */

@@ -5,7 +5,7 @@ import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode,
 import type { Disposable } from 'graphql-ws';
 import { useServer } from '../platform/graphql/ws-server.js';
 import type { Hub, RequestContext } from '../platform/context.js';
-import { authenticate } from '../context.js';
+import { authenticate, connectionAccess } from '../context.js';
 import { ErrorCode, ServiceUnavailableError } from '../platform/errors.js';
 import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
@@ -231,7 +231,8 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
           return false;
         }
         try {
-          const principal = await authenticate(hub, authorization, apiKey);
+          const access = await connectionAccess(hub, authorization, apiKey);
+          const { principal } = access;
           const open = openPerPrincipal.get(principal.name) ?? 0;
           if (open >= limits.wsMaxConnectionsPerPrincipal) {
             socket.close(WsClose.TooManyConnections, closeReason(`Too many connections: ${principal.name} already holds ${open} (at most ${limits.wsMaxConnectionsPerPrincipal})`));
@@ -243,12 +244,12 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
             if (left > 0) openPerPrincipal.set(principal.name, left);
             else openPerPrincipal.delete(principal.name);
           });
-          const live = await registry.open(principal, (reason) => socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${reason}`)));
+          const live = registry.open(access, (reason) => socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${reason}`)));
           connections.set(socket, live);
           socket.once('close', () => registry.release(live));
           // A key revoked while this connection was being opened: its accessChanged event may
           // have passed before the registry knew the connection. Now that it is registered, look again.
-          if (principal.credential.kind === 'API_KEY') await authenticate(hub, authorization, apiKey);
+          if (principal.credential.kind === 'API_KEY') await authenticate(hub, authorization, apiKey, hub.database.liveDb);
           if (principal.expiresAt !== null) closeAtExpiry(socket, principal.expiresAt * 1000);
           return true;
         } catch (error) {
@@ -262,7 +263,17 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         const live = connections.get(ctx.extra.socket);
         if (!live) throw new GraphQLError('connection not initialised');
         const socket = ctx.extra.socket;
-        const context = openLiveScope(hub, live, { purpose: ctx.connectionParams?.['purpose'], ip: ctx.extra.clientIp }, (code, reason) => socket.close(code, closeReason(reason)));
+        // "Live now": graphql-ws has no acknowledgement of a subscription; a ping names it once registered.
+        const announce = (payload: Record<string, unknown>) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'ping', payload: { ...payload, subscribed: id } }));
+        };
+        const context = openLiveScope(
+          hub,
+          live,
+          { purpose: ctx.connectionParams?.['purpose'], ip: ctx.extra.clientIp },
+          (code, reason) => socket.close(code, closeReason(reason)),
+          announce,
+        );
         let byId = operations.get(ctx);
         if (!byId) operations.set(ctx, (byId = new Map()));
         byId.set(id, context);

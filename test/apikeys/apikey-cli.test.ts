@@ -96,7 +96,7 @@ afterAll(() => {
 });
 
 describe.runIf(dbKind === 'postgres')('gridhub apikey on a PostgreSQL server, beside a running hub', () => {
-  it('create prints only the key; list shows its prefix; revoke closes the hub’s connections with 4403 and the next request is 401; all audited', async () => {
+  it('create prints only the key; list shows its prefix; revoke closes the hub’s connections with 4401 and the next request is 401; all audited', async () => {
     const hub = await createTestHub();
     try {
       const env = { DATABASE_URL: (hub.database as unknown as { url: string }).url };
@@ -131,7 +131,7 @@ describe.runIf(dbKind === 'postgres')('gridhub apikey on a PostgreSQL server, be
         const revoked = await run(['apikey', 'revoke', prefix], env);
         expect(revoked).toEqual({ code: 0, stdout: `revoked API key ${prefix} (id ${id}) of iot-platform\n`, stderr: '' });
         await until(() => closedWith !== undefined);
-        expect(closedWith).toEqual({ code: 4403, reason: 'Forbidden: API key revoked' });
+        expect(closedWith).toEqual({ code: 4401, reason: 'Unauthorized: API key revoked' });
       } finally {
         await client.dispose();
       }

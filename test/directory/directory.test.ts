@@ -129,7 +129,7 @@ describe('importPrincipals', () => {
     expect(entry).toBeDefined();
   });
 
-  it('a disabled principal is refused 401 DISABLED_PRINCIPAL at its next request and its WebSocket closes 4403', async () => {
+  it('a disabled principal is refused 401 DISABLED_PRINCIPAL at its next request and its WebSocket closes 4401', async () => {
     const token = await hub.token('xuetian.officer');
     const closed = new Promise<{ code: number; reason: string }>((resolve) => {
       const client = wsClient(hub.wsUrl, `Bearer ${token}`, (event) => resolve(event));
@@ -139,7 +139,7 @@ describe('importPrincipals', () => {
     expect((await hub.gql('{ me { name } }', {}, { authorization: `Bearer ${token}` })).status).toBe(200);
     const { body } = await importPrincipals('city.admin', [{ name: 'xuetian.officer', kind: 'PERSON', roles: ['OFFICER'], unitCode: '320613006', displayName: '学田街道指挥中心值班员', disabled: true }]);
     expect(body.data!.importPrincipals.updated).toBe(1);
-    expect((await closed).code).toBe(4403);
+    expect((await closed).code).toBe(4401);
     const refused = await hub.gql('{ me { name } }', {}, { authorization: `Bearer ${token}` });
     expect(refused.status).toBe(401);
     expect(refused.body.errors?.[0]?.extensions?.['reason']).toBe('DISABLED_PRINCIPAL');

@@ -283,21 +283,21 @@ describe('alertRaised', () => {
     expect(received).toEqual([]);
   });
 
-  it('closes a connection with a forged or an expired token with 4403', async () => {
+  it('closes a connection with a forged or an expired token with 4401', async () => {
     const forged = `Bearer ${await signToken('another-secret-0123456789abcdef0123456789', 'city.admin', 3600)}`;
     const expired = `Bearer ${await signToken(TEST_JWT_SECRET, 'city.admin', 10, Date.now() - 60_000)}`;
     const unknownPrincipal = `Bearer ${await signToken(TEST_JWT_SECRET, 'nobody.at.all', 3600)}`;
     for (const authorization of [forged, expired, unknownPrincipal, 'Bearer not-a-jwt', 'Basic Y2l0eS5hZG1pbjpwdw==']) {
       const { closed, isConnected } = connectAndWatch(authorization);
       const event = await closed;
-      expect({ authorization, code: event.code, connected: isConnected() }).toEqual({ authorization, code: 4403, connected: false });
+      expect({ authorization, code: event.code, connected: isConnected() }).toEqual({ authorization, code: 4401, connected: false });
     }
     // The real token of the same principal is accepted.
     const real = connectAndWatch(await bearer('city.admin'));
     await until(real.isConnected);
   });
 
-  it('closes the connection with 4403 when its token expires, after delivering while it was valid', async () => {
+  it('closes the connection with 4401 when its token expires, after delivering while it was valid', async () => {
     await sleep(1000 - (Date.now() % 1000)); // sign at the start of a second: the token lives the full 4 s
     const signedAt = Date.now();
     // 4 s: room for connect, ingest and delivery on a loaded 2-core CI machine before it expires.
@@ -313,7 +313,7 @@ describe('alertRaised', () => {
 
     const event = await watch.closed;
     const closedAt = Date.now();
-    expect(event.code).toBe(4403);
+    expect(event.code).toBe(4401);
     expect(closedAt).toBeGreaterThanOrEqual(expiresAt - 50);
     expect(closedAt).toBeLessThan(expiresAt + 2000);
   });
@@ -357,11 +357,11 @@ describe('alertRaised: edges', () => {
     });
   });
 
-  it('closes with 4403 for a signed token naming an unknown principal, whatever the name (close reason ≤ 123 bytes)', async () => {
+  it('closes with 4401 for a signed token naming an unknown principal, whatever the name (close reason ≤ 123 bytes)', async () => {
     const name = '学田街道指挥中心值班员'.repeat(4);
     const { closed, isConnected } = connectAndWatch(`Bearer ${await signToken(TEST_JWT_SECRET, name, 3600)}`);
     const event = await closed;
-    expect({ code: event.code, connected: isConnected() }).toEqual({ code: 4403, connected: false });
+    expect({ code: event.code, connected: isConnected() }).toEqual({ code: 4401, connected: false });
     expect(Buffer.byteLength(event.reason)).toBeLessThanOrEqual(123);
   });
 

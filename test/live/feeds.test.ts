@@ -12,7 +12,7 @@ import { scrape, valueOf } from '../helpers/metrics.js';
 /**
  * Live feeds on the shared machinery: `residentRequestSubmitted` reaches the staff who may read
  * the request, masked as in queries; a connection closes at its token's expiry; a client that
- * stops reading is closed with 4429 while the others keep receiving.
+ * stops reading is closed with 1013 while the others keep receiving.
  */
 
 /** Above a batch of the slow test (20), so that a client that reads is never dropped. */
@@ -124,7 +124,7 @@ describe('personal data on identical subscriptions', () => {
 });
 
 describe('connections', () => {
-  it('closes a connection with 4403 "Forbidden: token expired" when its 2-second token expires', async () => {
+  it('closes a connection with 4401 "Unauthorized: token expired" when its 2-second token expires', async () => {
     await sleep(1000 - (Date.now() % 1000)); // sign at the start of a second: the token lives the full 2 s
     const signedAt = Date.now();
     const token = await signToken(TEST_JWT_SECRET, 'hujing.grid', 2, signedAt);
@@ -138,12 +138,12 @@ describe('connections', () => {
     });
     const event = await closed;
     const closedAt = Date.now();
-    expect({ connected, code: event.code, reason: event.reason }).toEqual({ connected: true, code: 4403, reason: 'Forbidden: token expired' });
+    expect({ connected, code: event.code, reason: event.reason }).toEqual({ connected: true, code: 4401, reason: 'Unauthorized: token expired' });
     expect(closedAt).toBeGreaterThanOrEqual(expiresAt - 50);
     expect(closedAt).toBeLessThan(expiresAt + 1500);
   });
 
-  it('closes a client that stops reading with 4429 once its queue overflows, while another subscriber receives everything', async () => {
+  it('closes a client that stops reading with 1013 once its queue overflows, while another subscriber receives everything', async () => {
     const fast = await subscribe<{ externalId: string }>(hub.wsUrl, `Bearer ${await hub.token('xuetian.officer')}`, 'subscription { alertRaised { externalId } }');
     open.push(fast);
     // The slow client: a raw socket that subscribes, then stops reading (its TCP socket paused).

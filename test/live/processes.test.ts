@@ -111,8 +111,8 @@ describe.runIf(dbKind === 'postgres')('two hub processes on one Postgres', () =>
       await onB.waitFor(4, 20_000);
       await onA.waitFor(4, 20_000);
       await sleep(1000);
-      // Both hubs recovered it from the table, not from a NOTIFY.
-      expect({ a: /delivering records committed while the bus was away/.test(a.output()), b: /delivering records committed while the bus was away/.test(b.output()) }).toEqual({ a: true, b: true });
+      // Both hubs recovered it from the live log, not from a NOTIFY.
+      expect({ a: /reading the live log after a lost LISTEN/.test(a.output()), b: /reading the live log after a lost LISTEN/.test(b.output()) }).toEqual({ a: true, b: true });
       const all = [
         ...both,
         { id: gapId!, externalId: 'in-the-gap', unit: { code: '320613006001001' } },

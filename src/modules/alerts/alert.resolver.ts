@@ -63,9 +63,9 @@ export class AlertResolver {
 
   @Subscription(() => Alert, {
     description: 'Alerts as they are committed, within your scope and the filter.',
-    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(alertLive).subscribe(context as RequestContext, (args as { filter?: AlertFilter }).filter),
+    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(alertLive).subscribe(context as RequestContext, (args as { filter?: AlertFilter }).filter, (args as { after?: string }).after),
   })
-  alertRaised(@Root() alert: Alert, @Arg('filter', () => AlertFilter, { nullable: true }) _filter: AlertFilter | undefined): Alert {
+  alertRaised(@Root() alert: Alert, @Arg('filter', () => AlertFilter, { nullable: true }) _filter: AlertFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Alert {
     return alert;
   }
 

@@ -45,6 +45,12 @@ export class Alert {
   @Field(() => ID)
   id!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'In a live subscription: this event\'s place in the stream, for `after` when resubscribing (docs/api/live.md). Null in queries.',
+  })
+  cursor?: string | null;
+
   @Field(() => String, { description: "The adapter's own id for it; unique with source." })
   externalId!: string;
 

@@ -2,6 +2,7 @@ import { isUuid } from '../../platform/db/ids.js';
 import { getAlert } from './alert.service.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
+import { alertLive } from './alert.live.js';
 import { alerts, ALERT_TYPES } from './alert.table.js';
 import { AlertResolver } from './alert.resolver.js';
 import { defineAlertRules } from './alert.policy.js';
@@ -33,4 +34,5 @@ export const alertsModule = defineModule({
   hooks: { nodeKinds: [{ type: 'Alert', table: alerts, key: alerts.id, accepts: isUuid, load: (ctx, id) => getAlert(ctx, id) }], placedRecords: [{ table: alerts, id: alerts.id, paths: [placedBy(alerts)] }] },
   grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: ['payload'] } },
   push: [alertsPush],
+  live: [alertLive],
 });

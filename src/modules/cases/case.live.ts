@@ -11,8 +11,9 @@ import { casesByIds } from './case.read.js';
  * `caseChanged`: each case in its state after the change, on every hub process, through the
  * same feed as `alertRaised`. A case lives at two places in the hierarchy (the unit where it
  * happened and its assignee unit): the unit index reaches the subscribers of both, each at most
- * once per change. A case that changes twice is two deliveries, so a gap in the bus is not
- * reloaded (there is no "changed since" that tells the two apart); see README.
+ * once per change. A case that changes twice is two deliveries, each with its own cursor: the
+ * live log keeps every change, so a gap in the bus and a resubscription with `after` replay the
+ * changes missed (each delivers the case as it is when read).
  */
 export function caseLive(hub: Hub): LiveFeed<Case, Case, CaseChangedFilter> {
   return new LiveFeed<Case, Case, CaseChangedFilter>(hub, {
@@ -21,13 +22,12 @@ export function caseLive(hub: Hub): LiveFeed<Case, Case, CaseChangedFilter> {
     subjectOf: (c) => ({ ...caseSubject(c) }),
     load: async (db, ids) => (await casesByIds(db, ids)).map(toCase),
     pathsOf: (c) => (c.assigneePath === c.unitPath ? [c.unitPath] : [c.unitPath, c.assigneePath]),
-    timeOf: (c) => c.updatedAt,
     toItem: (c) => c,
     checkFilter: (filter) => {
       if (filter.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
       if (filter.near) checkNear(filter.near, 'filter.near');
     },
-    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches,
   });
 }

@@ -77,9 +77,9 @@ export class CaseResolver {
 
   @Subscription(() => Case, {
     description: 'Cases as they are opened, moved or escalated, within your scope (where they happened or are assigned) and the filter.',
-    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(caseLive).subscribe(context as RequestContext, (args as { filter?: CaseChangedFilter }).filter),
+    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(caseLive).subscribe(context as RequestContext, (args as { filter?: CaseChangedFilter }).filter, (args as { after?: string }).after),
   })
-  caseChanged(@Root() c: Case, @Arg('filter', () => CaseChangedFilter, { nullable: true }) _filter: CaseChangedFilter | undefined): Case {
+  caseChanged(@Root() c: Case, @Arg('filter', () => CaseChangedFilter, { nullable: true }) _filter: CaseChangedFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Case {
     return c;
   }
 

@@ -112,6 +112,12 @@ export class Case {
   @Field(() => ID)
   id!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'In a live subscription: this event\'s place in the stream, for `after` when resubscribing (docs/api/live.md). Null in queries.',
+  })
+  cursor?: string | null;
+
   @Field(() => String, { description: 'Human-readable: district code, year, running number (320613-2026-000123).' })
   number!: string;
 

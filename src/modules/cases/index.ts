@@ -1,6 +1,7 @@
 import { isUuid } from '../../platform/db/ids.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
+import { caseLive } from './case.live.js';
 import { EVENT_CATEGORY_CODES } from '../categories/index.js';
 import { cases, caseHistory, caseNumberSeq } from './case.table.js';
 import { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
@@ -38,6 +39,7 @@ export const casesModule = defineModule({
   // A case's category is its `type` in the ability.
   grantable: { CASE: { subject: 'Case', types: EVENT_CATEGORY_CODES, personalFields: CASE_PERSONAL_FIELDS } },
   push: [casesPush],
+  live: [caseLive],
   hooks: {
     // Cases follow their unit, and their assignee, when it moves or is merged (directory).
     placedRecords: [{ table: cases, id: cases.id, paths: [placedBy(cases), { path: cases.assigneePath, code: cases.assigneeCode }] }],

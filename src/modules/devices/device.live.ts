@@ -12,9 +12,8 @@ import { toDevice } from './device.loader.js';
  * `deviceStatusChanged` on the shared live machinery (src/platform/pubsub/live-feed.ts): each
  * event's devices loaded once with their status as committed, subscribers found through the
  * unit index, each one's ability and filter applied at delivery. Masking is the DeviceResolver's.
- * A device has no time of its last status change, so a gap in the bus is not recovered: a
- * change committed while the LISTEN connection was down is not delivered (the device's status
- * is right in queries).
+ * Each status change is an event of the live log: a gap in the bus, and a resubscription with
+ * `after`, replay the changes missed (each delivers the device as it is when read).
  */
 export function deviceLive(hub: Hub): LiveFeed<DeviceRow, Device, DeviceFilter> {
   return new LiveFeed<DeviceRow, Device, DeviceFilter>(hub, {
@@ -22,13 +21,12 @@ export function deviceLive(hub: Hub): LiveFeed<DeviceRow, Device, DeviceFilter> 
     subject: 'Device',
     subjectOf: (row) => ({ ...row }),
     load: (db, ids) => db.select().from(devices).where(inArray(devices.id, [...ids])),
-    timeOf: (row) => row.lastHeartbeatAt ?? row.createdAt,
     toItem: toDevice,
     checkFilter: (filter) => {
       if (filter.bbox) checkBoundingBox(filter.bbox, 'filter.bbox');
       if (filter.near) checkNear(filter.near, 'filter.near');
     },
-    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches: (row, filter) =>
       (!filter.types || filter.types.includes(row.type)) && (!filter.statuses || filter.statuses.includes(row.status)) && geoMatches(row, filter),
   });

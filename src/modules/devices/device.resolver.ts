@@ -68,9 +68,9 @@ export class DeviceResolver {
 
   @Subscription(() => Device, {
     description: 'Devices as their status changes (a heartbeat, or silence past the interval), within your scope and the filter.',
-    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(deviceLive).subscribe(context as RequestContext, (args as { filter?: DeviceFilter }).filter),
+    subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(deviceLive).subscribe(context as RequestContext, (args as { filter?: DeviceFilter }).filter, (args as { after?: string }).after),
   })
-  deviceStatusChanged(@Root() device: Device, @Arg('filter', () => DeviceFilter, { nullable: true }) _filter: DeviceFilter | undefined): Device {
+  deviceStatusChanged(@Root() device: Device, @Arg('filter', () => DeviceFilter, { nullable: true }) _filter: DeviceFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Device {
     return device;
   }
 

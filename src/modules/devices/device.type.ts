@@ -29,6 +29,12 @@ export class Device {
   @Field(() => ID)
   id!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'In a live subscription: this event\'s place in the stream, for `after` when resubscribing (docs/api/live.md). Null in queries.',
+  })
+  cursor?: string | null;
+
   @Field(() => String, { description: 'The system that registered it.' })
   source!: string;
 

@@ -2,6 +2,7 @@ import { isUuid } from '../../platform/db/ids.js';
 import { getDevice } from './device.service.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
+import { deviceLive } from './device.live.js';
 import { devices, DEVICE_TYPES } from './device.table.js';
 import { DeviceResolver } from './device.resolver.js';
 import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
@@ -34,4 +35,5 @@ export const devicesModule = defineModule({
   hooks: { nodeKinds: [{ type: 'Device', table: devices, key: devices.id, accepts: isUuid, load: (ctx, id) => getDevice(ctx, id) }], placedRecords: [{ table: devices, id: devices.id, paths: [placedBy(devices)] }] },
   grantable: { DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) } },
   push: [devicesPush, heartbeatsPush],
+  live: [deviceLive],
 });

@@ -91,7 +91,7 @@ function plan(record: PrincipalRecordInput, existing: PrincipalRow | undefined, 
  * importPrincipals: an admin's staff and adapters, on the ingest contract. Whole batch
  * FORBIDDEN (nothing written) for a principal outside the caller's subtree or a role the caller
  * does not hold. Each change publishes `accessChanged` for the principal, with the write: every
- * hub process drops what it cached, and a disabled principal's connections close (4403).
+ * hub process drops what it cached, and a disabled principal's connections close (4401).
  */
 export async function importPrincipals(ctx: RequestContext, input: ImportPrincipalsInput): Promise<IngestReport> {
   const caller = requirePrincipal(ctx);

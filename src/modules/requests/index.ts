@@ -2,6 +2,7 @@ import { isUuid } from '../../platform/db/ids.js';
 import { getResidentRequest } from './request.service.js';
 import { defineModule } from '../../platform/module.js';
 import { placedBy } from '../../platform/db/placement.js';
+import { requestLive } from './request.live.js';
 import { residentRequests, REQUEST_CATEGORIES } from './request.table.js';
 import { ResidentRequestResolver } from './request.resolver.js';
 import { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS } from './request.policy.js';
@@ -61,4 +62,5 @@ export const requestsModule = defineModule({
   // A request's category is its `type` in the ability.
   grantable: { RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS } },
   push: [requestsPush],
+  live: [requestLive],
 });

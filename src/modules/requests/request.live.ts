@@ -4,7 +4,7 @@ import { requireUnit } from '../units/index.js';
 import type { ResidentRequestRow } from './request.table.js';
 import type { ResidentRequestFilter } from './request.input.js';
 import type { ResidentRequest } from './request.type.js';
-import { requestsByIds, requestsSince, subjectOf, toResidentRequest } from './request.service.js';
+import { requestsByIds, subjectOf, toResidentRequest } from './request.service.js';
 
 /**
  * `residentRequestSubmitted`: requests as residents send them, to whoever may read them — the
@@ -17,14 +17,12 @@ export function requestLive(hub: Hub): LiveFeed<ResidentRequestRow, ResidentRequ
     subject: 'ResidentRequest',
     subjectOf: (row) => subjectOf({ ...row }),
     load: requestsByIds,
-    timeOf: (row) => row.submittedAt,
     toItem: toResidentRequest,
-    filterPath: async (ctx, filter) => (filter.unitCode ? (await requireUnit(ctx.db, filter.unitCode)).path : undefined),
+    filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches: (row, filter) =>
       (!filter.categories || filter.categories.includes(row.category)) &&
       (!filter.statuses || filter.statuses.includes(row.status)) &&
       (!filter.from || row.submittedAt >= filter.from) &&
       (!filter.to || row.submittedAt < filter.to),
-    since: requestsSince,
   });
 }

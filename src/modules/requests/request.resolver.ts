@@ -118,11 +118,12 @@ export class ResidentRequestResolver {
   @Subscription(() => ResidentRequest, {
     description: 'Resident requests as they are submitted, within your scope and the filter (personal fields masked as in queries).',
     subscribe: ({ args, context }) =>
-      (context as RequestContext).hub.singles.of(requestLive).subscribe(context as RequestContext, (args as { filter?: ResidentRequestFilter }).filter),
+      (context as RequestContext).hub.singles.of(requestLive).subscribe(context as RequestContext, (args as { filter?: ResidentRequestFilter }).filter, (args as { after?: string }).after),
   })
   residentRequestSubmitted(
     @Root() request: ResidentRequest,
     @Arg('filter', () => ResidentRequestFilter, { nullable: true }) _filter: ResidentRequestFilter | undefined,
+    @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined,
   ): ResidentRequest {
     return request;
   }

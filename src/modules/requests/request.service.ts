@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { publishIds } from '../../platform/pubsub/bus.js';
-import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, isNotNull, isNull, lt, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { isUuid } from '../../platform/db/ids.js';
@@ -376,9 +376,4 @@ export function maskedFieldsOf(ctx: RequestContext, request: ResidentRequest): s
 export async function requestsByIds(db: Executor, ids: readonly string[]): Promise<ResidentRequestRow[]> {
   if (ids.length === 0) return [];
   return db.select().from(residentRequests).where(inArray(residentRequests.id, [...ids]));
-}
-
-/** Requests submitted at or after `from`, oldest first (a live feed recovering a gap in the bus). */
-export async function requestsSince(db: Executor, from: Date, limit: number): Promise<ResidentRequestRow[]> {
-  return db.select().from(residentRequests).where(gte(residentRequests.submittedAt, from)).orderBy(asc(residentRequests.submittedAt)).limit(limit);
 }

@@ -1,4 +1,5 @@
 import type { Executor } from '../db/database.js';
+import { appendToLog } from './live-log.js';
 
 /**
  * Terminology
@@ -55,7 +56,9 @@ export interface Topics {
 }
 
 /** The topics whose events name records by id (`{ ids }`): the live feeds' topics. */
-export type IdsTopic = { [T in keyof Topics]: Topics[T] extends { ids: string[] } ? T : never }[keyof Topics];
+export type IdsTopic = {
+  [T in keyof Topics]: Topics[T] extends { ids: string[] } ? T : never;
+}[keyof Topics];
 
 /** Ids per event: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
 export const IDS_PER_EVENT = 150;
@@ -66,7 +69,11 @@ export const IDS_PER_EVENT = 150;
  * transaction's connection (one round trip, not one per event).
  */
 export async function publishIds(bus: EventBus<Topics>, executor: Executor, topic: IdsTopic, ids: readonly string[]): Promise<void> {
-  const sent: Promise<Receipt>[] = [];
-  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) sent.push(bus.publish(executor, topic, { ids: ids.slice(offset, offset + IDS_PER_EVENT) }));
+  const sent: Promise<unknown>[] = [];
+  for (let offset = 0; offset < ids.length; offset += IDS_PER_EVENT) {
+    const chunk = ids.slice(offset, offset + IDS_PER_EVENT);
+    // The live log numbers the event in commit order (cursors, replay); the NOTIFY wakes the feeds.
+    sent.push(appendToLog(executor, topic, chunk), bus.publish(executor, topic, { ids: chunk }));
+  }
   await Promise.all(sent);
 }

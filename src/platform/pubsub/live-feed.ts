@@ -8,19 +8,21 @@ import { EVERY_UNIT, UnitIndexedFanout, type Watcher } from './fanout.js';
 import { BoundedQueue } from './queue.js';
 import type { IdsTopic } from './bus.js';
 import { inRootSpan } from '../tracing.js';
+import { checkNotExpired, cursorOf, entriesAfter, headOf, isAfter, parseCursor, type LogEntry, type Position } from './live-log.js';
 
 /**
  * Terminology
  * - feed: one live subscription field (`alertRaised`, `residentRequestSubmitted`, …) in one hub
  *   process. It holds ONE bus subscription for its topic, whatever the number of subscribers.
- * - batch: the ids one event names. Each batch's records are loaded once per process, then
- *   dispatched through the unit index to the subscribers whose scope can hold them.
+ * - head: the last live-log position (src/platform/pubsub/live-log.ts) this feed has read. Each
+ *   NOTIFY (and each LISTEN re-established after a lost connection) makes the feed read the log
+ *   after its head, in commit order: nothing committed is skipped, even across a gap in the bus.
+ * - batch: the events read at once. Their records are loaded once per process, then dispatched
+ *   through the unit index to the subscribers whose scope can hold them, each with its cursor.
  * - subscriber: one GraphQL subscription (one operation on one WebSocket). It checks its own
  *   ability and filter for every record, and owns a bounded queue; field masking happens when
- *   graphql-ws executes the selection with the subscriber's context.
- * - gap: while the bus is disconnected (the LISTEN connection dropped), NOTIFYs are lost.
- *   When the bus resumes, a feed with `since` reloads what was committed in the gap and
- *   delivers what it has not delivered yet (ids seen recently are remembered).
+ *   graphql-ws executes the selection with the subscriber's context. It is registered before
+ *   anything is awaited; with `after`, it first replays the log from that cursor.
  */
 
 /** The default number of undelivered records a subscriber may have queued before it is dropped. */
@@ -29,11 +31,6 @@ export const DEFAULT_QUEUE_CAPACITY = 5000;
 /** WebSocket close code for a subscriber whose queue overflowed (documented in README). */
 export const SLOW_CLIENT_CLOSE = { code: 1013, reason: 'Too slow: more undelivered events than the queue holds' } as const;
 
-/** An event naming committed records by id. */
-export interface IdsEvent {
-  ids: string[];
-}
-
 export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> {
   /** The bus topic: one whose events name records by id. */
   readonly topic: IdsTopic;
@@ -41,29 +38,30 @@ export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> 
   readonly subject: SubjectName;
   /** What a CASL subject of this kind carries, from a row. */
   subjectOf(row: Row): Record<string, unknown>;
-  /** The records of one batch; order does not matter (`timeOf` sorts them). */
+  /** The records of one batch, in any order; a record deleted since is left out. */
   load(db: Db, ids: readonly string[]): Promise<Row[]>;
   /**
    * Every unit path the record lives at, for the unit index and the filter's unit: by default
    * its own `unitPath`; a case also lives at its assignee unit.
    */
   pathsOf?(row: Row): readonly string[];
-  /** The record's time: batches are delivered in this order, and the gap is measured with it. */
-  timeOf(row: Row): Date;
-  /** The source value handed to GraphQL (the subscription field's root). */
+  /** The source value handed to GraphQL (the subscription field's root): a new object each call. */
   toItem(row: Row): Item;
   /** Checks the filter's own values (BAD_USER_INPUT) before anything else is done. */
   checkFilter?(filter: Filter): void;
-  /** The unit path the filter narrows to (NOT_FOUND for an unknown unit), if any. */
-  filterPath?(ctx: RequestContext, filter: Filter): Promise<string | undefined>;
+  /**
+   * The unit path the filter narrows to (NOT_FOUND for an unknown unit), if any. Read on the
+   * live connections (`db` is `liveDb`), never the main pool: a subscription's set-up does not
+   * queue behind ingests.
+   */
+  filterPath?(db: Db, filter: Filter): Promise<string | undefined>;
   /** Whether a record passes the subscriber's filter (its unit within `filterPath` is checked here already). */
   matches?(row: Row, filter: Filter): boolean;
-  /**
-   * Records whose `timeOf` is at or after `from`, oldest first, at most `limit`: what the gap
-   * may have held. Absent → a gap is not recovered (documented per feed), and the same id may be
-   * delivered again and again (a device whose status changes twice is two events).
-   */
-  since?(db: Db, from: Date, limit: number): Promise<Row[]>;
+}
+
+/** Each item delivered carries its position in the topic's stream, as a cursor. */
+export interface Cursored {
+  cursor?: string | null;
 }
 
 /**
@@ -72,33 +70,33 @@ export interface LiveFeedConfig<Row extends { unitPath: string }, Item, Filter> 
  * making them wait until every subscriber of a batch has been served.
  */
 const OFFERS_PER_TURN = 500;
+/** Events read from the live log at once. */
+const LOG_PAGE = 200;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** How far back of the last record seen a gap is reloaded: covers commit order ≠ time order. */
-const GAP_MARGIN_MS = 10_000;
-/** How long delivered ids are remembered (so that a reload never delivers twice). */
-const SEEN_TTL_MS = 5 * 60_000;
-/** At most this many records are reloaded after a gap. */
-const GAP_LIMIT = 10_000;
+interface Offer<Row, Item> {
+  readonly row: Row;
+  readonly item: Item;
+  readonly position: Position;
+}
 
-export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter> {
-  private readonly fanout = new UnitIndexedFanout<Row, Item>();
-  private readonly ready: Promise<unknown>;
-  /** Ids delivered recently, with when they were seen (insertion order = time order). */
-  private readonly seen = new Map<string, number>();
-  private lastTime: number;
+export class LiveFeed<Row extends { unitPath: string; id: string }, Item extends Cursored, Filter> {
+  private readonly fanout = new UnitIndexedFanout<Row, Offer<Row, Item>>();
+  /** The topic's LISTEN: in place, being opened, or (after a failure) undefined, to be opened again. */
+  private listening: Promise<void> | undefined;
+  /** The last log seq read; undefined until the LISTEN is in place and the log's head is read. */
+  private head: number | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** Every subscriber's queue, for the queue-depth gauges. */
   private readonly queues = new Set<BoundedQueue<Item>>();
-  private readonly counted: Record<'batches' | 'deliveries' | 'slowCloses' | 'gapRecoveries', { inc(by?: number): void }>;
+  private readonly counted: FeedCounters;
 
   constructor(
     private readonly hub: Hub,
     private readonly config: LiveFeedConfig<Row, Item, Filter>,
     private readonly capacity: number = hub.config.liveQueueCapacity || DEFAULT_QUEUE_CAPACITY,
   ) {
-    this.lastTime = hub.clock.now().getTime();
     const field = { field: config.topic };
     const { metrics } = hub;
     this.counted = {
@@ -108,9 +106,31 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
       gapRecoveries: metrics.liveGapRecoveries.labels(field),
     };
     metrics.registerFeed(config.topic, { subscribers: () => this.fanout.size, queueDepths: () => [...this.queues].map((queue) => queue.length) });
-    // After the bus lost its connection, a feed that can reload what it missed (`since`) does.
-    const onGap = config.since ? () => this.enqueue(() => this.recoverGap()) : undefined;
-    this.ready = hub.bus.subscribe(config.topic, (event) => this.enqueue(() => this.onEvent(event)), onGap);
+  }
+
+  /**
+   * Opens the topic's LISTEN (the hub does it at start-up, before it accepts connections), then
+   * reads the log's head. A failed attempt is not kept: the next call tries again. Every NOTIFY,
+   * and every LISTEN re-established after a lost connection, reads the log after the head.
+   */
+  listen(): Promise<void> {
+    if (!this.listening) {
+      const read = () => this.enqueue(() => this.readLog());
+      // A LISTEN re-established after a lost connection: the log is read for what the bus missed.
+      const recover = () => {
+        this.counted.gapRecoveries.inc();
+        read();
+      };
+      const attempt = this.hub.bus.subscribe(this.config.topic, read, recover).then(() => {
+        read();
+        return this.chain;
+      });
+      this.listening = attempt;
+      attempt.catch(() => {
+        if (this.listening === attempt) this.listening = undefined;
+      });
+    }
+    return this.listening;
   }
 
   /** Subscriptions currently registered in this process. */
@@ -118,150 +138,246 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item, Filter
     return this.fanout.size;
   }
 
-  /** Batches are handled one after another, so that delivery keeps commit order per process. */
+  /** Log reads are done one after another, so that delivery keeps commit order per process. */
   private enqueue(task: () => Promise<void>): void {
     const { tracer } = this.hub;
     const run = tracer && this.fanout.size > 0 ? () => inRootSpan(tracer, `live ${this.config.topic}`, { 'gridhub.live.field': this.config.topic, 'gridhub.live.subscribers': this.fanout.size }, task) : task;
     this.chain = this.chain.then(run).catch((error: unknown) => {
-      this.hub.log.error(`${this.config.topic} delivery failed`, { error: String(error) });
+      this.hub.log.error(`${this.config.topic} delivery failed`, {
+        error: String(error),
+      });
     });
   }
 
-  private async onEvent(event: IdsEvent): Promise<void> {
-    if (!this.config.since) {
-      if (this.fanout.size === 0 || event.ids.length === 0) return;
-      const rows = inIdOrder(await this.config.load(this.hub.database.liveDb, event.ids), event.ids);
-      rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
-      await this.dispatch(rows);
+  /** Reads and dispatches the events after the head (the first time, only reads the head). */
+  private async readLog(): Promise<void> {
+    const db = this.hub.database.liveDb;
+    if (this.head === undefined) {
+      this.head = await headOf(db, this.config.topic);
       return;
     }
-    const fresh = event.ids.filter((id) => !this.seen.has(id));
-    if (fresh.length === 0) return;
-    // Nobody listens: remember the ids and the time (a later gap starts from here) without loading.
-    if (this.fanout.size === 0) {
-      const now = this.hub.clock.now().getTime();
-      for (const id of fresh) this.seen.set(id, now);
-      this.lastTime = Math.max(this.lastTime, now);
-      this.prune(now);
-      return;
+    for (;;) {
+      const entries = await entriesAfter(db, this.config.topic, this.head, LOG_PAGE);
+      if (entries.length === 0) return;
+      // Nobody listens here: move the head without loading.
+      if (this.fanout.size > 0) await this.dispatch(await this.offersOf(entries));
+      this.head = entries[entries.length - 1]!.seq;
+      if (entries.length < LOG_PAGE) return;
     }
-    await this.deliver(inIdOrder(await this.config.load(this.hub.database.liveDb, fresh), fresh));
   }
 
-  private async recoverGap(): Promise<void> {
-    const from = new Date(this.lastTime - GAP_MARGIN_MS);
-    const rows = await this.config.since!(this.hub.database.liveDb, from, GAP_LIMIT);
-    const missed = rows.filter((row) => !this.seen.has(row.id));
-    if (missed.length > 0) {
-      this.hub.log.info(`${this.config.topic}: delivering records committed while the bus was away`, { count: missed.length });
-      this.counted.gapRecoveries.inc(missed.length);
+  /** The records the entries name, loaded once, in log order, each with its position and item. */
+  private async offersOf(entries: readonly LogEntry[]): Promise<Offer<Row, Item>[]> {
+    const ids = [...new Set(entries.flatMap((entry) => entry.ids))];
+    if (ids.length === 0) return [];
+    const byId = new Map((await this.config.load(this.hub.database.liveDb, ids)).map((row) => [row.id, row]));
+    const offers: Offer<Row, Item>[] = [];
+    for (const entry of entries) {
+      entry.ids.forEach((id, index) => {
+        const row = byId.get(id);
+        if (!row) return;
+        const position = { seq: entry.seq, index };
+        const item = this.config.toItem(row);
+        // A copy per position: one record named by two events (changed twice) has two cursors.
+        offers.push({
+          row,
+          position,
+          item: Object.assign(Object.create(Object.getPrototypeOf(item) as object) as Item, item, { cursor: cursorOf(position) }),
+        });
+      });
     }
-    await this.deliver(missed);
+    return offers;
   }
 
-  private async deliver(rows: Row[]): Promise<void> {
-    rows.sort((a, b) => this.config.timeOf(a).getTime() - this.config.timeOf(b).getTime());
-    const now = this.hub.clock.now().getTime();
-    const fresh: Row[] = [];
-    for (const row of rows) {
-      if (this.seen.has(row.id)) continue;
-      this.seen.set(row.id, now);
-      this.lastTime = Math.max(this.lastTime, Math.min(this.config.timeOf(row).getTime(), now));
-      fresh.push(row);
-    }
-    this.prune(now);
-    await this.dispatch(fresh);
-  }
-
-  /**
-   * Offers each record, in order, to the subscribers on its paths, OFFERS_PER_TURN at a time.
-   * Each record's GraphQL source value is made once and handed to all of them.
-   */
-  private async dispatch(rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return;
+  /** Offers each record, in order, to the subscribers on its paths, OFFERS_PER_TURN at a time. */
+  private async dispatch(offers: readonly Offer<Row, Item>[]): Promise<void> {
+    if (offers.length === 0) return;
+    this.counted.batches.inc();
     let offered = 0;
-    let delivered = 0;
-    for (const row of rows) {
-      const item = this.config.toItem(row);
-      for (const watcher of this.fanout.candidates(this.config.pathsOf?.(row) ?? [row.unitPath])) {
+    for (const offer of offers) {
+      for (const watcher of this.fanout.candidates(this.config.pathsOf?.(offer.row) ?? [offer.row.unitPath])) {
         if (offered > 0 && offered % OFFERS_PER_TURN === 0) await nextTurn();
         offered++;
-        if (watcher.offer(row, item)) delivered++;
+        watcher.offer(offer.row, offer);
       }
-    }
-    this.counted.batches.inc();
-    if (delivered > 0) this.counted.deliveries.inc(delivered);
-  }
-
-  private prune(now: number): void {
-    for (const [id, at] of this.seen) {
-      if (now - at < SEEN_TTL_MS) break;
-      this.seen.delete(id);
     }
   }
 
   /**
-   * A subscriber's stream: FORBIDDEN when the caller may read no record of this kind. Indexed
-   * under the narrower of the filter's unit and each of its scope roots; re-indexed when the
-   * connection's access changes. The ability is read at each delivery, so a grant made or
-   * revoked since subscribing counts at once.
+   * A subscriber's stream: FORBIDDEN when the caller may read no record of this kind. Registered
+   * at once, before any wait (offers are held until its filter's unit is known and, with
+   * `after`, until the replay from that cursor is done); indexed under the narrower of the
+   * filter's unit and each of its scope roots; re-indexed when the connection's access changes.
+   * The ability is read at each delivery, so a grant made or revoked since subscribing counts at
+   * once. It delivers each record after its starting cursor once, in commit order; the "live now"
+   * ping carries the cursor it started from.
    */
-  async subscribe(ctx: RequestContext, filter: Filter | null | undefined): Promise<AsyncIterableIterator<Item>> {
+  async subscribe(ctx: RequestContext, filter: Filter | null | undefined, after?: string | null): Promise<AsyncIterableIterator<Item>> {
     requireCan(ctx, 'read', this.config.subject);
     if (filter && this.config.checkFilter) this.config.checkFilter(filter);
-    await this.ready;
-    const filterPath = filter && this.config.filterPath ? await this.config.filterPath(ctx, filter) : undefined;
-    const watchedUnits = (): string[] => {
-      const roots = scopeRoots(ctx.ability, 'read', this.config.subject);
-      const rootPaths = roots ?? [];
-      if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) return [lastCode(filterPath)];
-      if (roots === null) return [EVERY_UNIT];
-      return rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
-    };
+    const from = after ? parseCursor(after) : undefined;
+    const subscriber = new Subscriber(ctx, this.config, filter, this.capacity, this.counted, this.queues);
+    // Without a cursor: everything after what this process has read now.
+    const start: Position = from ?? { seq: this.head ?? 0, index: Infinity };
+    subscriber.delivered = start;
+    subscriber.register(this.fanout);
+    // A LISTEN that failed at start-up (or since) is tried again.
+    if (!this.listening)
+      void this.listen().catch((error: unknown) =>
+        this.hub.log.error(`${this.config.topic}: LISTEN failed`, {
+          error: String(error),
+        }),
+      );
+    try {
+      await subscriber.resolveFilter(this.hub.database.liveDb);
+      if (from) {
+        await checkNotExpired(this.hub.database.liveDb, from);
+        await this.replay(subscriber, from);
+      }
+    } catch (error) {
+      void subscriber.queue.return();
+      throw error;
+    }
+    subscriber.release();
+    ctx.announceLive?.({ cursor: cursorOf(start) });
+    return subscriber.queue;
+  }
 
-    let remove: () => void = () => {};
-    let stopReindexing: () => void = () => {};
-    const queue = new BoundedQueue<Item>(
-      this.capacity,
-      () => {
-        remove();
-        stopReindexing();
-        this.queues.delete(queue);
-      },
-      () => {
-        this.counted.slowCloses.inc();
-        this.hub.log.info(`${this.config.topic} subscriber dropped: queue full`, { principal: ctx.principal.name });
-        ctx.closeConnection?.(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
-      },
-    );
-    const { config } = this;
-    const watch = () => {
-      remove();
-      remove = this.fanout.add({
-        roots: watchedUnits(),
-        offer: (row, item) => {
-          if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return false;
-          if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return false;
-          if (filter && config.matches && !config.matches(row, filter)) return false;
-          queue.push(item);
-          return true;
-        },
-      } satisfies Watcher<Row, Item>);
-    };
-    this.queues.add(queue);
-    watch();
-    if (ctx.onAccessChange) stopReindexing = ctx.onAccessChange(watch);
-    return queue;
+  /** Offers a subscriber the events after `from` in the log, page by page, until none is left. */
+  private async replay(subscriber: Subscriber<Row, Item, Filter>, from: Position): Promise<void> {
+    let seq = from.index === Infinity ? from.seq : from.seq - 1;
+    for (;;) {
+      const entries = await entriesAfter(this.hub.database.liveDb, this.config.topic, seq, LOG_PAGE);
+      if (entries.length === 0) return;
+      for (const offer of await this.offersOf(entries)) subscriber.accept(offer);
+      seq = entries[entries.length - 1]!.seq;
+      if (entries.length < LOG_PAGE) return;
+    }
   }
 }
 
+/** What a feed counts for /metrics, by its field. */
+type FeedCounters = Record<'batches' | 'deliveries' | 'slowCloses' | 'gapRecoveries', { inc(by?: number): void }>;
+
+/** One subscription: its queue, its filter, what it was offered while it was being set up. */
+class Subscriber<Row extends { unitPath: string; id: string }, Item extends Cursored, Filter> {
+  readonly queue: BoundedQueue<Item>;
+  /** The last position delivered: an offer at or before it is not delivered again. */
+  delivered: Position = { seq: 0, index: Infinity };
+  private filterPath: string | undefined;
+  /** Offers made while the subscription is being set up, decided once it is. */
+  private held: Offer<Row, Item>[] | undefined = [];
+  private remove: () => void = () => {};
+  private stopReindexing: () => void = () => {};
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly config: LiveFeedConfig<Row, Item, Filter>,
+    private readonly filter: Filter | null | undefined,
+    private readonly capacity: number,
+    private readonly counted: FeedCounters,
+    queues: Set<BoundedQueue<Item>>,
+  ) {
+    this.queue = new BoundedQueue<Item>(
+      capacity,
+      () => {
+        this.remove();
+        this.stopReindexing();
+        queues.delete(this.queue);
+      },
+      () => this.overflow(),
+    );
+    queues.add(this.queue);
+  }
+
+  register(fanout: UnitIndexedFanout<Row, Offer<Row, Item>>): void {
+    const watch = () => {
+      this.remove();
+      this.remove = fanout.add({
+        roots: this.watchedUnits(),
+        offer: (_row, offer) => this.offer(offer),
+      } satisfies Watcher<Row, Offer<Row, Item>>);
+    };
+    watch();
+    if (this.ctx.onAccessChange) this.stopReindexing = this.ctx.onAccessChange(watch);
+    this.rewatch = watch;
+  }
+
+  private rewatch: () => void = () => {};
+
+  async resolveFilter(db: Db): Promise<void> {
+    if (!this.filter || !this.config.filterPath) return;
+    this.filterPath = await this.config.filterPath(db, this.filter);
+    this.rewatch();
+  }
+
+  /** Set-up done: the offers held meanwhile are decided, in order, and later ones at once. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const offer of held) this.accept(offer);
+  }
+
+  private offer(offer: Offer<Row, Item>): void {
+    if (!this.held) return this.accept(offer);
+    if (this.held.length < this.capacity) this.held.push(offer);
+    else {
+      this.overflow();
+      void this.queue.return();
+    }
+  }
+
+  /** Delivers the offer if it comes after what was delivered and the subscriber may and wants to see it. */
+  accept({ row, item, position }: Offer<Row, Item>): void {
+    if (!isAfter(position, this.delivered)) return;
+    this.delivered = position;
+    const { config, ctx, filter, filterPath } = this;
+    if (!ctx.ability.can('read', subject(config.subject, config.subjectOf(row)))) return;
+    if (filterPath && !(config.pathsOf?.(row) ?? [row.unitPath]).some((path) => isWithin(path, filterPath))) return;
+    if (filter && config.matches && !config.matches(row, filter)) return;
+    this.queue.push(item);
+    this.counted.deliveries.inc();
+  }
+
+  private watchedUnits(): string[] {
+    const { filterPath } = this;
+    const roots = scopeRoots(this.ctx.ability, 'read', this.config.subject);
+    const rootPaths = roots ?? [];
+    if (filterPath && (roots === null || rootPaths.some((root) => isWithin(filterPath, root)))) return [lastCode(filterPath)];
+    if (roots === null) return [EVERY_UNIT];
+    return rootPaths.filter((root) => !filterPath || isWithin(root, filterPath)).map(lastCode);
+  }
+
+  private overflow(): void {
+    this.counted.slowCloses.inc();
+    this.ctx.hub.log.info(`${this.config.topic} subscriber dropped: queue full`, { principal: this.ctx.principal.name });
+    this.ctx.closeConnection?.(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+  }
+}
+
+/** Attempts at opening a feed's LISTEN at start-up, LISTEN_RETRY_MS apart (doubling). */
+const LISTEN_ATTEMPTS = 5;
+const LISTEN_RETRY_MS = 200;
+
 /**
- * The rows in the order of the event's ids (the order the writer published them: a batch's
- * input order). `load` answers in whatever order the database returns, which follows where rows
- * sit in the table; records of one commit share their time, and the stable sort by time that
- * follows keeps this order among them.
+ * Opens every feed's LISTEN, each tried again (LISTEN_ATTEMPTS times, waiting longer each time)
+ * when it fails; throws when one never succeeds (the hub does not start without its live feeds).
  */
-function inIdOrder<R extends { id: string }>(rows: R[], ids: readonly string[]): R[] {
-  const position = new Map(ids.map((id, index) => [id, index]));
-  return rows.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+export async function listenAll(feeds: readonly { listen(): Promise<void> }[], log: Hub['log']): Promise<void> {
+  await Promise.all(
+    feeds.map(async (feed) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await feed.listen();
+        } catch (error) {
+          if (attempt >= LISTEN_ATTEMPTS) throw error;
+          log.error('LISTEN failed; trying again', {
+            attempt,
+            error: String(error),
+          });
+          await new Promise((resolve) => setTimeout(resolve, LISTEN_RETRY_MS * 2 ** (attempt - 1)));
+        }
+      }
+    }),
+  );
 }

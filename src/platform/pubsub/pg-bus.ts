@@ -36,7 +36,10 @@ export class PgNotifyBus<TopicMap extends object> implements EventBus<TopicMap> 
 
   async publish<T extends keyof TopicMap & string>(executor: Executor, topic: T, payload: TopicMap[T]): Promise<Receipt> {
     const id = `${this.origin}:${++this.sequence}`;
-    const text = JSON.stringify({ ...(payload as Record<string, unknown>), [RECEIPT_FIELD]: id });
+    const text = JSON.stringify({
+      ...(payload as Record<string, unknown>),
+      [RECEIPT_FIELD]: id,
+    });
     invariant(Buffer.byteLength(text) <= MAX_EVENT_BYTES, `event on ${topic} is ${Buffer.byteLength(text)} bytes; split it`);
     await executor.execute(sql`select pg_notify(${channelOf(topic)}, ${text})`);
     return { topic, id };
@@ -84,24 +87,32 @@ export class PgNotifyBus<TopicMap extends object> implements EventBus<TopicMap> 
     if (onGap) gaps.add(onGap);
     if (!this.unlisteners.has(topic)) {
       let listens = 0;
-      this.unlisteners.set(
-        topic,
-        this.database.listen(
-          channelOf(topic),
-          (text) => this.dispatch(topic, text),
-          // Every LISTEN after the first follows a lost connection.
-          () => {
-            if (listens++ === 0) return;
-            for (const gap of this.gapHandlers.get(topic) ?? []) gap();
-          },
-        ),
+      const listening = this.database.listen(
+        channelOf(topic),
+        (text) => this.dispatch(topic, text),
+        // Every LISTEN after the first follows a lost connection.
+        () => {
+          if (listens++ === 0) return;
+          for (const gap of this.gapHandlers.get(topic) ?? []) gap();
+        },
       );
+      this.unlisteners.set(topic, listening);
+      // A LISTEN that failed is forgotten, never kept as a failure: the next subscribe tries again.
+      listening.catch(() => {
+        if (this.unlisteners.get(topic) === listening) this.unlisteners.delete(topic);
+      });
     }
-    await this.unlisteners.get(topic);
-    return async () => {
+    const remove = async () => {
       set.delete(handler as (payload: never) => void);
       if (onGap) gaps.delete(onGap);
     };
+    try {
+      await this.unlisteners.get(topic);
+    } catch (error) {
+      await remove();
+      throw error;
+    }
+    return remove;
   }
 
   private dispatch(topic: string, text: string): void {
