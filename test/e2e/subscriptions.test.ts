@@ -6,6 +6,7 @@ import { subscribe, wsClient, type LiveSubscription } from '../helpers/ws.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
 import { signToken } from '../../src/platform/auth/jwt.js';
 import { openServer } from '../../src/platform/db/database.js';
+import { publishIds } from '../../src/platform/pubsub/bus.js';
 
 /**
  * `alertRaised` end to end: graphql-ws over a real socket, bearer tokens in
@@ -388,7 +389,9 @@ describe('alertRaised: edges', () => {
     const subscription = await subscribe<Raised>(hub.wsUrl, await bearer('xuetian.officer'), `subscription { alertRaised ${query} }`);
     open.push(subscription);
     await until(() => hub.liveAlertSubscribers() === 1, 10_000);
-    await hub.handle.hub.bus.publish(hub.database.db, 'alertRaised', { ids: [row!.id] });
+    // Published as a writer does (live log and NOTIFY in one transaction): a bare NOTIFY is not in
+    // the log, which is what the feed delivers from.
+    await hub.database.db.transaction((tx) => publishIds(hub.handle.hub.bus, tx, 'alertRaised', [row!.id]));
     await until(() => subscription.errors.length > 0);
     expect(JSON.stringify(subscription.errors)).not.toMatch(/does not exist|320613006001999|Error:/);
     expect(subscription.errors).toEqual([expect.objectContaining({ message: 'Internal server error', path: ['alertRaised', 'unit'], extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);

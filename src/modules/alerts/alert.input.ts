@@ -28,6 +28,15 @@ export class AlertFilter {
   @Field(() => DateTimeResolver, { nullable: true, description: 'occurredAt before this time.' })
   to?: Date | null;
 
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'receivedAt (when the hub ingested it) at or after this time: catching up by arrival, an alert reported late included.',
+  })
+  receivedFrom?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'receivedAt before this time.' })
+  receivedTo?: Date | null;
+
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only alerts with a location inside this box.' })
   bbox?: BoundingBoxInput | null;
 

@@ -34,5 +34,7 @@ export function matches(row: AlertRow, filter: AlertFilter): boolean {
   if (filter.statuses && !filter.statuses.includes(row.status)) return false;
   if (filter.from && row.occurredAt < filter.from) return false;
   if (filter.to && row.occurredAt >= filter.to) return false;
+  if (filter.receivedFrom && row.receivedAt < filter.receivedFrom) return false;
+  if (filter.receivedTo && row.receivedAt >= filter.receivedTo) return false;
   return geoMatches(row, filter);
 }

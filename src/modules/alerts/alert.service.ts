@@ -85,6 +85,8 @@ async function filterSql(db: Executor, filter: AlertFilter | null | undefined, u
   if (filter.statuses) where.push(inArray(alerts.status, filter.statuses));
   if (filter.from) where.push(gte(alerts.occurredAt, filter.from));
   if (filter.to) where.push(lt(alerts.occurredAt, filter.to));
+  if (filter.receivedFrom) where.push(gte(alerts.receivedAt, filter.receivedFrom));
+  if (filter.receivedTo) where.push(lt(alerts.receivedAt, filter.receivedTo));
   where.push(...geoSql(alerts, filter));
   return where;
 }

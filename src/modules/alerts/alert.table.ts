@@ -53,6 +53,8 @@ export const alerts = pgTable(
     unique('alerts_source_external_id_key').on(t.source, t.externalId),
     ...placementIndexes('alerts', t, t.occurredAt),
     index('alerts_device_id_idx').on(t.deviceId),
+    // receivedFrom/receivedTo: catching up by arrival.
+    index('alerts_received_at_idx').on(t.receivedAt),
     // Geographic filters: a range on lat, then lng (src/platform/db/geo.ts).
     index('alerts_lat_lng_idx').on(t.lat, t.lng),
   ],
