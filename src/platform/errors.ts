@@ -28,7 +28,8 @@ export const ErrorCode = {
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   /**
    * Try again shortly: a credential that cannot be checked now (the identity provider unreachable
-   * and the token's key never fetched), a hub that is shutting down (with `Retry-After`), or a
+   * and the token's key never fetched), a hub that is shutting down or a database that cannot be
+   * reached (both with `Retry-After`), or a
    * request that ran past REQUEST_TIMEOUT_SECONDS. Clients (`gridhub push`) retry on it, as on HTTP 503.
    */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -196,10 +197,11 @@ export class LimitExceededError extends CodedError {
   }
 }
 
+/** Try again shortly; `retryAfterSeconds` (in extensions, and as `Retry-After` over HTTP) says when, if known. */
 export class ServiceUnavailableError extends CodedError {
   readonly code = ErrorCode.SERVICE_UNAVAILABLE;
-  constructor(message = 'Service unavailable, try again shortly') {
-    super(message, ErrorCode.SERVICE_UNAVAILABLE, {}, httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE));
+  constructor(message = 'Service unavailable, try again shortly', retryAfterSeconds?: number) {
+    super(message, ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds === undefined ? {} : { retryAfterSeconds }, httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE));
   }
 }
 

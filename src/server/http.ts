@@ -7,7 +7,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Hub, RequestContext } from '../platform/context.js';
 import { callerOf, closeScope, noteDenials, openScope } from './scope.js';
-import { RateLimitedError } from '../platform/errors.js';
+import { ErrorCode, httpStatusOf, RateLimitedError } from '../platform/errors.js';
 import { introspects, refuseIntrospection, withoutSuggestion, type CostReport, type Operation } from './limits.js';
 import { JSON_TYPE, responseTypeFor } from './media-type.js';
 
@@ -31,6 +31,26 @@ const graphqlOverHttpStatus: ApolloServerPlugin<RequestContext> = {
         const { data, errors } = response.body.singleResult;
         const refused = data === undefined && errors !== undefined && errors.length > 0 && errors.every((error) => REQUEST_ERROR_CODES.has(String(error.extensions?.['code'])));
         if (type === JSON_TYPE && refused && response.http.status === 400) response.http.status = 200;
+      },
+    };
+  },
+};
+
+/**
+ * An operation that failed because the hub cannot serve it now (the database unreachable):
+ * HTTP 503, with `Retry-After` when an error says when (`retryAfterSeconds`), as a load
+ * balancer and `gridhub push` expect. Partial data, if any, is still in the body.
+ */
+const serviceUnavailableStatus: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const unavailable = response.body.singleResult.errors?.filter((error) => error.extensions?.['code'] === ErrorCode.SERVICE_UNAVAILABLE) ?? [];
+        if (unavailable.length === 0) return;
+        response.http.status = httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE);
+        const seconds = Math.max(0, ...unavailable.map((error) => Number(error.extensions?.['retryAfterSeconds']) || 0));
+        if (seconds > 0) response.http.headers.set('retry-after', String(Math.ceil(seconds)));
       },
     };
   },
@@ -76,6 +96,7 @@ export async function startGraphql(options: GraphqlOptions): Promise<ApolloServe
       // thousands of fields, and it was the largest Apollo cost on a 20-alert page.
       ApolloServerPluginCacheControlDisabled(),
       graphqlOverHttpStatus,
+      serviceUnavailableStatus,
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
       {
         async serverWillStart() {

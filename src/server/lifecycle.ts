@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../platform/context.js';
 import { ErrorCode, httpStatusOf, type ErrorCode as Code } from '../platform/errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../platform/db/outage.js';
 
 /**
  * Terminology
@@ -114,6 +115,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const message = error instanceof URIError || /decode/i.test(String((error as Error).message)) ? 'The request path does not decode' : 'Bad request';
       return sendError(res, ErrorCode.BAD_USER_INPUT, message, {}, status);
+    }
+    if (isDatabaseUnavailable(error)) {
+      res.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return sendError(res, ErrorCode.SERVICE_UNAVAILABLE, 'The database cannot be reached; try again shortly', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
     }
     log.error('unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');

@@ -7,6 +7,7 @@ import { useServer } from '../platform/graphql/ws-server.js';
 import type { Hub, RequestContext } from '../platform/context.js';
 import { authenticate, connectionAccess } from '../context.js';
 import { ErrorCode, ServiceUnavailableError } from '../platform/errors.js';
+import { isDatabaseUnavailable } from '../platform/db/outage.js';
 import { accessRegistry, type LiveAccess } from '../access.js';
 import { closeScope, noteDenials, openLiveScope } from './scope.js';
 import { requestIdOf, traceIdOf } from './observe.js';
@@ -255,6 +256,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
         } catch (error) {
           const message = error instanceof Error ? error.message : 'credentials rejected';
           if (error instanceof ServiceUnavailableError) socket.close(WsClose.TryAgainLater, closeReason(message));
+          else if (isDatabaseUnavailable(error)) socket.close(WsClose.TryAgainLater, closeReason('The database cannot be reached; try again shortly'));
           else socket.close(WsClose.Unauthorized, closeReason(`Unauthorized: ${message}`));
           return false;
         }

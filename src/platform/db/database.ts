@@ -105,18 +105,37 @@ export interface OpenServerOptions {
   onStatement?: (query: string) => void;
 }
 
+/**
+ * How long opening a connection may take before the statement waiting for it fails
+ * (postgres.js' default is 30 s): a database behind a dead network fails requests in seconds.
+ */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
+/**
+ * The wait before a connection that failed is opened again, in seconds: doubling from 50 ms up
+ * to 1 s. postgres.js' own backoff grows to 20 s, and every statement sent meanwhile waits for
+ * it: after a 10 s outage requests hung for up to 18 s, and the hub came back that late.
+ */
+export function reconnectDelay(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 1);
+}
+
+/** The connection options of every pool on a server (the LISTEN connection inherits the main pool's). */
+const CONNECTING = { connect_timeout: CONNECT_TIMEOUT_SECONDS, backoff: reconnectDelay } as const;
+
 export async function openServer(options: OpenServerOptions): Promise<Database & { sql: postgres.Sql; url: string }> {
   const max = options.max ?? 10;
   const watch: { observer?: StatementObserver | undefined } = {};
   const sql = postgres(options.url, {
     max,
+    ...CONNECTING,
     onnotice: () => {},
     connection: { application_name: 'gridhub', ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}) },
     ...(options.onStatement ? { debug: (_connection: number, query: string) => options.onStatement?.(query) } : {}),
   });
   const db = drizzlePostgres(preparing(sql, { prepare: true, pool: 'main', watch })) as unknown as Db;
   // Connections are opened on first use: a hub without live subscribers never opens these.
-  const liveSql = postgres(options.url, { max: LIVE_POOL_SIZE, onnotice: () => {}, connection: { application_name: 'gridhub-live' } });
+  const liveSql = postgres(options.url, { max: LIVE_POOL_SIZE, ...CONNECTING, onnotice: () => {}, connection: { application_name: 'gridhub-live' } });
   return {
     kind: 'postgres',
     db,

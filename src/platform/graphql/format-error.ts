@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, isKnownCode, isRefusal } from '../errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/outage.js';
 
 /**
  * Apollo's codes the hub does not keep: a server without persisted-query support would say
@@ -32,7 +33,8 @@ export interface FormatErrorOptions {
 
 /**
  * Every error a client sees carries a code of the catalogue. Errors we raised on purpose
- * keep their message; anything else becomes INTERNAL_SERVER_ERROR with a generic message
+ * keep their message; an unreachable database becomes SERVICE_UNAVAILABLE with
+ * `retryAfterSeconds`; anything else becomes INTERNAL_SERVER_ERROR with a generic message
  * (the original goes to the log). No stack trace ever leaves the hub.
  */
 export function createFormatError(options: FormatErrorOptions) {
@@ -78,6 +80,15 @@ function formatWith(options: FormatErrorOptions) {
     // graphql-js's own errors for bad variables or arguments (no code of ours, no original).
     if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {
       return { ...formatted, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } };
+    }
+    // The database went away (or is coming back): nothing was done, the client tries again.
+    if (isDatabaseUnavailable(original)) {
+      return {
+        message: 'The database cannot be reached; try again shortly',
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+      };
     }
     options.log(original);
     return {
