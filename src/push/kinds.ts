@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import type { HubModule, PushKind } from '../platform/module.js';
 import { invariant } from '../platform/invariant.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../platform/json.js';
 import { MODULES } from '../modules/index.js';
 
 export type { PushKind } from '../platform/module.js';
@@ -58,6 +59,10 @@ const invalid = (field: string | null, message: string): LocalProblem => ({ code
 /** Checks one record against its input type; undefined when GraphQL will accept it. */
 export function checkRecord(recordType: GraphQLInputObjectType, record: unknown): LocalProblem | undefined {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return invalid(null, 'a record must be a JSON object');
+  // Before anything walks it recursively (coercion, then JSON.stringify when the batch is sent).
+  for (const [field, value] of Object.entries(record)) {
+    if (nestedDeeperThan(value, MAX_JSON_DEPTH)) return invalid(field, `${field} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   const problems: LocalProblem[] = [];
   coerceInputValue(record, recordType, (path, value, error) => problems.push(problemOf(recordType, path, value, error)));
   // As a reader goes: a field that does not exist at all is named before the values of the others.

@@ -15,7 +15,7 @@ import { requireUnit } from '../units/index.js';
 import type { AuditLogFilter } from './audit.input.js';
 
 /** Arbitrary but fixed: one writer at a time extends the chain. */
-const AUDIT_LOCK_KEY = 7_320_614;
+export const AUDIT_LOCK_KEY = 7_320_614;
 
 /** What a caller says about an event; who, where, when and the chain are filled in. */
 export interface AuditDraft {

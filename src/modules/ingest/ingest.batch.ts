@@ -2,6 +2,7 @@ import { subject, type AppAbility } from '../../platform/auth/ability.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { isWithin } from '../../platform/auth/scope.js';
 import { BadUserInputError, ForbiddenError } from '../../platform/errors.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../platform/json.js';
 import { IngestReport, IngestResult, RecordError, RecordErrorCode, RecordStatus } from './ingest.type.js';
 
 export const MAX_BATCH = 1000;
@@ -132,8 +133,10 @@ export const checks = {
     if (value.getTime() > now.getTime() + maxAheadMs) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is more than a day in the future`);
     return undefined;
   },
+  /** A JSON scalar field: at most MAX_JSON_DEPTH deep (checked first, without recursion: the stringify below recurses) and `maxBytes` serialized. */
   json(value: unknown, field: string, maxBytes: number): Verdict | undefined {
     if (value === null || value === undefined) return undefined;
+    if (nestedDeeperThan(value, MAX_JSON_DEPTH)) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is nested deeper than ${MAX_JSON_DEPTH} levels`);
     const text = JSON.stringify(value);
     if (Buffer.byteLength(text) > maxBytes) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} is larger than ${maxBytes} bytes`);
     if (!storableJson(text)) return rejection(RecordErrorCode.INVALID_FIELD, field, `${field} holds a NUL character or a broken UTF-16 surrogate`);

@@ -69,18 +69,45 @@ export function encodeCursor(key: TimeKey): string {
   return Buffer.from(JSON.stringify([key.at.toISOString(), key.id])).toString('base64url');
 }
 
+/** Longer than any key the hub puts in a cursor (a uuid, a principal's name, an audit seq). */
+const MAX_CURSOR_ID_LENGTH = 200;
+
+function notACursor(argument: 'after' | 'before'): BadUserInputError {
+  return new BadUserInputError(`${argument} is not a cursor this API gave out`, argument);
+}
+
+/**
+ * A time the database takes as it is: years 1 to 9999, as `toISOString` writes them (a JS date
+ * reaches ±275,760, which PostgreSQL refuses to read: a statement error, not a page).
+ */
+function storableTime(text: string): Date | undefined {
+  const at = new Date(text);
+  const year = at.getUTCFullYear();
+  return Number.isNaN(at.getTime()) || year < 1 || year > 9999 ? undefined : at;
+}
+
+/** A key the database takes as a parameter: a short string without control characters (NUL is refused by PostgreSQL). */
+function storableId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_CURSOR_ID_LENGTH && !/[\u0000-\u001f]/.test(id);
+}
+
+/**
+ * The key a cursor names, or BAD_USER_INPUT on the argument it came in: whatever a client sends
+ * as a cursor (not base64, not JSON, a time or a key that is garbage) is refused here, before a
+ * statement is built, never as a failed statement (a 500 that logged the SQL).
+ */
 export function decodeCursor(cursor: string | null | undefined, argument: 'after' | 'before' = 'after'): TimeKey | undefined {
   if (cursor === null || cursor === undefined) return undefined;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
-      const at = new Date(parsed[0]);
-      if (!Number.isNaN(at.getTime())) return { at, id: parsed[1] };
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    /* fall through */
+    throw notACursor(argument);
   }
-  throw new BadUserInputError(`${argument} is not a cursor this API gave out`, argument);
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') throw notACursor(argument);
+  const at = storableTime(parsed[0]);
+  if (!at || !storableId(parsed[1])) throw notACursor(argument);
+  return { at, id: parsed[1] };
 }
 
 /** What page a client asked for, checked: how many rows, from which cursor, and which way. */
@@ -187,13 +214,17 @@ export class PageArgs {
   before?: string | null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The keyset condition of a page over (time, id), newest first: forward, rows strictly after
  * the cursor (older); backward, rows strictly before it (newer). `undefined` without a cursor.
+ * The id is a uuid: a cursor naming anything else is BAD_USER_INPUT, not a failed `::uuid` cast.
  */
 export function keysetCondition(time: AnyColumn, id: AnyColumn, page: PageRequest): SQL | undefined {
   const { cursor } = page;
   if (!cursor) return undefined;
+  if (!UUID.test(cursor.id)) throw notACursor(page.cursorArgument);
   const key = sql`(${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`;
   return page.backward ? sql`(${time}, ${id}) > ${key}` : sql`(${time}, ${id}) < ${key}`;
 }
