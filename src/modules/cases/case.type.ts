@@ -50,6 +50,7 @@ registerEnumType(CaseAction, {
 export const CaseOriginKind = enumOf(CASE_ORIGINS);
 registerEnumType(CaseOriginKind, {
   name: 'CaseOriginKind',
+  description: 'What a case was opened from.',
   valuesConfig: {
     ALERT: { description: 'opened from an alert (by hand or by an alert rule)' },
     RESIDENT_REQUEST: { description: 'opened from a resident request' },

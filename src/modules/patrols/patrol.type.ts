@@ -27,7 +27,7 @@ export class PatrolFinding {
   @Field(() => GeoPoint, { nullable: true, description: 'Where it was found, when given.' })
   location!: GeoPoint | null;
 
-  @Field(() => [String], { description: 'http(s) links to photos, at most 9.' })
+  @Field(() => [String], { description: 'Links (http or https) to photos, at most 9.' })
   photoUrls!: string[];
 
   reportId!: string;
