@@ -13,13 +13,13 @@ export class AlertFilter {
   @Field(() => String, { nullable: true, description: 'Only alerts within this unit (a code of any tier).' })
   unitCode?: string | null;
 
-  @Field(() => [AlertType], { nullable: true })
+  @Field(() => [AlertType], { nullable: true, description: 'Only alerts of these types.' })
   types?: AlertTypeName[] | null;
 
-  @Field(() => [Severity], { nullable: true })
+  @Field(() => [Severity], { nullable: true, description: 'Only alerts of these severities.' })
   severities?: SeverityName[] | null;
 
-  @Field(() => [AlertStatus], { nullable: true })
+  @Field(() => [AlertStatus], { nullable: true, description: 'Only alerts in these statuses.' })
   statuses?: AlertStatusName[] | null;
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'occurredAt at or after this time.' })
@@ -44,34 +44,34 @@ export class AlertFilter {
   near?: NearInput | null;
 }
 
-@InputType('AlertRecordInput')
+@InputType('AlertRecordInput', { description: 'One alert as an adapter sends it; a second record with the same (source, externalId) is a DUPLICATE.' })
 export class AlertRecordInput {
   @Field(() => String, { description: "The adapter's own id; (source, externalId) is unique." })
   externalId!: string;
 
-  @Field(() => AlertType)
+  @Field(() => AlertType, { description: 'What was detected.' })
   type!: AlertTypeName;
 
-  @Field(() => Severity)
+  @Field(() => Severity, { description: 'How serious it is.' })
   severity!: SeverityName;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it happened.' })
   occurredAt!: Date;
 
   @Field(() => String, { description: 'The unit it happened in (community or grid, usually).' })
   unitCode!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The externalId of the device that raised it, as registered by this source.' })
   deviceExternalId?: string | null;
 
-  @Field(() => GeoPointInput, { nullable: true })
+  @Field(() => GeoPointInput, { nullable: true, description: 'Where it was raised.' })
   location?: GeoPointInput | null;
 
-  @Field(() => JSONObjectResolver, { nullable: true })
+  @Field(() => JSONObjectResolver, { nullable: true, description: 'Whatever else the source sends; kept as sent, masked on reading.' })
   payload?: Record<string, unknown> | null;
 }
 
-@InputType('IngestAlertsInput')
+@InputType('IngestAlertsInput', { description: 'A batch of alerts from one source.' })
 export class IngestAlertsInput {
   @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
   source!: string;

@@ -21,7 +21,7 @@ import { alertLive } from './alert.live.js';
 export class AlertResolver {
   @Query(() => AlertConnection, { description: 'Alerts the caller may see, newest first.' })
   async alerts(
-    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
+    @Arg('filter', () => AlertFilter, { nullable: true, description: 'Narrows the list; never widens your scope.' }) filter: AlertFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
@@ -38,26 +38,26 @@ export class AlertResolver {
       'How many alerts you may see match the filter, grouped by the keys named (none: one total). CHILD_UNIT needs a unit above the grid tier (filter.unitCode, or your own unit); DAY is the day in China Standard Time. At most 10,000 groups.',
   })
   alertCounts(
-    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | undefined,
-    @Arg('groupBy', () => [AlertCountKey]) groupBy: AlertCountKeyName[],
+    @Arg('filter', () => AlertFilter, { nullable: true, description: 'Which alerts to count; never widens your scope.' }) filter: AlertFilter | undefined,
+    @Arg('groupBy', () => [AlertCountKey], { description: 'The keys to group by; none: one total.' }) groupBy: AlertCountKeyName[],
     @Ctx() ctx: RequestContext,
   ): Promise<AlertCount[]> {
     return countAlerts(ctx, filter, groupBy);
   }
 
   @Query(() => Alert, { description: 'One alert; NOT_FOUND when it does not exist or lies outside your scope.' })
-  alert(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Alert> {
+  alert(@Arg('id', () => ID, { description: "The alert's id." }) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Alert> {
     ctx.ledger.statePurpose(purpose);
     return getAlert(ctx, id);
   }
 
   @Mutation(() => IngestReport, { description: 'Adapters: push up to 1,000 alerts; one result per record.' })
-  ingestAlerts(@Arg('input', () => IngestAlertsInput) input: IngestAlertsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+  ingestAlerts(@Arg('input', () => IngestAlertsInput, { description: 'The source and its records.' }) input: IngestAlertsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return ingestAlerts(ctx, input);
   }
 
   @Mutation(() => Alert, { description: 'Officers and admins: take an OPEN alert within your unit in hand.' })
-  acknowledgeAlert(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Alert> {
+  acknowledgeAlert(@Arg('id', () => ID, { description: "The alert's id." }) id: string, @Ctx() ctx: RequestContext): Promise<Alert> {
     return acknowledgeAlert(ctx, id);
   }
 
@@ -65,7 +65,7 @@ export class AlertResolver {
     description: 'Alerts as they are committed, within your scope and the filter.',
     subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(alertLive).subscribe(context as RequestContext, (args as { filter?: AlertFilter }).filter, (args as { after?: string }).after),
   })
-  alertRaised(@Root() alert: Alert, @Arg('filter', () => AlertFilter, { nullable: true }) _filter: AlertFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Alert {
+  alertRaised(@Root() alert: Alert, @Arg('filter', () => AlertFilter, { nullable: true, description: 'Only alerts matching this filter.' }) _filter: AlertFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Alert {
     return alert;
   }
 
@@ -86,7 +86,7 @@ export class AlertResolver {
 
   // Both answer at once, without a promise, when the alert's page read the link (joinedUnit,
   // joinedDevice); otherwise through the request's loaders.
-  @FieldResolver(() => Unit)
+  @FieldResolver(() => Unit, { description: 'The unit it was raised in.' })
   unit(@Root() alert: Alert, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
     return unitOf(ctx, alert.unitCode, joinedUnit(alert));
   }

@@ -35,14 +35,32 @@ registerEnumType(AlertType, {
 });
 
 export const Severity = enumOf(SEVERITIES);
-registerEnumType(Severity, { name: 'Severity', description: 'Declared from LOW to CRITICAL.' });
+registerEnumType(Severity, {
+  name: 'Severity',
+  description: 'Declared from LOW to CRITICAL.',
+  valuesConfig: {
+    LOW: { description: 'Informational; no one need move.' },
+    MEDIUM: { description: 'Needs attention within the working day.' },
+    HIGH: { description: 'Needs attention now.' },
+    CRITICAL: { description: 'Danger to life or property; act at once.' },
+  },
+});
 
 export const AlertStatus = enumOf(ALERT_STATUSES);
-registerEnumType(AlertStatus, { name: 'AlertStatus' });
+registerEnumType(AlertStatus, {
+  name: 'AlertStatus',
+  description: 'Where an alert stands in its handling.',
+  valuesConfig: {
+    OPEN: { description: 'Raised and not yet taken in hand.' },
+    ACKNOWLEDGED: { description: 'Taken in hand by an officer (acknowledgeAlert).' },
+    RESOLVED: { description: 'The cause was dealt with.' },
+    DISMISSED: { description: 'Closed without action (a false alarm, say).' },
+  },
+});
 
 @ObjectType('Alert', { implements: Node, description: 'Something a device or system raised in a unit.', simpleResolvers: true })
 export class Alert {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => String, {
@@ -57,22 +75,22 @@ export class Alert {
   @Field(() => String, { description: 'The system that sent it.' })
   source!: string;
 
-  @Field(() => AlertType)
+  @Field(() => AlertType, { description: 'What was detected.' })
   type!: AlertTypeName;
 
-  @Field(() => Severity)
+  @Field(() => Severity, { description: 'How serious the source judged it.' })
   severity!: SeverityName;
 
-  @Field(() => AlertStatus)
+  @Field(() => AlertStatus, { description: 'Where it stands in its handling.' })
   status!: AlertStatusName;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it happened, as the source reported it.' })
   occurredAt!: Date;
 
   @Field(() => DateTimeResolver, { description: 'When the hub stored it.' })
   receivedAt!: Date;
 
-  @Field(() => GeoPoint, { nullable: true })
+  @Field(() => GeoPoint, { nullable: true, description: 'Where it was raised, when the source sent a location.' })
   location!: GeoPoint | null;
 
   @Field(() => JSONObjectResolver, { description: 'Whatever else the source sent, as it sent it.' })
@@ -81,7 +99,7 @@ export class Alert {
   @Field(() => String, { nullable: true, description: "The device's id in the source system, as sent." })
   deviceExternalId!: string | null;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When an officer acknowledged it; null until then.' })
   acknowledgedAt!: Date | null;
 
   deviceId!: string | null;
@@ -116,15 +134,15 @@ export class AlertCount {
   @Field(() => LocalDateResolver, { nullable: true, description: 'DAY: the day in China Standard Time, YYYY-MM-DD.' })
   day!: string | null;
 
-  @Field(() => AlertType, { nullable: true })
+  @Field(() => AlertType, { nullable: true, description: 'TYPE: the alert type.' })
   type!: AlertTypeName | null;
 
-  @Field(() => Severity, { nullable: true })
+  @Field(() => Severity, { nullable: true, description: 'SEVERITY: the severity.' })
   severity!: SeverityName | null;
 
-  @Field(() => AlertStatus, { nullable: true })
+  @Field(() => AlertStatus, { nullable: true, description: 'STATUS: the status now.' })
   status!: AlertStatusName | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many alerts fall in this group.' })
   count!: number;
 }

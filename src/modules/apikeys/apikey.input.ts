@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Field, InputType } from 'type-graphql';
 
-@InputType('CreateApiKeyInput')
+@InputType('CreateApiKeyInput', { description: 'A new API key for an adapter.' })
 export class CreateApiKeyInput {
   @Field(() => String, { description: 'The adapter (principal name, e.g. iot-platform) the key will authenticate as.' })
   adapter!: string;

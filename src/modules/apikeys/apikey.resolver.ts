@@ -18,12 +18,12 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => CreatedApiKey, { description: 'Admins: a new API key for an adapter whose jurisdiction lies within your unit. The key is in the answer, once.' })
-  createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreatedApiKey> {
+  createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The adapter and a label.' }) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreatedApiKey> {
     return createApiKey(ctx, input);
   }
 
   @Mutation(() => ApiKey, { description: 'Admins: revoke a key at once, on every hub process; open WebSockets that presented it close with 4401. CONFLICT if already revoked.' })
-  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ApiKey> {
+  revokeApiKey(@Arg('id', () => ID, { description: "The key's id." }) id: string, @Ctx() ctx: RequestContext): Promise<ApiKey> {
     return revokeApiKey(ctx, id);
   }
 }

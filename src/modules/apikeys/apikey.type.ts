@@ -6,7 +6,7 @@ import { connectionOf } from '../../platform/graphql/connection.js';
 
 @ObjectType('ApiKey', { implements: Node, description: "An adapter's API key as lists show it: never the key itself, only its prefix." })
 export class ApiKey {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => String, { description: 'The adapter (principal name) the key authenticates as.' })
@@ -21,13 +21,13 @@ export class ApiKey {
   @Field(() => String, { description: 'Who created it: a principal name, or cli:<user> for the gridhub command.' })
   createdBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it was created.' })
   createdAt!: Date;
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'When it was revoked; null while it works.' })
   revokedAt!: Date | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The principal who revoked it.' })
   revokedBy!: string | null;
 }
 
@@ -36,7 +36,7 @@ export class CreatedApiKey {
   @Field(() => String, { description: 'Send it as "Authorization: ApiKey <key>" or "X-Api-Key: <key>". The hub keeps only its hash.' })
   key!: string;
 
-  @Field(() => ApiKey)
+  @Field(() => ApiKey, { description: "The key's record (without the secret)." })
   apiKey!: ApiKey;
 }
 

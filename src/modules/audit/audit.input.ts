@@ -15,10 +15,10 @@ export class AuditLogFilter {
   @Field(() => String, { nullable: true, description: "A principal's name." })
   actor?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only entries of this operation (a query or mutation name).' })
   operation?: string | null;
 
-  @Field(() => AuditOutcome, { nullable: true })
+  @Field(() => AuditOutcome, { nullable: true, description: 'Only entries with this outcome.' })
   outcome?: AuditOutcomeName | null;
 
   @Field(() => String, { nullable: true, description: 'A record kind (Alert, Device, …).' })

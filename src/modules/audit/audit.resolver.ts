@@ -10,7 +10,7 @@ import { listAuditLog, toAuditKey } from './audit.service.js';
 export class AuditResolver {
   @Query(() => AuditEntryConnection, { description: 'Auditors: the audit log of actors within your unit, newest first.' })
   async auditLog(
-    @Arg('filter', () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | undefined,
+    @Arg('filter', () => AuditLogFilter, { nullable: true, description: 'Narrows the log; never widens your scope.' }) filter: AuditLogFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof AuditEntryConnection>> {

@@ -8,6 +8,7 @@ import { AUDIT_OUTCOMES, type AuditOutcomeName } from './audit.table.js';
 export const AuditOutcome = enumOf(AUDIT_OUTCOMES);
 registerEnumType(AuditOutcome, {
   name: 'AuditOutcome',
+  description: 'Whether an audited operation happened or was refused.',
   valuesConfig: {
     ALLOWED: { description: 'It happened: a write, or personal data returned unmasked.' },
     DENIED: { description: 'The rules refused it (FORBIDDEN, or NOT_FOUND for a record outside the scope).' },
@@ -19,7 +20,7 @@ export class AuditEntry {
   @Field(() => SafeIntResolver, { description: 'Position in the chain: 1, 2, 3, … with no gaps.' })
   seq!: number;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it happened.' })
   at!: Date;
 
   @Field(() => String, { description: "The principal's name (anonymous for none)." })
@@ -34,13 +35,13 @@ export class AuditEntry {
   @Field(() => String, { description: 'A mutation (ingestAlerts, acknowledgeAlert, …), read (personal data returned unmasked), or the action refused.' })
   operation!: string;
 
-  @Field(() => AuditOutcome)
+  @Field(() => AuditOutcome, { description: 'Whether it happened or was refused.' })
   outcome!: AuditOutcomeName;
 
   @Field(() => String, { nullable: true, description: 'The record kind (Alert, Device, …).' })
   kind!: string | null;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'The ids of the records concerned.' })
   recordIds!: string[];
 
   @Field(() => [String], { description: 'The personal fields returned unmasked.' })
@@ -49,7 +50,7 @@ export class AuditEntry {
   @Field(() => String, { nullable: true, description: 'The purpose the caller stated (x-purpose header, or connectionParams.purpose).' })
   purpose!: string | null;
 
-  @Field(() => JSONObjectResolver)
+  @Field(() => JSONObjectResolver, { description: 'What else was recorded about it.' })
   details!: Record<string, unknown>;
 
   @Field(() => String, { description: "The previous entry's hash (64 zeros for the first)." })

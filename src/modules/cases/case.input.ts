@@ -28,7 +28,7 @@ export const CASE_LIMITS = { title: 200, description: 4000, note: 2000, reporter
   description: 'At most one of alertId, requestId, findingId; with none, a case by hand (unitCode, title, category and severity required). The other fields override what the origin gives.',
 })
 export class OpenCaseInput {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'An alert; the case links to it.' })
   alertId?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'A resident request; it becomes IN_CASE and links to the case.' })
@@ -40,19 +40,19 @@ export class OpenCaseInput {
   @Field(() => String, { nullable: true, description: 'Where it happened (by hand: required).' })
   unitCode?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A short summary (by hand: required).' })
   title?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What happened.' })
   description?: string | null;
 
-  @Field(() => EventCategory, { nullable: true })
+  @Field(() => EventCategory, { nullable: true, description: 'What kind of event it is (by hand: required).' })
   category?: EventCategoryName | null;
 
-  @Field(() => Severity, { nullable: true })
+  @Field(() => Severity, { nullable: true, description: 'How serious it is (by hand: required).' })
   severity?: SeverityName | null;
 
-  @Field(() => GeoPointInput, { nullable: true })
+  @Field(() => GeoPointInput, { nullable: true, description: 'Where it happened.' })
   location?: GeoPointInput | null;
 
   @Field(() => String, { nullable: true, description: 'Personal data.' })
@@ -73,16 +73,16 @@ export class CaseFilter {
   @Field(() => String, { nullable: true, description: 'Only cases assigned to a unit within this one.' })
   assigneeUnitCode?: string | null;
 
-  @Field(() => [CaseState], { nullable: true })
+  @Field(() => [CaseState], { nullable: true, description: 'Only cases in these states.' })
   states?: CaseStateName[] | null;
 
-  @Field(() => [EventCategory], { nullable: true })
+  @Field(() => [EventCategory], { nullable: true, description: 'Only cases of these categories.' })
   categories?: EventCategoryName[] | null;
 
-  @Field(() => [Severity], { nullable: true })
+  @Field(() => [Severity], { nullable: true, description: 'Only cases of these severities.' })
   severities?: SeverityName[] | null;
 
-  @Field(() => [CaseOriginKind], { nullable: true })
+  @Field(() => [CaseOriginKind], { nullable: true, description: 'Only cases opened from these kinds of origin.' })
   origins?: CaseOriginName[] | null;
 
   @Field(() => Boolean, { nullable: true, description: 'true: only cases past their deadline in a state where the SLA runs; false: only the others.' })
@@ -106,25 +106,25 @@ export class CaseRecordInput {
   @Field(() => String, { description: "The sending system's id (its work-order number); (source, externalId) is unique." })
   externalId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The unit where it happened.' })
   unitCode!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'A short summary.' })
   title!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What happened.' })
   description?: string | null;
 
-  @Field(() => EventCategory)
+  @Field(() => EventCategory, { description: 'What kind of event it is.' })
   category!: EventCategoryName;
 
-  @Field(() => Severity)
+  @Field(() => Severity, { description: 'How serious it is.' })
   severity!: SeverityName;
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'When the sending system took it; default: when the hub stores it. The SLA runs from the hub storing it.' })
   reportedAt?: Date | null;
 
-  @Field(() => GeoPointInput, { nullable: true })
+  @Field(() => GeoPointInput, { nullable: true, description: 'Where it happened.' })
   location?: GeoPointInput | null;
 
   @Field(() => String, { nullable: true, description: 'Personal data.' })
@@ -134,7 +134,7 @@ export class CaseRecordInput {
   reporterPhone?: string | null;
 }
 
-@InputType('IngestCasesInput')
+@InputType('IngestCasesInput', { description: 'A batch of work orders from one source.' })
 export class IngestCasesInput {
   @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
   source!: string;
@@ -151,10 +151,10 @@ export class CaseChangedFilter {
   @Field(() => String, { nullable: true, description: 'Only cases that happened, or are assigned, within this unit.' })
   unitCode?: string | null;
 
-  @Field(() => [CaseState], { nullable: true })
+  @Field(() => [CaseState], { nullable: true, description: 'Only cases in these states after the change.' })
   states?: CaseStateName[] | null;
 
-  @Field(() => [EventCategory], { nullable: true })
+  @Field(() => [EventCategory], { nullable: true, description: 'Only cases of these categories.' })
   categories?: EventCategoryName[] | null;
 
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only cases with a location inside this box.' })

@@ -32,7 +32,7 @@ function visible(ctx: RequestContext, c: Case | null): Case | null {
 export class CaseResolver {
   @Query(() => CaseConnection, { description: 'Cases the caller may see (where they happened, or assigned to a unit within yours), newest first.' })
   async cases(
-    @Arg('filter', () => CaseFilter, { nullable: true }) filter: CaseFilter | undefined,
+    @Arg('filter', () => CaseFilter, { nullable: true, description: 'Narrows the list; never widens your scope.' }) filter: CaseFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
@@ -46,13 +46,13 @@ export class CaseResolver {
   }
 
   @Query(() => Case, { description: 'One case; NOT_FOUND when it does not exist or lies outside your scope.' })
-  case(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Case> {
+  case(@Arg('id', () => ID, { description: "The case's id." }) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Case> {
     ctx.ledger.statePurpose(purpose);
     return getCase(ctx, id);
   }
 
   @Mutation(() => Case, { description: 'Officers (within their unit) and grid workers (in their grid): open a case from an alert, a resident request, a patrol finding, or by hand.' })
-  openCase(@Arg('input', () => OpenCaseInput) input: OpenCaseInput, @Ctx() ctx: RequestContext): Promise<Case> {
+  openCase(@Arg('input', () => OpenCaseInput, { description: 'What to open it from, and what to override.' }) input: OpenCaseInput, @Ctx() ctx: RequestContext): Promise<Case> {
     return openCase(ctx, input);
   }
 
@@ -60,9 +60,9 @@ export class CaseResolver {
     description: 'Move a case by one action. CONFLICT (extensions.allowedActions) when the action is not allowed in its state for your role, or the case changed since expectedVersion.',
   })
   transitionCase(
-    @Arg('id', () => ID) id: string,
-    @Arg('action', () => CaseAction) action: CaseActionName,
-    @Arg('note', () => String, { nullable: true }) note: string | undefined,
+    @Arg('id', () => ID, { description: "The case's id." }) id: string,
+    @Arg('action', () => CaseAction, { description: 'What to do; availableActions lists what you may.' }) action: CaseActionName,
+    @Arg('note', () => String, { nullable: true, description: 'Written to the history entry.' }) note: string | undefined,
     @Arg('assigneeUnitCode', () => String, { nullable: true, description: 'DISPATCH: the unit that handles it next (within your unit).' }) assigneeUnitCode: string | undefined,
     @Arg('expectedVersion', () => Int, { nullable: true, description: 'The version you read; CONFLICT if the case changed since.' }) expectedVersion: number | undefined,
     @Ctx() ctx: RequestContext,
@@ -71,7 +71,7 @@ export class CaseResolver {
   }
 
   @Mutation(() => IngestReport, { description: 'Adapters: push up to 1,000 work orders from another system (EXTERNAL cases); one result per record.' })
-  ingestCases(@Arg('input', () => IngestCasesInput) input: IngestCasesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+  ingestCases(@Arg('input', () => IngestCasesInput, { description: 'The source and its records.' }) input: IngestCasesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return ingestCases(ctx, input);
   }
 
@@ -79,7 +79,7 @@ export class CaseResolver {
     description: 'Cases as they are opened, moved or escalated, within your scope (where they happened or are assigned) and the filter.',
     subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(caseLive).subscribe(context as RequestContext, (args as { filter?: CaseChangedFilter }).filter, (args as { after?: string }).after),
   })
-  caseChanged(@Root() c: Case, @Arg('filter', () => CaseChangedFilter, { nullable: true }) _filter: CaseChangedFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Case {
+  caseChanged(@Root() c: Case, @Arg('filter', () => CaseChangedFilter, { nullable: true, description: 'Only cases matching this filter.' }) _filter: CaseChangedFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Case {
     return c;
   }
 

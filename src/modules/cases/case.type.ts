@@ -50,6 +50,7 @@ registerEnumType(CaseAction, {
 export const CaseOriginKind = enumOf(CASE_ORIGINS);
 registerEnumType(CaseOriginKind, {
   name: 'CaseOriginKind',
+  description: 'What a case was opened from.',
   valuesConfig: {
     ALERT: { description: 'opened from an alert (by hand or by an alert rule)' },
     RESIDENT_REQUEST: { description: 'opened from a resident request' },
@@ -61,7 +62,7 @@ registerEnumType(CaseOriginKind, {
 
 @ObjectType('CaseOrigin', { description: 'Where a case came from.', simpleResolvers: true })
 export class CaseOrigin {
-  @Field(() => CaseOriginKind)
+  @Field(() => CaseOriginKind, { description: 'What it was opened from.' })
   kind!: CaseOriginName;
 
   @Field(() => ID, { nullable: true, description: 'The id of the alert, resident request or patrol finding the case came from; null for MANUAL and EXTERNAL.' })
@@ -85,19 +86,19 @@ export class CaseHistoryEntry {
   @Field(() => String, { nullable: true, description: "The actor's unit code." })
   actorUnitCode!: string | null;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the change was made.' })
   at!: Date;
 
-  @Field(() => CaseAction)
+  @Field(() => CaseAction, { description: 'What was done.' })
   action!: CaseActionName;
 
-  @Field(() => CaseState, { nullable: true })
+  @Field(() => CaseState, { nullable: true, description: 'The state before; null for OPEN.' })
   fromState!: CaseStateName | null;
 
-  @Field(() => CaseState)
+  @Field(() => CaseState, { description: 'The state after.' })
   toState!: CaseStateName;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the actor wrote with it.' })
   note!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Assignee unit code before the change.' })
@@ -109,7 +110,7 @@ export class CaseHistoryEntry {
 
 @ObjectType('Case', { implements: Node, description: '案卷: an event handled in the closed loop, from report to closing.', simpleResolvers: true })
 export class Case {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => String, {
@@ -121,31 +122,31 @@ export class Case {
   @Field(() => String, { description: 'Human-readable: district code, year, running number (320613-2026-000123).' })
   number!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'A short summary.' })
   title!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What happened, in the reporter's or officer's words." })
   description!: string;
 
-  @Field(() => EventCategory)
+  @Field(() => EventCategory, { description: 'What kind of event it is.' })
   category!: EventCategoryName;
 
-  @Field(() => Severity)
+  @Field(() => Severity, { description: 'How serious it is.' })
   severity!: SeverityName;
 
-  @Field(() => CaseState)
+  @Field(() => CaseState, { description: 'Where it stands in the closed loop.' })
   state!: CaseStateName;
 
   @Field(() => Int, { description: 'Grows with every change; pass it as expectedVersion to transitionCase.' })
   version!: number;
 
-  @Field(() => CaseOrigin)
+  @Field(() => CaseOrigin, { description: 'Where it came from.' })
   origin!: CaseOrigin;
 
-  @Field(() => GeoPoint, { nullable: true })
+  @Field(() => GeoPoint, { nullable: true, description: 'Where it happened, when known.' })
   location!: GeoPoint | null;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the hub opened it; the SLA runs from here.' })
   openedAt!: Date;
 
   @Field(() => String, { description: 'Who opened it: a principal name or `system`.' })
@@ -154,10 +155,10 @@ export class Case {
   @Field(() => DateTimeResolver, { description: 'When the current assignee must have handled it (SLA table).' })
   deadlineAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When it was CLOSED; null while open.' })
   closedAt!: Date | null;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it last changed.' })
   updatedAt!: Date;
 
   @Field(() => Int, { description: 'How often verification failed and the case went back round the loop.' })

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Field, InputType } from 'type-graphql';
 
-@InputType('CreateChannelInput')
+@InputType('CreateChannelInput', { description: 'A new resident channel of a community.' })
 export class CreateChannelInput {
   @Field(() => String, { description: 'The community (12-digit code) whose residents use it.' })
   communityCode!: string;

@@ -19,28 +19,28 @@ export class ChannelResolver {
   }
 
   @Mutation(() => CreatedChannel, { description: 'Admins: open a channel (QR code) for a community within your unit. The token is shown only in this answer.' })
-  createChannel(@Arg('input', () => CreateChannelInput) input: CreateChannelInput, @Ctx() ctx: RequestContext): Promise<CreatedChannel> {
+  createChannel(@Arg('input', () => CreateChannelInput, { description: "The community and the channel's name." }) input: CreateChannelInput, @Ctx() ctx: RequestContext): Promise<CreatedChannel> {
     return createChannel(ctx, input);
   }
 
   @Mutation(() => CreatedChannel, { description: 'Admins: a new token for a channel; the old one stops working at once.' })
-  rotateChannelToken(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<CreatedChannel> {
+  rotateChannelToken(@Arg('id', () => ID, { description: "The channel's id." }) id: string, @Ctx() ctx: RequestContext): Promise<CreatedChannel> {
     return rotateChannelToken(ctx, id);
   }
 
   @Mutation(() => ChannelQrCode, {
     description: "Admins: a channel's QR code again (to reprint its poster), without changing its token. Audited. CONFLICT for a revoked channel, or one made before tokens were kept (rotate it).",
   })
-  channelQrCode(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ChannelQrCode> {
+  channelQrCode(@Arg('id', () => ID, { description: "The channel's id." }) id: string, @Ctx() ctx: RequestContext): Promise<ChannelQrCode> {
     return channelQrCode(ctx, id);
   }
 
   @Mutation(() => Channel, { description: 'Admins: close a channel for good; its token stops working at once.' })
-  revokeChannel(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Channel> {
+  revokeChannel(@Arg('id', () => ID, { description: "The channel's id." }) id: string, @Ctx() ctx: RequestContext): Promise<Channel> {
     return revokeChannel(ctx, id);
   }
 
-  @FieldResolver(() => Unit)
+  @FieldResolver(() => Unit, { description: 'The community its requests go to.' })
   community(@Root() channel: Channel, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
     return unitOf(ctx, channel.communityCode);
   }

@@ -6,22 +6,22 @@ import { connectionOf } from '../../platform/graphql/connection.js';
 
 @ObjectType('Channel', { implements: Node, description: "A community's channel for residents: the QR code on its notice board." })
 export class Channel {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => String, { description: 'What residents and staff call it, e.g. "曙光社区居民服务码".' })
   name!: string;
 
-  @Field(() => Boolean, { description: 'false once revoked: its token no longer works.' })
+  @Field(() => Boolean, { description: 'False once revoked: its token no longer works.' })
   active!: boolean;
 
   @Field(() => String, { description: 'The principal that created it.' })
   createdBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it was created.' })
   createdAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When it was revoked; null while active.' })
   revokedAt!: Date | null;
 
   communityCode!: string;
@@ -49,7 +49,7 @@ export class CreatedChannel {
   @Field(() => String, { description: '`ghc_` and 43 characters; what the QR code carries. Residents pass it to submitResidentRequest.' })
   token!: string;
 
-  @Field(() => Channel)
+  @Field(() => Channel, { description: 'The channel.' })
   channel!: Channel;
 }
 

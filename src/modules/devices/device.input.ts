@@ -10,10 +10,10 @@ export class DeviceFilter {
   @Field(() => String, { nullable: true, description: 'Only devices within this unit (a code of any tier).' })
   unitCode?: string | null;
 
-  @Field(() => [DeviceType], { nullable: true })
+  @Field(() => [DeviceType], { nullable: true, description: 'Only devices of these types.' })
   types?: DeviceTypeName[] | null;
 
-  @Field(() => [DeviceStatus], { nullable: true })
+  @Field(() => [DeviceStatus], { nullable: true, description: 'Only devices in these statuses.' })
   statuses?: DeviceStatusName[] | null;
 
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only devices with a location inside this box.' })
@@ -31,19 +31,19 @@ export class DeviceRecordInput {
   @Field(() => String, { description: "The adapter's own id of the device; (source, externalId) is unique." })
   externalId!: string;
 
-  @Field(() => DeviceType)
+  @Field(() => DeviceType, { description: 'What kind of device it is.' })
   type!: DeviceTypeName;
 
   @Field(() => String, { description: 'What staff call it, e.g. 曙光社区独立式烟感1号.' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The maker's model." })
   model?: string | null;
 
   @Field(() => String, { description: 'The unit it is installed in (community or grid, usually).' })
   unitCode!: string;
 
-  @Field(() => GeoPointInput, { nullable: true })
+  @Field(() => GeoPointInput, { nullable: true, description: 'Where it is installed.' })
   location?: GeoPointInput | null;
 
   @Field(() => String, { nullable: true, description: "The owning department's code; default: the adapter's department." })
@@ -68,7 +68,7 @@ export class DeviceRecordInput {
   attributes?: Record<string, unknown> | null;
 }
 
-@InputType('IngestDevicesInput')
+@InputType('IngestDevicesInput', { description: 'A batch of device registrations from one source.' })
 export class IngestDevicesInput {
   @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
   source!: string;
@@ -85,14 +85,14 @@ export class HeartbeatInput {
   @Field(() => String, { description: "The device's externalId, as registered by this source (or by the adapter, for name/subsystem sources)." })
   externalId!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the device was heard from.' })
   at!: Date;
 
   @Field(() => DeviceStatus, { nullable: true, description: 'ONLINE (default) or FAULT; OFFLINE is for the hub to decide.' })
   status?: DeviceStatusName | null;
 }
 
-@InputType('HeartbeatDevicesInput')
+@InputType('HeartbeatDevicesInput', { description: 'A batch of heartbeats from one source.' })
 export class HeartbeatDevicesInput {
   @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
   source!: string;

@@ -30,7 +30,7 @@ function isPersonalDevice(device: Device): boolean {
 export class DeviceResolver {
   @Query(() => DeviceConnection, { description: 'Devices the caller may see, newest registrations first.' })
   async devices(
-    @Arg('filter', () => DeviceFilter, { nullable: true }) filter: DeviceFilter | undefined,
+    @Arg('filter', () => DeviceFilter, { nullable: true, description: 'Narrows the list; never widens your scope.' }) filter: DeviceFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
@@ -40,7 +40,7 @@ export class DeviceResolver {
   }
 
   @Query(() => Device, { description: 'One device; NOT_FOUND when it does not exist or lies outside your scope.' })
-  device(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Device> {
+  device(@Arg('id', () => ID, { description: "The device's id." }) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<Device> {
     ctx.ledger.statePurpose(purpose);
     return getDevice(ctx, id);
   }
@@ -54,7 +54,7 @@ export class DeviceResolver {
     description:
       'Adapters: register or update up to 1,000 devices; one result per record. New: ACCEPTED; a changed description: UPDATED; the same description again: DUPLICATE.',
   })
-  ingestDevices(@Arg('input', () => IngestDevicesInput) input: IngestDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+  ingestDevices(@Arg('input', () => IngestDevicesInput, { description: 'The source and its records.' }) input: IngestDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return ingestDevices(ctx, input);
   }
 
@@ -62,7 +62,7 @@ export class DeviceResolver {
     description:
       "Adapters: up to 1,000 heartbeats; one result per heartbeat. Newer than the device's last one: stored and the status set (UPDATED); otherwise DUPLICATE. Unknown device: REJECTED UNKNOWN_RECORD.",
   })
-  heartbeatDevices(@Arg('input', () => HeartbeatDevicesInput) input: HeartbeatDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+  heartbeatDevices(@Arg('input', () => HeartbeatDevicesInput, { description: 'The source and its heartbeats.' }) input: HeartbeatDevicesInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return heartbeatDevices(ctx, input);
   }
 
@@ -70,11 +70,11 @@ export class DeviceResolver {
     description: 'Devices as their status changes (a heartbeat, or silence past the interval), within your scope and the filter.',
     subscribe: ({ args, context }) => (context as RequestContext).hub.singles.of(deviceLive).subscribe(context as RequestContext, (args as { filter?: DeviceFilter }).filter, (args as { after?: string }).after),
   })
-  deviceStatusChanged(@Root() device: Device, @Arg('filter', () => DeviceFilter, { nullable: true }) _filter: DeviceFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Device {
+  deviceStatusChanged(@Root() device: Device, @Arg('filter', () => DeviceFilter, { nullable: true, description: 'Only devices matching this filter.' }) _filter: DeviceFilter | undefined, @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined): Device {
     return device;
   }
 
-  @FieldResolver(() => Unit)
+  @FieldResolver(() => Unit, { description: 'The unit it is installed in.' })
   unit(@Root() device: Device, @Ctx() ctx: RequestContext): Unit | Promise<Unit> {
     return unitOf(ctx, device.unitCode);
   }

@@ -10,23 +10,42 @@ export const DeviceType = enumOf(DEVICE_TYPES);
 registerEnumType(DeviceType, {
   name: 'DeviceType',
   description: 'Smoke detector, manhole cover, fire hydrant, elevator e-bike blocker, high-throw camera, parking sensor, elderly one-click alarm, smart garbage room, camera.',
+  valuesConfig: {
+    SMOKE_DETECTOR: { description: '烟感: a smoke detector.' },
+    MANHOLE_COVER: { description: '井盖: a manhole cover tilt sensor.' },
+    FIRE_HYDRANT: { description: '消防栓: a fire hydrant pressure sensor.' },
+    ELEVATOR_EBIKE_BLOCKER: { description: '电梯梯阻: an elevator camera that keeps e-bikes out.' },
+    HIGH_THROW_CAMERA: { description: '高空抛物: a camera watching for objects thrown from height.' },
+    PARKING_SENSOR: { description: '地磁: a parking bay sensor.' },
+    ELDERLY_ALARM_BUTTON: { description: "独居老人一键告警: an elderly resident's one-click alarm." },
+    SMART_GARBAGE_ROOM: { description: '智能垃圾房: a smart garbage room.' },
+    CAMERA: { description: 'A general video camera.' },
+  },
 });
 
 export const DeviceStatus = enumOf(DEVICE_STATUSES);
-registerEnumType(DeviceStatus, { name: 'DeviceStatus' });
+registerEnumType(DeviceStatus, {
+  name: 'DeviceStatus',
+  description: 'Whether a device is heard from.',
+  valuesConfig: {
+    ONLINE: { description: 'Heartbeats arrive on time.' },
+    OFFLINE: { description: 'Silent past its heartbeat interval times the grace factor; set by the hub.' },
+    FAULT: { description: 'Alive, but its last heartbeat reported a fault.' },
+  },
+});
 
 @ObjectType('GeoPoint', { description: 'WGS-84 latitude and longitude.', simpleResolvers: true })
 export class GeoPoint {
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Latitude, -90..90.' })
   lat!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Longitude, -180..180.' })
   lng!: number;
 }
 
-@ObjectType('Device', { implements: Node, simpleResolvers: true })
+@ObjectType('Device', { implements: Node, simpleResolvers: true, description: 'A registered sensor, camera or alarm in a unit.' })
 export class Device {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => String, {
@@ -41,25 +60,25 @@ export class Device {
   @Field(() => String, { description: "The device's id in that system." })
   externalId!: string;
 
-  @Field(() => DeviceType)
+  @Field(() => DeviceType, { description: 'What kind of device it is.' })
   type!: DeviceTypeName;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What staff call it.' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The maker's model, when sent." })
   model!: string | null;
 
-  @Field(() => DeviceStatus)
+  @Field(() => DeviceStatus, { description: 'Whether it is heard from now.' })
   status!: DeviceStatusName;
 
-  @Field(() => GeoPoint, { nullable: true })
+  @Field(() => GeoPoint, { nullable: true, description: 'Where it is installed, when sent.' })
   location!: GeoPoint | null;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When its latest heartbeat was sent; null before the first.' })
   lastHeartbeatAt!: Date | null;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the hub first registered it.' })
   createdAt!: Date;
 
   // Personal data, resolved masked or in full by DeviceResolver (see device.personal.ts).
@@ -78,12 +97,12 @@ export class Device {
   unitPath!: string;
 }
 
-@ObjectType('HeartbeatDefault')
+@ObjectType('HeartbeatDefault', { description: 'The heartbeat interval a device type gets when its registration names none.' })
 export class HeartbeatDefault {
-  @Field(() => DeviceType)
+  @Field(() => DeviceType, { description: 'The device type.' })
   type!: DeviceTypeName;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Seconds between heartbeats.' })
   intervalSeconds!: number;
 }
 

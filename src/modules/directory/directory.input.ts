@@ -13,20 +13,20 @@ export class UnitRecordInput {
   @Field(() => String, { description: 'City and district 6 digits, street 9, community 12, grid 15.' })
   code!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Its name.' })
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'The unit one tier up; only the root (a city) has none.' })
   parentCode?: string | null;
 
-  @Field(() => Tier)
+  @Field(() => Tier, { description: 'Its level in the hierarchy.' })
   tier!: TierName;
 
   @Field(() => String, { nullable: true, description: 'Retires the unit (a merge): its children and records move to this unit of the same tier.' })
   successorCode?: string | null;
 }
 
-@InputType('ImportUnitsInput')
+@InputType('ImportUnitsInput', { description: 'A batch of units from one source.' })
 export class ImportUnitsInput {
   @Field(() => String, { description: 'Your principal name (or name/subsystem): who sent the file, for the audit log.' })
   source!: string;
@@ -64,7 +64,7 @@ export class PrincipalRecordInput {
   disabled?: boolean | null;
 }
 
-@InputType('ImportPrincipalsInput')
+@InputType('ImportPrincipalsInput', { description: 'A batch of principals from one source.' })
 export class ImportPrincipalsInput {
   @Field(() => String, { description: 'Your principal name (or name/subsystem).' })
   source!: string;
@@ -72,7 +72,7 @@ export class ImportPrincipalsInput {
   @Field(() => [PrincipalRecordInput], { description: 'At most 1,000.' })
   records!: PrincipalRecordInput[];
 
-  @Field(() => Boolean, { defaultValue: false })
+  @Field(() => Boolean, { defaultValue: false, description: 'True: write all records or none.' })
   atomic!: boolean;
 }
 
@@ -81,7 +81,7 @@ export class PrincipalFilter {
   @Field(() => String, { nullable: true, description: 'Only principals working within this unit.' })
   unitCode?: string | null;
 
-  @Field(() => PrincipalKind, { nullable: true })
+  @Field(() => PrincipalKind, { nullable: true, description: 'Only principals of this kind.' })
   kind?: 'PERSON' | 'ADAPTER' | null;
 
   @Field(() => Boolean, { nullable: true, description: 'true: only disabled ones; false: only enabled ones.' })

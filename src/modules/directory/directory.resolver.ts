@@ -14,7 +14,7 @@ export class DirectoryResolver {
     description:
       "Admins: up to 1,000 units of the directory within your unit, in order (a parent before its children); one result per record. New: ACCEPTED; a changed name, parent or successor: UPDATED (a move or a retirement takes the unit's subtree and every record placed in it along); the same again: DUPLICATE. A record outside your unit: FORBIDDEN, nothing written.",
   })
-  importUnits(@Arg('input', () => ImportUnitsInput) input: ImportUnitsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+  importUnits(@Arg('input', () => ImportUnitsInput, { description: 'The source and its records.' }) input: ImportUnitsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return importUnits(ctx, input);
   }
 
@@ -22,13 +22,13 @@ export class DirectoryResolver {
     description:
       'Admins: up to 1,000 people and adapters working within your unit; one result per record. New: ACCEPTED; a change: UPDATED; the same again: DUPLICATE. A principal outside your unit or a role you do not hold: FORBIDDEN, nothing written.',
   })
-  importPrincipals(@Arg('input', () => ImportPrincipalsInput) input: ImportPrincipalsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+  importPrincipals(@Arg('input', () => ImportPrincipalsInput, { description: 'The source and its records.' }) input: ImportPrincipalsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return importPrincipals(ctx, input);
   }
 
   @Query(() => PrincipalConnection, { description: 'Admins: the principals working (or whose department owns data) within your unit, newest first.' })
   async principals(
-    @Arg('filter', () => PrincipalFilter, { nullable: true }) filter: PrincipalFilter | undefined,
+    @Arg('filter', () => PrincipalFilter, { nullable: true, description: 'Narrows the list; never widens your scope.' }) filter: PrincipalFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof PrincipalConnection>> {

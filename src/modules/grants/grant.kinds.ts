@@ -11,7 +11,15 @@ export const GRANTABLE_KINDS: Record<string, GrantableKind> = {};
 /** The GrantKind enum's object (value → value), filled with GRANTABLE_KINDS; type-graphql reads it when the schema is built. */
 export const GrantKindValues: Record<string, string> = {};
 
+/** The GrantKind values' descriptions, filled with GrantKindValues (type-graphql reads both at build time). */
+export const GrantKindDescriptions: Record<string, { description: string }> = {};
+
 export type GrantKindName = string;
+
+function describeKind(kind: GrantableKind): string {
+  const personal = kind.personalFields.length ? `personal fields: ${kind.personalFields.join(', ')}` : 'no personal fields';
+  return `${kind.subject} records; ${personal}.`;
+}
 
 /** Makes `kinds` shareable by grants. A kind given twice is a mistake in the module list. */
 export function shareKinds(kinds: Readonly<Record<string, GrantableKind>>): void {
@@ -19,6 +27,7 @@ export function shareKinds(kinds: Readonly<Record<string, GrantableKind>>): void
     if (Object.hasOwn(GRANTABLE_KINDS, name)) throw new Error(`Invariant failed: grant kind ${name} is given by two modules`);
     GRANTABLE_KINDS[name] = kind;
     GrantKindValues[name] = name;
+    GrantKindDescriptions[name] = { description: describeKind(kind) };
   }
 }
 

@@ -7,36 +7,36 @@ import { BoundingBoxInput, NearInput } from '../../platform/graphql/geo.js';
 
 export const PATROL_LIMITS = { findings: 50, photos: 9, photoUrl: 2000, description: 2000, routeNote: 2000 } as const;
 
-@InputType('PatrolFindingInput')
+@InputType('PatrolFindingInput', { description: 'One thing found on a patrol.' })
 export class PatrolFindingInput {
-  @Field(() => EventCategory)
+  @Field(() => EventCategory, { description: 'What kind of event was found.' })
   category!: EventCategoryName;
 
   @Field(() => String, { description: `1 to ${PATROL_LIMITS.description} characters.` })
   description!: string;
 
-  @Field(() => Severity)
+  @Field(() => Severity, { description: 'How serious it is.' })
   severity!: SeverityName;
 
-  @Field(() => GeoPointInput, { nullable: true })
+  @Field(() => GeoPointInput, { nullable: true, description: 'Where it was found.' })
   location?: GeoPointInput | null;
 
   @Field(() => [String], { nullable: true, description: `http(s) links to photos, at most ${PATROL_LIMITS.photos}.` })
   photoUrls?: string[] | null;
 }
 
-@InputType('FilePatrolReportInput')
+@InputType('FilePatrolReportInput', { description: "A grid worker's report of one patrol." })
 export class FilePatrolReportInput {
   @Field(() => String, { description: 'The grid patrolled.' })
   gridCode!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the patrol began.' })
   startedAt!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the patrol ended.' })
   endedAt!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The route walked.' })
   routeNote?: string | null;
 
   @Field(() => [PatrolFindingInput], { defaultValue: [], description: `At most ${PATROL_LIMITS.findings}.` })
@@ -64,31 +64,31 @@ export class PatrolReportFilter {
   near?: NearInput | null;
 }
 
-@InputType('PatrolReportRecordInput')
+@InputType('PatrolReportRecordInput', { description: 'A patrol report from another system.' })
 export class PatrolReportRecordInput {
   @Field(() => String, { description: "The sending system's own id; (source, externalId) is unique." })
   externalId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The grid patrolled.' })
   gridCode!: string;
 
   @Field(() => String, { description: 'The grid worker, as the sending system names them.' })
   filedBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the patrol began.' })
   startedAt!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the patrol ended.' })
   endedAt!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The route walked.' })
   routeNote?: string | null;
 
-  @Field(() => [PatrolFindingInput], { defaultValue: [] })
+  @Field(() => [PatrolFindingInput], { defaultValue: [], description: 'What was found; none by default.' })
   findings!: PatrolFindingInput[];
 }
 
-@InputType('IngestPatrolReportsInput')
+@InputType('IngestPatrolReportsInput', { description: 'A batch of patrol reports from one source.' })
 export class IngestPatrolReportsInput {
   @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem." })
   source!: string;

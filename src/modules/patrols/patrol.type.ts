@@ -9,25 +9,25 @@ import { EventCategory, type EventCategoryName } from '../categories/index.js';
 
 @ObjectType('PatrolFinding', { description: 'One thing a grid worker found on a patrol; it can open a case.' })
 export class PatrolFinding {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => Int, { description: 'Its place in the report, from 1.' })
   seq!: number;
 
-  @Field(() => EventCategory)
+  @Field(() => EventCategory, { description: 'What kind of event was found.' })
   category!: EventCategoryName;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What the grid worker saw.' })
   description!: string;
 
-  @Field(() => Severity)
+  @Field(() => Severity, { description: 'How serious it is.' })
   severity!: SeverityName;
 
-  @Field(() => GeoPoint, { nullable: true })
+  @Field(() => GeoPoint, { nullable: true, description: 'Where it was found, when given.' })
   location!: GeoPoint | null;
 
-  @Field(() => [String], { description: 'http(s) links to photos, at most 9.' })
+  @Field(() => [String], { description: 'Links (http or https) to photos, at most 9.' })
   photoUrls!: string[];
 
   reportId!: string;
@@ -38,19 +38,19 @@ export class PatrolFinding {
 
 @ObjectType('PatrolReport', { implements: Node, description: "A grid worker's patrol of one grid: when, the route, and what was found." })
 export class PatrolReport {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => String, { description: 'The grid worker (principal name) or, for pushed reports, the worker named by the source system.' })
   filedBy!: string;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the patrol began.' })
   startedAt!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the patrol ended.' })
   endedAt!: Date;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The route walked, in the grid worker's words." })
   routeNote!: string;
 
   @Field(() => DateTimeResolver, { description: 'When the hub stored it.' })
@@ -59,7 +59,7 @@ export class PatrolReport {
   @Field(() => String, { nullable: true, description: 'The system that pushed it (ingestPatrolReports); null when filed through filePatrolReport.' })
   source!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The sending system's id, for pushed reports." })
   externalId!: string | null;
 
   unitCode!: string;

@@ -8,7 +8,7 @@ import type { ReportPeriodName } from './report.period.js';
   description: 'WEEK or MONTH with `date` (any day in it, YYYY-MM-DD, Asia/Shanghai); CUSTOM with `from` and `to` (at most 366 days). The period must have ended.',
 })
 export class ReportPeriodInput {
-  @Field(() => ReportPeriodKind)
+  @Field(() => ReportPeriodKind, { description: 'What kind of period.' })
   kind!: ReportPeriodName;
 
   @Field(() => String, { nullable: true, description: 'For WEEK and MONTH: a day in the period, e.g. "2026-11-23".' })
@@ -26,7 +26,7 @@ export class ReportFilter {
   @Field(() => String, { nullable: true, description: 'Reports about this unit or any unit below it.' })
   unitCode?: string | null;
 
-  @Field(() => [ReportPeriodKind], { nullable: true })
+  @Field(() => [ReportPeriodKind], { nullable: true, description: 'Only reports of these kinds of period.' })
   periodKinds?: ReportPeriodName[] | null;
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'Periods starting at or after this time.' })

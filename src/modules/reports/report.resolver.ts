@@ -16,8 +16,8 @@ export class ReportResolver {
       'Generates the analysis report of a unit for an ended period, or answers the one already stored for that unit and period (idempotent). Officers and admins at or above the unit.',
   })
   generateReport(
-    @Arg('unitCode', () => String) unitCode: string,
-    @Arg('period', () => ReportPeriodInput) period: ReportPeriodInput,
+    @Arg('unitCode', () => String, { description: 'The unit to report on (yours or below).' }) unitCode: string,
+    @Arg('period', () => ReportPeriodInput, { description: 'The period to cover.' }) period: ReportPeriodInput,
     @Ctx() ctx: RequestContext,
   ): Promise<Report> {
     return generateReport(ctx, unitCode, period);
@@ -25,7 +25,7 @@ export class ReportResolver {
 
   @Query(() => ReportConnection, { description: 'Analysis reports the caller may read (its unit’s tree: below and above; grants of kind REPORT), newest period first.' })
   async reports(
-    @Arg('filter', () => ReportFilter, { nullable: true }) filter: ReportFilter | undefined,
+    @Arg('filter', () => ReportFilter, { nullable: true, description: 'Narrows the list; never widens your scope.' }) filter: ReportFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof ReportConnection>> {
@@ -33,7 +33,7 @@ export class ReportResolver {
   }
 
   @Query(() => Report, { description: 'One analysis report; NOT_FOUND when it does not exist or lies outside your scope.' })
-  report(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Report> {
+  report(@Arg('id', () => ID, { description: "The report's id." }) id: string, @Ctx() ctx: RequestContext): Promise<Report> {
     return getReport(ctx, id);
   }
 

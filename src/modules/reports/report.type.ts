@@ -8,14 +8,22 @@ import { REPORT_PERIODS, type ReportPeriodName } from './report.period.js';
 import type { ReportFigures } from './report.figures.js';
 
 export const ReportPeriodKind = enumOf(REPORT_PERIODS);
-registerEnumType(ReportPeriodKind, { name: 'ReportPeriodKind', description: 'WEEK: Monday to Monday; MONTH: calendar month (both Asia/Shanghai); CUSTOM: any range.' });
+registerEnumType(ReportPeriodKind, {
+  name: 'ReportPeriodKind',
+  description: 'WEEK: Monday to Monday; MONTH: calendar month (both Asia/Shanghai); CUSTOM: any range.',
+  valuesConfig: {
+    WEEK: { description: 'A week, Monday 00:00 to the next Monday 00:00, Asia/Shanghai.' },
+    MONTH: { description: 'A calendar month, Asia/Shanghai.' },
+    CUSTOM: { description: 'Any range [from, to).' },
+  },
+});
 
 @ObjectType('Report', { implements: Node, description: 'An analysis report (研判报告): a stored snapshot of a unit’s figures over a period. Aggregates only, no personal data.' })
 export class Report {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
-  @Field(() => ReportPeriodKind)
+  @Field(() => ReportPeriodKind, { description: 'What kind of period it covers.' })
   periodKind!: ReportPeriodName;
 
   @Field(() => DateTimeResolver, { description: 'Start of the period (inclusive).' })
@@ -24,7 +32,7 @@ export class Report {
   @Field(() => DateTimeResolver, { description: 'End of the period (exclusive).' })
   to!: Date;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it was generated.' })
   generatedAt!: Date;
 
   @Field(() => String, { description: 'Who generated it: a principal, `scheduler` (the weekly run) or `seed`.' })

@@ -16,9 +16,9 @@ export const REQUEST_LIMITS = {
   phoneDigits: { min: 5, max: 20 },
 } as const;
 
-@InputType('SubmitResidentRequestInput')
+@InputType('SubmitResidentRequestInput', { description: "What a resident sends through a channel's submit page." })
 export class SubmitResidentRequestInput {
-  @Field(() => RequestCategory)
+  @Field(() => RequestCategory, { description: 'What it is about.' })
   category!: RequestCategoryName;
 
   @Field(() => String, { description: `What it is about: 1 to ${REQUEST_LIMITS.text} characters.` })
@@ -48,10 +48,10 @@ export class ResidentRequestFilter {
   @Field(() => String, { nullable: true, description: 'Only requests within this unit (a code of any tier).' })
   unitCode?: string | null;
 
-  @Field(() => [RequestCategory], { nullable: true })
+  @Field(() => [RequestCategory], { nullable: true, description: 'Only requests of these categories.' })
   categories?: RequestCategoryName[] | null;
 
-  @Field(() => [RequestStatus], { nullable: true })
+  @Field(() => [RequestStatus], { nullable: true, description: 'Only requests in these statuses.' })
   statuses?: RequestStatusName[] | null;
 
   @Field(() => Boolean, { nullable: true, description: 'true: only requests held for review (heldAt set); false: only those not held.' })
@@ -75,7 +75,7 @@ export class ResidentRequestRecordInput {
   @Field(() => String, { description: "The sending system's own id (its work-order number); (source, externalId) is unique." })
   externalId!: string;
 
-  @Field(() => RequestCategory)
+  @Field(() => RequestCategory, { description: 'What it is about.' })
   category!: RequestCategoryName;
 
   @Field(() => String, { description: `What it is about: 1 to ${REQUEST_LIMITS.text} characters.` })
@@ -90,7 +90,7 @@ export class ResidentRequestRecordInput {
   @Field(() => String, { nullable: true, description: `An http(s) link to a photo, at most ${REQUEST_LIMITS.photoUrl} characters.` })
   photoUrl?: string | null;
 
-  @Field(() => GeoPointInput, { nullable: true })
+  @Field(() => GeoPointInput, { nullable: true, description: 'Where it is about.' })
   location?: GeoPointInput | null;
 
   @Field(() => String, { nullable: true, description: `Personal data. At most ${REQUEST_LIMITS.address} characters.` })
@@ -103,7 +103,7 @@ export class ResidentRequestRecordInput {
   contactPhone?: string | null;
 }
 
-@InputType('IngestResidentRequestsInput')
+@InputType('IngestResidentRequestsInput', { description: 'A batch of resident requests from one source.' })
 export class IngestResidentRequestsInput {
   @Field(() => String, { description: "The sending system: the adapter's name, or name/subsystem. Shown as the request's source." })
   source!: string;

@@ -31,8 +31,8 @@ export class ResidentRequestResolver {
     description: "Public (no Authorization needed): a resident sends a request to the community of the channel whose token the QR code carries.",
   })
   submitResidentRequest(
-    @Arg('channelToken', () => String) channelToken: string,
-    @Arg('input', () => SubmitResidentRequestInput) input: SubmitResidentRequestInput,
+    @Arg('channelToken', () => String, { description: "The token the channel's QR code carries." }) channelToken: string,
+    @Arg('input', () => SubmitResidentRequestInput, { description: 'The request.' }) input: SubmitResidentRequestInput,
     @Ctx() ctx: RequestContext,
   ): Promise<SubmittedRequest> {
     return submitResidentRequest(ctx, channelToken, input);
@@ -41,19 +41,19 @@ export class ResidentRequestResolver {
   @Mutation(() => IngestReport, {
     description: 'Adapters (the 12345 hotline, …): push up to 1,000 resident requests made through another channel; one result per record, as ingestAlerts.',
   })
-  ingestResidentRequests(@Arg('input', () => IngestResidentRequestsInput) input: IngestResidentRequestsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+  ingestResidentRequests(@Arg('input', () => IngestResidentRequestsInput, { description: 'The source and its records.' }) input: IngestResidentRequestsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return ingestResidentRequests(ctx, input);
   }
 
   @Query(() => TrackedRequest, { description: 'Public (no Authorization needed): where a request stands, by its tracking code. NOT_FOUND for an unknown code.' })
-  residentRequestStatus(@Arg('trackingCode', () => String) trackingCode: string, @Ctx() ctx: RequestContext): Promise<TrackedRequest> {
+  residentRequestStatus(@Arg('trackingCode', () => String, { description: "The code on the resident's receipt." }) trackingCode: string, @Ctx() ctx: RequestContext): Promise<TrackedRequest> {
     return trackResidentRequest(ctx.db, trackingCode);
   }
 
   @Query(() => PublicChannel, {
     description: 'Public (no Authorization needed): the channel a QR code names and its community, for the submit page. UNAUTHENTICATED for a token that is unknown, replaced or revoked.',
   })
-  residentChannel(@Arg('channelToken', () => String) channelToken: string, @Ctx() ctx: RequestContext): Promise<PublicChannel> {
+  residentChannel(@Arg('channelToken', () => String, { description: "The token the channel's QR code carries." }) channelToken: string, @Ctx() ctx: RequestContext): Promise<PublicChannel> {
     return residentChannel(ctx.db, channelToken);
   }
 
@@ -62,9 +62,9 @@ export class ResidentRequestResolver {
       'Public (no Authorization needed): the resident rates a CLOSED request, once: satisfaction 1 to 5, an optional comment of at most 500 characters. The rating also goes to the case opened from the request (caseKpis). CONFLICT before it is closed and once rated.',
   })
   rateResidentRequest(
-    @Arg('trackingCode', () => String) trackingCode: string,
-    @Arg('satisfaction', () => Int) satisfaction: number,
-    @Arg('comment', () => String, { nullable: true }) comment: string | undefined,
+    @Arg('trackingCode', () => String, { description: "The code on the resident's receipt." }) trackingCode: string,
+    @Arg('satisfaction', () => Int, { description: '1 to 5, 5 the most satisfied.' }) satisfaction: number,
+    @Arg('comment', () => String, { nullable: true, description: 'What the resident adds.' }) comment: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<TrackedRequest> {
     return rateResidentRequest(ctx, trackingCode, satisfaction, comment);
@@ -74,7 +74,7 @@ export class ResidentRequestResolver {
     description:
       "Staff (officers, admins, grid workers whose unit contains the request's community): the public reply, at most 1,000 characters. SUBMITTED becomes REPLIED; IN_CASE stays; CONFLICT once CLOSED.",
   })
-  replyResidentRequest(@Arg('id', () => ID) id: string, @Arg('reply', () => String) reply: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+  replyResidentRequest(@Arg('id', () => ID, { description: "The request's id." }) id: string, @Arg('reply', () => String, { description: 'The reply the resident will read.' }) reply: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
     return replyResidentRequest(ctx, id, reply);
   }
 
@@ -83,8 +83,8 @@ export class ResidentRequestResolver {
       'Staff: close a request, with an optional last reply (without one, a request never replied to gets a fixed closing text). A request IN_CASE closes with its case: CONFLICT until the case is closed or rejected.',
   })
   closeResidentRequest(
-    @Arg('id', () => ID) id: string,
-    @Arg('reply', () => String, { nullable: true }) reply: string | undefined,
+    @Arg('id', () => ID, { description: "The request's id." }) id: string,
+    @Arg('reply', () => String, { nullable: true, description: 'A last reply for the resident.' }) reply: string | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<ResidentRequest> {
     return closeResidentRequest(ctx, id, reply);
@@ -94,13 +94,13 @@ export class ResidentRequestResolver {
     description:
       "Staff: release a request held for review (it came in past its channel's hourly soft limit; list them with residentRequests(filter: { held: true })). Live subscribers hear of it then. CONFLICT when it is not held.",
   })
-  releaseResidentRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+  releaseResidentRequest(@Arg('id', () => ID, { description: "The request's id." }) id: string, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
     return releaseResidentRequest(ctx, id);
   }
 
   @Query(() => ResidentRequestConnection, { description: 'Resident requests the caller may see, newest first.' })
   async residentRequests(
-    @Arg('filter', () => ResidentRequestFilter, { nullable: true }) filter: ResidentRequestFilter | undefined,
+    @Arg('filter', () => ResidentRequestFilter, { nullable: true, description: 'Narrows the list; never widens your scope.' }) filter: ResidentRequestFilter | undefined,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
     @Ctx() ctx: RequestContext,
@@ -110,7 +110,7 @@ export class ResidentRequestResolver {
   }
 
   @Query(() => ResidentRequest, { description: 'One resident request; NOT_FOUND when it does not exist or lies outside your scope.' })
-  residentRequest(@Arg('id', () => ID) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
+  residentRequest(@Arg('id', () => ID, { description: "The request's id." }) id: string, @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined, @Ctx() ctx: RequestContext): Promise<ResidentRequest> {
     ctx.ledger.statePurpose(purpose);
     return getResidentRequest(ctx, id);
   }
@@ -122,7 +122,7 @@ export class ResidentRequestResolver {
   })
   residentRequestSubmitted(
     @Root() request: ResidentRequest,
-    @Arg('filter', () => ResidentRequestFilter, { nullable: true }) _filter: ResidentRequestFilter | undefined,
+    @Arg('filter', () => ResidentRequestFilter, { nullable: true, description: 'Only requests matching this filter.' }) _filter: ResidentRequestFilter | undefined,
     @Arg('after', () => String, { nullable: true, description: 'Start after this cursor (an event\'s `cursor`, or the "live now" ping\'s): the records committed since are replayed first, each once, then live ones (docs/api/live.md).' }) _after: string | undefined,
   ): ResidentRequest {
     return request;

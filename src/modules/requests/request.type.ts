@@ -22,6 +22,7 @@ registerEnumType(RequestCategory, {
 export const RequestStatus = enumOf(REQUEST_STATUSES);
 registerEnumType(RequestStatus, {
   name: 'RequestStatus',
+  description: 'Where a resident request stands.',
   valuesConfig: {
     SUBMITTED: { description: 'received, not yet answered' },
     REPLIED: { description: 'the community replied' },
@@ -42,7 +43,7 @@ export interface RequestPersonalData {
     'What a resident sent through a community channel, as staff see it. address, contactName and contactPhone are personal data: full values for staff of the community (or grid) that owns the request, masked for everyone else; maskedFields says which.',
 })
 export class ResidentRequest {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Unique across every type: `node(id:)` answers this record.' })
   id!: string;
 
   @Field(() => String, {
@@ -54,25 +55,25 @@ export class ResidentRequest {
   @Field(() => String, { description: "The resident's handle on it (residentRequestStatus)." })
   trackingCode!: string;
 
-  @Field(() => RequestCategory)
+  @Field(() => RequestCategory, { description: 'What it is about.' })
   category!: RequestCategoryName;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What the resident wrote.' })
   text!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A photo the resident attached.' })
   photoUrl!: string | null;
 
-  @Field(() => GeoPoint, { nullable: true })
+  @Field(() => GeoPoint, { nullable: true, description: 'Where it is about, when given.' })
   location!: GeoPoint | null;
 
-  @Field(() => RequestStatus)
+  @Field(() => RequestStatus, { description: 'Where it stands.' })
   status!: RequestStatusName;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The community's reply, once there is one." })
   reply!: string | null;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the community replied.' })
   repliedAt!: Date | null;
 
   @Field(() => Int, { nullable: true, description: "The resident's rating at the end, 1 to 5." })
@@ -84,10 +85,10 @@ export class ResidentRequest {
   @Field(() => String, { nullable: true, description: "The resident's comment with the rating." })
   ratingComment!: string | null;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the resident submitted it.' })
   submittedAt!: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When it was closed.' })
   closedAt!: Date | null;
 
   @Field(() => DateTimeResolver, {
@@ -115,10 +116,10 @@ export class SubmittedRequest {
   @Field(() => String, { description: '12 characters (no 0/O, 1/I/L or U); case and dashes are ignored when looking it up.' })
   trackingCode!: string;
 
-  @Field(() => RequestStatus)
+  @Field(() => RequestStatus, { description: 'Where it stands (SUBMITTED).' })
   status!: RequestStatusName;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When the hub received it.' })
   submittedAt!: Date;
 
   @Field(() => Boolean, { description: 'True when the channel was busy and staff review the request before it is handled; it is kept either way.' })
@@ -127,10 +128,10 @@ export class SubmittedRequest {
 
 @ObjectType('PublicUnit', { description: 'A unit as the public sees it: its code and name, nothing above or below.' })
 export class PublicUnit {
-  @Field(() => String)
+  @Field(() => String, { description: "The unit's code." })
   code!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The unit's name." })
   name!: string;
 }
 
@@ -138,31 +139,31 @@ export class PublicUnit {
   description: 'What anyone holding the tracking code sees of a request: no contact data, no text, no staff names.',
 })
 export class TrackedRequest {
-  @Field(() => String)
+  @Field(() => String, { description: 'The code it was looked up by.' })
   trackingCode!: string;
 
-  @Field(() => RequestCategory)
+  @Field(() => RequestCategory, { description: 'What it is about.' })
   category!: RequestCategoryName;
 
-  @Field(() => RequestStatus)
+  @Field(() => RequestStatus, { description: 'Where it stands.' })
   status!: RequestStatusName;
 
-  @Field(() => DateTimeResolver)
+  @Field(() => DateTimeResolver, { description: 'When it was submitted.' })
   submittedAt!: Date;
 
   @Field(() => String, { nullable: true, description: "The community's reply, once there is one." })
   reply!: string | null;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When the community replied.' })
   repliedAt!: Date | null;
 
-  @Field(() => DateTimeResolver, { nullable: true })
+  @Field(() => DateTimeResolver, { nullable: true, description: 'When it was closed.' })
   closedAt!: Date | null;
 
   @Field(() => Int, { nullable: true, description: "The resident's rating, 1 to 5, once given." })
   satisfaction!: number | null;
 
-  @Field(() => Boolean, { description: 'true while the request is CLOSED and not yet rated: rateResidentRequest will accept a rating.' })
+  @Field(() => Boolean, { description: 'True while the request is CLOSED and not yet rated: rateResidentRequest will accept a rating.' })
   canRate!: boolean;
 
   @Field(() => PublicUnit, { description: 'The community the request went to.' })
@@ -171,9 +172,9 @@ export class TrackedRequest {
 
 @ObjectType('PublicChannel', { description: 'What a channel token tells the public: the channel and its community, nothing else.' })
 export class PublicChannel {
-  @Field(() => String, { description: 'e.g. "曙光社区居民服务码".' })
+  @Field(() => String, { description: 'The channel\'s name, e.g. "曙光社区居民服务码".' })
   name!: string;
 
-  @Field(() => PublicUnit)
+  @Field(() => PublicUnit, { description: "The community the channel's requests go to." })
   community!: PublicUnit;
 }

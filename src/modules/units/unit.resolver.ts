@@ -11,7 +11,7 @@ import { createUnitLoaders } from './unit.loader.js';
 @Resolver(() => Unit)
 export class UnitResolver {
   @Query(() => Unit, { description: 'One unit by code; NOT_FOUND when there is none. A retired code still answers, with retiredAt and successor.' })
-  async unit(@Arg('code', () => String) code: string, @Ctx() ctx: RequestContext): Promise<Unit> {
+  async unit(@Arg('code', () => String, { description: "The unit's code." }) code: string, @Ctx() ctx: RequestContext): Promise<Unit> {
     requireCan(ctx, 'read', 'Unit');
     const unit = await ctx.loaders.of(createUnitLoaders).unitByCode.load(code);
     if (!unit) throw new NotFoundError('Unit', code);
@@ -20,15 +20,15 @@ export class UnitResolver {
 
   @Query(() => [Unit], { description: 'Units under a parent and/or of a tier, by code.' })
   units(
-    @Arg('parentCode', () => String, { nullable: true }) parentCode: string | undefined,
-    @Arg('tier', () => Tier, { nullable: true }) tier: TierName | undefined,
+    @Arg('parentCode', () => String, { nullable: true, description: 'Only the children of this unit.' }) parentCode: string | undefined,
+    @Arg('tier', () => Tier, { nullable: true, description: 'Only units of this tier.' }) tier: TierName | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Unit[]> {
     requireCan(ctx, 'read', 'Unit');
     return listUnits(ctx.db, parentCode ?? undefined, tier ?? undefined);
   }
 
-  @FieldResolver(() => Unit, { nullable: true })
+  @FieldResolver(() => Unit, { nullable: true, description: 'The unit one tier up; null for the city.' })
   parent(@Root() unit: Unit, @Ctx() ctx: RequestContext): Promise<Unit | null> {
     return unit.parentCode ? ctx.loaders.of(createUnitLoaders).unitByCode.load(unit.parentCode) : Promise.resolve(null);
   }
@@ -38,7 +38,7 @@ export class UnitResolver {
     return unit.successorCode ? ctx.loaders.of(createUnitLoaders).unitByCode.load(unit.successorCode) : Promise.resolve(null);
   }
 
-  @FieldResolver(() => [Unit])
+  @FieldResolver(() => [Unit], { description: 'The units one tier down.' })
   children(@Root() unit: Unit, @Ctx() ctx: RequestContext): Promise<Unit[]> {
     return ctx.loaders.of(createUnitLoaders).childrenOf.load(unit.code);
   }

@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import { Field, Float, InputType } from 'type-graphql';
 import { MAX_RADIUS_METERS } from '../db/geo.js';
 
-@InputType('GeoPointInput')
+@InputType('GeoPointInput', { description: 'A WGS-84 latitude and longitude.' })
 export class GeoPointInput {
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Latitude, -90..90.' })
   lat!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Longitude, -180..180.' })
   lng!: number;
 }
 
