@@ -6,7 +6,6 @@ import { createContext } from '../../src/context.js';
 import { createSchema } from '../../src/schema.js';
 import { abilityFor } from '../../src/policy.js';
 import { tierOfPath } from '../../src/platform/auth/scope.js';
-import type { AccessGrant } from '../../src/platform/auth/grant.js';
 import type { Principal, Role } from '../../src/platform/auth/principal.js';
 import { tables } from '../../src/tables.js';
 import { ALERT_TYPES, type AlertRow } from '../../src/modules/alerts/index.js';
@@ -16,6 +15,7 @@ import { CASE_MASKS } from '../../src/modules/cases/case.policy.js';
 import { EVENT_CATEGORY_CODES } from '../../src/modules/categories/index.js';
 import { demoUnits } from '../../src/seed/demo-units.js';
 import { maskFreeText } from '../../src/platform/privacy/free-text.js';
+import { mayRead, mayReadCase, mayUnmask, mayUnmaskCase, within, type Case } from './oracle.js';
 
 const { alerts, caseHistory: caseHistoryTable, cases, devices } = tables;
 
@@ -33,52 +33,6 @@ const { alerts, caseHistory: caseHistoryTable, cases, devices } = tables;
 const UNITS = demoUnits();
 const PATHS = UNITS.map((u) => u.path);
 const PERSONAL = ['address', 'holderName', 'holderPhone', 'holderIdNumber'] as const;
-const READ_ROLES: Role[] = ['OFFICER', 'ADMIN', 'GRID_WORKER'];
-
-function within(path: string, root: string): boolean {
-  return path === root || path.startsWith(`${root}.`);
-}
-
-interface Case {
-  principal: Principal;
-  grants: AccessGrant[];
-}
-
-// ---- the oracle: "Who sees what" (docs/design.md, docs/permissions.md), written out ----
-function mayRead(c: Case, kind: 'Alert' | 'Device' | 'Case', record: { unitPath: string; type: string }, now: Date): boolean {
-  const p = c.principal;
-  if (p.unit && p.roles.some((r) => READ_ROLES.includes(r)) && within(record.unitPath, p.unit.path)) return true;
-  if (p.department && p.roles.includes('DATA_OFFICER')) {
-    const domain = p.department.domains.find((d) => d.kind === kind);
-    if (domain && within(record.unitPath, p.department.jurisdiction.path) && (!domain.types || domain.types.includes(record.type))) return true;
-  }
-  return c.grants.some((g) => g.kind === kind && g.expiresAt > now && within(record.unitPath, g.withinPath) && (!g.types || g.types.includes(record.type)));
-}
-
-function mayUnmask(c: Case, kind: 'Device' | 'Case', record: { unitPath: string; type: string }, field: string, now: Date): boolean {
-  const p = c.principal;
-  const tier = p.unit?.tier;
-  if (p.unit && (tier === 'COMMUNITY' || tier === 'GRID') && p.roles.some((r) => READ_ROLES.includes(r)) && within(record.unitPath, p.unit.path)) return true;
-  return c.grants.some(
-    (g) => g.kind === kind && g.expiresAt > now && g.fields.includes(field) && within(record.unitPath, g.withinPath) && (!g.types || g.types.includes(record.type)),
-  );
-}
-
-/**
- * Cases (the Case policy's words): also read by the people of a unit a case is assigned to, or
- * a unit within theirs, wherever it happened; its reporter in full only where it happened (or
- * through a grant): assignment moves work, never personal data. A case's `type` is its category.
- */
-function mayReadCase(c: Case, row: CaseRow, now: Date): boolean {
-  const p = c.principal;
-  if (p.unit && p.roles.some((r) => READ_ROLES.includes(r)) && within(row.assigneePath, p.unit.path)) return true;
-  return mayRead(c, 'Case', { unitPath: row.unitPath, type: row.category }, now);
-}
-
-function mayUnmaskCase(c: Case, row: CaseRow, field: string, now: Date): boolean {
-  return mayUnmask(c, 'Case', { unitPath: row.unitPath, type: row.category }, field, now);
-}
-
 // ---- generators -----------------------------------------------------------------------
 const scopeOf = (path: string) => {
   const unit = UNITS.find((u) => u.path === path)!;
