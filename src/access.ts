@@ -26,7 +26,7 @@ export async function accessFor(hub: Hub, principal: Principal, db = hub.databas
  * principals) clear the cache at once on every process through `accessChanged`; this bounds
  * how long a change made behind the hub's back (SQL typed into the database) goes unseen.
  */
-export const ACCESS_CACHE_MAX_AGE_MS = 30_000;
+const ACCESS_CACHE_MAX_AGE_MS = 30_000;
 
 interface CachedAccess {
   /** The principal as loaded; each request adds its own credential and expiry. */

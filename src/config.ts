@@ -199,7 +199,7 @@ export const ENVIRONMENT = [
   { name: 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', value: '50', about: 'operations running at once on one connection' },
 ] as const;
 
-export type EnvName = (typeof ENVIRONMENT)[number]['name'];
+type EnvName = (typeof ENVIRONMENT)[number]['name'];
 
 /** The environment part of `gridhub --help`: one line a variable, its default in brackets. */
 export function environmentHelp(): string {

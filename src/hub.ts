@@ -9,7 +9,7 @@ import { HubMetrics } from './platform/metrics.js';
 import { statementSpan } from './platform/tracing.js';
 import type { Tracer } from '@opentelemetry/api';
 
-export interface HubParts {
+interface HubParts {
   config: Config;
   database: Database;
   jwtSecret: string;

@@ -24,12 +24,12 @@ export interface ClientOptions {
   onRetry?: (attempt: number, delayMs: number, reason: string) => void;
 }
 
-export interface GraphqlError {
+interface GraphqlError {
   message: string;
   extensions?: { code?: string; [key: string]: unknown };
 }
 
-export interface GraphqlResponse<T> {
+interface GraphqlResponse<T> {
   data?: T | null;
   errors?: GraphqlError[];
 }

@@ -8,7 +8,7 @@ import { duration } from './progress.js';
 import { push } from './push.js';
 import { PushFatalError, type PushSummary } from './outcome.js';
 
-export const PUSH_USAGE = `gridhub push — send a file of records to a hub's ingest mutation, in batches
+const PUSH_USAGE = `gridhub push — send a file of records to a hub's ingest mutation, in batches
 
 Usage:
   gridhub push --kind alerts --file data.ndjson|data.csv [options]

@@ -15,7 +15,7 @@ import { PushFatalError, type PushSummary } from './outcome.js';
  * rejects files (state.ts). This file wires them together.
  */
 
-export interface PushOptions {
+interface PushOptions {
   file: string;
   format: Format;
   kind: PushKind;

@@ -35,7 +35,7 @@ export interface Batch {
   report?: Report;
 }
 
-export interface SenderOptions {
+interface SenderOptions {
   client: ClientOptions;
   /** The ingest mutation's text, and the name its report comes under. */
   query: string;

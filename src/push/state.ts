@@ -10,7 +10,7 @@ import { PushFatalError, type Totals } from './outcome.js';
  * (or was rejected), whatever happened after. It is rewritten (atomically) after each batch
  * that extends the acknowledged prefix.
  */
-export interface PushState {
+interface PushState {
   version: 1;
   /** Which file this is about: its size when first read and a hash of its first 64 KB. */
   fingerprint: string;
@@ -37,7 +37,7 @@ export function statePathOf(file: string): string {
 }
 
 /** Size and the first 64 KB: enough to tell another file from this one, cheap on any size. */
-export function fingerprintOf(file: string): string {
+function fingerprintOf(file: string): string {
   const { size } = statSync(file);
   const head = Buffer.alloc(Math.min(size, 64 * 1024));
   const fd = openSync(file, 'r');
@@ -49,20 +49,20 @@ export function fingerprintOf(file: string): string {
   return `${size}:${createHash('sha256').update(head).digest('hex').slice(0, 32)}`;
 }
 
-export function readState(path: string): PushState | undefined {
+function readState(path: string): PushState | undefined {
   if (!existsSync(path)) return undefined;
   const state = JSON.parse(readFileSync(path, 'utf8')) as PushState;
   if (state.version !== 1 || typeof state.line !== 'number') throw new Error(`${path} is not a push state file`);
   return state;
 }
 
-export function writeState(path: string, state: PushState): void {
+function writeState(path: string, state: PushState): void {
   const temporary = `${path}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
   renameSync(temporary, path);
 }
 
-export interface StartOptions {
+interface StartOptions {
   file: string;
   kind: string;
   source: string;

@@ -17,7 +17,7 @@ import { KNOWN, type DemoUnit } from './demo-units.js';
  * rows seeded before stay exactly what they were (ids given here to linked alerts and
  * requests come from this stream too).
  */
-export interface DemoCases {
+interface DemoCases {
   cases: (typeof cases.$inferInsert)[];
   history: (typeof caseHistory.$inferInsert)[];
   reports: (typeof patrolReports.$inferInsert)[];

@@ -189,7 +189,7 @@ function streetWeight(code: string): number {
 // Nantong's centre, roughly; communities are spread around it.
 const CENTRE = { lat: 32.0146, lng: 120.8641 };
 
-export interface SeedOptions {
+interface SeedOptions {
   now: Date;
   alerts?: number;
   seed?: number;
@@ -339,7 +339,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
  * A demo channel's token, derived from a public string so that the README can show a submit
  * that works on any demo hub. Demo data only: rotate or revoke such a channel before real use.
  */
-export function demoChannelToken(communityCode: string): string {
+function demoChannelToken(communityCode: string): string {
   return `${CHANNEL_TOKEN_PREFIX}${createHash('sha256').update(`gridhub demo channel ${communityCode}`).digest('base64url')}`;
 }
 

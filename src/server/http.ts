@@ -56,7 +56,7 @@ const serviceUnavailableStatus: ApolloServerPlugin<RequestContext> = {
   },
 };
 
-export interface GraphqlOptions {
+interface GraphqlOptions {
   schema: GraphQLSchema;
   httpServer: Server;
   validationRules: ValidationRule[];

@@ -14,8 +14,6 @@ import { errorHandler, notFound, requestGate } from './lifecycle.js';
 import { admitOperation, hidesSchemaFrom, type Operation } from './limits.js';
 import { GRAPHQL_PATH, mountRoutes, type RouteOptions } from './routes.js';
 
-export { GRAPHQL_PATH, OPEN311_PATH, SIGN_IN_PATH } from './routes.js';
-export { WsClose } from './ws.js';
 
 export interface RunningServer {
   readonly url: string;

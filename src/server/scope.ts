@@ -17,7 +17,7 @@ import { accessFor, type LiveAccess } from '../access.js';
  */
 
 /** What an HTTP request says about its caller. */
-export interface Caller {
+interface Caller {
   /** `Authorization`: `Bearer <JWT>` or `ApiKey <key>`. */
   readonly authorization: string | undefined;
   /** `X-Api-Key`: an adapter's key (not read on Open311, where it carries a channel token). */

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Router, type Request, type Response } from 'express';
 import { ENTRY_SCRIPT, STYLESHEET, loadGraphiqlAssets, type Asset } from './graphiql/bundle.js';
 
-export interface GraphiqlRouterOptions {
+interface GraphiqlRouterOptions {
   /** Path of the GraphQL endpoint (HTTP and WebSocket) on this origin, e.g. `/graphql`. */
   readonly graphqlPath: string;
   /**

@@ -17,7 +17,7 @@ import { Router, type Request, type Response } from 'express';
 import { invariant } from '../platform/invariant.js';
 import { RATING_LIMITS, REQUEST_CATEGORIES, REQUEST_LIMITS, REQUEST_STATUSES, type RequestCategoryName, type RequestStatusName } from '../modules/requests/index.js';
 
-export interface ResidentPagesOptions {
+interface ResidentPagesOptions {
   /** Path of the GraphQL endpoint on this origin, e.g. `/graphql`. */
   readonly graphqlPath: string;
 }

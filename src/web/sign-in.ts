@@ -16,7 +16,7 @@ import { loadPrincipal } from '../modules/principals/index.js';
 import { DEMO_PRINCIPALS } from '../seed/demo.js';
 
 /** How long a demo sign-in's token lasts; the page asks for a new one before it ends. */
-export const DEMO_TOKEN_TTL_SECONDS = 15 * 60;
+const DEMO_TOKEN_TTL_SECONDS = 15 * 60;
 
 /** What GET /auth/sign-in answers. */
 export interface SignInMethods {
@@ -41,7 +41,7 @@ export interface SignInMethods {
   readonly localTokens: boolean;
 }
 
-export interface SignInRouterOptions {
+interface SignInRouterOptions {
   /**
    * The demo sign-in: its routes exist only when this is true, which the hub decides at start
    * (the embedded demo, never NODE_ENV=production, never LOCAL_TOKENS=off).

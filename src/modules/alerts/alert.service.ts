@@ -132,7 +132,7 @@ export function joinedUnit(alert: Alert): Unit | null | undefined {
 }
 
 /** What a page reads beside its alerts; `node` and `device`: the field names selected there, when known. */
-export interface AlertPageInclude {
+interface AlertPageInclude {
   unit?: boolean;
   device?: boolean;
   node?: ReadonlySet<string>;
@@ -200,7 +200,7 @@ export async function listAlerts(
 
 
 /** More groups than this is a question for an export, not a query: narrow the filter. */
-export const MAX_ALERT_COUNT_GROUPS = 10_000;
+const MAX_ALERT_COUNT_GROUPS = 10_000;
 
 /**
  * Counts of the alerts the caller may see that match the filter, grouped by `groupBy`. The scope

@@ -12,12 +12,12 @@ import { allKeys, cleanLabel, findAdapter, issueKey, keysNamedBy, revokeKey, typ
  * transaction, and a revocation publishes `accessChanged` so running hubs on the same
  * PostgreSQL close the connections that presented the key.
  */
-export interface ApiKeyCommandOutput {
+interface ApiKeyCommandOutput {
   stdout: string;
   stderr: string;
 }
 
-export interface ApiKeyCommandOptions {
+interface ApiKeyCommandOptions {
   label?: string | undefined;
   /** The operating-system user running the command. */
   user: string;

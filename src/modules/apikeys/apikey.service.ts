@@ -35,7 +35,7 @@ export interface KeyAdapter {
 }
 
 /** A key row with where its adapter's jurisdiction lies. */
-export interface KeyRecord {
+interface KeyRecord {
   key: ApiKeyRow;
   jurisdictionCode: string | null;
   jurisdictionPath: string | null;
@@ -51,7 +51,7 @@ export interface KeyOperator {
 
 const MAX_LABEL = 200;
 
-export function toApiKey(row: ApiKeyRow): ApiKey {
+function toApiKey(row: ApiKeyRow): ApiKey {
   return Object.assign(new ApiKey(), {
     id: row.id,
     adapter: row.principalName,
@@ -162,7 +162,7 @@ export async function revokeKey(db: Executor, record: KeyRecord, operator: KeyOp
   return revoked;
 }
 
-export async function keyById(db: Executor, id: string): Promise<KeyRecord | undefined> {
+async function keyById(db: Executor, id: string): Promise<KeyRecord | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await withJurisdiction(db).where(eq(apiKeys.id, id));
   return row;

@@ -5,12 +5,10 @@ import { apiKeys } from './apikey.table.js';
 import { ApiKeyResolver } from './apikey.resolver.js';
 import { defineApiKeyRules } from './apikey.policy.js';
 
-export { apiKeys, type ApiKeyRow } from './apikey.table.js';
-export { ApiKey, CreatedApiKey } from './apikey.type.js';
-export { ApiKeyResolver } from './apikey.resolver.js';
-export { defineApiKeyRules } from './apikey.policy.js';
+export { apiKeys } from './apikey.table.js';
+export { ApiKey } from './apikey.type.js';
 export { principalForApiKey } from './apikey.service.js';
-export { runApiKeyCommand, APIKEY_USAGE, type ApiKeyCommandOutput } from './apikey.cli.js';
+export { runApiKeyCommand, APIKEY_USAGE } from './apikey.cli.js';
 
 export const apiKeysModule = defineModule({
   name: 'apikeys',

@@ -124,11 +124,11 @@ export function audit(ctx: RequestContext, db: Executor, ...drafts: AuditDraft[]
 /** Entries of actors working in the unit at `path` or below it. */
 const withinAuditUnit = (path: string): SQL => withinPath(auditLog.unitPath, path);
 
-export const auditEntryFields: FieldMap = {
+const auditEntryFields: FieldMap = {
   unitPath: { within: withinAuditUnit },
 };
 
-export function toAuditEntry(row: AuditRow): AuditEntry {
+function toAuditEntry(row: AuditRow): AuditEntry {
   return Object.assign(new AuditEntry(), row);
 }
 

@@ -10,7 +10,7 @@ export type CaseCategoryName = EventCategoryName;
  *   from). An overdue case escalates to the parent unit of its assignee, and the deadline
  *   starts again from the same table.
  */
-export const SLA_BASE_HOURS: Record<CaseCategoryName, number> = {
+const SLA_BASE_HOURS: Record<CaseCategoryName, number> = {
   CITY_APPEARANCE: 48,
   ADVERTISING: 72,
   CONSTRUCTION: 48,
@@ -22,10 +22,10 @@ export const SLA_BASE_HOURS: Record<CaseCategoryName, number> = {
 };
 
 /** How the severity shortens or stretches a category's base hours. */
-export const SEVERITY_SLA_FACTOR: Record<SeverityName, number> = { LOW: 2, MEDIUM: 1, HIGH: 0.5, CRITICAL: 0.25 };
+const SEVERITY_SLA_FACTOR: Record<SeverityName, number> = { LOW: 2, MEDIUM: 1, HIGH: 0.5, CRITICAL: 0.25 };
 
 /** The SLA of one case, in milliseconds: the one table every deadline comes from. */
-export function slaMs(category: CaseCategoryName, severity: SeverityName): number {
+function slaMs(category: CaseCategoryName, severity: SeverityName): number {
   return SLA_BASE_HOURS[category] * SEVERITY_SLA_FACTOR[severity] * 3_600_000;
 }
 
@@ -69,7 +69,7 @@ export const ALERT_TYPE_TITLE: Record<AlertTypeName, string> = {
  * "street"); `severity` overrides the alert's; `minSeverity` leaves milder alerts alone.
  * Cases opened by a rule start REGISTERED (立案 by the rule), with `system` as the actor.
  */
-export interface AlertCaseRule {
+interface AlertCaseRule {
   at: 'GRID' | 'COMMUNITY' | 'STREET';
   severity?: SeverityName;
   minSeverity?: SeverityName;

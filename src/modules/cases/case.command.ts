@@ -69,7 +69,7 @@ export async function openCase(ctx: RequestContext, input: OpenCaseInput): Promi
   return toCase(row);
 }
 
-export interface TransitionArgs {
+interface TransitionArgs {
   id: string;
   action: CaseActionName;
   note?: string | null;

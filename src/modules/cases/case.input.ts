@@ -102,7 +102,7 @@ export class CaseFilter {
 }
 
 @InputType('CaseRecordInput', { description: 'A work order from another system (e.g. the 12345 hotline).' })
-export class CaseRecordInput {
+class CaseRecordInput {
   @Field(() => String, { description: "The sending system's id (its work-order number); (source, externalId) is unique." })
   externalId!: string;
 

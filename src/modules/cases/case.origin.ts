@@ -22,7 +22,7 @@ const REQUEST_CATEGORY_EVENT: Record<RequestCategoryName, EventCategoryName> = {
   SUGGESTION: 'PUBLIC_SERVICE',
 };
 
-export interface OriginDefaults {
+interface OriginDefaults {
   kind: CaseOriginName;
   id: string | null;
   unitPath: string;

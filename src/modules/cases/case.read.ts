@@ -96,7 +96,7 @@ function historyEntries(json: unknown): CaseHistoryEntry[] {
 }
 
 /** What a page read with a case: its units and its history (`null`: no such unit). */
-export interface CaseLinks {
+interface CaseLinks {
   unit?: Unit | null;
   assignee?: Unit | null;
   history?: CaseHistoryEntry[];
@@ -120,7 +120,7 @@ export function joinedCaseLinks(c: Case): CaseLinks | undefined {
  * What a page's selection links its cases to, fetched in the page's own statement; `node` and
  * `historyFields`: the field names selected on the case and on its history entries, when known.
  */
-export interface CaseInclude {
+interface CaseInclude {
   unit?: boolean;
   assignee?: boolean;
   history?: boolean;

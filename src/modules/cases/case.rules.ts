@@ -10,7 +10,7 @@ import { insertCaseIds, type CaseDraft } from './case.insert.js';
 export const SYSTEM_ACTOR = 'system';
 
 /** The path of `path`'s ancestor at `tier` (or `path` itself when it is above that tier). */
-export function ancestorAt(path: string, tier: (typeof TIERS)[number]): string {
+function ancestorAt(path: string, tier: (typeof TIERS)[number]): string {
   const codes = codesOfPath(path);
   return codes.slice(0, Math.min(codes.length, TIERS.indexOf(tier) + 1)).join('.');
 }

@@ -10,7 +10,7 @@ import { SLA_STATES } from './case.workflow.js';
 import { SYSTEM_ACTOR } from './case.rules.js';
 
 /** At most this many cases escalate per sweep (the next sweep takes the rest). */
-export const SWEEP_BATCH = 200;
+const SWEEP_BATCH = 200;
 
 /**
  * One SLA sweep: every overdue case (deadline passed, in a state where the SLA runs) whose

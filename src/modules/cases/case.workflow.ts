@@ -18,9 +18,9 @@ export const ACTOR_ROLES = ['OFFICER', 'GRID_WORKER', 'SYSTEM'] as const;
 export type ActorRole = (typeof ACTOR_ROLES)[number];
 
 /** A state the case returns to: the state it was suspended from. */
-export const PREVIOUS = 'PREVIOUS' as const;
+const PREVIOUS = 'PREVIOUS' as const;
 
-export interface Step {
+interface Step {
   readonly from: readonly CaseStateName[];
   readonly to: CaseStateName | typeof PREVIOUS;
   readonly by: readonly ActorRole[];

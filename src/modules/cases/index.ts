@@ -12,16 +12,14 @@ import { openCasesForAlerts } from './case.rules.js';
 import { caseSweep } from './case.sla.js';
 import { casesPush } from './case.push.js';
 
-export { cases, caseHistory, caseNumberSeq, CASE_ORIGINS, type CaseRow, type CaseHistoryRow, type CaseOriginName } from './case.table.js';
-export { CASE_STATES, CASE_ACTIONS, WORKFLOW, SLA_STATES, allowedActions, type CaseStateName, type CaseActionName } from './case.workflow.js';
-export { SLA_BASE_HOURS, SEVERITY_SLA_FACTOR, ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE, slaMs, deadlineFrom } from './case.catalog.js';
+export { cases, caseHistory, type CaseRow, type CaseOriginName } from './case.table.js';
+export { WORKFLOW, allowedActions, type CaseStateName, type CaseActionName } from './case.workflow.js';
+export { ALERT_CASE_RULES, ALERT_TYPE_CATEGORY, ALERT_TYPE_TITLE, deadlineFrom } from './case.catalog.js';
 export { Case, CaseState, CaseAction, CaseHistoryEntry } from './case.type.js';
 export { caseFields } from './case.model.js';
 export { requestCaseLink } from './case.command.js';
-export { CaseResolver, ResidentRequestCaseResolver, PatrolFindingCaseResolver, AlertCaseResolver } from './case.resolver.js';
-export { defineCaseRules, CASE_PERSONAL_FIELDS } from './case.policy.js';
+export { CASE_PERSONAL_FIELDS } from './case.policy.js';
 export { sweepOverdueCases } from './case.sla.js';
-export { openCasesForAlerts } from './case.rules.js';
 export { caseLive } from './case.live.js';
 
 declare module '../../platform/pubsub/bus.js' {

@@ -17,7 +17,7 @@ export const QR_USAGE = `gridhub qr <communityCode> [--channel <id>] [--out <dir
   community (creating "<社区名>居民服务码" when it has none) and prints their URLs. The URL is
   PUBLIC_URL + /r/#<channel token>: set PUBLIC_URL to the address residents' phones reach.`;
 
-export interface QrCommandOptions {
+interface QrCommandOptions {
   /** The base URL printed into the codes (config.publicUrl). */
   publicUrl: string;
   /** Where the files go (created if missing). */
@@ -28,7 +28,7 @@ export interface QrCommandOptions {
   now?: Date;
 }
 
-export interface QrCommandOutput {
+interface QrCommandOutput {
   stdout: string;
   stderr: string;
   /** Paths written, two per channel. */

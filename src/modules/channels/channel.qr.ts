@@ -17,7 +17,7 @@ export function submitPageUrl(publicUrl: string, token: string): string {
   return `${publicUrl}${SUBMIT_PAGE_PATH}#${token}`;
 }
 
-export interface RenderedQr {
+interface RenderedQr {
   /** A standalone SVG document. */
   svg: string;
   /** A PNG image, 8 pixels per module with a 4-module quiet zone. */

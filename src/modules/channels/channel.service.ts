@@ -32,7 +32,7 @@ export const CHANNEL_TOKEN_PREFIX = 'ghc_';
 const TOKEN_SHAPE = /^ghc_[A-Za-z0-9_-]{43}$/;
 const MAX_NAME = 100;
 
-export function newChannelToken(): string {
+function newChannelToken(): string {
   return `${CHANNEL_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
@@ -217,7 +217,7 @@ export async function residentFor(db: Executor, token: string): Promise<Principa
 // `gridhub qr`: the operator of the hub prints posters without an admin's token.
 
 /** A channel as `gridhub qr` prints it. */
-export interface PrintableChannel {
+interface PrintableChannel {
   channel: Channel;
   /** null: made before tokens were kept; it needs a rotation. */
   token: string | null;

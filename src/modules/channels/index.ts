@@ -6,13 +6,11 @@ import { channels } from './channel.table.js';
 import { ChannelResolver, CreatedChannelResolver } from './channel.resolver.js';
 import { defineChannelRules } from './channel.policy.js';
 
-export { channels, type ChannelRow } from './channel.table.js';
-export { Channel, CreatedChannel, ChannelQrCode } from './channel.type.js';
-export { ChannelResolver, CreatedChannelResolver } from './channel.resolver.js';
-export { defineChannelRules } from './channel.policy.js';
-export { residentFor, channelTokenHash, newChannelToken, qrCodeOf, CHANNEL_TOKEN_PREFIX } from './channel.service.js';
-export { SUBMIT_PAGE_PATH, STATUS_PAGE_PATH, submitPageUrl, renderQr, type RenderedQr } from './channel.qr.js';
-export { runQrCommand, QR_USAGE, type QrCommandOptions, type QrCommandOutput } from './channel.cli.js';
+export { channels } from './channel.table.js';
+export { Channel, CreatedChannel } from './channel.type.js';
+export { residentFor, channelTokenHash, CHANNEL_TOKEN_PREFIX } from './channel.service.js';
+export { SUBMIT_PAGE_PATH, STATUS_PAGE_PATH } from './channel.qr.js';
+export { runQrCommand, QR_USAGE } from './channel.cli.js';
 
 export const channelsModule = defineModule({
   name: 'channels',

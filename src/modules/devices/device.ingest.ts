@@ -22,7 +22,7 @@ import type { DeviceRecordInput, HeartbeatDevicesInput, IngestDevicesInput } fro
  *   inside the writing transaction.
  */
 
-export const HEARTBEAT_INTERVAL_LIMITS = { min: 10, max: 86_400 } as const;
+const HEARTBEAT_INTERVAL_LIMITS = { min: 10, max: 86_400 } as const;
 /** `deviceStatusChanged` for these devices, inside the writing transaction. */
 export async function publishStatusChanges(ctx: { hub: RequestContext['hub'] }, tx: Executor, ids: readonly string[]): Promise<void> {
   await publishIds(ctx.hub.bus, tx, 'deviceStatusChanged', ids);

@@ -81,7 +81,7 @@ export class IngestDevicesInput {
 }
 
 @InputType('HeartbeatInput', { description: 'A device is alive at `at`; status ONLINE (default) or FAULT (alive, but reporting a fault).' })
-export class HeartbeatInput {
+class HeartbeatInput {
   @Field(() => String, { description: "The device's externalId, as registered by this source (or by the adapter, for name/subsystem sources)." })
   externalId!: string;
 

@@ -20,11 +20,11 @@ import { GRANTABLE_KINDS, kindOfSubject } from './grant.kinds.js';
 import { Grant } from './grant.type.js';
 import type { GrantAccessInput, GrantFilter } from './grant.input.js';
 
-export function toAccessGrant(row: GrantRow): AccessGrant {
+function toAccessGrant(row: GrantRow): AccessGrant {
   return { id: row.id, kind: row.kind, types: row.types, fields: row.fields, withinPath: row.withinPath, expiresAt: row.expiresAt };
 }
 
-export function toGrant(row: GrantRow, now: Date): Grant {
+function toGrant(row: GrantRow, now: Date): Grant {
   return Object.assign(new Grant(), {
     id: row.id,
     granteeUnitCode: row.granteeUnitCode,
@@ -61,7 +61,7 @@ function withinPathSql(path: string): SQL {
   return withinPath(grants.withinPath, path);
 }
 
-export const grantFields: FieldMap = {
+const grantFields: FieldMap = {
   withinPath: { within: withinPathSql },
   granteeUnitCode: { column: grants.granteeUnitCode },
   granteeDepartmentCode: { column: grants.granteeDepartmentCode },

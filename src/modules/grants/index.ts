@@ -6,12 +6,10 @@ import { grants } from './grant.table.js';
 import { GrantResolver } from './grant.resolver.js';
 import { defineGrantAdminRules } from './grant.policy.js';
 
-export { grants, type GrantRow } from './grant.table.js';
+export { grants } from './grant.table.js';
 export { Grant, GrantKind } from './grant.type.js';
-export { GrantResolver } from './grant.resolver.js';
-export { activeGrantsFor, toAccessGrant, grantFields } from './grant.service.js';
-export { defineGrantAdminRules } from './grant.policy.js';
-export { GRANTABLE_KINDS, shareKinds, type GrantKindName } from './grant.kinds.js';
+export { activeGrantsFor } from './grant.service.js';
+export { shareKinds } from './grant.kinds.js';
 
 export const grantsModule = defineModule({
   name: 'grants',

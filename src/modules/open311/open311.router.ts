@@ -17,7 +17,7 @@ import { formatOf, formatOfPath, render, type Open311Document, type Open311Forma
 import { discoveryDocument } from './open311.discovery.js';
 import { createServiceRequest, findServiceRequest, findServiceRequests, listServices, serviceDefinition } from './open311.service.js';
 
-export interface Open311Options {
+interface Open311Options {
   /**
    * The request scope: the caller's context from the request's `Authorization` header (staff:
    * `Bearer <JWT>` or `ApiKey <key>`, as on /graphql; ANONYMOUS without one), denials noted and

@@ -49,7 +49,7 @@ const W3C_DATE = /^(\d{4})(?:-(\d\d)(?:-(\d\d))?)?$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** Every time the facade answers, in China Standard Time (no daylight saving): `2026-11-28T17:12:05+08:00`. */
-export function open311Time(date: Date): string {
+function open311Time(date: Date): string {
   return cstDateTime(date);
 }
 

@@ -70,27 +70,6 @@ export interface Open311Request {
   media_url: string | null;
 }
 
-/** The keys of a service request, in the order the spec lists them (responses keep it). */
-export const REQUEST_KEYS = [
-  'service_request_id',
-  'status',
-  'status_notes',
-  'service_name',
-  'service_code',
-  'description',
-  'agency_responsible',
-  'service_notice',
-  'requested_datetime',
-  'updated_datetime',
-  'expected_datetime',
-  'address',
-  'address_id',
-  'zipcode',
-  'lat',
-  'long',
-  'media_url',
-] as const satisfies readonly (keyof Open311Request)[];
-
 /** An Open311 error: one per problem (per parameter at fault); `code` repeats the HTTP status. */
 export interface Open311Fault {
   code: number;

@@ -7,12 +7,10 @@ import { PatrolReportResolver, PatrolFindingResolver } from './patrol.resolver.j
 import { definePatrolRules } from './patrol.policy.js';
 import { patrolsPush } from './patrol.push.js';
 
-export { patrolReports, patrolFindings, type PatrolReportRow, type PatrolFindingRow } from './patrol.table.js';
-export { PatrolReport, PatrolFinding, PatrolReportConnection } from './patrol.type.js';
-export { PatrolReportResolver, PatrolFindingResolver } from './patrol.resolver.js';
-export { definePatrolRules } from './patrol.policy.js';
+export { patrolReports, patrolFindings } from './patrol.table.js';
+export { PatrolReport, PatrolFinding } from './patrol.type.js';
 export { createPatrolLoaders } from './patrol.loader.js';
-export { findingsByIds, linkFindingToCase, toPatrolFinding } from './patrol.service.js';
+export { findingsByIds, linkFindingToCase } from './patrol.service.js';
 
 export const patrolsModule = defineModule({
   name: 'patrols',

@@ -17,11 +17,11 @@ import { patrolFindings, patrolReports, type PatrolFindingRow, type PatrolReport
 import { PatrolFinding, PatrolReport } from './patrol.type.js';
 import { PATROL_LIMITS, type FilePatrolReportInput, type IngestPatrolReportsInput, type PatrolFindingInput, type PatrolReportFilter } from './patrol.input.js';
 
-export const patrolFields: FieldMap = {
+const patrolFields: FieldMap = {
   unitPath: { within: withinPlacement(patrolReports) },
 };
 
-export function toPatrolReport(row: PatrolReportRow): PatrolReport {
+function toPatrolReport(row: PatrolReportRow): PatrolReport {
   return Object.assign(new PatrolReport(), {
     id: row.id,
     filedBy: row.filedBy,
@@ -57,7 +57,7 @@ export function toPatrolKey(report: PatrolReport): TimeKey {
 }
 
 /** The problem with one finding (as a field path under `prefix`), or undefined. */
-export function findingProblem(finding: PatrolFindingInput, prefix: string): { field: string; message: string } | undefined {
+function findingProblem(finding: PatrolFindingInput, prefix: string): { field: string; message: string } | undefined {
   const description = finding.description.trim();
   if (description === '') return { field: `${prefix}.description`, message: 'description must not be empty' };
   if ([...description].length > PATROL_LIMITS.description) return { field: `${prefix}.description`, message: `description is longer than ${PATROL_LIMITS.description} characters` };

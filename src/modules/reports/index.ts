@@ -7,15 +7,12 @@ import { ReportResolver } from './report.resolver.js';
 import { defineReportRules } from './report.policy.js';
 import { weeklyReportsJob } from './report.scheduler.js';
 
-export { reports, type ReportRow } from './report.table.js';
-export { Report, ReportPeriodKind, ReportConnection } from './report.type.js';
-export { ReportResolver } from './report.resolver.js';
-export { defineReportRules } from './report.policy.js';
-export { computeFigures, FLOW_KINDS, type ReportFigures } from './report.figures.js';
-export { weekOf, monthOf, previousOf, periodOf, REPORT_PERIODS, type Period, type ReportPeriodName } from './report.period.js';
-export { ensureReport, ensureScheduledReport, generateReport, getReport, listReports, reportFields, toReport } from './report.service.js';
-export { weeklyReports, lastWeek, WeeklyReports } from './report.scheduler.js';
-export { signReportLink, verifyReportLink, LINK_TTL_SECONDS } from './report.link.js';
+export { reports } from './report.table.js';
+export { Report } from './report.type.js';
+export { computeFigures } from './report.figures.js';
+export { generateReport, getReport } from './report.service.js';
+export { weeklyReports, lastWeek } from './report.scheduler.js';
+export { verifyReportLink } from './report.link.js';
 export { renderReportPage } from './report.page.js';
 
 export const reportsModule = defineModule({

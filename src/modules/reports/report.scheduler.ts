@@ -18,7 +18,7 @@ export function lastWeek(now: Date): Period {
  * ON CONFLICT DO NOTHING make exactly one per street and week however many processes look at
  * once. A hub that was down over the turn of the week catches up when it starts.
  */
-export class WeeklyReports {
+class WeeklyReports {
   private running: Promise<number> | undefined;
 
   constructor(private readonly hub: Hub) {}

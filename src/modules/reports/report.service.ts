@@ -17,12 +17,12 @@ import { periodOf, type Period } from './report.period.js';
 import type { ReportFilter, ReportPeriodInput } from './report.input.js';
 
 /** How the CASL conditions on `Report` become SQL over the reports table. */
-export const reportFields: FieldMap = {
+const reportFields: FieldMap = {
   unitPath: { column: reports.unitPath, within: withinPlacement(reports) },
   type: { column: reports.periodKind },
 };
 
-export function toReport(row: ReportRow): Report {
+function toReport(row: ReportRow): Report {
   return Object.assign(new Report(), {
     id: row.id,
     periodKind: row.periodKind,
@@ -54,7 +54,7 @@ async function storedReport(db: Executor, unitCode: string, period: Period): Pro
  * Concurrent calls (several hub processes) store one: the insert is ON CONFLICT DO NOTHING on
  * (unit, period), and a loser answers the winner's row.
  */
-export async function ensureReport(
+async function ensureReport(
   db: Executor,
   unit: UnitRow,
   period: Period,
@@ -100,7 +100,7 @@ export async function generateReport(ctx: RequestContext, unitCode: string, inpu
 }
 
 /** The scheduler's audit identity. */
-export const SCHEDULER_ACTOR: AuditActor = { actor: 'scheduler', actorKind: 'SYSTEM', unitCode: null, unitPath: null, purpose: 'weekly analysis reports' };
+const SCHEDULER_ACTOR: AuditActor = { actor: 'scheduler', actorKind: 'SYSTEM', unitCode: null, unitPath: null, purpose: 'weekly analysis reports' };
 
 /** A report made by the hub itself (the weekly run); audited as `scheduler`. */
 export async function ensureScheduledReport(db: Executor, unit: UnitRow, period: Period, now: Date): Promise<boolean> {

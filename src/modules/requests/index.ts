@@ -17,21 +17,15 @@ export {
   type RequestCategoryName,
   type RequestStatusName,
 } from './request.table.js';
-export { ResidentRequest, RequestCategory, RequestStatus, TrackedRequest, SubmittedRequest, PublicChannel, PublicUnit } from './request.type.js';
+export { ResidentRequest, RequestCategory } from './request.type.js';
 export { REQUEST_LIMITS, SubmitResidentRequestInput } from './request.input.js';
-export { ResidentRequestResolver } from './request.resolver.js';
-export { defineRequestRules, RESIDENT_REQUEST_PERSONAL_FIELDS, RESIDENT_REQUEST_MASKS, type RequestPersonalField } from './request.policy.js';
 export {
   newTrackingCode,
   toResidentRequest,
-  TRACKING_ALPHABET,
-  TRACKING_CODE_LENGTH,
   requestFields,
   submitResidentRequest,
-  trackResidentRequest,
   rateResidentRequest,
   residentChannel,
-  listResidentRequests,
   RATING_LIMITS,
   submissionProblems,
   countSubmission,
@@ -40,10 +34,9 @@ export {
   requestLocation,
   requestText,
   subjectOf,
-  type InputProblem,
 } from './request.service.js';
-export { replyResidentRequest, closeResidentRequest, closeRequestOfCase, DEFAULT_CLOSING_REPLY, REPLY_LIMIT } from './request.staff.js';
-export type { RequestCaseLink, LinkedCase } from './request.hooks.js';
+export { replyResidentRequest, closeResidentRequest, closeRequestOfCase, DEFAULT_CLOSING_REPLY } from './request.staff.js';
+export type { RequestCaseLink } from './request.hooks.js';
 
 declare module '../../platform/pubsub/bus.js' {
   interface Topics {

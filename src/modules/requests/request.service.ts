@@ -30,8 +30,8 @@ import { RESIDENT_REQUEST_MASKS, RESIDENT_REQUEST_PERSONAL_FIELDS, type RequestP
  *   (crypto) from 30 that cannot be mistaken for one another (no 0/O, 1/I/L, U): about 59 bits,
  *   so codes cannot be guessed, yet read aloud over the phone.
  */
-export const TRACKING_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
-export const TRACKING_CODE_LENGTH = 12;
+const TRACKING_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TRACKING_CODE_LENGTH = 12;
 const TRACKING_CODE = new RegExp(`^[${TRACKING_ALPHABET}]{${TRACKING_CODE_LENGTH}}$`);
 
 export function newTrackingCode(random: (max: number) => number = randomInt): string {
@@ -91,7 +91,7 @@ export function subjectOf(request: Pick<ResidentRequest, 'id' | 'unitPath' | 'ca
 type Submission = Omit<NewResidentRequestRow, 'trackingCode' | 'channelId' | 'source' | 'externalId' | 'submittedAt' | keyof ReturnType<typeof placementOf>>;
 
 /** One field of a submission at fault: its path in the GraphQL input (`input.text`) and why. */
-export interface InputProblem {
+interface InputProblem {
   field: string;
   message: string;
 }

@@ -21,7 +21,7 @@ import { subjectOf, toResidentRequest } from './request.service.js';
  * may handle no request at all gets FORBIDDEN; a request outside the caller's scope is
  * NOT_FOUND, exactly as for `residentRequest(id)`.
  */
-export const REPLY_LIMIT = 1000;
+const REPLY_LIMIT = 1000;
 
 /** The public reply when a request is closed and staff never wrote one. */
 export const DEFAULT_CLOSING_REPLY = '您反映的问题已办理完毕，感谢您对社区工作的支持。';

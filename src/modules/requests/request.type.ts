@@ -32,7 +32,7 @@ registerEnumType(RequestStatus, {
 });
 
 /** The three personal fields, masked above the community that owns the request. */
-export interface RequestPersonalData {
+interface RequestPersonalData {
   address: string | null;
   contactName: string | null;
   contactPhone: string | null;

@@ -42,7 +42,7 @@ export interface KpiFigures {
   averageSatisfaction: number | null;
 }
 
-export interface UnitKpis extends KpiFigures {
+interface UnitKpis extends KpiFigures {
   unit: UnitRow;
 }
 

@@ -13,7 +13,7 @@ import { requireUnit, toUnit, units, type UnitRow } from '../units/index.js';
 import { STATS_GROUPS, STATS_KIND_SPECS, type StatsGroupName, type StatsKindName, type StatsKindSpec } from './stats.kinds.js';
 import { Stats, StatsBucket, StatsKeys } from './stats.type.js';
 
-export interface CountQuery {
+interface CountQuery {
   unit: UnitRow;
   kind: StatsKindName;
   from: Date | null;
@@ -21,7 +21,7 @@ export interface CountQuery {
   groupBy: readonly StatsGroupName[];
 }
 
-export interface CountRow {
+interface CountRow {
   type: string | null;
   childUnit: UnitRow | null;
   day: string | null;
@@ -40,7 +40,7 @@ function childTier(tier: Tier): Tier | undefined {
 }
 
 /** The groupings asked for, each once, in the canonical order (TYPE, CHILD_UNIT, DAY, STATUS). */
-export function normaliseGroups(groupBy: readonly StatsGroupName[] | null | undefined): StatsGroupName[] {
+function normaliseGroups(groupBy: readonly StatsGroupName[] | null | undefined): StatsGroupName[] {
   const asked = new Set(groupBy ?? []);
   return STATS_GROUPS.filter((group) => asked.has(group));
 }

@@ -6,10 +6,8 @@ import { defineUnitRules } from './unit.policy.js';
 
 export { units, unitMoves, type UnitRow, type UnitMoveRow } from './unit.table.js';
 export { Unit, Tier } from './unit.type.js';
-export { UnitResolver } from './unit.resolver.js';
-export { createUnitLoaders, unitOf, type UnitLoaders } from './unit.loader.js';
+export { createUnitLoaders, unitOf } from './unit.loader.js';
 export { toUnit, UNIT_KEYS, unitsByCodes, requireUnit } from './unit.service.js';
-export { defineUnitRules } from './unit.policy.js';
 
 export const unitsModule = defineModule({
   name: 'units',

@@ -6,7 +6,7 @@ import { units } from './unit.table.js';
 import { toUnit, unitsByCodes } from './unit.service.js';
 import type { Unit } from './unit.type.js';
 
-export interface UnitLoaders {
+interface UnitLoaders {
   unitByCode: DataLoader<string, Unit | null>;
   childrenOf: DataLoader<string, Unit[]>;
 }

@@ -1,7 +1,7 @@
 import { defineModule } from '../../platform/module.js';
 import { deviceSweep } from './watchdog.sweeper.js';
 
-export { sweepSilentDevices, WATCHDOG_SOURCE, OFFLINE_SEVERITY, type SweepResult } from './watchdog.sweeper.js';
+export { sweepSilentDevices, WATCHDOG_SOURCE } from './watchdog.sweeper.js';
 
 export const watchdogModule = defineModule({
   name: 'watchdog',

@@ -25,7 +25,7 @@ const WATCHDOG_ACTOR: AuditActor = { actor: WATCHDOG_SOURCE, actorKind: 'SYSTEM'
 const SWEEP_LIMIT = 1000;
 
 /** How serious a silent device is: an elderly resident's alarm button that cannot call is. */
-export const OFFLINE_SEVERITY: Readonly<Record<DeviceTypeName, SeverityName>> = {
+const OFFLINE_SEVERITY: Readonly<Record<DeviceTypeName, SeverityName>> = {
   SMOKE_DETECTOR: 'MEDIUM',
   MANHOLE_COVER: 'LOW',
   FIRE_HYDRANT: 'MEDIUM',
@@ -37,7 +37,7 @@ export const OFFLINE_SEVERITY: Readonly<Record<DeviceTypeName, SeverityName>> = 
   CAMERA: 'LOW',
 };
 
-export interface SweepResult {
+interface SweepResult {
   /** Devices marked OFFLINE by this sweep. */
   offline: string[];
   /** DEVICE_OFFLINE alerts raised for them. */

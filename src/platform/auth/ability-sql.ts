@@ -19,7 +19,7 @@ interface AstNode {
   value: unknown;
 }
 
-export class UntranslatableRuleError extends Error {
+class UntranslatableRuleError extends Error {
   override readonly name = 'UntranslatableRuleError';
 }
 

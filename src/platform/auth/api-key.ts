@@ -9,11 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
  * - prefix: the first 12 characters (`ghk_` and 8 more), kept in clear so that people can tell
  *   keys apart in lists and logs; the 208 bits that follow stay secret.
  */
-export const API_KEY_MARK = 'ghk_';
-export const API_KEY_PREFIX_LENGTH = 12;
+const API_KEY_MARK = 'ghk_';
+const API_KEY_PREFIX_LENGTH = 12;
 const API_KEY_SHAPE = /^ghk_[A-Za-z0-9_-]{43}$/;
 
-export interface NewApiKey {
+interface NewApiKey {
   key: string;
   hash: string;
   prefix: string;

@@ -11,7 +11,7 @@ import type { Clock, Logger } from '../context.js';
  *   the keys of the last one that succeeded: while the provider is down, tokens signed with a
  *   key already fetched keep verifying.
  */
-export interface IssuerMetadata {
+interface IssuerMetadata {
   readonly issuer: string;
   readonly jwksUri: string;
   /** Where a browser sends people to sign in (authorization-code flow). */
@@ -22,7 +22,7 @@ export interface IssuerMetadata {
   readonly endSessionEndpoint: string | undefined;
 }
 
-export interface IssuerKeysOptions {
+interface IssuerKeysOptions {
   readonly issuer: string;
   /** The hub's clock: the cooldown and the key set's age are measured on it. */
   readonly clock: Clock;
@@ -40,7 +40,7 @@ export interface IssuerKeysOptions {
   readonly timeoutMs?: number;
 }
 
-export interface IssuerKeysStatus {
+interface IssuerKeysStatus {
   readonly issuer: string;
   /** How many keys the last successful fetch gave; 0 before one succeeded. */
   readonly keys: number;
@@ -65,7 +65,7 @@ interface FetchedKeys {
 const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 /** The discovery document of an issuer: `<issuer>/.well-known/openid-configuration` (a trailing slash is not doubled). */
-export function discoveryUrl(issuer: string): string {
+function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}${DISCOVERY_PATH}`;
 }
 

@@ -6,7 +6,7 @@ export const LOCAL_ISSUER = 'gridhub';
 const ISSUER = LOCAL_ISSUER;
 const AUDIENCE = 'gridhub';
 
-export interface TokenClaims {
+interface TokenClaims {
   /** The principal's name, e.g. `xuetian.officer`. */
   sub: string;
   exp: number;
@@ -38,7 +38,7 @@ export async function signToken(secret: string, principalName: string, ttlSecond
 }
 
 /** Every failure is UNAUTHENTICATED with a reason a developer can act on; HTTP 401. */
-export async function verifyToken(secret: string, token: string): Promise<TokenClaims> {
+async function verifyToken(secret: string, token: string): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
     if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {

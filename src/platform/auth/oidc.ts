@@ -11,17 +11,17 @@ import { KeyUnavailableError, type IssuerKeys } from './issuer-keys.js';
  * - principal claim: OIDC_PRINCIPAL_CLAIM (default `preferred_username`); its value is the
  *   name of a principal of the hub, who must exist and not be disabled.
  */
-export interface OidcSettings {
+interface OidcSettings {
   readonly issuer: string;
   readonly audience: string;
   readonly principalClaim: string;
 }
 
 /** Asymmetric algorithms only: `none` and HS* (a secret the provider shares) are refused for these tokens. */
-export const OIDC_ALGORITHMS: readonly string[] = ['RS256', 'ES256', 'EdDSA'];
+const OIDC_ALGORITHMS: readonly string[] = ['RS256', 'ES256', 'EdDSA'];
 
 /** How far the hub's clock and the provider's may disagree, in seconds: `exp`, `nbf` and `iat` get this much slack. */
-export const CLOCK_SKEW_SECONDS = 60;
+const CLOCK_SKEW_SECONDS = 60;
 
 /** A bearer token whose signature and claims were checked. */
 export interface VerifiedBearer {

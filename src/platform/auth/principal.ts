@@ -39,7 +39,7 @@ export interface DepartmentScope {
 }
 
 export const CREDENTIAL_KINDS = ['JWT', 'API_KEY', 'CHANNEL', 'NONE'] as const;
-export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export interface Credential {
   kind: CredentialKind;

@@ -24,7 +24,7 @@ export function unmaskRoots(principal: Principal): string[] {
   return unitReadRoots(principal);
 }
 
-export function domainOf(principal: Principal, kind: string): DataDomain | undefined {
+function domainOf(principal: Principal, kind: string): DataDomain | undefined {
   return principal.department?.domains.find((domain) => domain.kind === kind);
 }
 

@@ -49,12 +49,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export const migrationsFolder = new URL('../../../migrations', import.meta.url).pathname;
+const migrationsFolder = new URL('../../../migrations', import.meta.url).pathname;
 
 /** Arbitrary but fixed: serialises migrations when several hub processes start on one server. */
 const MIGRATION_LOCK_KEY = 7_320_613;
 
-export interface OpenEmbeddedOptions {
+interface OpenEmbeddedOptions {
   /** Directory of the data files; `undefined` → in memory. */
   dir: string | undefined;
   /** A tarball made by `dumpDataDir`, loaded instead of an empty cluster (tests). */
@@ -95,7 +95,7 @@ export async function openEmbedded(options: OpenEmbeddedOptions): Promise<Databa
   };
 }
 
-export interface OpenServerOptions {
+interface OpenServerOptions {
   url: string;
   /** Pool size; postgres.js opens connections lazily. */
   max?: number;

@@ -12,7 +12,7 @@ import { BadUserInputError } from '../errors.js';
  * (the circle's bounding box as a prefilter), and the circle adds the exact haversine test.
  * Rows without a location never match a geographic filter.
  */
-export interface BoundingBox {
+interface BoundingBox {
   minLat: number;
   minLng: number;
   maxLat: number;
@@ -25,13 +25,13 @@ export interface Near {
   radiusMeters: number;
 }
 
-export interface GeoColumns {
+interface GeoColumns {
   lat: AnyColumn;
   lng: AnyColumn;
 }
 
 /** The IUGG mean Earth radius, metres. */
-export const EARTH_RADIUS_METERS = 6_371_008.8;
+const EARTH_RADIUS_METERS = 6_371_008.8;
 /** The widest circle a `near` filter may ask for: 100 km covers a city and its districts. */
 export const MAX_RADIUS_METERS = 100_000;
 
@@ -70,7 +70,7 @@ export function checkNear(near: Near, prefix: string): void {
 }
 
 /** Great-circle distance in metres (haversine), as the SQL below computes it. */
-export function haversineMeters(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
+function haversineMeters(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
   const dLat = (b.lat - a.lat) * DEG;
   const dLng = (b.lng - a.lng) * DEG;
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * DEG) * Math.cos(b.lat * DEG) * Math.sin(dLng / 2) ** 2;
@@ -81,7 +81,7 @@ export function haversineMeters(a: { lat: number; lng: number }, b: { lat: numbe
  * The rectangle that holds every point within `radiusMeters` of the centre. Longitude is left
  * open (undefined) when the circle reaches a pole or crosses the antimeridian.
  */
-export function circleBounds(near: Near): { minLat: number; maxLat: number; minLng?: number; maxLng?: number } {
+function circleBounds(near: Near): { minLat: number; maxLat: number; minLng?: number; maxLng?: number } {
   const dLat = near.radiusMeters / EARTH_RADIUS_METERS / DEG;
   const minLat = Math.max(-90, near.lat - dLat);
   const maxLat = Math.min(90, near.lat + dLat);
@@ -95,7 +95,7 @@ export function circleBounds(near: Near): { minLat: number; maxLat: number; minL
 }
 
 /** Rows inside the box (edges included); a box with minLng > maxLng wraps around 180°. */
-export function withinBoundingBox(columns: GeoColumns, given: BoundingBox): SQL {
+function withinBoundingBox(columns: GeoColumns, given: BoundingBox): SQL {
   const box = { minLat: pgFloat(given.minLat), maxLat: pgFloat(given.maxLat), minLng: pgFloat(given.minLng), maxLng: pgFloat(given.maxLng) };
   // Whether the box wraps is read from the given edges: a subnormal edge sent as zero must not
   // turn a box that crosses 180° (minLng 0, maxLng -5e-324) into the one meridian lng = 0.
@@ -105,7 +105,7 @@ export function withinBoundingBox(columns: GeoColumns, given: BoundingBox): SQL 
 }
 
 /** Rows within `radiusMeters` of the point: the circle's box on the indexed columns, then haversine. */
-export function withinRadius(columns: GeoColumns, given: Near): SQL {
+function withinRadius(columns: GeoColumns, given: Near): SQL {
   const near = { lat: pgFloat(given.lat), lng: pgFloat(given.lng), radiusMeters: pgFloat(given.radiusMeters) };
   const bounds = circleBounds(near);
   bounds.minLat = pgFloat(bounds.minLat);

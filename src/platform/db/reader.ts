@@ -7,7 +7,7 @@ import { getTableColumns, getTableName, sql, type Column, type InferSelectModel,
  * without its per-statement select building and per-cell type checks — which were a fifth of
  * the hub's CPU on an alert page. For the hot list pages only; everything else uses drizzle.
  */
-export interface TableReader<T extends Table, K extends keyof InferSelectModel<T> = keyof InferSelectModel<T>> {
+interface TableReader<T extends Table, K extends keyof InferSelectModel<T> = keyof InferSelectModel<T>> {
   /** `"units"."code" as "u.code", …`: the reader's columns (of the table, or of its alias) under its prefix. */
   readonly columns: SQL;
   /** The row's read columns from a result row; null when every one is null (an absent left join). */

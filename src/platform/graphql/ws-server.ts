@@ -19,7 +19,7 @@ import { CloseCode, handleProtocols, makeServer, type Disposable, type ServerOpt
  */
 
 /** Above this many unsent bytes on a socket, `send` waits for the write (back-pressure). */
-export const HIGH_WATER_BYTES = 64 * 1024;
+const HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * What each connection's graphql-ws context carries besides the protocol state: its socket.

@@ -61,7 +61,7 @@ export type IdsTopic = {
 }[keyof Topics];
 
 /** Ids per event: 150 uuids keep the payload near 6 KB, under the 8,000-byte limit. */
-export const IDS_PER_EVENT = 150;
+const IDS_PER_EVENT = 150;
 
 /**
  * Publishes that the records `ids` changed, inside the writing transaction, in events of at

@@ -20,7 +20,7 @@ export interface RateLimit {
   readonly what: string;
 }
 
-export interface RateVerdict {
+interface RateVerdict {
   /** Hits in this window, this one included. */
   readonly hits: number;
   readonly allowed: boolean;
@@ -34,7 +34,7 @@ export interface RateVerdict {
  * caller's transaction), so refused attempts count too. The first hit of a window also
  * deletes every expired window (all buckets), so the table holds about one row per active bucket.
  */
-export async function countHit(db: Executor, rule: RateLimit, now: Date): Promise<RateVerdict> {
+async function countHit(db: Executor, rule: RateLimit, now: Date): Promise<RateVerdict> {
   const windowMs = rule.windowSeconds * 1000;
   const start = Math.floor(now.getTime() / windowMs) * windowMs;
   const [row] = await db

@@ -37,7 +37,7 @@ const FIXED_NAMES: ReadonlySet<string> = new Set([
   'graphql.worker.js',
 ]);
 
-export interface BundleOptions {
+interface BundleOptions {
   /** Where to keep built assets across restarts; `false` keeps them in memory only. */
   readonly cacheDir?: string | false;
 }
@@ -46,7 +46,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // Same extension as this module: main.ts under tsx/vitest, main.js after a tsc build.
 const browserEntry = join(here, 'browser', `main${extname(fileURLToPath(import.meta.url))}`);
 
-export function defaultCacheDir(): string {
+function defaultCacheDir(): string {
   // The node_modules that holds graphiql, wherever npm put it.
   const graphiqlPackage = createRequire(import.meta.url).resolve('graphiql/package.json');
   return join(dirname(dirname(graphiqlPackage)), '.cache', 'gridhub-graphiql');

@@ -64,7 +64,7 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export interface RandomSource {
+interface RandomSource {
   getRandomValues<T extends Uint8Array>(array: T): T;
   readonly subtle?: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> };
 }

@@ -11,7 +11,7 @@ import { createClient, type Client, type ExecutionResult } from 'graphql-ws/clie
 import type { Fetcher, FetcherOpts, FetcherParams } from '@graphiql/toolkit';
 import { TOKEN_PLACEHOLDER } from './defaults.js';
 
-export interface HubFetcherOptions {
+interface HubFetcherOptions {
   /** Absolute http(s) URL of the GraphQL endpoint. */
   readonly url: string;
   /** Absolute ws(s) URL of the same endpoint. */
@@ -88,7 +88,7 @@ export function createHubFetcher(options: HubFetcherOptions): HubFetcher {
   });
 }
 
-export function isSubscription(params: FetcherParams): boolean {
+function isSubscription(params: FetcherParams): boolean {
   // Parse the text being sent rather than trust opts.documentAST: GraphiQL refreshes that
   // AST 100 ms after the last edit, so an operation run right after editing would be
   // routed by what the editor held before.
@@ -103,7 +103,7 @@ export function isSubscription(params: FetcherParams): boolean {
 }
 
 /** The Authorization header from the editor, whatever its capitalisation. */
-export function authorizationOf(headers: EditorHeaders): string {
+function authorizationOf(headers: EditorHeaders): string {
   for (const [name, value] of Object.entries(headers)) {
     if (name.toLowerCase() === 'authorization' && value !== undefined && value !== null) {
       return String(value).trim();
