@@ -77,7 +77,7 @@ function ndjsonItem(records: Records, bytes: Buffer, line: number, end: number):
 }
 
 /** A CSV header that names an unknown column, or lacks one a required field needs. */
-class CsvHeaderError extends Error {
+export class CsvHeaderError extends Error {
   override readonly name = 'CsvHeaderError';
 }
 

@@ -6,8 +6,9 @@ import { BIN, childEnv, readNdjson, runPush, scratchDir, serveHub } from '../hel
 
 /**
  * From an empty database to a city of its own, as docs/directory.md tells it, with the
- * commands themselves: `serve` with DEMO=off, `bootstrap`, `token`, `push --kind units` and
- * `push --kind principals`, then a query as the staff member just created.
+ * commands themselves: `serve` with DEMO=off, `bootstrap`, `token`, `push --kind units`,
+ * `push --kind principals`, `push --kind departments` and an adapter of the new department
+ * pushing an alert, then queries as the staff member just created.
  */
 const TIMEOUT_MS = 300_000;
 const JWT_SECRET = 'directory-cli-secret-0123456789abcdef0123456789';
@@ -75,6 +76,27 @@ describe('a city moves in', () => {
       const officer = (await gridhub(['token', 'tz.officer'], env)).stdout.trim();
       const me = await gql(served.url, officer, '{ me { name roles unit { code path } } }');
       expect(me['data'].me).toEqual({ name: 'tz.officer', roles: ['GRID_WORKER', 'OFFICER'], unit: { code: '320612', path: '320600.320612' } });
+
+      const departmentsFile = join(dir, 'departments.csv');
+      writeFileSync(departmentsFile, ['code,name,jurisdictionCode,domains', 'tz-iot,通州区物联网感知平台,320612,Alert;Device', 'Bad Code,坏,320612,', 'tz-nowhere,无辖区,320699,', ''].join('\n'));
+      const made2 = await runPush(['--kind', 'departments', '--file', departmentsFile, '--url', served.url, '--token', token, '--progress', 'none'], {});
+      expect(made2.code).toBe(0);
+      expect(made2.stdout).toContain('accepted 1');
+      expect(readNdjson<{ line: number; error: { code: string } }>(`${departmentsFile}.rejects.ndjson`).map((r) => [r.line, r.error.code])).toEqual([
+        [3, 'INVALID_FIELD'],
+        [4, 'UNKNOWN_UNIT'],
+      ]);
+      const adapterFile = join(dir, 'adapters.csv');
+      writeFileSync(adapterFile, ['name,kind,roles,unitCode,department,displayName,disabled', 'tz-iot,ADAPTER,ADAPTER,,tz-iot,通州区物联网接入,', ''].join('\n'));
+      const adapters = await runPush(['--kind', 'principals', '--file', adapterFile, '--url', served.url, '--token', token, '--progress', 'none'], {});
+      expect(adapters.stdout).toContain('accepted 1');
+      const adapter = (await gridhub(['token', 'tz-iot'], env)).stdout.trim();
+      const at = new Date().toISOString();
+      const ingest = `mutation { ingestAlerts(input: { source: "tz-iot", records: [{ externalId: "tz-1", type: SMOKE, severity: HIGH, occurredAt: "${at}", unitCode: "320612001001" }, { externalId: "tz-2", type: SMOKE, severity: HIGH, occurredAt: "${at}", unitCode: "320600" }] }) { accepted rejected } }`;
+      const alerted = await gql(served.url, adapter, ingest);
+      expect(alerted['data']?.ingestAlerts).toEqual({ accepted: 1, rejected: 1 });
+      const seen = await gql(served.url, officer, '{ alerts(first: 5) { totalCount edges { node { unit { code } } } } }');
+      expect(seen['data'].alerts).toMatchObject({ totalCount: 1, edges: [{ node: { unit: { code: '320612001001' } } }] });
     },
     TIMEOUT_MS,
   );

@@ -26,7 +26,7 @@ export interface ChainedEntry {
  * JSON with object keys sorted at every depth: the same value gives the same text whatever
  * order jsonb hands the keys back in.
  */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -37,7 +37,7 @@ function canonicalJson(value: unknown): string {
 }
 
 /** The canonical form of an entry: a JSON array in a fixed column order. */
-function canonicalEntry(entry: ChainedEntry): string {
+export function canonicalEntry(entry: ChainedEntry): string {
   return canonicalJson([
     entry.seq,
     entry.at.toISOString(),

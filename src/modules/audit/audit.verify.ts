@@ -9,12 +9,12 @@ import { GENESIS_HASH, entryHash } from './audit.chain.js';
  *   before it (64 zeros for the first); each hash is what its own columns give.
  * - head: the hash of the last entry; it stands for the whole chain up to there.
  */
-type ChainVerdict =
+export type ChainVerdict =
   | { intact: true; entries: number; head: string }
   | { intact: false; seq: number; reason: string; entries: number };
 
 /** How many entries are read at a time: memory stays flat however long the chain is. */
-const VERIFY_PAGE_SIZE = 1000;
+export const VERIFY_PAGE_SIZE = 1000;
 
 /**
  * Walks the chain in seq order, a page at a time, and stops at the first entry that is

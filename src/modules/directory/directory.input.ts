@@ -87,3 +87,42 @@ export class PrincipalFilter {
   @Field(() => Boolean, { nullable: true, description: 'true: only disabled ones; false: only enabled ones.' })
   disabled?: boolean | null;
 }
+
+@InputType('DataDomainInput', { description: 'A record kind a department owns; types null means every type of it.' })
+export class DataDomainInput {
+  @Field(() => String, { description: 'Alert, Device, ResidentRequest, Case, PatrolReport or Report.' })
+  kind!: string;
+
+  @Field(() => [String], { nullable: true, description: 'Only these types of the kind (e.g. SMOKE); null: every type.' })
+  types?: string[] | null;
+}
+
+@InputType('DepartmentRecordInput', {
+  description:
+    'A department: the data domains its adapters and data officers own within its jurisdiction unit. New code: created (ACCEPTED); another name, jurisdiction or domains: UPDATED; the same again: DUPLICATE.',
+})
+export class DepartmentRecordInput {
+  @Field(() => String, { description: 'a-z, 0-9 and -, e.g. iot-platform.' })
+  code!: string;
+
+  @Field(() => String, { description: 'Its name, e.g. 崇川区物联网感知平台; not empty.' })
+  name!: string;
+
+  @Field(() => String, { description: 'The unit within which the department owns its domains; it must exist and not be retired.' })
+  jurisdictionCode!: string;
+
+  @Field(() => [DataDomainInput], { nullable: true, description: "The record kinds it owns; omitted: a new department owns none, a known one keeps its own." })
+  domains?: DataDomainInput[] | null;
+}
+
+@InputType('ImportDepartmentsInput', { description: 'A batch of departments from one source.' })
+export class ImportDepartmentsInput {
+  @Field(() => String, { description: 'Your principal name (or name/subsystem).' })
+  source!: string;
+
+  @Field(() => [DepartmentRecordInput], { description: 'At most 1,000.' })
+  records!: DepartmentRecordInput[];
+
+  @Field(() => Boolean, { defaultValue: false, description: 'Any rejection: nothing is applied and the valid records are SKIPPED.' })
+  atomic!: boolean;
+}

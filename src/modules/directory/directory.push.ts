@@ -10,6 +10,30 @@ export const unitsPush: PushKind = {
   inOrder: true,
 };
 
+/**
+ * `gridhub push --kind departments`: departments → importDepartments. The optional `domains`
+ * cell lists kinds separated by `;`, each optionally narrowed to types after `:` separated by
+ * `|`: `Alert:SMOKE|HYDRANT_PRESSURE_LOW;Device`.
+ */
+export const departmentsPush: PushKind = {
+  name: 'departments',
+  mutation: 'importDepartments',
+  inputType: 'ImportDepartmentsInput',
+  csvColumns: { code: 'string', name: 'string', jurisdictionCode: 'string', domains: 'string' },
+  fromCsv: ({ domains, ...rest }) => ({ ...rest, ...(typeof domains === 'string' && domains.trim() ? { domains: domainsCell(domains) } : {}) }),
+};
+
+function domainsCell(cell: string): { kind: string; types: string[] | null }[] {
+  return cell
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [kind = '', types] = part.split(':');
+      return { kind: kind.trim(), types: types === undefined ? null : types.split('|').map((t) => t.trim()).filter(Boolean) };
+    });
+}
+
 /** `gridhub push --kind principals`: staff and adapters → importPrincipals (roles `;`-separated in CSV). */
 export const principalsPush: PushKind = {
   name: 'principals',

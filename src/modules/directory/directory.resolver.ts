@@ -3,7 +3,8 @@ import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { IngestReport } from '../ingest/index.js';
-import { ImportPrincipalsInput, ImportUnitsInput, PrincipalFilter } from './directory.input.js';
+import { ImportDepartmentsInput, ImportPrincipalsInput, ImportUnitsInput, PrincipalFilter } from './directory.input.js';
+import { importDepartments } from './directory.departments.js';
 import { importUnits } from './directory.units.js';
 import { importPrincipals, listPrincipals, toPrincipalKey } from './directory.principals.js';
 import { PrincipalConnection } from './directory.type.js';
@@ -16,6 +17,14 @@ export class DirectoryResolver {
   })
   importUnits(@Arg('input', () => ImportUnitsInput, { description: 'The source and its records.' }) input: ImportUnitsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
     return importUnits(ctx, input);
+  }
+
+  @Mutation(() => IngestReport, {
+    description:
+      "Admins: up to 1,000 departments (the data domains adapters and data officers belong to) whose jurisdiction lies within your unit; one result per record. New: ACCEPTED; another name, jurisdiction or domains: UPDATED (its members' access follows at once); the same again: DUPLICATE. A jurisdiction outside your unit: FORBIDDEN, nothing written.",
+  })
+  importDepartments(@Arg('input', () => ImportDepartmentsInput, { description: 'The source and its records.' }) input: ImportDepartmentsInput, @Ctx() ctx: RequestContext): Promise<IngestReport> {
+    return importDepartments(ctx, input);
   }
 
   @Mutation(() => IngestReport, {

@@ -24,16 +24,16 @@ import { countIngested } from './ingest.metrics.js';
  */
 
 /** The CASL subjects records are ingested as (also the audit entries' kind). */
-type IngestSubject = 'Alert' | 'Device' | 'ResidentRequest' | 'Case' | 'PatrolReport';
+export type IngestSubject = 'Alert' | 'Device' | 'ResidentRequest' | 'Case' | 'PatrolReport';
 
-interface IngestBatchInput<R> {
+export interface IngestBatchInput<R> {
   source: string;
   records: readonly R[];
   atomic: boolean;
 }
 
 /** One batch as a kind sees it, once the caller's right to ingest, the size and the source are checked. */
-interface IngestBatch<R> {
+export interface IngestBatch<R> {
   ctx: RequestContext;
   subject: IngestSubject;
   principal: Principal;
@@ -58,14 +58,14 @@ export interface Written {
 }
 
 /** A table whose rows carry `(source, externalId)`: where records stored before are found. */
-interface StoredTable {
+export interface StoredTable {
   table: PgTable;
   id: AnyPgColumn;
   source: AnyPgColumn;
   externalId: AnyPgColumn;
 }
 
-interface IngestKind<R extends { externalId: string }, J> {
+export interface IngestKind<R extends { externalId: string }, J> {
   /** The mutation; the operation of its audit entries. */
   operation: string;
   subject: IngestSubject;
@@ -203,7 +203,7 @@ export function retiredRejection(unit: UnitRow, field: string): Verdict {
 }
 
 /** How a kind's records name their unit and type, and which input fields the rejections name. */
-interface Placing<R> {
+export interface Placing<R> {
   unitCode(record: R): string;
   type(record: R): string;
   /** The input field naming the unit (default unitCode). */

@@ -30,7 +30,7 @@ export function weekOf(at: Date): Period {
 }
 
 /** The calendar month (Asia/Shanghai) that holds `at`. */
-function monthOf(at: Date): Period {
+export function monthOf(at: Date): Period {
   const local = cstWallClock(at);
   const [y, m] = [local.getUTCFullYear(), local.getUTCMonth()];
   return { kind: 'MONTH', from: cstMidnight(y, m, 1), to: cstMidnight(y, m + 1, 1) };
@@ -50,7 +50,7 @@ function cstDate(text: string, field: string): Date {
   return at;
 }
 
-const MAX_PERIOD_DAYS = 366;
+export const MAX_PERIOD_DAYS = 366;
 
 /** The period a caller asked for; it must have ended by `now`. */
 export function periodOf(input: { kind: ReportPeriodName; date?: string | null; from?: Date | null; to?: Date | null }, now: Date): Period {

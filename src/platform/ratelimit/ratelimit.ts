@@ -34,7 +34,7 @@ interface RateVerdict {
  * caller's transaction), so refused attempts count too. The first hit of a window also
  * deletes every expired window (all buckets), so the table holds about one row per active bucket.
  */
-async function countHit(db: Executor, rule: RateLimit, now: Date): Promise<RateVerdict> {
+export async function countHit(db: Executor, rule: RateLimit, now: Date): Promise<RateVerdict> {
   const windowMs = rule.windowSeconds * 1000;
   const start = Math.floor(now.getTime() / windowMs) * windowMs;
   const [row] = await db
