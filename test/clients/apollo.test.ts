@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { relayStylePagination } from '@apollo/client/utilities';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 
 /** Apollo Client 4 against a running hub, with its normalised cache as applications configure it. */
@@ -59,5 +62,32 @@ describe('Apollo Client', () => {
     expect(results.map((r: any) => r.status)).toEqual(['ACCEPTED', 'DUPLICATE', 'DUPLICATE', 'REJECTED']);
     expect(new Set(results.slice(0, 3).map((r: any) => r.recordId)).size).toBe(1);
     expect(results[3].recordId).toBeNull();
+  });
+
+  it('a GraphQLWsLink subscription hears an alert ingested over HTTP', async () => {
+    const token = await hub.token('shuguang.officer');
+    const wsClient = createClient({ url: hub.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
+    const client = new ApolloClient({ link: new GraphQLWsLink(wsClient), cache: new InMemoryCache() });
+    const heard: string[] = [];
+    const subscription = client
+      .subscribe({ query: gql`subscription { alertRaised { id externalId unit { code } } }` })
+      .subscribe({ next: (result) => heard.push((result.data as any).alertRaised.externalId) });
+    try {
+      // The subscription registers after the socket's ack: ingest until it hears one.
+      const ingest = (externalId: string) =>
+        hub.gql(
+          'mutation ($input: IngestAlertsInput!) { ingestAlerts(input: $input) { accepted } }',
+          { input: { source: 'iot-platform', records: [{ externalId, type: 'SMOKE', severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode: '320613006001001' }] } },
+          { as: 'iot-platform' },
+        );
+      for (let i = 0; !heard.some((id) => id.startsWith('apollo-ws-')) && i < 50; i++) {
+        await ingest(`apollo-ws-${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(heard.some((id) => id.startsWith('apollo-ws-'))).toBe(true);
+    } finally {
+      subscription.unsubscribe();
+      await wsClient.dispose();
+    }
   });
 });
