@@ -104,6 +104,17 @@ export async function freshDatabase(options: { onStatement?: (query: string) => 
   };
 }
 
+/**
+ * A response body without `extensions.cost`, which every answer carries (test/security/cost-limits
+ * tests it): tests compare whole bodies.
+ */
+function withoutCost<T extends { extensions?: Record<string, unknown> }>(body: T): T {
+  if (!body.extensions || !('cost' in body.extensions)) return body;
+  const { cost: _cost, ...rest } = body.extensions;
+  const { extensions: _extensions, ...others } = body;
+  return (Object.keys(rest).length > 0 ? { ...others, extensions: rest } : others) as T;
+}
+
 export async function createTestHub(
   options: { clock?: Clock; database?: Database; env?: Record<string, string>; modules?: readonly HubModule[]; demoData?: boolean; log?: Logger; tracer?: Tracer } = {},
 ): Promise<TestHub> {
@@ -156,7 +167,7 @@ export async function createTestHub(
         headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...gqlOptions.headers },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, body: (await response.json()) as GqlResponse['body'] } as never;
+      return { status: response.status, body: withoutCost((await response.json()) as GqlResponse['body'] & { extensions?: Record<string, unknown> }) } as never;
     },
     async close() {
       await handle.close();
