@@ -13,7 +13,7 @@ const { auditLog, alerts, units } = tables;
  */
 const IMPORT_UNITS = /* GraphQL */ `
   mutation Import($input: ImportUnitsInput!) {
-    importUnits(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id error { code field message } } }
+    importUnits(input: $input) { accepted updated duplicates rejected skipped results { index externalId status id: recordId error { code field message } } }
   }
 `;
 const IMPORT_PRINCIPALS = /* GraphQL */ `

@@ -61,7 +61,7 @@ describe('GET /metrics', () => {
   it('counts GraphQL requests by operation, outcome and code, refusals, and SQL statements', async () => {
     const before = await metrics();
     for (let i = 0; i < 3; i++) expect((await hub.gql(ALERTS, {}, { as: 'xuetian.officer' })).status).toBe(200);
-    expect((await hub.gql('query Broken { nope }', {}, { as: 'xuetian.officer' })).body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect((await hub.gql('query Broken { nope }', {}, { as: 'xuetian.officer' })).body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     expect((await hub.gql(DEEP, {}, { as: 'city.admin' })).body.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_COMPLEX');
     expect((await hub.gql(ALERTS, {})).body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     const after = await metrics();
@@ -70,7 +70,7 @@ describe('GET /metrics', () => {
     expect({
       ok: moved('gridhub_graphql_requests_total', { type: 'query', operation: 'AlertPage', outcome: 'ok', code: 'none' }),
       unauthenticated: moved('gridhub_graphql_requests_total', { operation: 'AlertPage', outcome: 'error', code: 'UNAUTHENTICATED' }),
-      invalid: moved('gridhub_graphql_requests_total', { outcome: 'error', code: 'BAD_USER_INPUT' }),
+      invalid: moved('gridhub_graphql_requests_total', { outcome: 'error', code: 'GRAPHQL_VALIDATION_FAILED' }),
       tooDeep: moved('gridhub_graphql_requests_total', { outcome: 'error', code: 'QUERY_TOO_COMPLEX' }),
       timed: moved('gridhub_graphql_request_duration_seconds_count', { type: 'query', operation: 'AlertPage' }),
       refusals: moved('gridhub_refusals_total', { code: 'QUERY_TOO_COMPLEX' }),

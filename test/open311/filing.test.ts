@@ -140,7 +140,7 @@ describe('POST /requests.json', () => {
     expect(JSON.stringify(row)).not.toContain('device-1');
     const entries = await hub.database.db.select().from(auditLog).where(sql`${row!.id} = any(${auditLog.recordIds}) and ${auditLog.operation} = 'submitResidentRequest'`);
     expect(entries.map((e) => ({ actor: e.actor, actorKind: e.actorKind, unitCode: e.unitCode, outcome: e.outcome, details: e.details }))).toEqual([
-      { actor: `channel:${row!.channelId}`, actorKind: 'RESIDENT', unitCode: SHUGUANG, outcome: 'ALLOWED', details: { category: 'HAZARD', channelId: row!.channelId } },
+      { actor: `channel:${row!.channelId}`, actorKind: 'RESIDENT', unitCode: SHUGUANG, outcome: 'ALLOWED', details: { category: 'HAZARD', channelId: row!.channelId, held: false } },
     ]);
     expect(JSON.stringify(entries)).not.toContain(DEMO_CHANNEL_TOKEN);
   });

@@ -33,7 +33,7 @@ afterAll(async () => {
 let sequence = 0;
 async function raise(type: string, payload: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
   const record = { externalId: `hidden-${Date.now()}-${sequence++}`, type, severity: 'HIGH', occurredAt: new Date().toISOString(), unitCode: HUJING, payload, ...extra };
-  const { body } = await hub.gql<any>('mutation I($input: IngestAlertsInput!) { ingestAlerts(input: $input) { results { status id } } }', { input: { source: 'iot-platform', records: [record] } }, { as: 'iot-platform' });
+  const { body } = await hub.gql<any>('mutation I($input: IngestAlertsInput!) { ingestAlerts(input: $input) { results { status id: recordId } } }', { input: { source: 'iot-platform', records: [record] } }, { as: 'iot-platform' });
   expect(body.data.ingestAlerts.results[0].status).toBe('ACCEPTED');
   return body.data.ingestAlerts.results[0].id;
 }
@@ -118,7 +118,7 @@ describe('resident requests and cases', () => {
 
   beforeAll(async () => {
     const { body } = await hub.gql<any>(
-      'mutation I($input: IngestResidentRequestsInput!) { ingestResidentRequests(input: $input) { results { status id } } }',
+      'mutation I($input: IngestResidentRequestsInput!) { ingestResidentRequests(input: $input) { results { status id: recordId } } }',
       { input: { source: '12345-hotline', records: [{ externalId: `hidden-${Date.now()}`, category: 'COMPLAINT', text: TEXT, unitCode: SHUGUANG, submittedAt: new Date().toISOString(), location: EXACT }] } },
       { as: '12345-hotline' },
     );

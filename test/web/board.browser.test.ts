@@ -79,7 +79,7 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
   async function ingestAlert(place: string, severity = 'CRITICAL'): Promise<string> {
     const externalId = `board-test-${++serial}`;
     const answer = await hub.gql<{ ingestAlerts: { results: { id: string; status: string }[] } }>(
-      'mutation($input: IngestAlertsInput!) { ingestAlerts(input: $input) { results { id status } } }',
+      'mutation($input: IngestAlertsInput!) { ingestAlerts(input: $input) { results { id: recordId status } } }',
       { input: { source: 'iot-platform', records: [{ externalId, type: 'SMOKE', severity, unitCode: place, occurredAt: new Date().toISOString(), location: { lat: 32.01, lng: 120.87 } }] } },
       { as: 'iot-platform' },
     );
