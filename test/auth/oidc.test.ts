@@ -147,7 +147,9 @@ describe('OIDC tokens', () => {
     const { http, ws } = await refusal(hub, bearer(elsewhere.accessToken));
     const message = `Token audience "https://another-api.test" does not include this hub's "${TEST_RESOURCE}" (OIDC_AUDIENCE)`;
     expect(http).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'WRONG_AUDIENCE', message });
-    expect(ws).toEqual({ code: 4401, reason: `Unauthorized: ${message}` });
+    expect(ws?.code).toBe(4401);
+    // A close reason holds at most 123 bytes: the message, cut.
+    expect(`Unauthorized: ${message}`.startsWith(String(ws?.reason)) && String(ws?.reason).length > 40).toBe(true);
     // The ID token's audience is the client, not the hub.
     const idToken = (await provider.signIn('chen.jie')).idToken as string;
     expect((await ask(hub, bearer(idToken))).refusal?.reason).toBe('WRONG_AUDIENCE');

@@ -53,7 +53,7 @@ describe('demo sign-in on the demo', () => {
     });
     expect(claims.iat).toBeGreaterThanOrEqual(before);
     const me = await hub.gql('{ me { name unit { code } } }', {}, { authorization: `Bearer ${body.token}` });
-    expect(me.body).toEqual({ data: { me: { name: 'xuetian.officer', unit: { code: '320613006' } } } });
+    expect(me.body.data).toEqual({ me: { name: 'xuetian.officer', unit: { code: '320613006' } } });
   });
 
   it('refuses names that are not demo principals, bodies that are not JSON, and a disabled demo principal', async () => {

@@ -111,7 +111,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub on the embedded database', { timeo
     expect(lines[0]).toMatch(JWT);
     const payload = JSON.parse(Buffer.from(lines[0]!.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number };
     expect(payload.exp - payload.iat).toBe(1800);
-    expect(await gql(Number(port), lines[0]!, '{ me { name unit { name } } }')).toEqual({ data: { me: { name: 'shuguang.officer', unit: { name: '曙光社区' } } } });
+    expect(((await gql(Number(port), lines[0]!, '{ me { name unit { name } } }')) as { data: unknown }).data).toEqual({ me: { name: 'shuguang.officer', unit: { name: '曙光社区' } } });
 
     const off = await run(['token', 'city.admin'], { ...env, LOCAL_TOKENS: 'off' });
     expect({ code: off.code, stdout: off.stdout, stderr: off.stderr }).toEqual({
