@@ -271,7 +271,7 @@ describe.skipIf(dbKind !== 'pglite')('gridhub push', { timeout: 240_000 }, () =>
     expect(foreign.stderr).toContain('gridhub push: FORBIDDEN: Source must be "iot-platform" or "iot-platform/…", got "fire-brigade"\n');
 
     const unknownKind = await runPush(['--kind', 'weather', '--file', file, '--url', hub.url], env());
-    expect(unknownKind).toEqual({ code: 1, stdout: '', stderr: 'gridhub push: --kind weather is not one gridhub can push; one of alerts, devices, heartbeats, requests, cases, patrols, units, principals\n' });
+    expect(unknownKind).toEqual({ code: 1, stdout: '', stderr: 'gridhub push: --kind weather is not one gridhub can push; one of alerts, devices, heartbeats, requests, cases, patrols, units, departments, principals\n' });
 
     expect(await count({ from: w.from, to: w.to })).toBe(0);
     expect(existsSync(`${file}.rejects.ndjson`)).toBe(false);
