@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { dbKind, freshDatabase } from '../helpers/hub.js';
 import { killHubProcesses, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
+import { freePort } from '../helpers/private-cluster.js';
 import { signToken } from '../../src/platform/auth/jwt.js';
 
 /**
@@ -31,17 +31,6 @@ afterAll(() => {
   killHubProcesses();
   haproxy?.kill('SIGKILL');
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * HAProxy in front of the hubs: round robin, health from /readyz every second, a connection
