@@ -95,6 +95,8 @@ describe.runIf(dbKind === 'postgres')('two hub processes on one Postgres', () =>
             values ('iot-platform', 'in-the-gap', 'SMOKE', 'HIGH', now(), ${placement.unitCode}, ${placement.unitPath}, ${placement.cityCode},
                     ${placement.districtCode}, ${placement.streetCode}, ${placement.communityCode}, ${placement.gridCode})
             returning id`;
+          // As the hub writes an event: to the live log in the same transaction, and a NOTIFY.
+          await tx`insert into live_log (topic, ids) values ('alertRaised', ${JSON.stringify([row!.id])}::jsonb)`;
           await tx`select pg_notify('gridhub_alertraised', ${JSON.stringify({ ids: [row!.id] })})`;
           return row!.id;
         });

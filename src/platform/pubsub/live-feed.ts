@@ -119,6 +119,7 @@ export class LiveFeed<Row extends { unitPath: string; id: string }, Item extends
       // A LISTEN re-established after a lost connection: the log is read for what the bus missed.
       const recover = () => {
         this.counted.gapRecoveries.inc();
+        this.hub.log.info(`${this.config.topic}: reading the live log after a lost LISTEN`);
         read();
       };
       const attempt = this.hub.bus.subscribe(this.config.topic, read, recover).then(() => {
