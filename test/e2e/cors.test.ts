@@ -54,7 +54,7 @@ describe('CORS with CORS_ORIGINS set', () => {
       body: JSON.stringify({ query: '{ me { name } }' }),
     });
     expect(response.headers.get('access-control-allow-origin')).toBe(LISTED);
-    expect((await response.json()).data).toEqual({ me: { name: 'xuetian.officer' } });
+    expect(((await response.json()) as { data: unknown }).data).toEqual({ me: { name: 'xuetian.officer' } });
   });
 
   it('gives an origin not listed no allow header, on a preflight or a request', async () => {

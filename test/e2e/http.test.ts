@@ -127,7 +127,7 @@ describe('abuse guards and error codes', () => {
     const query = encodeURIComponent('{ me { name } }');
     const ok = await fetch(`${hub.url}/graphql?query=${query}`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
-    expect((await ok.json()).data).toEqual({ me: { name: 'xuetian.officer' } });
+    expect(((await ok.json()) as { data: unknown }).data).toEqual({ me: { name: 'xuetian.officer' } });
     const mutation = encodeURIComponent('mutation { acknowledgeAlert(id: "00000000-0000-4000-8000-000000000000") { id } }');
     const refused = await fetch(`${hub.url}/graphql?query=${mutation}`, { headers: { authorization: `Bearer ${token}` } });
     expect(refused.status).toBe(405);

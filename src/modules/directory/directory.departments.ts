@@ -4,11 +4,10 @@ import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import type { DataDomain } from '../../platform/auth/principal.js';
 import { ForbiddenError } from '../../platform/errors.js';
-import type { Receipt } from '../../platform/pubsub/bus.js';
 import { unitsByCodes, type UnitRow } from '../units/index.js';
 import { departments, type DepartmentRow } from '../principals/index.js';
-import { audit } from '../audit/index.js';
-import { buildReport, checkBatchSize, checkSource, checks, markRepeats, rejection, RecordErrorCode, RecordStatus, retiredRejection, type IngestReport, type Verdict } from '../ingest/index.js';
+import { checkBatchSize, checkSource, checks, markRepeats, rejection, RecordErrorCode, retiredRejection, type IngestReport, type Verdict } from '../ingest/index.js';
+import { applyPlans, rejectedCount, writtenKeys } from './directory.apply.js';
 import type { DepartmentRecordInput, ImportDepartmentsInput } from './directory.input.js';
 
 const CODE = /^[a-z0-9-]{1,100}$/;
@@ -88,36 +87,21 @@ export async function importDepartments(ctx: RequestContext, input: ImportDepart
   });
   if (outside.length > 0) throw new ForbiddenError('manage', 'Directory', `Outside your unit ${caller.unit?.name} (${caller.unit?.code}): ${outside.slice(0, 10).join(', ')}. Nothing was written.`);
   markRepeats(codes, verdicts);
-  const rejected = verdicts.filter((v) => v.status === RecordStatus.REJECTED).length;
-  const inserted = new Set<number>();
-  const updated = new Set<number>();
-  const summary = (aborted: boolean) => ({
-    operation: 'importDepartments',
-    kind: 'Department',
-    recordIds: codes.filter((_, i) => inserted.has(i) || updated.has(i)),
-    details: { source: input.source, records: codes.length, inserted: inserted.size, updated: updated.size, rejected, aborted },
+  return applyPlans(ctx, {
+    keys: codes,
+    verdicts,
+    plans,
+    atomic: input.atomic,
+    summary: (applied, aborted) => ({
+      operation: 'importDepartments',
+      kind: 'Department',
+      recordIds: writtenKeys(codes, applied),
+      details: { source: input.source, records: codes.length, inserted: applied.inserted.size, updated: applied.updated.size, rejected: rejectedCount(verdicts), aborted },
+    }),
+    insert: (tx, row) => tx.insert(departments).values(row),
+    update: async (tx, row) => {
+      await tx.update(departments).set(row).where(eq(departments.code, row.code));
+      return ctx.hub.bus.publish(tx, 'accessChanged', { granteeDepartmentCode: row.code });
+    },
   });
-  if (input.atomic && rejected > 0) {
-    await audit(ctx, ctx.db, summary(true));
-    return buildReport(codes, verdicts, 'aborted');
-  }
-  const receipts = await ctx.db.transaction(async (tx) => {
-    const sent: Receipt[] = [];
-    for (const [index, verdict] of verdicts.entries()) {
-      const planned = plans[index];
-      if (verdict.status !== 'pending' || !planned || planned.change === 'same') continue;
-      if (planned.change === 'insert') {
-        await tx.insert(departments).values(planned.row);
-        inserted.add(index);
-      } else {
-        await tx.update(departments).set(planned.row).where(eq(departments.code, planned.row.code));
-        updated.add(index);
-        sent.push(await ctx.hub.bus.publish(tx, 'accessChanged', { granteeDepartmentCode: planned.row.code }));
-      }
-    }
-    await audit(ctx, tx, summary(false));
-    return sent;
-  });
-  await Promise.all(receipts.map((receipt) => ctx.hub.bus.delivered(receipt)));
-  return buildReport(codes, verdicts, { ids: new Map(codes.map((code, index) => [index, code])), inserted, updated });
 }

@@ -6,12 +6,11 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import type { Principal, Role } from '../../platform/auth/principal.js';
 import { withinPath } from '../../platform/db/path.js';
 import { ForbiddenError } from '../../platform/errors.js';
-import type { Receipt } from '../../platform/pubsub/bus.js';
 import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { departments, principals, type DepartmentRow, type PrincipalRow } from '../principals/index.js';
-import { audit } from '../audit/index.js';
-import { buildReport, checkBatchSize, checkSource, checks, markRepeats, rejection, RecordErrorCode, RecordStatus, retiredRejection, type IngestReport, type Verdict } from '../ingest/index.js';
+import { checkBatchSize, checkSource, checks, markRepeats, rejection, RecordErrorCode, retiredRejection, type IngestReport, type Verdict } from '../ingest/index.js';
+import { applyPlans, rejectedCount, writtenKeys } from './directory.apply.js';
 import type { ImportPrincipalsInput, PrincipalFilter, PrincipalRecordInput } from './directory.input.js';
 import { DirectoryPrincipal } from './directory.type.js';
 
@@ -116,47 +115,35 @@ export async function importPrincipals(ctx: RequestContext, input: ImportPrincip
   if (outside.length > 0) throw new ForbiddenError('manage', 'Principal', `Outside your unit ${caller.unit?.name} (${caller.unit?.code}): ${outside.slice(0, 10).join(', ')}. Nothing was written.`);
   if (escalations.size > 0) throw new ForbiddenError('manage', 'Principal', `You do not hold ${[...escalations].join(', ')}, so you cannot grant it. Nothing was written.`);
   markRepeats(names, verdicts);
-  const rejected = verdicts.filter((v) => v.status === RecordStatus.REJECTED).length;
-  const inserted = new Set<number>();
-  const updated = new Set<number>();
-  const summary = (aborted: boolean) => ({
-    operation: 'importPrincipals',
-    kind: 'Principal',
-    recordIds: names.filter((_, i) => inserted.has(i) || updated.has(i)),
-    details: {
-      source: input.source,
-      records: names.length,
-      inserted: inserted.size,
-      updated: updated.size,
-      rejected,
-      aborted,
-      disabled: names.filter((name, i) => (inserted.has(i) || updated.has(i)) && plans[i]?.row.disabledAt && !lookups.existing.get(name)?.disabledAt),
-      enabled: names.filter((name, i) => updated.has(i) && !plans[i]?.row.disabledAt && lookups.existing.get(name)?.disabledAt),
+  return applyPlans(ctx, {
+    keys: names,
+    verdicts,
+    plans,
+    atomic: input.atomic,
+    summary: (applied, aborted) => {
+      const written = (i: number) => applied.inserted.has(i) || applied.updated.has(i);
+      return {
+        operation: 'importPrincipals',
+        kind: 'Principal',
+        recordIds: writtenKeys(names, applied),
+        details: {
+          source: input.source,
+          records: names.length,
+          inserted: applied.inserted.size,
+          updated: applied.updated.size,
+          rejected: rejectedCount(verdicts),
+          aborted,
+          disabled: names.filter((name, i) => written(i) && plans[i]?.row.disabledAt && !lookups.existing.get(name)?.disabledAt),
+          enabled: names.filter((name, i) => applied.updated.has(i) && !plans[i]?.row.disabledAt && lookups.existing.get(name)?.disabledAt),
+        },
+      };
+    },
+    insert: (tx, row) => tx.insert(principals).values(row),
+    update: async (tx, row) => {
+      await tx.update(principals).set(row).where(eq(principals.name, row.name));
+      return ctx.hub.bus.publish(tx, 'accessChanged', { principal: row.name });
     },
   });
-  if (input.atomic && rejected > 0) {
-    await audit(ctx, ctx.db, summary(true));
-    return buildReport(names, verdicts, 'aborted');
-  }
-  const receipts = await ctx.db.transaction(async (tx) => {
-    const sent: Receipt[] = [];
-    for (const [index, verdict] of verdicts.entries()) {
-      const planned = plans[index];
-      if (verdict.status !== 'pending' || !planned || planned.change === 'same') continue;
-      if (planned.change === 'insert') {
-        await tx.insert(principals).values(planned.row);
-        inserted.add(index);
-      } else {
-        await tx.update(principals).set(planned.row).where(eq(principals.name, planned.row.name));
-        updated.add(index);
-        sent.push(await ctx.hub.bus.publish(tx, 'accessChanged', { principal: planned.row.name }));
-      }
-    }
-    await audit(ctx, tx, summary(false));
-    return sent;
-  });
-  await Promise.all(receipts.map((receipt) => ctx.hub.bus.delivered(receipt)));
-  return buildReport(names, verdicts, { ids: new Map(names.map((name, index) => [index, name])), inserted, updated });
 }
 
 const jurisdiction = alias(units, 'jurisdiction');
