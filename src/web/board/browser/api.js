@@ -92,19 +92,23 @@ export function createApi({ graphqlPath, authorization, onConnection }) {
     };
     const start = () => {
       const before = operations;
+      // The hub refuses a cursor when it subscribes: graphql-ws sends that as a result with
+      // errors (then completes), or, from other servers, as an error message.
+      const refused = (errors) => {
+        if (ended || !expired(errors)) return;
+        delete payload.variables.after;
+        forget(stream);
+        start();
+        lost('expired');
+      };
       stop = client.subscribe(payload, {
         next: (result) => {
+          if (result.errors) refused(result.errors);
           if (!result.data) return;
           remember(Object.values(result.data)[0]?.cursor);
           next(result.data);
         },
-        error: (errors) => {
-          if (ended || !expired(errors)) return;
-          delete payload.variables.after;
-          forget(stream);
-          start();
-          lost('expired');
-        },
+        error: refused,
         complete: () => undefined,
       });
       // subscribe() took the next id at once.
