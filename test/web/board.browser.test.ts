@@ -2,7 +2,9 @@
 // for a street, a community and the district: it loads behind the demo sign-in; an alert ingested
 // through the API appears within 2 s and is acknowledged from the board; an SLA escalation moves
 // the overdue count; drill-down and the path back up; a unit outside the viewer's scope is
-// refused; a dropped WebSocket shows the stale banner, reconnects and refetches the counts.
+// refused; a dropped WebSocket shows the stale banner, reconnects and resumes its feeds from their
+// cursors (each alert of the gap once, none outside the scope), or refetches when the hub says
+// the cursor has expired.
 // Every request stays on the hub's origin and the page logs no error (a CSP violation would).
 // Screenshots at 1920×1080 (and one at 1366×768) go to test-artifacts/.
 import { mkdirSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { collectPageErrors, hasChromium, keepToOrigin, launchChromium } from '..
 import { createTestHub, type TestHub } from '../helpers/hub.js';
 import { loadBoardAssets } from '../../src/web/board/bundle.js';
 import { sweepOverdueCases } from '../../src/modules/cases/index.js';
+import { executeRows } from '../../src/platform/db/rows.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
@@ -186,9 +189,16 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
     });
   }
 
-  it('after the WebSocket drops: the stale banner, then a reconnection that refetches the counts', async () => {
+  /**
+   * A board for `xuetian.officer` whose WebSocket the test cuts with `cut()` and lets through
+   * again with `restore()` (while cut, every new socket is closed at once); it waits until every
+   * feed knows its cursor, and counts the alert list's refetches (BoardAlertCounts) after a mark.
+   */
+  async function cuttableBoard(): Promise<{ page: Page; cut(): Promise<void>; restore(): void; refetchesSince(mark: number): number; mark(): number }> {
     let down = false;
     const sockets: WebSocketRoute[] = [];
+    const countQueries: number[] = [];
+    let clock = 0;
     const page = await openBoard('xuetian.officer', {
       socket: (route) => {
         if (down) {
@@ -199,20 +209,88 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
         route.connectToServer();
       },
     });
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && (request.postData() ?? '').includes('BoardAlertCounts')) countQueries.push(clock);
+    });
     await ready(page, '320613006');
+    // Each of the four feeds has its cursor (from the "live now" ping: no event has come yet).
+    await page.locator('#board[data-placed="4"]').waitFor({ timeout: 10_000 });
+    return {
+      page,
+      async cut() {
+        down = true;
+        for (const socket of sockets.splice(0)) await socket.close();
+        await page.locator('#stale').waitFor({ state: 'visible', timeout: 5000 });
+      },
+      restore() {
+        down = false;
+      },
+      mark: () => ++clock,
+      refetchesSince: (mark) => countQueries.filter((at) => at >= mark).length,
+    };
+  }
+
+  const streamIds = (page: Page): Promise<string[]> => page.locator('#stream li.alert').evaluateAll((items) => items.map((item) => (item as unknown as { dataset: { alertId: string } }).dataset.alertId));
+
+  it('after the WebSocket drops: the stale banner, then the feeds resume from their cursors: each alert of the gap once, none outside the scope', async () => {
+    const board = await cuttableBoard();
+    const { page } = board;
     expect(await page.locator('#stale').isHidden()).toBe(true);
     const before = await figure(page, 'alerts-today');
 
-    down = true;
-    for (const socket of sockets) await socket.close();
-    await page.locator('#stale').waitFor({ state: 'visible', timeout: 5000 });
+    await board.cut();
     expect(await page.locator('#stale').innerText()).toContain('数据可能已过期');
-    // Raised while the board is cut off: only the refetch can bring it.
-    await ingestAlert('320613006003001', 'LOW');
-    down = false;
+    const mark = board.mark();
+    // Raised while the board is cut off: three in 学田's grids, one in 文峰 (outside the viewer's unit).
+    const gap = [await ingestAlert('320613006003001', 'LOW'), await ingestAlert('320613006001001', 'HIGH'), await ingestAlert('320613006002001', 'MEDIUM')];
+    const outside = await ingestAlert('320613008001001', 'CRITICAL');
+    board.restore();
     await page.locator('#stale').waitFor({ state: 'hidden', timeout: 20_000 });
-    await expect.poll(() => figure(page, 'alerts-today'), { timeout: 5000 }).toBe(before + 1);
+    for (const id of gap) await page.locator(`#stream li[data-alert-id="${id}"]`).waitFor({ timeout: 5000 });
+    await expect.poll(() => figure(page, 'alerts-today'), { timeout: 5000 }).toBe(before + gap.length);
+
+    // Live again after the replay, and the replay is not repeated.
+    const after = await ingestAlert('320613006004003', 'LOW');
+    await page.locator(`#stream li[data-alert-id="${after}"]`).waitFor({ timeout: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const ids = await streamIds(page);
+    for (const id of [...gap, after]) expect(ids.filter((shown) => shown === id)).toHaveLength(1);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).not.toContain(outside);
+    expect(await figure(page, 'alerts-today')).toBe(before + gap.length + 1);
+    // They came through the feed: the alert counts and list were not fetched again.
+    expect(board.refetchesSince(mark)).toBe(0);
+    expect(await page.locator('#connection').getAttribute('data-reloaded')).toBeNull();
     await page.context().close();
+  });
+
+  it('a cursor older than the replay window (CURSOR_EXPIRED): the board refetches and says so', async () => {
+    const board = await cuttableBoard();
+    const { page } = board;
+    const before = await figure(page, 'alerts-today');
+    await board.cut();
+    const mark = board.mark();
+    const gap = await ingestAlert('320613006005001', 'HIGH');
+    // The log is pruned past the board's cursors, as LIVE_REPLAY_DAYS' hourly prune would.
+    const [horizon] = await executeRows<{ pruned: string }>(hub.database.db, sql`select pruned_through::text as pruned from live_log_horizon where id = 1`);
+    await hub.database.db.execute(sql`update live_log_horizon set pruned_through = (select max(seq) from live_log) where id = 1`);
+    try {
+      board.restore();
+      await page.locator('#connection[data-reloaded="true"]').waitFor({ timeout: 20_000 });
+      expect(await page.locator('#connection').innerText()).toContain('断线过久，已重新加载');
+      await page.locator(`#stream li[data-alert-id="${gap}"]`).waitFor({ timeout: 5000 });
+      expect(board.refetchesSince(mark)).toBeGreaterThan(0);
+      await expect.poll(() => figure(page, 'alerts-today'), { timeout: 5000 }).toBe(before + 1);
+      // Subscribed again from now: a new alert arrives live, once.
+      const next = await ingestAlert('320613006005001', 'LOW');
+      await page.locator(`#stream li[data-alert-id="${next}"]`).waitFor({ timeout: 5000 });
+      const ids = await streamIds(page);
+      expect(ids.filter((id) => id === gap || id === next)).toHaveLength(2);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      await hub.database.db.execute(sql`update live_log_horizon set pruned_through = ${horizon!.pruned}::bigint where id = 1`);
+      await page.context().close();
+    }
   });
 
   it('asked nothing of another origin, and logged no error (a CSP violation would be one)', () => {

@@ -80,8 +80,25 @@ export function createBoard({ api, page, onDrill }) {
       return;
     }
     drawHeader();
-    for (const [query, next] of [[ALERT_RAISED, onAlert], [CASE_CHANGED, refreshCases], [DEVICE_CHANGED, refreshDevices], [REQUEST_SUBMITTED, refreshRequests]]) {
-      unsubscribe.push(api.live(query, { unit: unit.code }, next));
+    const feeds = [
+      [ALERT_RAISED, onAlert, () => refreshAlerts(gen)],
+      [CASE_CHANGED, refreshCases, refreshCases],
+      [DEVICE_CHANGED, refreshDevices, refreshDevices],
+      [REQUEST_SUBMITTED, refreshRequests, refreshRequests],
+    ];
+    // How many feeds know their cursor (the test waits for all of them before it cuts the socket).
+    let placed = 0;
+    byId('board').dataset.placed = '0';
+    for (const [query, next, refetch] of feeds) {
+      unsubscribe.push(
+        api.live(query, { unit: unit.code }, {
+          next,
+          lost: (reason) => lost(gen, reason, refetch),
+          placed: () => {
+            if (fresh(gen)) byId('board').dataset.placed = String(++placed);
+          },
+        }),
+      );
     }
     await refreshAll(gen);
     if (!fresh(gen)) return;
@@ -283,15 +300,31 @@ export function createBoard({ api, page, onDrill }) {
   }
 
   // ---- the connection ---------------------------------------------------------------------
-  function connection({ up, again }) {
+  // Back after a drop, each feed resumes from the last cursor it saw: the hub replays what was
+  // committed meanwhile, once, and the panels take it as they take live events. Only a feed that
+  // cannot resume has its panel refetched (lost).
+  function connection({ up }) {
     const node = byId('connection');
     if (!node) return;
     node.textContent = up ? '实时连接正常' : '连接中断，正在重连…';
     node.dataset.up = String(up);
+    delete node.dataset.reloaded;
     byId('stale').hidden = up;
     byId('board').dataset.live = up ? 'up' : 'down';
-    // Back after a drop: what happened meanwhile never came through the feeds.
-    if (up && again && unit) void refreshAll();
+  }
+
+  /**
+   * A feed resumed without the events of the gap: its cursor had expired (older than the hub's
+   * replay window), or the drop came before it had one. Its panel is fetched again.
+   */
+  function lost(gen, reason, refetch) {
+    if (!fresh(gen)) return;
+    if (reason === 'expired') {
+      const node = byId('connection');
+      node.textContent = '实时连接正常 · 断线过久，已重新加载';
+      node.dataset.reloaded = 'true';
+    }
+    void refetch();
   }
 
   function stop() {

@@ -16,10 +16,12 @@ export const UNIT = `query BoardUnit($code: String!) {
 const ALERT_FIELDS = `id type severity status occurredAt canAcknowledge location { lat lng }
   unit { code name path parent { code name parent { code name parent { code name } } } }`;
 
-export const ALERT_RAISED = `subscription BoardAlerts($unit: String!) { alertRaised(filter: { unitCode: $unit }) { ${ALERT_FIELDS} } }`;
-export const CASE_CHANGED = `subscription BoardCases($unit: String!) { caseChanged(filter: { unitCode: $unit }) { id state } }`;
-export const DEVICE_CHANGED = `subscription BoardDevices($unit: String!) { deviceStatusChanged(filter: { unitCode: $unit }) { id status } }`;
-export const REQUEST_SUBMITTED = `subscription BoardRequests($unit: String!) { residentRequestSubmitted(filter: { unitCode: $unit }) { id } }`;
+// The live feeds take the last cursor seen as `after` when they resubscribe (api.js), and select
+// `cursor` so that each event tells where the stream is.
+export const ALERT_RAISED = `subscription BoardAlerts($unit: String!, $after: String) { alertRaised(filter: { unitCode: $unit }, after: $after) { cursor ${ALERT_FIELDS} } }`;
+export const CASE_CHANGED = `subscription BoardCases($unit: String!, $after: String) { caseChanged(filter: { unitCode: $unit }, after: $after) { cursor id state } }`;
+export const DEVICE_CHANGED = `subscription BoardDevices($unit: String!, $after: String) { deviceStatusChanged(filter: { unitCode: $unit }, after: $after) { cursor id status } }`;
+export const REQUEST_SUBMITTED = `subscription BoardRequests($unit: String!, $after: String) { residentRequestSubmitted(filter: { unitCode: $unit }, after: $after) { cursor id } }`;
 
 export const ACKNOWLEDGE = `mutation BoardAcknowledge($id: ID!) { acknowledgeAlert(id: $id) { id status canAcknowledge acknowledgedAt } }`;
 
