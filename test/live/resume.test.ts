@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dbKind, freshDatabase } from '../helpers/hub.js';
 import { killHubProcesses, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
 import { CursoredClient, type CursoredStream } from '../helpers/cursored.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
 import { signToken } from '../../src/platform/auth/jwt.js';
@@ -81,6 +83,40 @@ function isAfter(a: string, b: string): boolean {
   const [seqB, indexB = Infinity] = position(b);
   return seqA > seqB || (seqA === seqB && indexA > indexB);
 }
+/**
+ * The recipe of docs/api/live.md: graphql-ws's own client, retrying forever, each subscription's
+ * variables updated in place with the last cursor received. graphql-ws sends the same payload
+ * again when it reconnects, so it resumes from there by itself.
+ */
+function selfResuming(url: string, authorization: string): { client: Client; items: Record<Field, Event[]> } {
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization },
+    retryAttempts: 1000,
+    retryWait: () => sleep(250),
+    shouldRetry: () => true,
+  });
+  const items = { alerts: [], cases: [], devices: [] } as Record<Field, Event[]>;
+  for (const name of NAMES) {
+    const variables: { after?: string } = {};
+    client.subscribe<Record<string, Event>>(
+      { query: FIELDS[name], variables },
+      {
+        next: ({ data }) => {
+          const event = data && (Object.values(data)[0] as Event);
+          if (!event) return;
+          items[name].push(event);
+          variables.after = event.cursor;
+        },
+        error: () => {},
+        complete: () => {},
+      },
+    );
+  }
+  return { client, items };
+}
+
 const last = (stream: CursoredStream<Event>) => stream.items[stream.items.length - 1]!.cursor;
 const counts = (streams: Streams) => NAMES.map((name) => streams[name].items.length);
 
@@ -107,12 +143,16 @@ describe.runIf(dbKind === 'postgres')('resuming with the last cursor after a hub
       const reference = await subscribeAll(await connect(b));
       // Two front ends on A.
       const onA = [await subscribeAll(await connect(a)), await subscribeAll(await connect(a))];
+      // A third front end on A follows the recipe and never reconnects by hand.
+      const recipe = selfResuming(a.wsUrl, await bearer('xuetian.officer'));
+      await sleep(1500);
 
       // Before the kill, one of each, through A: received, the last cursors kept.
       await ingest(a, `${tag}-before`);
       await move(a, caseId, 'REGISTER');
       await beat(a, 'FAULT');
       for (const [i, streams] of onA.entries()) await clients[i + 1]!.until(() => counts(streams).every((n) => n >= 1), 'the events before the kill');
+      await clients[1]!.until(() => NAMES.every((name) => recipe.items[name].length === onA[0]![name].items.length), 'the recipe client before the kill');
       const kept = onA.map((streams) => Object.fromEntries(NAMES.map((name) => [name, last(streams[name])])) as Record<Field, string>);
       expect(kept[0]).toEqual(kept[1]);
 
@@ -131,7 +171,8 @@ describe.runIf(dbKind === 'postgres')('resuming with the last cursor after a hub
       await ingest(b, `${tag}-down-4`);
 
       // One front end reconnects to A restarted, the other to B, each with its last cursors.
-      a = await startHubProcess(env);
+      // A restarted on its port: the recipe client finds it again by itself.
+      a = await startHubProcess({ ...env, PORT: String(a.port) });
       const resumed = [await subscribeAll(await connect(a), kept[0]), await subscribeAll(await connect(b), kept[1])];
       // Then live again: one more of each, through A restarted.
       await ingest(a, `${tag}-after`);
@@ -154,6 +195,11 @@ describe.runIf(dbKind === 'postgres')('resuming with the last cursor after a hub
       expect(refreshed.devices.map((event) => event.key)).toEqual([deviceId, deviceId, deviceId]);
       const got = resumed.map((streams) => Object.fromEntries(NAMES.map((name) => [name, streams[name].items])));
       expect({ restartedA: got[0], b: got[1] }).toEqual({ restartedA: refreshed, b: refreshed });
+      await clients[0]!.until(() => NAMES.every((name) => recipe.items[name].length >= onA[0]![name].items.length + refreshed[name].length), 'the recipe client to resume', 30_000);
+      await sleep(300);
+      const before = Object.fromEntries(NAMES.map((name) => [name, onA[0]![name].items]));
+      expect(recipe.items).toEqual(Object.fromEntries(NAMES.map((name) => [name, [...before[name]!, ...refreshed[name]]])));
+      await recipe.client.dispose();
       expect(resumed.flatMap((streams) => NAMES.flatMap((name) => streams[name].errors))).toEqual([]);
       await Promise.all(clients.map((client) => client.dispose()));
     } finally {
