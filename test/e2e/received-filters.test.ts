@@ -136,7 +136,7 @@ describe(`receivedFrom / receivedTo on the lists, ${dbKind}`, () => {
 });
 
 describe(`receivedFrom / receivedTo on the live fields, ${dbKind}`, () => {
-  it('residentRequestSubmitted and deviceStatusChanged apply the bounds; a principal outside the scope hears nothing', async () => {
+  it('residentRequestSubmitted, deviceStatusChanged and caseChanged apply the bounds; a principal outside the scope hears nothing', async () => {
     await registerDevice('live-old');
     await sleep(30);
     const boundary = new Date().toISOString();
@@ -148,11 +148,13 @@ describe(`receivedFrom / receivedTo on the live fields, ${dbKind}`, () => {
     clients.push(staff, outsider);
     const REQUEST_LIVE = 'subscription ($filter: ResidentRequestFilter) { residentRequestSubmitted(filter: $filter) { key: externalId } }';
     const DEVICE_LIVE = 'subscription ($filter: DeviceFilter) { deviceStatusChanged(filter: $filter) { key: externalId } }';
+    const CASE_LIVE = 'subscription ($filter: CaseChangedFilter) { caseChanged(filter: $filter) { key: title } }';
+    const casesSince = staff.subscribe<{ key: string }>('cases', CASE_LIVE, { filter: { receivedFrom: boundary } });
     const since = staff.subscribe<{ key: string }>('since', REQUEST_LIVE, { filter: { receivedFrom: boundary } });
     const until = staff.subscribe<{ key: string }>('until', REQUEST_LIVE, { filter: { receivedTo: boundary } });
     const devicesSince = staff.subscribe<{ key: string }>('devices', DEVICE_LIVE, { filter: { receivedFrom: boundary } });
     const theirs = outsider.subscribe<{ key: string }>('theirs', REQUEST_LIVE, { filter: { receivedFrom: boundary } });
-    await staff.until(() => [since, until, devicesSince].every((s) => s.live !== undefined), 'the live-now pings');
+    await staff.until(() => [since, until, devicesSince, casesSince].every((s) => s.live !== undefined), 'the live-now pings');
     await outsider.until(() => theirs.live !== undefined, 'the outsider’s live-now ping');
 
     await pushRequest('live', new Date(Date.now() - 48 * HOUR));
@@ -162,14 +164,21 @@ describe(`receivedFrom / receivedTo on the live fields, ${dbKind}`, () => {
       });
     await beat('live-old');
     await beat('live-new');
-    await staff.until(() => since.items.length >= 1 && devicesSince.items.length >= 1, 'the deliveries');
+    // A case opened before the boundary changes; one opened after it is opened.
+    const { cases: old } = await gql<{ cases: { edges: { node: { id: string } }[] } }>('xuetian.officer', 'query ($filter: CaseFilter) { cases(filter: $filter) { edges { node { id } } } }', {
+      filter: { receivedTo: boundary, states: ['REPORTED'], unitCode: HUJING_GRID },
+    });
+    await gql('xuetian.officer', 'mutation ($id: ID!) { transitionCase(id: $id, action: REGISTER) { state } }', { id: old.edges[0]!.node.id });
+    await openCase('live-new');
+    await staff.until(() => since.items.length >= 1 && devicesSince.items.length >= 1 && casesSince.items.length >= 1, 'the deliveries');
     await sleep(300);
     expect({
       since: since.items,
       until: until.items,
       devices: devicesSince.items,
+      cases: casesSince.items,
       outsider: theirs.items,
       errors: [...since.errors, ...until.errors, ...devicesSince.errors, ...theirs.errors],
-    }).toEqual({ since: [{ key: `${tag}-live` }], until: [], devices: [{ key: `${tag}-live-new` }], outsider: [], errors: [] });
+    }).toEqual({ since: [{ key: `${tag}-live` }], until: [], devices: [{ key: `${tag}-live-new` }], cases: [{ key: `${tag}-live-new` }], outsider: [], errors: [] });
   });
 });

@@ -97,7 +97,9 @@ function selfResuming(url: string, authorization: string): { client: Client; ite
     webSocketImpl: WebSocket,
     connectionParams: { authorization },
     retryAttempts: 1000,
-    retryWait: () => sleep(250),
+    retryWait: async () => {
+      await sleep(250);
+    },
     shouldRetry: () => true,
   });
   const items = { alerts: [], cases: [], devices: [] } as Record<Field, Event[]>;

@@ -166,6 +166,12 @@ export class CaseChangedFilter {
   @Field(() => [EventCategory], { nullable: true, description: 'Only cases of these categories.' })
   categories?: EventCategoryName[] | null;
 
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Only cases opened (stored by the hub) at or after this time.' })
+  receivedFrom?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Only cases opened before this time.' })
+  receivedTo?: Date | null;
+
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only cases with a location inside this box.' })
   bbox?: BoundingBoxInput | null;
 
