@@ -432,6 +432,7 @@ function demoResidentRequests(hierarchy: DemoUnit[], options: SeedOptions): { ch
       repliedAt: repliedAt ? new Date(Math.min(repliedAt, now)) : null,
       satisfaction: closedAt ? 3 + Math.floor(random() * 3) : null,
       submittedAt: new Date(submittedAt),
+      receivedAt: new Date(submittedAt),
       closedAt: closedAt ? new Date(Math.min(closedAt, now)) : null,
       ...placementOf(channel.path),
     });

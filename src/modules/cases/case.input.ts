@@ -94,6 +94,15 @@ export class CaseFilter {
   @Field(() => DateTimeResolver, { nullable: true, description: 'openedAt before this time.' })
   to?: Date | null;
 
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'openedAt (the hub stamps it when it stores the case, for a work order pushed in too) at or after this time: catching up by arrival.',
+  })
+  receivedFrom?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'openedAt before this time.' })
+  receivedTo?: Date | null;
+
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only cases with a location inside this box.' })
   bbox?: BoundingBoxInput | null;
 
@@ -156,6 +165,12 @@ export class CaseChangedFilter {
 
   @Field(() => [EventCategory], { nullable: true, description: 'Only cases of these categories.' })
   categories?: EventCategoryName[] | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Only cases opened (stored by the hub) at or after this time.' })
+  receivedFrom?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Only cases opened before this time.' })
+  receivedTo?: Date | null;
 
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only cases with a location inside this box.' })
   bbox?: BoundingBoxInput | null;

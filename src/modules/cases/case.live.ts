@@ -36,5 +36,7 @@ export function caseLive(hub: Hub): LiveFeed<Case, Case, CaseChangedFilter> {
 export function matches(c: Case, filter: CaseChangedFilter): boolean {
   if (filter.states && !filter.states.includes(c.state)) return false;
   if (filter.categories && !filter.categories.includes(c.category)) return false;
+  if (filter.receivedFrom && c.openedAt < filter.receivedFrom) return false;
+  if (filter.receivedTo && c.openedAt >= filter.receivedTo) return false;
   return geoMatches({ lat: c.location?.lat ?? null, lng: c.location?.lng ?? null }, filter);
 }

@@ -37,6 +37,8 @@ async function filterSql(db: Executor, filter: CaseFilter | null | undefined, no
   }
   if (filter.from) where.push(gte(cases.openedAt, filter.from));
   if (filter.to) where.push(lt(cases.openedAt, filter.to));
+  if (filter.receivedFrom) where.push(gte(cases.openedAt, filter.receivedFrom));
+  if (filter.receivedTo) where.push(lt(cases.openedAt, filter.receivedTo));
   where.push(...geoSql(cases, filter));
   return where;
 }

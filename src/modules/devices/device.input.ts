@@ -16,6 +16,15 @@ export class DeviceFilter {
   @Field(() => [DeviceStatus], { nullable: true, description: 'Only devices in these statuses.' })
   statuses?: DeviceStatusName[] | null;
 
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'createdAt (when the hub registered the device) at or after this time: catching up by arrival.',
+  })
+  receivedFrom?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'createdAt before this time.' })
+  receivedTo?: Date | null;
+
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only devices with a location inside this box.' })
   bbox?: BoundingBoxInput | null;
 

@@ -28,6 +28,10 @@ export function deviceLive(hub: Hub): LiveFeed<DeviceRow, Device, DeviceFilter> 
     },
     filterPath: async (db, filter) => (filter.unitCode ? (await requireUnit(db, filter.unitCode)).path : undefined),
     matches: (row, filter) =>
-      (!filter.types || filter.types.includes(row.type)) && (!filter.statuses || filter.statuses.includes(row.status)) && geoMatches(row, filter),
+      (!filter.types || filter.types.includes(row.type)) &&
+      (!filter.statuses || filter.statuses.includes(row.status)) &&
+      (!filter.receivedFrom || row.createdAt >= filter.receivedFrom) &&
+      (!filter.receivedTo || row.createdAt < filter.receivedTo) &&
+      geoMatches(row, filter),
   });
 }

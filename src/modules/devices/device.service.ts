@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { withinPlacement } from '../../platform/db/placement.js';
@@ -29,6 +29,8 @@ async function filterSql(db: Executor, filter: DeviceFilter | null | undefined):
   if (filter.unitCode) where.push(withinPlacement(devices)((await requireUnit(db, filter.unitCode)).path));
   if (filter.types) where.push(inArray(devices.type, filter.types));
   if (filter.statuses) where.push(inArray(devices.status, filter.statuses));
+  if (filter.receivedFrom) where.push(gte(devices.createdAt, filter.receivedFrom));
+  if (filter.receivedTo) where.push(lt(devices.createdAt, filter.receivedTo));
   where.push(...geoSql(devices, filter));
   return where;
 }

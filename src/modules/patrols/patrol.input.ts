@@ -57,6 +57,15 @@ export class PatrolReportFilter {
   @Field(() => DateTimeResolver, { nullable: true, description: 'startedAt before this time.' })
   to?: Date | null;
 
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'filedAt (when the hub stored it, for a report pushed in too) at or after this time: catching up by arrival.',
+  })
+  receivedFrom?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'filedAt before this time.' })
+  receivedTo?: Date | null;
+
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only reports with a finding located inside this box.' })
   bbox?: BoundingBoxInput | null;
 

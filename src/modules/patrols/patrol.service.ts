@@ -133,6 +133,8 @@ async function filterSql(db: Executor, filter: PatrolReportFilter | null | undef
   if (filter.filedBy) where.push(eq(patrolReports.filedBy, filter.filedBy));
   if (filter.from) where.push(gte(patrolReports.startedAt, filter.from));
   if (filter.to) where.push(lt(patrolReports.startedAt, filter.to));
+  if (filter.receivedFrom) where.push(gte(patrolReports.filedAt, filter.receivedFrom));
+  if (filter.receivedTo) where.push(lt(patrolReports.filedAt, filter.receivedTo));
   // A report is where its findings are: it matches when one finding passes the whole geography.
   const geo = geoSql(patrolFindings, filter);
   if (geo.length) {

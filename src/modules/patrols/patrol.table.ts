@@ -21,7 +21,12 @@ export const patrolReports = pgTable(
     externalId: text('external_id'),
     ...placementColumns(),
   },
-  (t) => [unique('patrol_reports_source_external_id_key').on(t.source, t.externalId), ...placementIndexes('patrol_reports', t, t.startedAt)],
+  (t) => [
+    unique('patrol_reports_source_external_id_key').on(t.source, t.externalId),
+    ...placementIndexes('patrol_reports', t, t.startedAt),
+    // receivedFrom/receivedTo (filedAt, when the hub stored it): catching up by arrival.
+    index('patrol_reports_filed_at_idx').on(t.filedAt),
+  ],
 );
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import { executeRows } from '../../platform/db/rows.js';
+import { publishIds } from '../../platform/pubsub/bus.js';
 import { PLACEMENT_RECORDSET, placementOf, placementRecord } from '../../platform/db/placement.js';
 import { checks, judgePlaced, rejection, RecordErrorCode, runIngestBatch, type IngestReport, type Verdict } from '../ingest/index.js';
 import { residentRequests } from './request.table.js';
@@ -57,7 +58,7 @@ export function ingestResidentRequests(ctx: RequestContext, input: IngestResiden
             ? rejection(RecordErrorCode.INVALID_FIELD, 'unitCode', `A request goes to a community or a grid; ${unit.code} is a ${unit.tier.toLowerCase()}`)
             : undefined,
       }),
-    async write(tx, { source, records }, pending, { units }) {
+    async write(tx, { source, now, records }, pending, { units }) {
       const rows = pending.map((index) => {
         const record = records[index]!;
         const placement = placementOf(units.get(record.unitCode)!.path);
@@ -78,9 +79,9 @@ export function ingestResidentRequests(ctx: RequestContext, input: IngestResiden
       });
       const inserted = await executeRows<{ id: string; external_id: string }>(
         tx,
-        sql`insert into ${residentRequests} (source, external_id, tracking_code, category, text, photo_url, lat, lng, address, contact_name, contact_phone, status, submitted_at,
+        sql`insert into ${residentRequests} (source, external_id, tracking_code, category, text, photo_url, lat, lng, address, contact_name, contact_phone, status, submitted_at, received_at,
                                               unit_code, unit_path, city_code, district_code, street_code, community_code, grid_code)
-            select ${source}, r.external_id, r.tracking_code, r.category, r.text, r.photo_url, r.lat, r.lng, r.address, r.contact_name, r.contact_phone, 'SUBMITTED', r.submitted_at,
+            select ${source}, r.external_id, r.tracking_code, r.category, r.text, r.photo_url, r.lat, r.lng, r.address, r.contact_name, r.contact_phone, 'SUBMITTED', r.submitted_at, ${now.toISOString()}::timestamptz,
                    r.unit_code, r.unit_path, r.city_code, r.district_code, r.street_code, r.community_code, r.grid_code
               from json_to_recordset(${JSON.stringify(rows)}::json) as r(
                    external_id text, tracking_code text, category text, text text, photo_url text, lat double precision, lng double precision,
@@ -89,6 +90,8 @@ export function ingestResidentRequests(ctx: RequestContext, input: IngestResiden
             on conflict (source, external_id) do nothing
             returning id, external_id`,
       );
+      // Heard live like a channel submission, in the same transaction.
+      if (inserted.length > 0) await publishIds(ctx.hub.bus, tx, 'residentRequestSubmitted', inserted.map((r) => r.id));
       return { inserted: new Map(inserted.map((r) => [r.external_id, r.id])) };
     },
   });

@@ -63,6 +63,15 @@ export class ResidentRequestFilter {
   @Field(() => DateTimeResolver, { nullable: true, description: 'submittedAt before this time.' })
   to?: Date | null;
 
+  @Field(() => DateTimeResolver, {
+    nullable: true,
+    description: 'receivedAt (when the hub stored it; for a request pushed in by another system, not its submittedAt) at or after this time: catching up by arrival.',
+  })
+  receivedFrom?: Date | null;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'receivedAt before this time.' })
+  receivedTo?: Date | null;
+
   @Field(() => BoundingBoxInput, { nullable: true, description: 'Only requests with a location inside this box.' })
   bbox?: BoundingBoxInput | null;
 

@@ -23,6 +23,8 @@ export function requestLive(hub: Hub): LiveFeed<ResidentRequestRow, ResidentRequ
       (!filter.categories || filter.categories.includes(row.category)) &&
       (!filter.statuses || filter.statuses.includes(row.status)) &&
       (!filter.from || row.submittedAt >= filter.from) &&
-      (!filter.to || row.submittedAt < filter.to),
+      (!filter.to || row.submittedAt < filter.to) &&
+      (!filter.receivedFrom || row.receivedAt >= filter.receivedFrom) &&
+      (!filter.receivedTo || row.receivedAt < filter.receivedTo),
   });
 }

@@ -66,6 +66,7 @@ export function toResidentRequest(row: ResidentRequestRow): ResidentRequest {
     ratedAt: row.ratedAt,
     ratingComment: row.ratingComment,
     submittedAt: row.submittedAt,
+    receivedAt: row.receivedAt,
     closedAt: row.closedAt,
     heldAt: row.heldAt,
     source: row.source,
@@ -207,7 +208,7 @@ export async function submitResidentRequest(ctx: RequestContext, channelToken: s
     for (let attempt = 1; attempt <= 3; attempt++) {
       const [inserted] = await tx
         .insert(residentRequests)
-        .values({ ...submission, trackingCode: newTrackingCode(), channelId, submittedAt, heldAt: held ? submittedAt : null, ...placementOf(unit.path) })
+        .values({ ...submission, trackingCode: newTrackingCode(), channelId, submittedAt, receivedAt: submittedAt, heldAt: held ? submittedAt : null, ...placementOf(unit.path) })
         .onConflictDoNothing({ target: residentRequests.trackingCode })
         .returning();
       if (inserted) {
@@ -311,6 +312,8 @@ async function filterSql(db: Executor, filter: ResidentRequestFilter | null | un
   if (filter.held === false) where.push(isNull(residentRequests.heldAt));
   if (filter.from) where.push(gte(residentRequests.submittedAt, filter.from));
   if (filter.to) where.push(lt(residentRequests.submittedAt, filter.to));
+  if (filter.receivedFrom) where.push(gte(residentRequests.receivedAt, filter.receivedFrom));
+  if (filter.receivedTo) where.push(lt(residentRequests.receivedAt, filter.receivedTo));
   where.push(...geoSql(residentRequests, filter));
   return where;
 }

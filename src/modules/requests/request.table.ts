@@ -40,6 +40,9 @@ export const residentRequests = pgTable(
     ratedAt: timestamp('rated_at', { withTimezone: true, precision: 3 }),
     ratingComment: text('rating_comment'),
     submittedAt: timestamp('submitted_at', { withTimezone: true, precision: 3 }).notNull(),
+    // When the hub stored it: for a channel submission its submittedAt, for one pushed in by
+    // another system the time of the push (submittedAt is that system's).
+    receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
     // Set when the request came in past its channel's soft limit (RESIDENT_RATE_PER_CHANNEL): held
     // for staff review, unheard by live subscribers until released (releaseResidentRequest).
@@ -50,6 +53,8 @@ export const residentRequests = pgTable(
     ...placementIndexes('resident_requests', t, t.submittedAt),
     index('resident_requests_channel_id_idx').on(t.channelId),
     index('resident_requests_lat_lng_idx').on(t.lat, t.lng),
+    // receivedFrom/receivedTo: catching up by arrival.
+    index('resident_requests_received_at_idx').on(t.receivedAt),
     // NULLs are distinct: channel submissions (no source) never collide.
     unique('resident_requests_source_external_id_key').on(t.source, t.externalId),
     check('resident_requests_origin_check', sql`${t.channelId} is not null or (${t.source} is not null and ${t.externalId} is not null)`),

@@ -88,6 +88,11 @@ export class ResidentRequest {
   @Field(() => DateTimeResolver, { description: 'When the resident submitted it.' })
   submittedAt!: Date;
 
+  @Field(() => DateTimeResolver, {
+    description: 'When the hub stored it: submittedAt for a channel submission; for a request pushed in by another system, the time of the push (its submittedAt is that system\'s).',
+  })
+  receivedAt!: Date;
+
   @Field(() => DateTimeResolver, { nullable: true, description: 'When it was closed.' })
   closedAt!: Date | null;
 

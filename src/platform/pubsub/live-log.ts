@@ -68,11 +68,14 @@ export async function entriesAfter(db: Db, topic: string, seq: number, limit: nu
   }));
 }
 
-/** CURSOR_EXPIRED when the events after `position` may have been pruned already. */
+/**
+ * CURSOR_EXPIRED when the events after `position` may have been pruned already: it is before the
+ * horizon, or names a record inside the last event pruned (the event's later records are gone).
+ */
 export async function checkNotExpired(db: Db, position: Position): Promise<void> {
   const rows = await executeRows<{ pruned: string | number }>(db, sql`select pruned_through as pruned from live_log_horizon where id = 1`);
   const pruned = Number(rows[0]?.pruned ?? 0);
-  if (position.seq < pruned) throw new CursorExpiredError(cursorOf(position), String(pruned));
+  if (position.seq < pruned || (position.seq === pruned && Number.isFinite(position.index))) throw new CursorExpiredError(cursorOf(position), String(pruned));
 }
 
 /**
