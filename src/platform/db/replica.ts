@@ -44,7 +44,7 @@ export interface ReplicaSettings {
 export const POLL_MS = 250;
 /** How often a read waiting for the caller's write asks the replica again. */
 const WAIT_STEP_MS = 5;
-/** Primary positions kept for the lag; beyond this every other one is dropped (the lag is then overestimated, never under). */
+/** Primary positions kept for the lag; beyond this they are thinned (`LagClock.thin`). */
 const MAX_SAMPLES = 256;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,21 +63,33 @@ export function parseLsn(text: unknown): bigint | undefined {
  */
 export class LagClock {
   private readonly samples: { at: number; lsn: bigint }[] = [];
+  private replayed = -1n;
 
   /** The primary was at `lsn` at `at` (ms). */
   primaryAt(lsn: bigint, at: number): void {
     const last = this.samples.at(-1);
-    if (last && last.lsn >= lsn) return;
+    if (lsn <= this.replayed || (last && last.lsn >= lsn)) return;
     this.samples.push({ at, lsn });
-    if (this.samples.length > MAX_SAMPLES) {
-      // Keep the oldest (it sets the lag) and every other one after it.
-      const kept = this.samples.filter((_, i) => i === 0 || i % 2 === 1);
-      this.samples.splice(0, this.samples.length, ...kept);
+    if (this.samples.length > MAX_SAMPLES) this.thin();
+  }
+
+  /**
+   * Halves the samples: each pair after the oldest becomes one with the pair's earlier time and
+   * later position, which says the primary got there sooner than it did: the lag is then
+   * overestimated, never under.
+   */
+  private thin(): void {
+    const kept = [this.samples[0]!];
+    for (let i = 1; i < this.samples.length; i += 2) {
+      const first = this.samples[i]!;
+      kept.push({ at: first.at, lsn: (this.samples[i + 1] ?? first).lsn });
     }
+    this.samples.splice(0, this.samples.length, ...kept);
   }
 
   /** The replica has replayed up to `lsn`. */
   replayedTo(lsn: bigint): void {
+    if (lsn > this.replayed) this.replayed = lsn;
     while (this.samples.length && this.samples[0]!.lsn <= lsn) this.samples.shift();
   }
 
