@@ -269,7 +269,7 @@ function withFallback(
   query: string,
   parameters: postgres.ParameterOrJSON<never>[] | undefined,
   options: postgres.UnsafeQueryOptions,
-): PromiseLike<unknown> & { values(): Promise<unknown> } {
+): PromiseLike<unknown> & { values(): PromiseLike<unknown> } {
   const send = (sql: postgres.Sql, values: boolean) => {
     const pending = sql.unsafe(query, parameters, options);
     return values ? pending.values() : pending;
@@ -283,10 +283,18 @@ function withFallback(
       return await send(fallback.sql, values);
     }
   };
-  return {
-    then: (onFulfilled, onRejected) => run(false).then(onFulfilled, onRejected),
-    values: () => run(true),
+  // Like postgres.js' own query, `values()` returns the query itself: the statement observer
+  // wraps its `then` (whenSettled), which must see the awaiting of either form.
+  let asValues = false;
+  const pending = {
+    then: <A = unknown, B = never>(onFulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null) =>
+      run(asValues).then(onFulfilled, onRejected),
+    values() {
+      asValues = true;
+      return pending;
+    },
   };
+  return pending;
 }
 
 /** The live feeds' own connections on a server. */
