@@ -157,9 +157,11 @@ async function main(): Promise<void> {
   const hubs: HubProcess[] = [];
   try {
     await caughtUp(primary, replica);
-    const env = { REPLICA_MAX_LAG_MS: '5000', REPLICA_READ_WAIT_MS: '100' };
+    // One principal sends every request: its cost budget a minute must not be what is measured.
+    const unlimited = { COST_BUDGET_PER_MINUTE: '1000000000' };
+    const env = { ...unlimited, REPLICA_MAX_LAG_MS: '5000', REPLICA_READ_WAIT_MS: '100' };
     const targets = {
-      primary: await startHubProcess({ databaseUrl: primary.url(DATABASE), jwtSecret: JWT_SECRET }),
+      primary: await startHubProcess({ databaseUrl: primary.url(DATABASE), jwtSecret: JWT_SECRET, env: unlimited }),
       replica: await startHubProcess({ databaseUrl: primary.url(DATABASE), jwtSecret: JWT_SECRET, env: { ...env, DATABASE_REPLICA_URL: replica.url(DATABASE) } }),
     };
     hubs.push(targets.primary, targets.replica);
