@@ -302,7 +302,7 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
       onNext: async (_ctx, _id, _payload, args, result) => {
         const context = args.contextValue as RequestContext;
         // A mutation over the WebSocket: the principal's next HTTP reads see it (read replica).
-        if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') await context.reads.wrote();
+        if (context.hub.database.replica && getOperationAST(args.document, args.operationName)?.operation === 'mutation') await context.reads.wrote();
         if (result.errors?.length) noteDenials(context, result.errors);
         const refused = await closeScope(context);
         // Fail closed: a result or event whose personal data could not be audited is not sent.
