@@ -12,6 +12,11 @@ export interface Config {
   readonly dataDir: string;
   /** Absent → embedded PGlite in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /**
+   * `DATABASE_REPLICA_URL`: a streaming replica of `databaseUrl` that list, count and stats
+   * reads go to (docs/scaling.md, "Read replicas"); ignored on the embedded database.
+   */
+  readonly replica: ReplicaConfig | undefined;
   /** Absent → on embedded, generated once into `dataDir`; on a server, the hub refuses to start. */
   readonly jwtSecret: string | undefined;
   /** `development` shows unexpected error messages to clients; anything else masks them. */
@@ -155,6 +160,9 @@ export const ENVIRONMENT = [
   { name: 'HOST', value: '0.0.0.0', about: 'the address to listen on' },
   { name: 'DATA_DIR', value: './data', about: 'the embedded database and generated secret' },
   { name: 'DATABASE_URL', value: '', about: 'a PostgreSQL server; unset: embedded PGlite' },
+  { name: 'DATABASE_REPLICA_URL', value: '', about: 'a streaming replica for list, count and stats reads (server only)' },
+  { name: 'REPLICA_MAX_LAG_MS', value: '5000', about: 'replica lag beyond which every read goes to the primary' },
+  { name: 'REPLICA_READ_WAIT_MS', value: '100', about: "how long a read waits for the replica to replay the caller's write" },
   { name: 'JWT_SECRET', value: '', about: 'the key local tokens are signed with (required with DATABASE_URL)' },
   { name: 'NODE_ENV', value: '', about: 'development: unexpected errors shown; production: no demo sign-in' },
   { name: 'MAX_QUERY_DEPTH', value: '8', about: 'deepest selection a query may have' },
@@ -238,6 +246,15 @@ export interface LimitsConfig {
   readonly wsMaxSubscriptionsPerConnection: number;
 }
 
+/** The read replica (DATABASE_REPLICA_URL) and how far behind it may be. */
+export interface ReplicaConfig {
+  readonly url: string;
+  /** `REPLICA_MAX_LAG_MS` (default 5000): past this lag every read goes to the primary. */
+  readonly maxLagMs: number;
+  /** `REPLICA_READ_WAIT_MS` (default 100): how long a read after the caller's own write waits for the replica, then reads the primary. */
+  readonly waitMs: number;
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -288,6 +305,17 @@ function positiveFrom(name: string, raw: string | undefined, fallback: number): 
   const value = intFrom(name, raw, fallback);
   if (value < 1) throw new ConfigError(`${name} must be at least 1, got "${raw}"`);
   return value;
+}
+
+/** The replica's settings; undefined without DATABASE_REPLICA_URL, or without DATABASE_URL (PGlite has no replicas). */
+function replicaFrom(env: Env): ReplicaConfig | undefined {
+  const url = env('DATABASE_REPLICA_URL')?.trim();
+  if (!url || !env('DATABASE_URL')) return undefined;
+  return {
+    url,
+    maxLagMs: positiveFrom('REPLICA_MAX_LAG_MS', env('REPLICA_MAX_LAG_MS'), 5000),
+    waitMs: intFrom('REPLICA_READ_WAIT_MS', env('REPLICA_READ_WAIT_MS'), 100),
+  };
 }
 
 function limitsFrom(env: Env): LimitsConfig {
@@ -367,6 +395,7 @@ export function loadConfig(variables: NodeJS.ProcessEnv = process.env): Config {
     host: env('HOST') || '0.0.0.0',
     dataDir: resolve(env('DATA_DIR') || './data'),
     databaseUrl: env('DATABASE_URL') || undefined,
+    replica: replicaFrom(env),
     jwtSecret: env('JWT_SECRET') || undefined,
     env: nodeEnv,
     maxQueryDepth: intFrom('MAX_QUERY_DEPTH', env('MAX_QUERY_DEPTH'), 8),

@@ -10,6 +10,7 @@ import { UnauthenticatedError } from './platform/errors.js';
 import { loadPrincipal } from './modules/principals/index.js';
 import { principalForApiKey } from './modules/apikeys/index.js';
 import { accessCache, accessFor, type Access, type LiveAccess } from './access.js';
+import { RequestReads } from './platform/db/replica.js';
 
 type Credentials = { kind: 'none' } | { kind: 'apiKey'; key: string } | { kind: 'bearer'; token: string };
 
@@ -102,6 +103,7 @@ export function createContext(
   return {
     hub,
     db: hub.database.db,
+    reads: new RequestReads(hub.database.replica, hub.database.db, () => access.principal.name),
     principal: access.principal,
     ability: access.ability,
     loaders: new Memo(() => hub.database.db),
@@ -130,6 +132,9 @@ export function createLiveContext(
   return {
     hub,
     db: hub.database.db,
+    // On a WebSocket every read stays on the primary: a live feed resumes from the primary's
+    // live log, and a connection's queries are read in the order of its events.
+    reads: new RequestReads(hub.database.replica, hub.database.db, () => live.current.principal.name, true),
     get principal() {
       return live.current.principal;
     },

@@ -28,6 +28,11 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
   const hooks = hookRegistry(parts.modules);
   const metrics = new HubMetrics();
   for (const [pool, size] of Object.entries(parts.database.poolSizes)) metrics.poolSize.set({ pool }, size);
+  const { replica } = parts.database;
+  if (replica) {
+    replica.onRoute((target, reason) => metrics.reads.inc({ target, reason }));
+    metrics.registerReplica(() => replica.status());
+  }
   const { tracer } = parts;
   parts.database.observe(
     tracer
@@ -62,6 +67,7 @@ export function createHub(parts: HubParts): Hub & { close(): Promise<void> } {
       for (const task of closers.reverse()) await task();
       await bus.close();
       parts.database.observe(undefined);
+      replica?.onRoute(undefined);
     },
   };
   for (const module of parts.modules) module.metrics?.(hub);

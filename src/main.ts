@@ -47,10 +47,20 @@ export interface RunOptions {
   tracer?: Tracer;
 }
 
-/** Opens the database the config names: PGlite in DATA_DIR (locked), or the server of DATABASE_URL. */
-export async function openDatabase(config: Config): Promise<{ database: Database; release: () => void }> {
+/**
+ * Opens the database the config names: PGlite in DATA_DIR (locked), or the server of
+ * DATABASE_URL. `readReplica`: with DATABASE_REPLICA_URL, reads may go to that replica too (the
+ * hub's serving; the other commands only use the primary); its failures are logged there.
+ */
+export async function openDatabase(config: Config, readReplica?: { log: Logger }): Promise<{ database: Database; release: () => void }> {
   if (config.databaseUrl) {
-    return { database: await openServer({ url: config.databaseUrl, statementTimeoutMs: config.limits.statementTimeoutSeconds * 1000 }), release: () => {} };
+    const replica = readReplica ? config.replica : undefined;
+    const database = await openServer({
+      url: config.databaseUrl,
+      statementTimeoutMs: config.limits.statementTimeoutSeconds * 1000,
+      ...(replica ? { replica: { url: replica.url, settings: replica, warn: (message: string) => readReplica?.log.error(message) } } : {}),
+    });
+    return { database, release: () => {} };
   }
   const release = acquireDataDirLock(config.dataDir);
   try {
@@ -69,7 +79,7 @@ export async function openDatabase(config: Config): Promise<{ database: Database
 export async function runHub(config: Config, options: RunOptions = {}): Promise<HubHandle> {
   const log = options.log ?? createLogger(config.logLevel);
   const jwtSecret = resolveJwtSecret(config);
-  const opened = options.database ? { database: options.database, release: () => {} } : await openDatabase(config);
+  const opened = options.database ? { database: options.database, release: () => {} } : await openDatabase(config, { log });
   const { database } = opened;
   let bound: BoundPort | undefined;
   try {

@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { Database, Db } from './db/database.js';
+import type { RequestReads } from './db/replica.js';
 import type { EventBus, Topics } from './pubsub/bus.js';
 import type { Hooks } from './hooks.js';
 import type { AppAbility } from './auth/ability.js';
@@ -57,6 +58,12 @@ export interface ClientInfo {
 export interface RequestContext {
   readonly hub: Hub;
   readonly db: Db;
+  /**
+   * Where list, count and stats reads go: `await ctx.reads.db()` is the read replica when there
+   * is one (DATABASE_REPLICA_URL) that has replayed this principal's writes, the primary (`db`)
+   * otherwise, and always in a mutation. Reads that decide access never use it.
+   */
+  readonly reads: RequestReads<Db>;
   readonly principal: Principal;
   readonly ability: AppAbility;
   /** Per-request memo: `ctx.loaders.of(createUnitLoaders)` makes a module's loaders once. */

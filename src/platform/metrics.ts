@@ -41,7 +41,7 @@ export interface FeedGauge {
 /** What a statement's observer is told when it ends: nothing, or the error it failed with. */
 export type StatementEnd = (error?: unknown) => void;
 
-export type PoolName = 'main' | 'live';
+export type PoolName = 'main' | 'live' | 'replica';
 
 /** A hub's metrics (see docs/operations.md for every name). */
 export class HubMetrics {
@@ -110,6 +110,12 @@ export class HubMetrics {
     name: 'gridhub_db_pool_max_connections',
     help: 'Connections a pool may open (1 on the embedded database)',
     labelNames: ['pool'] as const,
+    registers: [this.registry],
+  });
+  readonly reads = new Counter({
+    name: 'gridhub_db_reads_total',
+    help: 'With a read replica: list, count and stats reads by where they went (replica, primary) and why (caught_up, waited, writing, own_write, lagging, down)',
+    labelNames: ['target', 'reason'] as const,
     registers: [this.registry],
   });
   readonly websockets = new Gauge({
@@ -187,6 +193,24 @@ export class HubMetrics {
   /** A module's own gauge on this hub's registry; `collect` may read it at each scrape. */
   gauge<Label extends string>(config: Omit<GaugeConfiguration<Label>, 'registers'>): Gauge<Label> {
     return new Gauge<Label>({ ...config, registers: [this.registry] });
+  }
+
+  /** The read replica's state, read at each scrape: whether it answers, and its lag. */
+  registerReplica(status: () => { up: boolean; lagMs: number }): void {
+    this.gauge({
+      name: 'gridhub_replica_up',
+      help: 'With a read replica: 1 when it answers as a standby, 0 when reads fall back to the primary',
+      collect() {
+        this.set(status().up ? 1 : 0);
+      },
+    });
+    this.gauge({
+      name: 'gridhub_replica_lag_seconds',
+      help: 'With a read replica: how long ago the oldest primary WAL position it has not replayed was seen (0: caught up)',
+      collect() {
+        this.set(status().lagMs / 1000);
+      },
+    });
   }
 
   /** A live feed's gauges, read at each scrape. */

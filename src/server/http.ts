@@ -135,6 +135,20 @@ export async function startGraphql(options: GraphqlOptions): Promise<ApolloServe
         },
       },
       {
+        // With a read replica: a mutation reads the primary, and once it is answered (committed)
+        // the principal's next reads wait for the replica to replay it (read-your-writes).
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ contextValue, operation }) {
+              if (operation?.operation === 'mutation') contextValue.reads.writing = true;
+            },
+            async willSendResponse({ contextValue }) {
+              if (contextValue?.reads.writing) await contextValue.reads.wrote();
+            },
+          };
+        },
+      },
+      {
         // The request scope's end: every FORBIDDEN becomes a denial in the request's ledger,
         // and the ledger is written once the response is made, before it is sent.
         async requestDidStart() {

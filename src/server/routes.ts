@@ -36,7 +36,9 @@ export function mountRoutes(app: express.Express, hub: Hub, options: RouteOption
     const identityProvider = hub.singles.of(issuerKeys)?.status();
     try {
       await Promise.race([hub.database.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), READY_TIMEOUT_MS))]);
-      res.json({ status: 'ready', database: hub.database.kind, ...(identityProvider ? { identityProvider } : {}) });
+      // The read replica too is reported, never waited for: while it is down reads go to the primary.
+      const replica = hub.database.replica?.status();
+      res.json({ status: 'ready', database: hub.database.kind, ...(identityProvider ? { identityProvider } : {}), ...(replica ? { replica } : {}) });
     } catch (error) {
       res.status(503).json({ status: 'unavailable', database: hub.database.kind, reason: error instanceof Error ? error.message : 'unknown' });
     }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, Kind, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from '../platform/graphql/ws-server.js';
 import type { Hub, RequestContext } from '../platform/context.js';
@@ -301,6 +301,8 @@ export function startWebSocket(options: WebSocketOptions): RunningWebSocket {
       },
       onNext: async (_ctx, _id, _payload, args, result) => {
         const context = args.contextValue as RequestContext;
+        // A mutation over the WebSocket: the principal's next HTTP reads see it (read replica).
+        if (context.hub.database.replica && getOperationAST(args.document, args.operationName)?.operation === 'mutation') await context.reads.wrote();
         if (result.errors?.length) noteDenials(context, result.errors);
         const refused = await closeScope(context);
         // Fail closed: a result or event whose personal data could not be audited is not sent.

@@ -44,17 +44,20 @@ function run(binary: string, args: readonly string[]): void {
   if (result.status !== 0) throw new Error(`${binary} ${args.join(' ')} failed (${result.status}): ${result.stdout}${result.stderr}${result.error?.message ?? ''}`);
 }
 
-/** initdb then start; the caller creates its databases through `url('postgres')`. */
-export async function createPrivateCluster(): Promise<PrivateCluster> {
+/** A temporary directory (owned by `postgres` when we are root) for a cluster's files. */
+function clusterDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'gridhub-pg-'));
   if (asRoot) {
     const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
     chownSync(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
   }
+  return dir;
+}
+
+/** The cluster whose data directory is `<dir>/data`, served on `port`; started before it is returned. */
+function startCluster(dir: string, port: number): PrivateCluster {
   const data = join(dir, 'data');
-  const port = await freePort();
-  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
   // The socket lives in the directory (not /var/run/postgresql, which the shared server uses).
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
   const cluster: PrivateCluster = {
@@ -79,4 +82,29 @@ export async function createPrivateCluster(): Promise<PrivateCluster> {
     throw error;
   }
   return cluster;
+}
+
+/** initdb then start; the caller creates its databases through `url('postgres')`. */
+export async function createPrivateCluster(): Promise<PrivateCluster> {
+  const dir = clusterDir();
+  const port = await freePort();
+  run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
+  return startCluster(dir, port);
+}
+
+/**
+ * A streaming replica of `primary` on another free port: `pg_basebackup -R` copies the primary
+ * (wal_level=replica and replication connections from 127.0.0.1 are initdb's defaults) and
+ * writes the standby settings, then the copy starts as a hot standby replaying the primary's WAL.
+ */
+export async function createReplicaCluster(primary: PrivateCluster): Promise<PrivateCluster> {
+  const dir = clusterDir();
+  const port = await freePort();
+  try {
+    run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', join(dir, 'data'), '-R', '-X', 'stream', '-c', 'fast']);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return startCluster(dir, port);
 }

@@ -147,8 +147,9 @@ export async function listAlerts(
   include: AlertPageInclude = {},
 ): Promise<Page<Alert>> {
   requireCan(ctx, 'read', 'Alert');
+  const db = await ctx.reads.db();
   const page = pageRequest(args);
-  const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(db, filter))) as SQL;
   const keyset = keysetCondition(alerts.occurredAt, alerts.id, page);
   const where = keyset ? and(scope, keyset) : scope;
   // One statement for the page and what the selection links it to; the loaders then answer
@@ -159,7 +160,7 @@ export async function listAlerts(
   const leanDevice = selectsOnly(include.deviceFields, LEAN_DEVICE_FIELDS);
   const deviceReader = (leanDevice ? LEAN_DEVICE_READER : DEVICE_READER) as typeof DEVICE_READER;
   const rows = await executeRows<Record<string, unknown>>(
-    ctx.db,
+    db,
     sql`select ${alertReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.device ? sql`, ${deviceReader.columns}` : sql``}
       from ${alerts}${include.unit ? sql` left join ${units} on ${units.code} = ${alerts.unitCode}` : sql``}${include.device ? sql` left join ${devices} on ${devices.id} = ${alerts.deviceId}` : sql``}
       where ${where}
@@ -193,7 +194,7 @@ export async function listAlerts(
     return alert;
   };
   return pageOf(alertRows, page, toNode, async () => {
-    const [row] = await ctx.db.select({ n: count() }).from(alerts).where(scope);
+    const [row] = await db.select({ n: count() }).from(alerts).where(scope);
     return Number(row?.n ?? 0);
   });
 }
@@ -210,9 +211,10 @@ const MAX_ALERT_COUNT_GROUPS = 10_000;
 export async function countAlerts(ctx: RequestContext, filter: AlertFilter | null | undefined, groupBy: readonly AlertCountKeyName[]): Promise<AlertCount[]> {
   const principal = requirePrincipal(ctx);
   requireCan(ctx, 'read', 'Alert');
+  const db = await ctx.reads.db();
   const keys = [...new Set(groupBy)];
-  const filterUnit = filter?.unitCode ? await requireUnit(ctx.db, filter.unitCode) : undefined;
-  const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(ctx.db, filter, filterUnit))) as SQL;
+  const filterUnit = filter?.unitCode ? await requireUnit(db, filter.unitCode) : undefined;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Alert', alertFields), ...(await filterSql(db, filter, filterUnit))) as SQL;
 
   let parent: UnitRow | undefined;
   const columns: Partial<Record<AlertCountKeyName, SQL | AnyPgColumn>> = {};
@@ -220,7 +222,7 @@ export async function countAlerts(ctx: RequestContext, filter: AlertFilter | nul
     switch (key) {
       case 'CHILD_UNIT': {
         const home = homeOf(principal);
-        parent = filterUnit ?? (home ? await requireUnit(ctx.db, home.code) : undefined);
+        parent = filterUnit ?? (home ? await requireUnit(db, home.code) : undefined);
         const childTier = parent ? TIERS[TIERS.indexOf(parent.tier) + 1] : undefined;
         if (!parent || !childTier) throw new BadUserInputError(`${parent ? `${parent.name} (${parent.code}) has no child units` : 'no unit to take the children of'}: name a unitCode above the grid tier in the filter`, 'groupBy');
         columns.CHILD_UNIT = tierColumn(alerts, childTier);
@@ -250,14 +252,14 @@ export async function countAlerts(ctx: RequestContext, filter: AlertFilter | nul
   const positions = sql.raw(keyNames.map((_, i) => String(i + 1)).join(', '));
   const selected = sql.join([...keyNames.map((key) => sql`${columns[key]} as ${sql.identifier(key)}`), sql`count(*) as "count"`], sql`, `);
   const rows = await executeRows<Record<string, string | number | bigint | null>>(
-    ctx.db,
+    db,
     sql`with grouped as materialized (select ${selected} from ${alerts} where ${scope}${keyNames.length > 0 ? sql` group by ${positions}` : sql``})
       select * from grouped${keyNames.length > 0 ? sql` order by ${positions}` : sql``} limit ${sql.raw(String(MAX_ALERT_COUNT_GROUPS + 1))}`,
   );
   if (rows.length > MAX_ALERT_COUNT_GROUPS) throw new BadUserInputError(`more than ${MAX_ALERT_COUNT_GROUPS} groups: narrow the filter (a unit, a time range) or group by fewer keys`, 'groupBy');
 
   const childCodes = parent ? [...new Set(rows.map((row) => row['CHILD_UNIT']).filter((code): code is string => typeof code === 'string'))] : [];
-  const children = await unitsByCodes(ctx.db, childCodes);
+  const children = await unitsByCodes(db, childCodes);
   return rows.map((row) => {
     const code = row['CHILD_UNIT'];
     const unitRow = parent ? (typeof code === 'string' ? children.get(code) : parent) : undefined;

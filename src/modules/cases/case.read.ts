@@ -149,8 +149,9 @@ export async function listCases(
   include: CaseInclude = {},
 ): Promise<Page<Case>> {
   requireCan(ctx, 'read', 'Case');
+  const db = await ctx.reads.db();
   const page = pageRequest(args);
-  const scope = and(abilityToSql(ctx.ability, 'read', 'Case', caseFields), ...(await filterSql(ctx.db, filter, ctx.hub.clock.now()))) as SQL;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Case', caseFields), ...(await filterSql(db, filter, ctx.hub.clock.now()))) as SQL;
   const keyset = keysetCondition(cases.openedAt, cases.id, page);
   // Lean reads leave the other columns undefined in the row, and the other entry fields out of
   // the history: toCase then makes cases whose unread fields are never resolved, since the
@@ -159,7 +160,7 @@ export async function listCases(
   const partialHistory = include.history === true && selectsOnly(include.historyFields, LEAN_HISTORY_NAMES);
   const history = partialHistory ? LEAN_HISTORY_JSON : HISTORY_JSON;
   const rows = await executeRows<Record<string, unknown>>(
-    ctx.db,
+    db,
     sql`select ${caseReader.columns}${include.unit ? sql`, ${UNIT_READER.columns}` : sql``}${include.assignee ? sql`, ${ASSIGNEE_READER.columns}` : sql``}${include.history ? sql`, ${history}` : sql``}
       from (select * from ${cases}
              where ${keyset ? and(scope, keyset) : scope}
@@ -197,7 +198,7 @@ export async function listCases(
     return c;
   };
   return pageOf(caseRows, page, toNode, async () => {
-    const [row] = await ctx.db.select({ n: count() }).from(cases).where(scope);
+    const [row] = await db.select({ n: count() }).from(cases).where(scope);
     return Number(row?.n ?? 0);
   });
 }

@@ -42,17 +42,18 @@ export async function listDevices(
   args: PageArgs,
 ): Promise<Page<Device>> {
   requireCan(ctx, 'read', 'Device');
+  const db = await ctx.reads.db();
   const page = pageRequest(args);
-  const scope = and(abilityToSql(ctx.ability, 'read', 'Device', deviceFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Device', deviceFields), ...(await filterSql(db, filter))) as SQL;
   const keyset = keysetCondition(devices.createdAt, devices.id, page);
-  const rows = await ctx.db
+  const rows = await db
     .select()
     .from(devices)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(pageOrder(devices.createdAt, devices.id, page))
     .limit(page.limit + 1);
   return pageOf(rows, page, toDevice, async () => {
-    const [row] = await ctx.db.select({ n: count() }).from(devices).where(scope);
+    const [row] = await db.select({ n: count() }).from(devices).where(scope);
     return Number(row?.n ?? 0);
   });
 }

@@ -149,17 +149,18 @@ export async function listPatrolReports(
   args: PageArgs,
 ): Promise<Page<PatrolReport>> {
   requireCan(ctx, 'read', 'PatrolReport');
+  const db = await ctx.reads.db();
   const page = pageRequest(args);
-  const scope = and(abilityToSql(ctx.ability, 'read', 'PatrolReport', patrolFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'PatrolReport', patrolFields), ...(await filterSql(db, filter))) as SQL;
   const keyset = keysetCondition(patrolReports.startedAt, patrolReports.id, page);
-  const rows = await ctx.db
+  const rows = await db
     .select()
     .from(patrolReports)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(pageOrder(patrolReports.startedAt, patrolReports.id, page))
     .limit(page.limit + 1);
   return pageOf(rows, page, toPatrolReport, async () => {
-    const [row] = await ctx.db.select({ n: count() }).from(patrolReports).where(scope);
+    const [row] = await db.select({ n: count() }).from(patrolReports).where(scope);
     return Number(row?.n ?? 0);
   });
 }

@@ -123,17 +123,18 @@ async function filterSql(db: Executor, filter: ReportFilter | null | undefined):
 /** Newest period first; the caller's scope is part of the SQL, and the filter only narrows it. */
 export async function listReports(ctx: RequestContext, filter: ReportFilter | null | undefined, args: PageArgs): Promise<Page<Report>> {
   requireCan(ctx, 'read', 'Report');
+  const db = await ctx.reads.db();
   const page = pageRequest(args);
-  const scope = and(abilityToSql(ctx.ability, 'read', 'Report', reportFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Report', reportFields), ...(await filterSql(db, filter))) as SQL;
   const keyset = keysetCondition(reports.periodFrom, reports.id, page);
-  const rows = await ctx.db
+  const rows = await db
     .select()
     .from(reports)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(pageOrder(reports.periodFrom, reports.id, page))
     .limit(page.limit + 1);
   return pageOf(rows, page, toReport, async () => {
-    const [row] = await ctx.db.select({ n: count() }).from(reports).where(scope);
+    const [row] = await db.select({ n: count() }).from(reports).where(scope);
     return Number(row?.n ?? 0);
   });
 }

@@ -325,17 +325,18 @@ export async function listResidentRequests(
   args: PageArgs,
 ): Promise<Page<ResidentRequest>> {
   requireCan(ctx, 'read', 'ResidentRequest');
+  const db = await ctx.reads.db();
   const page = pageRequest(args);
-  const scope = and(abilityToSql(ctx.ability, 'read', 'ResidentRequest', requestFields), ...(await filterSql(ctx.db, filter))) as SQL;
+  const scope = and(abilityToSql(ctx.ability, 'read', 'ResidentRequest', requestFields), ...(await filterSql(db, filter))) as SQL;
   const keyset = keysetCondition(residentRequests.submittedAt, residentRequests.id, page);
-  const rows = await ctx.db
+  const rows = await db
     .select()
     .from(residentRequests)
     .where(keyset ? and(scope, keyset) : scope)
     .orderBy(pageOrder(residentRequests.submittedAt, residentRequests.id, page))
     .limit(page.limit + 1);
   return pageOf(rows, page, toResidentRequest, async () => {
-    const [row] = await ctx.db.select({ n: count() }).from(residentRequests).where(scope);
+    const [row] = await db.select({ n: count() }).from(residentRequests).where(scope);
     return Number(row?.n ?? 0);
   });
 }

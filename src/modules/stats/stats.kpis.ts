@@ -122,14 +122,15 @@ function toCaseKpis(kpis: UnitKpis, from: Date, to: Date, children: CaseKpis[] =
  */
 export async function caseKpisFor(ctx: RequestContext, unitCode: string, from: Date, to: Date): Promise<CaseKpis> {
   requireCan(ctx, 'read', 'Case');
+  const db = await ctx.reads.db();
   if (!(from < to)) throw new BadUserInputError('from must be before to', 'from');
-  const unit = await requireUnit(ctx.db, unitCode);
+  const unit = await requireUnit(db, unitCode);
   const roots = scopeRoots(ctx.ability, 'read', 'Case');
   if (roots !== null && !roots.some((root) => isWithin(unit.path, root) || isWithin(root, unit.path))) {
     ctx.ledger.denied({ operation: 'caseKpis', kind: 'Case', recordId: null, reason: `unit ${unit.code} outside the caller’s scope: answered NOT_FOUND` });
     throw new NotFoundError('Unit', unitCode);
   }
-  const { total, children } = await computeCaseKpis(ctx.db, abilityToSql(ctx.ability, 'read', 'Case', caseFields), unit, from, to);
+  const { total, children } = await computeCaseKpis(db, abilityToSql(ctx.ability, 'read', 'Case', caseFields), unit, from, to);
   return toCaseKpis(
     total,
     from,

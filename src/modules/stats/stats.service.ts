@@ -121,15 +121,16 @@ export async function countRecords(db: Executor, scope: SQL, query: CountQuery):
 export async function statsFor(ctx: RequestContext, query: Omit<CountQuery, 'unit'> & { unitCode: string }): Promise<Stats> {
   const spec = STATS_KIND_SPECS[query.kind];
   requireCan(ctx, 'read', spec.subject);
+  const db = await ctx.reads.db();
   if (query.from && query.to && query.from > query.to) throw new BadUserInputError('from must not be after to', 'from');
-  const unit = await requireUnit(ctx.db, query.unitCode);
+  const unit = await requireUnit(db, query.unitCode);
   const roots = scopeRoots(ctx.ability, 'read', spec.subject);
   if (roots !== null && !roots.some((root) => isWithin(unit.path, root) || isWithin(root, unit.path))) {
     ctx.ledger.denied({ operation: 'stats', kind: spec.subject, recordId: null, reason: `unit ${unit.code} outside the caller’s scope: answered NOT_FOUND` });
     throw new NotFoundError('Unit', query.unitCode);
   }
   const groupBy = normaliseGroups(query.groupBy);
-  const counted = await countRecords(ctx.db, abilityToSql(ctx.ability, 'read', spec.subject, spec.fields), { ...query, unit, groupBy });
+  const counted = await countRecords(db, abilityToSql(ctx.ability, 'read', spec.subject, spec.fields), { ...query, unit, groupBy });
   return Object.assign(new Stats(), {
     unit: toUnit(unit),
     kind: query.kind,

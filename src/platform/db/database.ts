@@ -8,6 +8,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { isDatabaseUnavailable } from './outage.js';
+import { ReplicaReads, type ReplicaSettings } from './replica.js';
 
 /** The drizzle handle every module uses; the same type on PGlite and postgres.js. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -17,8 +19,11 @@ export type Executor = Db | Tx;
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
-/** Which of the hub's connection sets runs a statement: `main` (everything), `live` (live feeds' batch loads). */
-export type PoolName = 'main' | 'live';
+/**
+ * Which of the hub's connection sets runs a statement: `main` (everything), `live` (live feeds'
+ * batch loads), `replica` (list, count and stats reads on the read replica, when there is one).
+ */
+export type PoolName = 'main' | 'live' | 'replica';
 
 /**
  * Told when a statement is sent (its pool and text); the function it returns is called when the
@@ -41,8 +46,13 @@ export interface Database {
    * LISTEN is (re)established: after the first time, notifications may have been missed.
    */
   listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
-  /** How many connections each pool may open. */
-  readonly poolSizes: Readonly<Record<PoolName, number>>;
+  /** How many connections each pool may open (`replica` only with a replica). */
+  readonly poolSizes: Readonly<Partial<Record<PoolName, number>>>;
+  /**
+   * The read replica (DATABASE_REPLICA_URL, server only): where list, count and stats reads go
+   * when it has replayed the caller's writes (src/platform/db/replica.ts). Undefined without one.
+   */
+  readonly replica?: ReplicaReads<Db> | undefined;
   /** Sets who is told of every statement `db` and `liveDb` send (the hub's metrics and traces); `undefined` stops it. */
   observe(observer: StatementObserver | undefined): void;
   ping(): Promise<void>;
@@ -103,6 +113,8 @@ interface OpenServerOptions {
   statementTimeoutMs?: number;
   /** Called for every statement sent (postgres.js `debug`): tests count statements with it. */
   onStatement?: (query: string) => void;
+  /** A streaming replica of `url` that list, count and stats reads may go to (DATABASE_REPLICA_URL). */
+  replica?: { url: string; settings: ReplicaSettings; warn?: (message: string) => void };
 }
 
 /**
@@ -136,13 +148,15 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
   const db = drizzlePostgres(preparing(sql, { prepare: true, pool: 'main', watch })) as unknown as Db;
   // Connections are opened on first use: a hub without live subscribers never opens these.
   const liveSql = postgres(options.url, { max: LIVE_POOL_SIZE, ...CONNECTING, onnotice: () => {}, connection: { application_name: 'gridhub-live' } });
+  const replica = options.replica ? await openReplica(options.replica, sql, max, options.statementTimeoutMs, watch) : undefined;
   return {
     kind: 'postgres',
     db,
     liveDb: drizzlePostgres(preparing(liveSql, { prepare: false, pool: 'live', watch })) as unknown as Db,
     sql,
     url: options.url,
-    poolSizes: { main: max, live: LIVE_POOL_SIZE },
+    replica,
+    poolSizes: { main: max, live: LIVE_POOL_SIZE, ...(replica ? { replica: max } : {}) },
     observe(observer) {
       watch.observer = observer;
     },
@@ -158,7 +172,7 @@ export async function openServer(options: OpenServerOptions): Promise<Database &
       await sql`select 1`;
     },
     async close() {
-      await Promise.all([sql.end({ timeout: 5 }), liveSql.end({ timeout: 5 })]);
+      await Promise.all([sql.end({ timeout: 5 }), liveSql.end({ timeout: 5 }), replica?.close()]);
     },
   };
 }
@@ -181,7 +195,8 @@ function preparing<S extends postgres.Sql | postgres.TransactionSql>(sql: S, how
     get(target, property, receiver) {
       if (property === 'unsafe') {
         return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
-          const pending = target.unsafe(query, parameters, how.prepare ? { ...options, prepare: true } : options);
+          const settings = how.prepare ? { ...options, prepare: true } : (options ?? {});
+          const pending = how.fallback ? withFallback(target as postgres.Sql, how.fallback, query, parameters, settings) : target.unsafe(query, parameters, settings);
           const observer = how.watch.observer;
           return observer ? whenSettled(pending, observer(how.pool, query)) : pending;
         };
@@ -190,7 +205,8 @@ function preparing<S extends postgres.Sql | postgres.TransactionSql>(sql: S, how
         const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
         return (...args: unknown[]) => {
           const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return open.call(target, ...args, (tx: postgres.TransactionSql) => body(preparing(tx, how)));
+          // No replica statement runs in a transaction; a transaction's statements never change server.
+          return open.call(target, ...args, (tx: postgres.TransactionSql) => body(preparing(tx, { ...how, fallback: undefined })));
         };
       }
       return Reflect.get(target, property, receiver);
@@ -205,6 +221,80 @@ interface SqlWrapping {
   readonly pool: PoolName;
   /** The observer of the moment (set by `Database.observe`). */
   readonly watch: { observer?: StatementObserver | undefined };
+  /** The replica's pool: a statement it cannot answer is sent to this one (the primary's) instead. */
+  readonly fallback?: { sql: postgres.Sql; onFailure: (error: unknown) => void };
+}
+
+/**
+ * The replica's pool, its statements prepared like the main pool's, and the sampling of its
+ * position started. Its connections get the same statement_timeout.
+ */
+async function openReplica(
+  options: NonNullable<OpenServerOptions['replica']>,
+  primarySql: postgres.Sql,
+  max: number,
+  statementTimeoutMs: number | undefined,
+  watch: SqlWrapping['watch'],
+): Promise<ReplicaReads<Db>> {
+  const replicaSql = postgres(options.url, {
+    max,
+    ...CONNECTING,
+    onnotice: () => {},
+    connection: { application_name: 'gridhub-replica', ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) },
+  });
+  const holder: { reads?: ReplicaReads<Db> } = {};
+  const fallback = { sql: primarySql, onFailure: (error: unknown) => holder.reads?.markDown(error) };
+  const db = drizzlePostgres(preparing(replicaSql, { prepare: true, pool: 'replica', watch, fallback })) as unknown as Db;
+  const reads = new ReplicaReads(db, replicaSql, primarySql, options.settings, options.warn);
+  holder.reads = reads;
+  await reads.start();
+  return reads;
+}
+
+/**
+ * A statement the replica could not answer because it is unreachable, or because replaying the
+ * primary's WAL cancelled it (40001, "conflict with recovery"): the primary answers it.
+ */
+function replicaFailure(error: unknown): boolean {
+  return isDatabaseUnavailable(error) || (error as { code?: unknown } | null)?.code === '40001';
+}
+
+/**
+ * A replica statement as postgres.js' lazy query looks to drizzle (awaited, or `.values()`),
+ * sent again to the primary when the replica fails it (`replicaFailure`).
+ */
+function withFallback(
+  replica: postgres.Sql,
+  fallback: NonNullable<SqlWrapping['fallback']>,
+  query: string,
+  parameters: postgres.ParameterOrJSON<never>[] | undefined,
+  options: postgres.UnsafeQueryOptions,
+): PromiseLike<unknown> & { values(): PromiseLike<unknown> } {
+  const send = (sql: postgres.Sql, values: boolean) => {
+    const pending = sql.unsafe(query, parameters, options);
+    return values ? pending.values() : pending;
+  };
+  const run = async (values: boolean): Promise<unknown> => {
+    try {
+      return await send(replica, values);
+    } catch (error) {
+      if (!replicaFailure(error)) throw error;
+      fallback.onFailure(error);
+      return await send(fallback.sql, values);
+    }
+  };
+  // Like postgres.js' own query, `values()` returns the query itself: the statement observer
+  // wraps its `then` (whenSettled), which must see the awaiting of either form.
+  let asValues = false;
+  const pending = {
+    then: <A = unknown, B = never>(onFulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null) =>
+      run(asValues).then(onFulfilled, onRejected),
+    values() {
+      asValues = true;
+      return pending;
+    },
+  };
+  return pending;
 }
 
 /** The live feeds' own connections on a server. */
