@@ -10,6 +10,13 @@
  *                bearer token of a demo principal
  *   postgraphile PostGraphile v5 over the same tables, no permissions (bench/peers/postgraphile,
  *                Node 22 from the `node` package; installed with `npm ci` on first use)
+ *   postgraphile RLS  the same PostGraphile with row-level security, as its JWT guide has it:
+ *                a verified bearer token's claims pick a role per tier and the unit through
+ *                `pgSettings`; each tier's role has one single-column policy (alerts:
+ *                `street_code = current_setting('jwt.claims.unit_code', true)`, and so on), so
+ *                the tier's time index still serves `order by … limit` (see `ensureRls`)
+ *   RLS naive    the same server and claims, but one role for every tier whose policies, one
+ *                a tier, are OR-ed together: no index serves the OR
  *   floor        a minimal node:http server running the equivalent SQL (bench/peers/floor.ts)
  *   stack        (only with `--only ceiling`) the hub's GraphQL stack alone — Apollo Server 5,
  *                express 5, graphql 16, type-graphql 2 — serving Q1's shape from memory, no
@@ -21,8 +28,9 @@
  *       assignee unit and whole history (gridhub as shuguang.officer, that community's officer)
  *   Q3  alert counts by child unit and day for the district over the dataset's last 30 days
  *       (gridhub as chongchuan.officer: the district's own officer sees every street)
- * and Q1 for gridhub at every tier: city.admin, chongchuan.officer, xuetian.officer,
- * shuguang.officer, hujing.grid (each one's own latest 20).
+ * and Q1 at every tier: city.admin, chongchuan.officer, xuetian.officer, shuguang.officer,
+ * hujing.grid (each one's own latest 20) on gridhub as that principal, on PostGraphile with a
+ * condition on the tier's column, and on both RLS forms with that principal's tier and unit.
  *
  * `--only ceiling` (not run by default): Q1 on gridhub, PostGraphile and the floor beside the
  * stack answering Q1's shape (the same 20 alerts, the same bytes as gridhub) and `{ ping }` (the
@@ -39,6 +47,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
 import postgres from 'postgres';
 import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl, Q3_FROM, Q3_TO, SIZES } from './dataset.js';
@@ -65,7 +74,7 @@ const CONNECTIONS = Number(options.connections);
 const ONLY = new Set(options.only.split(','));
 const BENCH_DATABASE = decodeURIComponent(new URL(benchDatabaseUrl()).pathname.slice(1));
 
-type TargetName = 'gridhub' | 'postgraphile' | 'floor' | 'stack';
+type TargetName = 'gridhub' | 'postgraphile' | 'rls' | 'floor' | 'stack';
 
 interface Request {
   method: 'GET' | 'POST';
@@ -77,6 +86,8 @@ interface Request {
 interface Cell {
   /** The table the cell is a row of. */
   query: string;
+  /** Set on Q1's cells of one tier: `street (xuetian.officer)`. */
+  tier?: string;
   /** Row label in the table. */
   target: TargetName | string;
   /** The server that answers (and whose CPU is read). */
@@ -169,6 +180,63 @@ function ensurePeerInstalled(): void {
   if (result.status !== 0 || !existsSync(node22)) throw new Error('npm ci in bench/peers/postgraphile failed');
 }
 
+// ---------------------------------------------------------------- row-level security
+
+const rlsRole = (tier: string) => `gridhub_bench_rls_${tier}`;
+const NAIVE_ROLE = 'gridhub_bench_rls_naive';
+/** The tables the RLS peer's roles are scoped on; case history follows its case. */
+const SCOPED_TABLES = ['alerts', 'cases'];
+
+/**
+ * The RLS peer's roles and policies on the bench database, made again on every run. Each tier's
+ * role has one policy a table, on that tier's column (`street_code =
+ * current_setting('jwt.claims.unit_code', true)`): the planner uses the tier's time index for
+ * `order by occurred_at desc limit 20`. The naive role has every tier's policy at once (RLS ORs
+ * the permissive policies of a role), as a deployment that gave every principal one role would.
+ * A case's history is visible when its case is (`exists`, under the case's own policies).
+ * gridhub, plain PostGraphile and the floor connect as the tables' owner, a superuser: RLS does
+ * not apply to them. Returns each principal's unit code, the claim its tokens carry.
+ */
+async function ensureRls(url: string): Promise<Map<string, string>> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const roles = [...TIERS.map(([tier]) => rlsRole(tier)), NAIVE_ROLE];
+    await sql.begin(async (tx) => {
+      for (const role of roles) {
+        const [exists] = await tx`select 1 from pg_roles where rolname = ${role}`;
+        if (!exists) await tx.unsafe(`create role ${role} nologin`);
+        await tx.unsafe(`grant usage on schema public to ${role}`);
+        await tx.unsafe(`grant select on all tables in schema public to ${role}`);
+      }
+      const columns = await tx<{ table_name: string; column_name: string }[]>`
+        select table_name, column_name from information_schema.columns where table_schema = 'public' and table_name in ${sql(SCOPED_TABLES)}`;
+      for (const table of [...SCOPED_TABLES, 'case_history']) {
+        await tx.unsafe(`alter table ${table} enable row level security`);
+        const old = await tx<{ policyname: string }[]>`select policyname from pg_policies where schemaname = 'public' and tablename = ${table} and policyname like 'gridhub_bench_%'`;
+        for (const { policyname } of old) await tx.unsafe(`drop policy ${policyname} on ${table}`);
+      }
+      for (const table of SCOPED_TABLES) {
+        for (const [tier] of TIERS) {
+          if (!columns.some((c) => c.table_name === table && c.column_name === `${tier}_code`)) continue;
+          const using = `${tier}_code = current_setting('jwt.claims.unit_code', true)`;
+          await tx.unsafe(`create policy gridhub_bench_${tier} on ${table} for select to ${rlsRole(tier)} using (${using})`);
+          await tx.unsafe(`create policy gridhub_bench_naive_${tier} on ${table} for select to ${NAIVE_ROLE} using (${using})`);
+        }
+      }
+      await tx.unsafe(`create policy gridhub_bench_case on case_history for select to ${roles.join(', ')} using (exists (select 1 from cases c where c.id = case_id))`);
+    });
+    const principals = await sql<{ name: string; unit_code: string }[]>`select name, unit_code from principals where name in ${sql(TIERS.map(([, name]) => name))}`;
+    return new Map(principals.map((p) => [p.name, p.unit_code]));
+  } finally {
+    await sql.end();
+  }
+}
+
+/** A token for the RLS peer: its role and unit, HS256 with the peer's secret (see server.mjs). */
+function rlsToken(secret: string, role: string, unitCode: string): Promise<string> {
+  return new SignJWT({ role, unit_code: unitCode }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setAudience('postgraphile').setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(secret));
+}
+
 // ---------------------------------------------------------------- load
 
 async function load(server: Server, request: Request, seconds: number): Promise<Measured> {
@@ -188,6 +256,7 @@ async function load(server: Server, request: Request, seconds: number): Promise<
   const cpu = cpuMs(pid) - cpuBefore;
   const db = databaseCpuSince(dbBefore, databaseCpu(BENCH_DATABASE));
   const loadUsage = process.cpuUsage(loadBefore);
+  await settle();
   const perRequest = (ms: number) => (result.requests.total > 0 ? ms / result.requests.total : NaN);
   return {
     reqPerSec: result.requests.average,
@@ -199,6 +268,22 @@ async function load(server: Server, request: Request, seconds: number): Promise<
     dbCpuMsPerRequest: perRequest(db),
     loadCpuMsPerRequest: perRequest((loadUsage.user + loadUsage.system) / 1000),
   };
+}
+
+let monitor: postgres.Sql | undefined;
+
+/**
+ * Waits (up to 60 s) until no statement runs on the bench database. autocannon stops at the
+ * cell's end with up to a connection's worth of requests still in the server; a slow one (the
+ * naive RLS form's take seconds under load) would otherwise run on into the next cell.
+ */
+async function settle(): Promise<void> {
+  monitor ??= postgres(benchDatabaseUrl(), { max: 1, onnotice: () => {} });
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    const [row] = await monitor<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = ${BENCH_DATABASE} and state = 'active' and pid <> pg_backend_pid()`;
+    if ((row?.n ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The answer's text, as sent. */
@@ -219,12 +304,21 @@ const Q1_GRIDHUB = /* GraphQL */ `query Q1 { alerts(first: 20) { edges { node {
   id type severity status occurredAt unit { code name tier } device { id externalId name type status } } } } }`;
 const Q1_POSTGRAPHILE = /* GraphQL */ `query Q1($street: String!) { allAlerts(condition: { streetCode: $street }, orderBy: [OCCURRED_AT_DESC, ROW_ID_DESC], first: 20) {
   nodes { rowId type severity status occurredAt unitByUnitCode { code name tier } deviceByDeviceId { rowId externalId name type status } } } }`;
+/** Q1 as an RLS principal asks it: the policies scope the rows. */
+const Q1_RLS = /* GraphQL */ `query Q1 { allAlerts(orderBy: [OCCURRED_AT_DESC, ROW_ID_DESC], first: 20) {
+  nodes { rowId type severity status occurredAt unitByUnitCode { code name tier } deviceByDeviceId { rowId externalId name type status } } } }`;
+/** Q1 on plain PostGraphile for any tier: a condition on the tier's column (`streetCode`, …). */
+const q1PostGraphile = (column: string) => /* GraphQL */ `query Q1($code: String!) { allAlerts(condition: { ${column}: $code }, orderBy: [OCCURRED_AT_DESC, ROW_ID_DESC], first: 20) {
+  nodes { rowId type severity status occurredAt unitByUnitCode { code name tier } deviceByDeviceId { rowId externalId name type status } } } }`;
 const Q2_FIELDS = 'number title category severity state openedAt deadlineAt';
 const Q2_HISTORY = 'seq action actor at fromState toState note';
 const Q2_GRIDHUB = /* GraphQL */ `query Q2($states: [CaseState!]) { cases(filter: { states: $states }, first: 20) { edges { node {
   id ${Q2_FIELDS} assignee { code name } history { ${Q2_HISTORY} } } } } }`;
 const Q2_POSTGRAPHILE = /* GraphQL */ `query Q2($community: String!, $states: [String!]) {
   allCases(condition: { communityCode: $community }, filter: { state: { in: $states } }, orderBy: [OPENED_AT_DESC, ROW_ID_DESC], first: 20) {
+    nodes { rowId ${Q2_FIELDS} unitByAssigneeCode { code name } caseHistoriesByCaseId(orderBy: SEQ_ASC) { nodes { ${Q2_HISTORY} } } } } }`;
+const Q2_RLS = /* GraphQL */ `query Q2($states: [String!]) {
+  allCases(filter: { state: { in: $states } }, orderBy: [OPENED_AT_DESC, ROW_ID_DESC], first: 20) {
     nodes { rowId ${Q2_FIELDS} unitByAssigneeCode { code name } caseHistoriesByCaseId(orderBy: SEQ_ASC) { nodes { ${Q2_HISTORY} } } } } }`;
 const Q3_GRIDHUB = /* GraphQL */ `query Q3($filter: AlertFilter) { alertCounts(filter: $filter, groupBy: [CHILD_UNIT, DAY]) { unit { code } day count } }`;
 const Q3_POSTGRAPHILE = /* GraphQL */ `query Q3($district: String!, $from: Datetime!, $to: Datetime!) {
@@ -312,30 +406,61 @@ function moment(): string {
   return `${new Date().toISOString().slice(11, 16)} UTC, load ${load}`;
 }
 
-/** Ratio rows under each table: numerator and denominator targets. */
+const RLS_RATIOS: [string, string][] = [['gridhub', 'postgraphile RLS'], ['gridhub', 'RLS naive']];
+/** Ratio rows under each table: numerator and denominator targets (a tier's Q1: `TIER_RATIOS`). */
 const RATIOS: Record<string, [string, string][]> = {
-  Q1: [['gridhub', 'postgraphile'], ['gridhub', 'floor']],
-  Q2: [['gridhub', 'postgraphile'], ['gridhub', 'floor']],
+  Q1: [['gridhub', 'postgraphile'], ...RLS_RATIOS, ['gridhub', 'floor']],
+  Q2: [['gridhub', 'postgraphile'], ...RLS_RATIOS, ['gridhub', 'floor']],
   Q3: [['gridhub', 'postgraphile'], ['gridhub', 'floor']],
   'Q1 ceiling': [['stack', 'postgraphile'], ['gridhub', 'stack']],
 };
-const SHOWN: Record<string, string> = { postgraphile: 'PostGraphile' };
+const TIER_RATIOS: [string, string][] = [['gridhub', 'postgraphile'], ...RLS_RATIOS];
+const SHOWN: Record<string, string> = { postgraphile: 'PostGraphile', 'postgraphile RLS': 'PostGraphile RLS' };
 const cpuCells = (s: ReturnType<typeof summary>) => [s.cpu, s.db, s.loadgen].map((ms) => fmt(ms, 3)).join(' | ');
+
+/**
+ * Q1 by tier on one line each: req/s and server CPU ms a request of gridhub and the three
+ * PostGraphile forms, and gridhub's ratio to each (medians of the same rounds).
+ */
+function tierSummary(cells: Cell[], runs: Map<Cell, Measured[]>): string[] {
+  const targets = ['gridhub', 'postgraphile', 'postgraphile RLS', 'RLS naive'];
+  const lines = [
+    `| Q1 by tier: req/s (server CPU ms a request) | ${targets.map((t) => SHOWN[t] ?? t).join(' | ')} | gridhub / ${targets
+      .slice(1)
+      .map((t) => SHOWN[t] ?? t)
+      .join(' | gridhub / ')} |`,
+    `| --- |${' ---: |'.repeat(targets.length * 2 - 1)}`,
+  ];
+  for (const tier of new Set(cells.map((c) => c.tier as string))) {
+    const stats = targets.map((t) => {
+      const cell = cells.find((c) => c.tier === tier && c.target === t);
+      return cell ? summary(runs.get(cell) ?? []) : undefined;
+    });
+    const [hub] = stats;
+    const shown = stats.map((s) => (s ? `${fmt(s.rps)} (${fmt(s.cpu, 3)})` : '—'));
+    const ratios = stats.slice(1).map((s) => (s && hub ? `${fmt(hub.rps / s.rps, 2)}×` : '—'));
+    lines.push(`| ${tier} | ${[...shown, ...ratios].join(' | ')} |`);
+  }
+  lines.push('');
+  return lines;
+}
 
 async function main(): Promise<void> {
   const databaseUrl = benchDatabaseUrl();
   const pgVersion = await postgresVersion(databaseUrl);
   ensurePeerInstalled();
+  const unitOf = await ensureRls(databaseUrl);
   const secret = randomBytes(32).toString('hex');
   const servers: Partial<Record<TargetName, Server>> = {};
   const cleanup = async () => {
     await Promise.all(Object.values(servers).map((s) => stop(s)));
+    await monitor?.end();
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
     const withStack = ONLY.has('ceiling');
-    process.stdout.write(`starting gridhub, PostGraphile, the floor${withStack ? ' and the stack' : ''}…\n`);
-    const [hub, pgl, floor, stack] = await Promise.all([
+    process.stdout.write(`starting gridhub, PostGraphile, PostGraphile with RLS, the floor${withStack ? ' and the stack' : ''}…\n`);
+    const [hub, pgl, rls, floor, stack] = await Promise.all([
       // The sweepers and the weekly report run are off: they would write into the dataset while
       // it is measured (the devices' heartbeats stop at the dataset's end: the device sweeper
       // would mark them all OFFLINE and add alerts; the SLA sweeper would escalate overdue cases).
@@ -348,20 +473,41 @@ async function main(): Promise<void> {
       ),
       // The `node` package's bin/node is the Node 22 binary itself (no launcher): its pid serves.
       startPeer('postgraphile', node22, ['server.mjs'], { DATABASE_URL: databaseUrl, GRAPHILE_ENV: 'production' }, peerDir),
+      startPeer('postgraphile RLS', node22, ['server.mjs'], { DATABASE_URL: databaseUrl, GRAPHILE_ENV: 'production', JWT_SECRET: secret }, peerDir),
       startTsPeer('floor', 'bench/peers/floor.ts', { DATABASE_URL: databaseUrl }),
       withStack ? startTsPeer('stack', 'bench/peers/stack.ts', { DATABASE_URL: databaseUrl, NODE_ENV: 'production' }) : undefined,
     ]);
     servers.gridhub = hub;
     servers.postgraphile = pgl;
+    servers.rls = rls;
     servers.floor = floor;
     if (stack) servers.stack = stack;
     for (const [name, server] of Object.entries(servers)) checkServing(name, server);
     const serverOf = (cell: Cell) => servers[cell.server] as Server;
     const tokens = new Map<string, string>();
     for (const name of new Set([...TIERS.map(([, n]) => n), 'shuguang.officer'])) tokens.set(name, await signToken(secret, name, 3600));
+    /** The RLS peer's tokens of a principal: its tier's role, and the naive role. */
+    const rlsTokens = new Map<string, { index: string; naive: string }>();
+    for (const [tier, name] of TIERS) {
+      const unit = unitOf.get(name);
+      if (!unit) throw new Error(`${name} is not in the bench database: run npm run bench:data -- --rebuild`);
+      rlsTokens.set(name, { index: await rlsToken(secret, rlsRole(tier), unit), naive: await rlsToken(secret, NAIVE_ROLE, unit) });
+    }
+    const rlsCells = (query: string, name: string, request: (token: string) => Request, normalise: Cell['normalise'], tier?: string): Cell[] => [
+      { query, tier, target: 'postgraphile RLS', server: 'rls', agree: query, request: request(rlsTokens.get(name)?.index as string), normalise },
+      { query, tier, target: 'RLS naive', server: 'rls', agree: query, request: request(rlsTokens.get(name)?.naive as string), normalise },
+    ];
 
     const gridhubQ1 = (body: any) =>
       q1Rows(body.data.alerts.edges.map(({ node }: any) => ({ id: node.id, unit: `${node.unit.code} ${node.unit.name} ${node.unit.tier}`, device: node.device && `${node.device.id} ${node.device.name}` })));
+    const postGraphileQ1 = (body: any) =>
+      q1Rows(
+        body.data.allAlerts.nodes.map((n: any) => ({
+          id: n.rowId,
+          unit: `${n.unitByUnitCode.code} ${n.unitByUnitCode.name} ${n.unitByUnitCode.tier}`,
+          device: n.deviceByDeviceId && `${n.deviceByDeviceId.rowId} ${n.deviceByDeviceId.name}`,
+        })),
+      );
     const q3Filter = { unitCode: DISTRICT, from: Q3_FROM.toISOString(), to: Q3_TO.toISOString() };
     /** Q1 on gridhub, PostGraphile and the floor, as a row of table `query`. */
     const q1Cells = (query: string): Cell[] => [
@@ -372,15 +518,9 @@ async function main(): Promise<void> {
         server: 'postgraphile',
         agree: query,
         request: post(Q1_POSTGRAPHILE, { street: STREET }),
-        normalise: (body) =>
-          q1Rows(
-            body.data.allAlerts.nodes.map((n: any) => ({
-              id: n.rowId,
-              unit: `${n.unitByUnitCode.code} ${n.unitByUnitCode.name} ${n.unitByUnitCode.tier}`,
-              device: n.deviceByDeviceId && `${n.deviceByDeviceId.rowId} ${n.deviceByDeviceId.name}`,
-            })),
-          ),
+        normalise: postGraphileQ1,
       },
+      ...rlsCells(query, 'xuetian.officer', (token) => post(Q1_RLS, {}, token), postGraphileQ1),
       {
         query,
         target: 'floor',
@@ -393,6 +533,17 @@ async function main(): Promise<void> {
     const cells: Cell[] = [];
     if (ONLY.has('q1')) cells.push(...q1Cells('Q1'));
     if (ONLY.has('q2')) {
+      const postGraphileQ2 = (body: any) =>
+        q2Rows(
+          body.data.allCases.nodes.map((n: any) => ({
+            id: n.rowId,
+            number: n.number,
+            state: n.state,
+            openedAt: new Date(n.openedAt).toISOString(),
+            assignee: `${n.unitByAssigneeCode.code} ${n.unitByAssigneeCode.name}`,
+            history: q2History(n.caseHistoriesByCaseId.nodes),
+          })),
+        );
       cells.push(
         {
           query: 'Q2',
@@ -409,18 +560,9 @@ async function main(): Promise<void> {
           server: 'postgraphile',
           agree: 'Q2',
           request: post(Q2_POSTGRAPHILE, { community: COMMUNITY, states: OPEN_CASE_STATES }),
-          normalise: (body) =>
-            q2Rows(
-              body.data.allCases.nodes.map((n: any) => ({
-                id: n.rowId,
-                number: n.number,
-                state: n.state,
-                openedAt: new Date(n.openedAt).toISOString(),
-                assignee: `${n.unitByAssigneeCode.code} ${n.unitByAssigneeCode.name}`,
-                history: q2History(n.caseHistoriesByCaseId.nodes),
-              })),
-            ),
+          normalise: postGraphileQ2,
         },
+        ...rlsCells('Q2', 'shuguang.officer', (token) => post(Q2_RLS, { states: OPEN_CASE_STATES }, token), postGraphileQ2),
         {
           query: 'Q2',
           target: 'floor',
@@ -463,7 +605,14 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('tiers')) {
       for (const [tier, name] of TIERS) {
-        cells.push({ query: 'Q1 by tier', target: `${tier} (${name})`, server: 'gridhub', request: post(Q1_GRIDHUB, {}, tokens.get(name)), normalise: gridhubQ1 });
+        const label = `${tier} (${name})`;
+        const query = `Q1 ${label}`;
+        const column = `${tier}Code`;
+        cells.push(
+          { query, tier: label, target: 'gridhub', server: 'gridhub', agree: query, request: post(Q1_GRIDHUB, {}, tokens.get(name)), normalise: gridhubQ1 },
+          { query, tier: label, target: 'postgraphile', server: 'postgraphile', agree: query, request: post(q1PostGraphile(column), { code: unitOf.get(name) }), normalise: postGraphileQ1 },
+          ...rlsCells(query, name, (token) => post(Q1_RLS, {}, token), postGraphileQ1, label),
+        );
       }
     }
     if (withStack) {
@@ -490,7 +639,7 @@ async function main(): Promise<void> {
       const shown = Array.isArray(answers[0]) ? `${answers[0].length} rows` : reference;
       process.stdout.write(`${key}: ${group.length === 1 ? `${group[0]?.target} answers` : `the ${group.length} targets agree`} (${shown})\n`);
     }
-    for (const cell of cells.filter((c) => c.query === 'Q1 by tier')) {
+    for (const cell of cells.filter((c) => c.tier && c.target === 'gridhub')) {
       const rows = cell.normalise(JSON.parse(await fetchText(serverOf(cell), cell))) as unknown[];
       if (rows.length !== 20) throw new Error(`${cell.target}: ${rows.length} alerts, expected 20`);
     }
@@ -531,14 +680,14 @@ async function main(): Promise<void> {
       `measured: ${began} → ${ended}; CPU ms/request (median of the rounds): user + system time over the load / requests answered, of the server process, of PostgreSQL's backends of ${BENCH_DATABASE}, of autocannon (this process)`,
     );
     lines.push('');
-    for (const query of ['Q1', 'Q2', 'Q3', 'Q1 ceiling']) {
+    for (const query of new Set(cells.map((c) => c.query))) {
       const group = cells.filter((c) => c.query === query);
       if (group.length === 0) continue;
       const stats = new Map(group.map((c) => [c.target, summary(runs.get(c) ?? [])]));
       lines.push(`| ${query} | req/s (range) | p50 ms | p99 ms | CPU ms/request: server | PostgreSQL | autocannon |`);
       lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
       for (const [target, s] of stats) lines.push(`| ${target} | ${fmt(s.rps)} (${fmt(s.min)}–${fmt(s.max)}) | ${s.p50} | ${s.p99} | ${cpuCells(s)} |${s.bad ? ` ${s.bad} failed` : ''}`);
-      for (const [over, under] of RATIOS[query] ?? []) {
+      for (const [over, under] of RATIOS[query] ?? (group[0]?.tier ? TIER_RATIOS : [])) {
         const a = stats.get(over);
         const b = stats.get(under);
         if (!a || !b) continue;
@@ -548,9 +697,10 @@ async function main(): Promise<void> {
       }
       lines.push('');
     }
-    const tierCells = cells.filter((c) => c.query === 'Q1 by tier');
+    const tierCells = cells.filter((c) => c.tier && c.target === 'gridhub');
     if (tierCells.length) {
-      const stats = tierCells.map((c) => [c.target, summary(runs.get(c) ?? [])] as const);
+      lines.push(...tierSummary(cells.filter((c) => c.tier), runs));
+      const stats = tierCells.map((c) => [c.tier as string, summary(runs.get(c) ?? [])] as const);
       const fastest = Math.max(...stats.map(([, s]) => s.rps));
       lines.push('| Q1 on gridhub, by tier | req/s (range) | p50 ms | p99 ms | CPU ms/request: server | PostgreSQL | autocannon | fastest tier / this |');
       lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 
 /**
@@ -104,6 +105,12 @@ export interface Config {
    */
   readonly demo: boolean;
   /**
+   * Where the embedded demo's template is cached (`TEMPLATE_CACHE_DIR`, default
+   * `node_modules/.cache/gridhub` of the installation; `off`: none). A fresh DATA_DIR starts
+   * from it instead of initdb, the migrations and the seed (src/seed/demo-template.ts).
+   */
+  readonly templateCacheDir: string | undefined;
+  /**
    * `METRICS_TOKEN`: when set, `GET /metrics` answers only `Authorization: Bearer <token>` (401
    * otherwise); unset, anyone who reaches the port may read the metrics.
    */
@@ -186,6 +193,7 @@ export const ENVIRONMENT = [
   { name: 'LOCAL_TOKENS', value: 'on', about: 'on or off: whether local tokens sign in' },
   { name: 'CORS_ORIGINS', value: '', about: 'origins of browser front ends allowed to call the hub' },
   { name: 'DEMO', value: 'on', about: 'on or off: the embedded demo data; off: a city of its own (gridhub bootstrap)' },
+  { name: 'TEMPLATE_CACHE_DIR', value: 'node_modules/.cache/gridhub', about: 'where the migrated, seeded demo database is cached for fresh DATA_DIRs; off: none' },
   { name: 'BOARD_TILE_URL', value: '', about: "map tiles the operator serves for /board ({z}/{x}/{y})" },
   { name: 'METRICS_TOKEN', value: '', about: 'the bearer token GET /metrics asks for; unset: open' },
   { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: '', about: 'where traces are sent (OTLP over HTTP); unset: no tracing' },
@@ -385,6 +393,12 @@ function onOffFrom(name: string, raw: string | undefined): boolean {
   throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
+/** TEMPLATE_CACHE_DIR: a directory, `off`, or unset (the installation's node_modules/.cache/gridhub). */
+function templateCacheDirFrom(raw: string | undefined): string | undefined {
+  if (raw === 'off') return undefined;
+  return resolve(raw || fileURLToPath(new URL('../node_modules/.cache/gridhub', import.meta.url)));
+}
+
 export function loadConfig(variables: NodeJS.ProcessEnv = process.env): Config {
   const env: Env = (name) => variables[name];
   const nodeEnv = env('NODE_ENV') === 'development' ? 'development' : env('NODE_ENV') === 'test' ? 'test' : 'production';
@@ -417,6 +431,7 @@ export function loadConfig(variables: NodeJS.ProcessEnv = process.env): Config {
     demoSignInAllowed: env('NODE_ENV') !== 'production' && localTokens,
     boardTileUrl: tileUrlFrom(env('BOARD_TILE_URL')),
     demo: onOffFrom('DEMO', env('DEMO')),
+    templateCacheDir: templateCacheDirFrom(env('TEMPLATE_CACHE_DIR')),
     metricsToken: env('METRICS_TOKEN')?.trim() || undefined,
     tracing: Boolean(env('OTEL_EXPORTER_OTLP_ENDPOINT')?.trim()),
     logSlowRequestMs: intFrom('LOG_SLOW_REQUEST_MS', env('LOG_SLOW_REQUEST_MS'), 1000),

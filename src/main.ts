@@ -11,7 +11,11 @@ import { accessCache, accessRegistry } from './access.js';
 import { listenAll } from './platform/pubsub/live-feed.js';
 import { liveLogPrune } from './platform/pubsub/live-prune.js';
 import { bindPort, startServer, type BoundPort, type RunningServer } from './server/index.js';
-import { isEmpty, seedDemo, type SeedSummary } from './seed/demo.js';
+import { isEmpty, seedDemo, seedWeeklyReports, type SeedSummary } from './seed/demo.js';
+import { copyTemplate, findTemplate, saveTemplate, shiftDemo, templateKey, type DemoTemplate } from './seed/demo-template.js';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { demoHeartbeats } from './seed/demo-heartbeats.js';
 import type { HubModule } from './platform/module.js';
 import { startJobs } from './platform/scheduler.js';
@@ -71,6 +75,63 @@ export async function openDatabase(config: Config, readReplica?: { log: Logger }
   }
 }
 
+interface ServeDatabase {
+  database: Database;
+  release: () => void;
+  /** A fresh DATA_DIR that was loaded from this template (its times still the template's). */
+  template?: DemoTemplate;
+  /** A fresh DATA_DIR with no template yet: once seeded, it becomes the template of this key. */
+  makeTemplate?: { pglite: PGlite; dir: string; cacheDir: string; key: string };
+}
+
+/**
+ * The database `serve` runs on. A fresh embedded DATA_DIR that gets the demo starts from the
+ * cached template of the current migrations and seed when there is one (src/seed/demo-template.ts).
+ */
+async function openServeDatabase(config: Config, log: Logger): Promise<ServeDatabase> {
+  const cacheDir = config.templateCacheDir;
+  const dir = embeddedDir(config.dataDir);
+  if (config.databaseUrl || !config.demo || !cacheDir || existsSync(join(dir, 'PG_VERSION'))) return openDatabase(config, { log });
+  const key = templateKey();
+  const template = findTemplate(cacheDir, key);
+  const release = acquireDataDirLock(config.dataDir);
+  try {
+    if (template) {
+      try {
+        copyTemplate(template, dir);
+        return { database: await openEmbedded({ dir }), release, template };
+      } catch (error) {
+        log.info(`the demo template ${template.dir} could not be loaded (${String(error)}): seeding instead`);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const database = await openEmbedded({ dir });
+    return { database, release, makeTemplate: { pglite: database.pglite, dir, cacheDir, key } };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** The embedded demo on a fresh or empty database: from the template, or seeded (and then made the template). */
+async function startDemo(opened: ServeDatabase, now: Date, log: Logger): Promise<SeedSummary | undefined> {
+  const { db } = opened.database;
+  if (opened.template) {
+    await shiftDemo(db, new Date(opened.template.meta.seededAt), now);
+    return opened.template.meta.summary;
+  }
+  if (!(await isEmpty(db))) return undefined;
+  const seeded = await seedDemo(db, { now });
+  const make = opened.makeTemplate;
+  if (make) {
+    // A cache that cannot be written costs the next fresh start its speed, nothing else.
+    await saveTemplate(make.pglite, make.dir, make.cacheDir, make.key, { seededAt: now.toISOString(), summary: seeded }).catch((error: unknown) =>
+      log.info(`the demo template could not be written to ${make.cacheDir}: ${String(error)}`),
+    );
+  }
+  return seeded;
+}
+
 /**
  * Starts a hub: migrations applied; on the embedded database an empty one gets the demo data
  * (unless DEMO=off);
@@ -79,7 +140,7 @@ export async function openDatabase(config: Config, readReplica?: { log: Logger }
 export async function runHub(config: Config, options: RunOptions = {}): Promise<HubHandle> {
   const log = options.log ?? createLogger(config.logLevel);
   const jwtSecret = resolveJwtSecret(config);
-  const opened = options.database ? { database: options.database, release: () => {} } : await openDatabase(config, { log });
+  const opened: ServeDatabase = options.database ? { database: options.database, release: () => {} } : await openServeDatabase(config, log);
   const { database } = opened;
   let bound: BoundPort | undefined;
   try {
@@ -87,9 +148,8 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
     let seeded: SeedSummary | undefined;
     // The embedded demo (never a test's database, never a server, never with DEMO=off).
     const demo = config.demo && database.kind === 'pglite' && !options.database;
-    if (demo && (await isEmpty(database.db))) {
-      seeded = await seedDemo(database.db, { now: (options.clock ?? { now: () => new Date() }).now() });
-    }
+    const now = (options.clock ?? { now: () => new Date() }).now();
+    if (demo) seeded = await startDemo(opened, now, log);
     const modules: readonly HubModule[] = options.modules ?? MODULES;
     const schema = await createSchema(modules);
     bound = await bindPort(config.port, config.host, config.trustProxy);
@@ -113,6 +173,8 @@ export async function runHub(config: Config, options: RunOptions = {}): Promise<
       hub.log,
     );
     const server = await startServer(hub, schema, bound, { demoSignIn });
+    // From a template: the demo's weekly reports, for the last week ended before now, made while it serves.
+    if (opened.template) void seedWeeklyReports(database.db, now).catch((error: unknown) => hub.log.info(`the demo's weekly reports were not made: ${String(error)}`));
     hub.onClose(startJobs(hub, [...modules.flatMap((module) => module.jobs ?? []), liveLogPrune, ...(demo ? [demoHeartbeats] : [])]));
     let closing: Promise<void> | undefined;
     return {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { count, sql } from 'drizzle-orm';
-import type { Db } from '../platform/db/database.js';
+import type { Db, Executor } from '../platform/db/database.js';
 import { placementOf } from '../platform/db/placement.js';
 import type { DataDomain, Role } from '../platform/auth/principal.js';
 import { units } from '../modules/units/index.js';
@@ -314,13 +314,7 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     for (const chunk of chunks(work.history, 500)) await tx.insert(caseHistory).values(chunk);
     // Numbers given by the hub continue after the demo's.
     await tx.execute(sql`select setval('case_number_seq', ${work.cases.length + 1}, false)`);
-    // A report per street for the last week ended before `now`, as the weekly run would make it.
-    const week = lastWeek(options.now);
-    for (const street of hierarchy.filter((u) => u.tier === 'STREET')) {
-      const row = { code: street.code, name: street.name, tier: street.tier, parentCode: street.parentCode, path: street.path, depth: street.depth, retiredAt: null, successorCode: null };
-      const figures = await computeFigures(tx, row, week);
-      await tx.insert(reports).values({ periodKind: week.kind, periodFrom: week.from, periodTo: week.to, generatedAt: options.now, generatedBy: 'seed', figures, ...placementOf(street.path) });
-    }
+    await seedWeeklyReports(tx, options.now);
   });
   return {
     units: hierarchy.length,
@@ -333,6 +327,16 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedSummar
     patrolReports: work.reports.length,
     reports: hierarchy.filter((u) => u.tier === 'STREET').length,
   };
+}
+
+/** A report per demo street for the last week ended before `now`, as the weekly run would make it (none twice: the run may be first). */
+export async function seedWeeklyReports(tx: Executor, now: Date): Promise<void> {
+  const week = lastWeek(now);
+  for (const street of demoUnits().filter((u) => u.tier === 'STREET')) {
+    const row = { code: street.code, name: street.name, tier: street.tier, parentCode: street.parentCode, path: street.path, depth: street.depth, retiredAt: null, successorCode: null };
+    const figures = await computeFigures(tx, row, week);
+    await tx.insert(reports).values({ periodKind: week.kind, periodFrom: week.from, periodTo: week.to, generatedAt: now, generatedBy: 'seed', figures, ...placementOf(street.path) }).onConflictDoNothing();
+  }
 }
 
 /**
