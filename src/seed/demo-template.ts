@@ -89,13 +89,20 @@ export function findTemplate(cacheDir: string, key: string): DemoTemplate | unde
  */
 export async function saveTemplate(pglite: PGlite, dataDir: string, cacheDir: string, key: string, meta: TemplateMeta): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
-  await pglite.query('checkpoint');
   const target = files(cacheDir, key);
+  // Another hub that started at the same time made it first: never replace a complete template,
+  // which a third may be copying.
+  if (existsSync(target.meta)) return;
+  await pglite.query('checkpoint');
   const partial = `.${process.pid}.partial`;
   await pglite._runExclusiveQuery(async () => {
     rmSync(target.dir + partial, { recursive: true, force: true });
     cpSync(dataDir, target.dir + partial, { recursive: true });
   });
+  if (existsSync(target.meta)) {
+    rmSync(target.dir + partial, { recursive: true, force: true });
+    return;
+  }
   rmSync(target.dir, { recursive: true, force: true });
   renameSync(target.dir + partial, target.dir);
   writeFileSync(target.meta + partial, JSON.stringify(meta));
