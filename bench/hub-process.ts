@@ -26,6 +26,8 @@ export interface HubProcessOptions {
   cwd?: string;
   /** More environment for the hub. */
   env?: Record<string, string>;
+  /** The node binary to run it with (to compare Node versions); default this process's. */
+  node?: string;
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,7 +52,7 @@ export function benchHubEnv(databaseUrl: string, jwtSecret: string, port = 0): R
 
 /** Starts the hub; resolves once it listens (its start-up banner names the GraphQL URL). */
 export function startHubProcess(options: HubProcessOptions): Promise<HubProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/gridhub.js', 'serve'], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), 'bin/gridhub.js', 'serve'], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...benchHubEnv(options.databaseUrl, options.jwtSecret, options.port), ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],

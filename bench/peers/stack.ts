@@ -29,15 +29,17 @@
  * The types are checked against the hub's printed schema (schema/schema.graphql) at start: every
  * field Q1 selects must have the same GraphQL type here as there, or the process stops.
  *
- * Environment: DATABASE_URL, PORT (0 → any free port; the port is printed as `listening <port>`).
+ * Environment: DATABASE_URL, STACK_HTTP (`fastify`: see below; default express), PORT (0 → any free port; the port is printed as `listening <port>`).
  */
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify from 'fastify';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSchema as buildSdlSchema, getNamedType, isEnumType, isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
@@ -188,24 +190,47 @@ function assertSameTypes(ours: GraphQLSchema, hub: GraphQLSchema): void {
 }
 assertSameTypes(schema, hubSchema);
 
-const app = express();
-app.disable('x-powered-by');
-const httpServer = createServer(app);
-const apollo = new ApolloServer({
-  schema,
-  validationRules: [depthLimitRule(MAX_QUERY_DEPTH)],
-  includeStacktraceInErrorResponses: false,
-  csrfPrevention: false,
-  introspection: true,
-  stopOnTerminationSignals: false,
-  plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ApolloServerPluginDrainHttpServer({ httpServer })],
-});
-await apollo.start();
-app.use('/graphql', express.json({ limit: '10mb' }), expressMiddleware(apollo, { context: async () => ({}) }));
+/**
+ * STACK_HTTP=fastify (bench:levers): the same Apollo server through @as-integrations/fastify on
+ * Fastify 5 (logger off, the same 10 MB body limit) instead of express 5: the HTTP layer lever.
+ */
+const HTTP_LAYER = process.env['STACK_HTTP'] === 'fastify' ? 'fastify' : 'express';
 
-httpServer.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {
-  process.stdout.write(`listening ${(httpServer.address() as AddressInfo).port}\n`);
-});
+function apolloServer(drain: ApolloServerPlugin): ApolloServer {
+  return new ApolloServer({
+    schema,
+    validationRules: [depthLimitRule(MAX_QUERY_DEPTH)],
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: false,
+    introspection: true,
+    stopOnTerminationSignals: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), drain],
+  });
+}
+
+async function serveExpress(port: number): Promise<{ apollo: ApolloServer; port: number }> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const apollo = apolloServer(ApolloServerPluginDrainHttpServer({ httpServer }));
+  await apollo.start();
+  app.use('/graphql', express.json({ limit: '10mb' }), expressMiddleware(apollo, { context: async () => ({}) }));
+  await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
+  return { apollo, port: (httpServer.address() as AddressInfo).port };
+}
+
+async function serveFastify(port: number): Promise<{ apollo: ApolloServer; port: number }> {
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const apollo = apolloServer(fastifyApolloDrainPlugin(app));
+  await apollo.start();
+  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: fastifyApolloHandler(apollo, { context: async () => ({}) }) });
+  await app.listen({ port, host: '127.0.0.1' });
+  return { apollo, port: (app.server.address() as AddressInfo).port };
+}
+
+const serving = await (HTTP_LAYER === 'fastify' ? serveFastify : serveExpress)(Number(process.env['PORT'] ?? 0));
+const apollo = serving.apollo;
+process.stdout.write(`listening ${serving.port}\n`);
 
 // process.exit, not a return from the event loop: `node --cpu-prof` writes its profile then.
 process.on('SIGTERM', () => {

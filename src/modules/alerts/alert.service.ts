@@ -117,18 +117,28 @@ const LEAN_DEVICE_READER = tableReader(devices, 'd.', undefined, ['id', 'source'
  * once, without a promise: 20 alerts whose fields all resolve synchronously cost graphql-js
  * no promise per alert.
  */
-const joinedDevices = new WeakMap<Alert, Device | null>();
+const JOINED_DEVICE = Symbol('joinedDevice');
 /** The units a page read, by alert (also primed into the unit loader): the `unit` field answers from here at once. */
-const joinedUnits = new WeakMap<Alert, Unit | null>();
+const JOINED_UNIT = Symbol('joinedUnit');
+
+/**
+ * An alert of a page with what the page read beside it, under symbol keys: two WeakMaps keyed
+ * by alert (their set was the hub's dearest own step of `alerts`, 40 new keys a page) hold
+ * nothing more. Symbol keys never reach a GraphQL answer or JSON.
+ */
+interface JoinedAlert extends Alert {
+  [JOINED_DEVICE]?: Device | null;
+  [JOINED_UNIT]?: Unit | null;
+}
 
 /** The device read with `alert`'s page (`null`: none, or not registered); `undefined` when the page did not read it. */
 export function joinedDevice(alert: Alert): Device | null | undefined {
-  return joinedDevices.get(alert);
+  return (alert as JoinedAlert)[JOINED_DEVICE];
 }
 
 /** The unit read with `alert`'s page; `undefined` when the page did not read it. */
 export function joinedUnit(alert: Alert): Unit | null | undefined {
-  return joinedUnits.get(alert);
+  return (alert as JoinedAlert)[JOINED_UNIT];
 }
 
 /** What a page reads beside its alerts; `node` and `device`: the field names selected there, when known. */
@@ -187,10 +197,10 @@ export async function listAlerts(
     return alert;
   });
   const toNode = (row: (typeof alertRows)[number]): Alert => {
-    const alert = toAlert(row);
+    const alert: JoinedAlert = toAlert(row);
     const links = linked.get(row);
-    if (links?.unit !== undefined) joinedUnits.set(alert, links.unit);
-    if (links?.device !== undefined) joinedDevices.set(alert, links.device);
+    if (links?.unit !== undefined) alert[JOINED_UNIT] = links.unit;
+    if (links?.device !== undefined) alert[JOINED_DEVICE] = links.device;
     return alert;
   };
   return pageOf(alertRows, page, toNode, async () => {
