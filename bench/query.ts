@@ -53,6 +53,7 @@ import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl, Q3_FROM, Q3_TO, SIZES } from './dataset.js';
 import { benchHubEnv } from './hub-process.js';
 import { assertListens, cpuMs, databaseCpu, databaseCpuSince } from './process-cpu.js';
+import { ROUND_OPTIONS, roundSettings } from './rounds.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const peerDir = fileURLToPath(new URL('./peers/postgraphile/', import.meta.url));
@@ -60,17 +61,11 @@ const node22 = `${peerDir}node_modules/node/bin/node`;
 
 const { values: options } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '10' },
+    ...ROUND_OPTIONS,
     only: { type: 'string', default: 'q1,q2,q3,tiers' },
   },
 });
-const DURATION = Number(options.duration);
-const WARMUP = Number(options.warmup);
-const ROUNDS = Number(options.rounds);
-const CONNECTIONS = Number(options.connections);
+const { duration: DURATION, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS } = roundSettings(options);
 const ONLY = new Set(options.only.split(','));
 const BENCH_DATABASE = decodeURIComponent(new URL(benchDatabaseUrl()).pathname.slice(1));
 

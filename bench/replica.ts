@@ -27,19 +27,14 @@ import { createPrivateCluster, createReplicaCluster, PG_BIN, type PrivateCluster
 import { benchDatabaseUrl } from './dataset.js';
 import { startHubProcess, type HubProcess } from './hub-process.js';
 import { cpuMs } from './process-cpu.js';
+import { ROUND_OPTIONS, roundSettings } from './rounds.js';
 
 const { values: options } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '10' },
+    ...ROUND_OPTIONS,
   },
 });
-const DURATION = Number(options.duration);
-const WARMUP = Number(options.warmup);
-const ROUNDS = Number(options.rounds);
-const CONNECTIONS = Number(options.connections);
+const { duration: DURATION, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS } = roundSettings(options);
 const JWT_SECRET = 'bench-replica-secret-0123456789abcdef';
 const DATABASE = 'gridhub_bench';
 
