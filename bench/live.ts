@@ -23,7 +23,6 @@
  *   paths, roles and the fire brigade's alert types, independently of the hub's code.
  * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load), its CPU-seconds per 1,000
  *   deliveries, and how long GET /healthz waits during the load (the event loop busy delivering).
- *
  * - Opening: every worker starts connecting at once, --lanes connections in flight each (default
  *   32); the opening rate is the connections over the time from the first attempt to the last
  *   subscription sent. One source address reaching the hub's address and port has only the
