@@ -270,10 +270,10 @@ async function ingest(token: string, alerts: { seq: number; unit: DemoUnit; type
   const records = alerts.map((a) => ({ externalId: `live-${a.seq}`, type: a.type, severity: 'HIGH', occurredAt: new Date(sentAt).toISOString(), unitCode: a.unit.code }));
   const text = await post(JSON.stringify({ query: INGEST, variables: { input: { source: 'iot-platform', records } } }), token, port);
   const answeredAt = Date.now();
-  const body = JSON.parse(text) as { data?: { ingestAlerts: { accepted: number; results: { id: string }[] } }; errors?: unknown };
+  const body = JSON.parse(text) as { data?: { ingestAlerts: { accepted: number; results: { recordId: string }[] } }; errors?: unknown };
   if (body.data?.ingestAlerts.accepted !== alerts.length) throw new Error(`ingest failed: ${text.slice(0, 500)}`);
   const results = body.data.ingestAlerts.results;
-  alerts.forEach((a, i) => sent.set(a.seq, { seq: a.seq, id: results[i]!.id, unitPath: a.unit.path, type: a.type, sentAt, answeredAt }));
+  alerts.forEach((a, i) => sent.set(a.seq, { seq: a.seq, id: results[i]!.recordId, unitPath: a.unit.path, type: a.type, sentAt, answeredAt }));
 }
 
 function percentile(sorted: number[], p: number): number {
