@@ -4,8 +4,10 @@
  * subscribes to `alertRaised`, and records for each delivery the alert's sequence number (from
  * its externalId `live-<seq>`) and the arrival wall time. Talks to the parent over IPC:
  *
- *   parent → { type: 'start', url, subscribers: [{ index, token }] }
- *   worker → { type: 'connected', count, failed }           (all subscriptions sent)
+ *   worker → { type: 'ready' }                               (listening for 'start')
+ *   parent → { type: 'start', urls, lanes, subscribers: [{ index, token, hub, localAddress? }] }
+ *   worker → { type: 'connected', count, failed, firstAt, lastAt }  (all subscriptions sent; wall times
+ *            of the first connection attempt and of the last subscription sent)
  *   worker → { type: 'progress', warm, total }              (subscribers that got a warm-up alert; deliveries)
  *   parent → { type: 'report' }
  *   worker → { type: 'report', received: [index, seqs[], arrivals[]][], closes: [index, code][] }
@@ -18,8 +20,15 @@ const WARMUP_BASE = 1_000_000;
 
 interface Start {
   type: 'start';
-  url: string;
-  subscribers: { index: number; token: string }[];
+  /** The hub processes' WebSocket URLs; each subscriber names its hub by index. */
+  urls: string[];
+  /** Connections in flight at once. */
+  lanes: number;
+  /**
+   * localAddress: the source address of the socket (127.0.0.2, …). One source address reaching
+   * one hub address and port has only the ephemeral port range (~28,000 ports on Linux).
+   */
+  subscribers: { index: number; token: string; hub: number; localAddress?: string }[];
 }
 
 interface Slot {
@@ -33,10 +42,11 @@ interface Slot {
 const slots: Slot[] = [];
 let warmCount = 0;
 let total = 0;
+let errorsShown = 0;
 
-function connect(url: string, slot: Slot, token: string): Promise<boolean> {
+function connect(url: string, slot: Slot, token: string, localAddress: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
+    const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     let settled = false;
     const settle = (ok: boolean) => {
       if (!settled) {
@@ -75,23 +85,29 @@ function connect(url: string, slot: Slot, token: string): Promise<boolean> {
       slot.closeCode = code;
       settle(false);
     });
-    socket.on('error', () => settle(false));
+    socket.on('error', (error) => {
+      if (errorsShown++ < 5) process.stderr.write(`subscriber ${slot.index}: ${error.message}\n`);
+      settle(false);
+    });
   });
 }
 
 async function start(message: Start): Promise<void> {
   let failed = 0;
-  const queue = [...message.subscribers];
+  const queue = message.subscribers;
+  let taken = 0;
+  const firstAt = Date.now();
   // A few connections in flight at once: each costs the hub a token check and two queries.
-  const lanes = Array.from({ length: 32 }, async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
+  const lanes = Array.from({ length: message.lanes }, async () => {
+    while (taken < queue.length) {
+      const next = queue[taken++]!;
       const slot: Slot = { index: next.index, seqs: [], arrivals: [], warm: false, closeCode: null };
       slots.push(slot);
-      if (!(await connect(message.url, slot, next.token))) failed++;
+      if (!(await connect(message.urls[next.hub]!, slot, next.token, next.localAddress))) failed++;
     }
   });
   await Promise.all(lanes);
-  process.send!({ type: 'connected', count: slots.length, failed });
+  process.send!({ type: 'connected', count: slots.length, failed, firstAt, lastAt: Date.now() });
   setInterval(() => process.send!({ type: 'progress', warm: warmCount, total }), 250).unref();
 }
 
@@ -106,3 +122,4 @@ process.on('message', (message: { type: string }) => {
   }
   if (message.type === 'exit') process.exit(0);
 });
+process.send!({ type: 'ready' });

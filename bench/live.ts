@@ -23,12 +23,25 @@
  *   paths, roles and the fire brigade's alert types, independently of the hub's code.
  * - The hub's RSS and CPU from /proc/<pid> (sampled every 500 ms during the load), its CPU-seconds per 1,000
  *   deliveries, and how long GET /healthz waits during the load (the event loop busy delivering).
+ * - Opening: every worker starts connecting at once, --lanes connections in flight each (default
+ *   32); the opening rate is the connections over the time from the first attempt to the last
+ *   subscription sent. One source address reaching the hub's address and port has only the
+ *   ephemeral port range (net.ipv4.ip_local_port_range, ~28,000 ports), so past --per-address
+ *   connections (default 20,000) the clients bind the source addresses 127.0.0.1, 127.0.0.2, …
+ *   (all of 127/8 is loopback on Linux) in turn. The hub needs a descriptor per connection: when
+ *   the soft limit of open files is too low the bench raises its own (children inherit it) with
+ *   prlimit, which needs root or a hard limit high enough (else `ulimit -n 200000` first).
+ * - --hubs K (default 1): K hub processes on the one database, on ports --port, --port + 1, …;
+ *   subscriber i connects to hub i mod K and the ingest requests go to each in turn (an alert
+ *   ingested through one reaches the subscribers of all, through PostgreSQL's NOTIFY). Their RSS
+ *   is reported each and summed, their CPU summed.
  *
  *   npm run bench:live -- [--subscribers 10000] [--rate 100] [--duration 30] [--workers 2] [--batch 10] [--keep]
+ *     [--lanes 32] [--per-address 20000] [--hubs 1]
  *     [--database gridhub_bench_live] [--port 4510] [--cpu-prof <dir>] [--heap-snapshot <dir>]
  */
 import { parseArgs } from 'node:util';
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +61,9 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     batch: { type: 'string', default: '10' },
     port: { type: 'string', default: '4510' },
+    lanes: { type: 'string', default: '32' },
+    hubs: { type: 'string', default: '1' },
+    'per-address': { type: 'string', default: '20000' },
     keep: { type: 'boolean', default: false },
     database: { type: 'string', default: 'gridhub_bench_live' },
     /** Writes a V8 CPU profile of the hub (node --cpu-prof) into this directory. */
@@ -62,6 +78,9 @@ const DURATION_S = Number(args.duration);
 const WORKERS = Number(args.workers);
 const BATCH = Number(args.batch);
 const PORT = Number(args.port);
+const LANES = Number(args.lanes);
+const HUBS = Number(args.hubs);
+const PER_ADDRESS = Number(args['per-address']);
 const BASE_URL = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
 const DB_NAME = args.database;
 const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
@@ -101,6 +120,30 @@ function databaseUrl(name: string): string {
   const url = new URL(BASE_URL);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** The source address of subscriber `index`'s socket: none (the kernel's choice) while one address has ports enough. */
+function sourceAddress(index: number): string | undefined {
+  if (SUBSCRIBERS <= PER_ADDRESS) return undefined;
+  const n = Math.floor(index / PER_ADDRESS) + 1;
+  return `127.0.${Math.floor(n / 256)}.${n % 256}`;
+}
+
+/**
+ * Raises this process's soft limit of open files to `need` (the hub and the client workers
+ * inherit it); prlimit raises the hard limit too when run as root.
+ */
+function raiseFileLimit(need: number): void {
+  const line = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+  const soft = line?.[1] === 'unlimited' ? Infinity : Number(line?.[1] ?? 0);
+  const hard = line?.[2] === 'unlimited' ? Infinity : Number(line?.[2] ?? 0);
+  if (soft >= need) return;
+  const limit = `${need}:${Number.isFinite(hard) ? Math.max(hard, need) : 'unlimited'}`;
+  const result = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${limit}`], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`open files limit ${soft} is below the ${need} this run needs and prlimit could not raise it (${(result.stderr || String(result.error)).trim()}): run \`ulimit -n ${need}\` first, or spread the connections over more --hubs and --workers (each holds subscribers / its count)`);
+  }
+  process.stdout.write(`  open files limit raised from ${soft} to ${need} (prlimit; the hub and the clients inherit it)\n`);
 }
 
 async function prepareDatabase(units: DemoUnit[]): Promise<Subscriber[]> {
@@ -153,12 +196,12 @@ async function dropDatabase(): Promise<void> {
 /** The hub with every benchmark's settings (bench/hub-process.ts: the sweepers and the report
  * schedule off — the seeded devices' heartbeats are stale here, and the device sweeper's
  * DEVICE_OFFLINE alerts would add deliveries nobody counts). */
-async function startHub(): Promise<ChildProcess> {
-  const nodeArgs = [
+async function startHub(port: number, profiled: boolean): Promise<ChildProcess> {
+  const nodeArgs = !profiled ? [] : [
     ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
     ...(args['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args['heap-snapshot']}`] : []),
   ];
-  return (await startHubProcess({ databaseUrl: databaseUrl(DB_NAME), jwtSecret: JWT_SECRET, port: PORT, nodeArgs })).child;
+  return (await startHubProcess({ databaseUrl: databaseUrl(DB_NAME), jwtSecret: JWT_SECRET, port, nodeArgs })).child;
 }
 
 /** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
@@ -171,10 +214,10 @@ function usageOf(pid: number): { cpu: number; rss: number } {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-function post(body: string, token: string): Promise<string> {
+function post(body: string, token: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: PORT, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -222,15 +265,15 @@ interface SentAlert {
   answeredAt: number;
 }
 
-async function ingest(token: string, alerts: { seq: number; unit: DemoUnit; type: string }[], sent: Map<number, SentAlert>): Promise<void> {
+async function ingest(token: string, alerts: { seq: number; unit: DemoUnit; type: string }[], sent: Map<number, SentAlert>, port = PORT): Promise<void> {
   const sentAt = Date.now();
   const records = alerts.map((a) => ({ externalId: `live-${a.seq}`, type: a.type, severity: 'HIGH', occurredAt: new Date(sentAt).toISOString(), unitCode: a.unit.code }));
-  const text = await post(JSON.stringify({ query: INGEST, variables: { input: { source: 'iot-platform', records } } }), token);
+  const text = await post(JSON.stringify({ query: INGEST, variables: { input: { source: 'iot-platform', records } } }), token, port);
   const answeredAt = Date.now();
-  const body = JSON.parse(text) as { data?: { ingestAlerts: { accepted: number; results: { id: string }[] } }; errors?: unknown };
+  const body = JSON.parse(text) as { data?: { ingestAlerts: { accepted: number; results: { recordId: string }[] } }; errors?: unknown };
   if (body.data?.ingestAlerts.accepted !== alerts.length) throw new Error(`ingest failed: ${text.slice(0, 500)}`);
   const results = body.data.ingestAlerts.results;
-  alerts.forEach((a, i) => sent.set(a.seq, { seq: a.seq, id: results[i]!.id, unitPath: a.unit.path, type: a.type, sentAt, answeredAt }));
+  alerts.forEach((a, i) => sent.set(a.seq, { seq: a.seq, id: results[i]!.recordId, unitPath: a.unit.path, type: a.type, sentAt, answeredAt }));
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -242,9 +285,13 @@ async function main(): Promise<void> {
   const units = demoUnits();
   const started = Date.now();
   process.stdout.write(`bench:live  ${SUBSCRIBERS} subscribers, ${RATE} alerts/s (${BATCH} per request) for ${DURATION_S} s, ${WORKERS} client processes\n`);
+  // A hub: a descriptor per connection; a worker: one per its share; both a margin for the rest.
+  raiseFileLimit(Math.ceil(SUBSCRIBERS / Math.min(HUBS, WORKERS)) + 1024);
   const subscribers = await prepareDatabase(units);
   process.stdout.write(`  database ${DB_NAME} seeded, ${subscribers.length} bench principals (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  const hub = await startHub();
+  const hubs: ChildProcess[] = [];
+  for (let h = 0; h < HUBS; h++) hubs.push(await startHub(PORT + h, h === 0));
+  const hub = hubs[0]!;
   const workers: ChildProcess[] = [];
   const listener = postgres(databaseUrl(DB_NAME), { max: 1, onnotice: () => {} });
   await listener.listen('gridhub_alertraised', (payload) => {
@@ -254,19 +301,27 @@ async function main(): Promise<void> {
   try {
     const adapterToken = await signToken(JWT_SECRET, 'iot-platform', 3600);
     const clientFile = fileURLToPath(new URL('./live-client.ts', import.meta.url));
-    const connectStart = Date.now();
-    const connected: Promise<{ count: number; failed: number }>[] = [];
+    const connected: Promise<{ count: number; failed: number; firstAt: number; lastAt: number }>[] = [];
+    const ready: Promise<void>[] = [];
+    const starts: { type: 'start'; urls: string[]; lanes: number; subscribers: { index: number; token: string; hub: number; localAddress?: string }[] }[] = [];
     const warm = new Array<number>(WORKERS).fill(0);
     const arrived = new Array<number>(WORKERS).fill(0);
     const reports: Promise<{ received: [number, number[], number[]][]; closes: [number, number][] }>[] = [];
     for (let w = 0; w < WORKERS; w++) {
       const worker = fork(clientFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       workers.push(worker);
+      // Listening before anything is awaited: the worker says 'ready' as soon as it has loaded.
+      ready.push(new Promise((resolve) => worker.on('message', (message: { type: string }) => message.type === 'ready' && resolve())));
       const mine = subscribers.filter((s) => s.index % WORKERS === w);
-      const tokens = await Promise.all(mine.map(async (s) => ({ index: s.index, token: await signToken(JWT_SECRET, s.name, 3600) })));
+      const tokens = await Promise.all(
+        mine.map(async (s) => {
+          const localAddress = sourceAddress(s.index);
+          return { index: s.index, token: await signToken(JWT_SECRET, s.name, 3600), hub: s.index % HUBS, ...(localAddress ? { localAddress } : {}) };
+        }),
+      );
       connected.push(
         new Promise((resolve) =>
-          worker.on('message', (message: { type: string; count: number; failed: number; warm: number; total: number }) => {
+          worker.on('message', (message: { type: string; count: number; failed: number; firstAt: number; lastAt: number; warm: number; total: number }) => {
             if (message.type === 'connected') resolve(message);
             if (message.type === 'progress') {
               warm[w] = message.warm;
@@ -282,11 +337,21 @@ async function main(): Promise<void> {
           }),
         ),
       );
-      worker.send({ type: 'start', url: `ws://127.0.0.1:${PORT}/graphql`, subscribers: tokens });
+      starts.push({ type: 'start', urls: hubs.map((_, h) => `ws://127.0.0.1:${PORT + h}/graphql`), lanes: LANES, subscribers: tokens });
     }
+    // Every worker loaded and every token signed before the first connection: the opening is timed alone.
+    await Promise.all(ready);
+    const connectStart = Date.now();
+    workers.forEach((worker, w) => worker.send(starts[w]!));
     const counts = await Promise.all(connected);
     const failed = counts.reduce((n, c) => n + c.failed, 0);
-    process.stdout.write(`  ${subscribers.length - failed} connections open in ${((Date.now() - connectStart) / 1000).toFixed(1)} s${failed ? `, ${failed} FAILED` : ''}\n`);
+    const opened = subscribers.length - failed;
+    const openSeconds = (Math.max(...counts.map((c) => c.lastAt)) - Math.min(...counts.map((c) => c.firstAt))) / 1000;
+    const addresses = new Set(subscribers.map((s) => sourceAddress(s.index) ?? 'default')).size;
+    process.stdout.write(
+      `  ${opened} connections open in ${((Date.now() - connectStart) / 1000).toFixed(1)} s: ${(opened / openSeconds).toFixed(0)} a second` +
+        ` (${LANES} in flight per client process, ${addresses} source address${addresses > 1 ? 'es' : ''})${failed ? `, ${failed} FAILED` : ''}\n`,
+    );
 
     // Warm-up: one alert per grid reaches every subscriber at least once.
     const sent = new Map<number, SentAlert>();
@@ -299,8 +364,10 @@ async function main(): Promise<void> {
     const warmed = warm.reduce((a, b) => a + b, 0);
     process.stdout.write(`  warm-up: ${warmed} of ${subscribers.length} subscribers received a warm-up alert\n`);
     await sleep(2000);
-    const rested = usageOf(hub.pid!);
-    process.stdout.write(`  hub at rest with every subscription open: RSS ${(rested.rss / 2 ** 20).toFixed(0)} MB\n`);
+    const rested = hubs.map((h) => usageOf(h.pid!).rss);
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    process.stdout.write(`  hub at rest with every subscription open: RSS ${HUBS > 1 ? `${rested.map(mb).join(' + ')} = ` : ''}${mb(sum(rested))}\n`);
     if (args['heap-snapshot']) {
       // The snapshot is written synchronously on the hub's event loop: it answers again when done.
       hub.kill('SIGUSR2');
@@ -312,12 +379,11 @@ async function main(): Promise<void> {
     // Load: open loop at RATE alerts/s.
     const random = seededRandom(2026);
     const targets = units.filter((u) => u.tier === 'GRID' || u.tier === 'COMMUNITY');
-    const hubPid = hub.pid!;
-    const before = usageOf(hubPid);
-    let peakRss = before.rss;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, usageOf(hubPid).rss);
-    }, 500);
+    const hubPids = hubs.map((h) => h.pid!);
+    const before = hubPids.map(usageOf);
+    const peaks = before.map((u) => u.rss);
+    const sample = () => hubPids.forEach((pid, h) => (peaks[h] = Math.max(peaks[h]!, usageOf(pid).rss)));
+    const sampler = setInterval(sample, 500);
     // How long the hub's event loop keeps an HTTP request waiting while it delivers: GET /healthz
     // (no database, no work) every 100 ms during the load.
     const probes: number[] = [];
@@ -342,14 +408,26 @@ async function main(): Promise<void> {
         unit: targets[Math.floor(random() * targets.length)]!,
         type: ALERT_TYPES[Math.floor(random() * ALERT_TYPES.length)]!,
       }));
-      inflight.push(ingest(adapterToken, batch, sent));
+      inflight.push(ingest(adapterToken, batch, sent, PORT + ((seq / BATCH) % HUBS)));
     }
     await Promise.all(inflight);
     const loadEnd = Date.now();
     // Until every expected delivery arrived, or 30 s of nothing new (what is missing then is lost).
+    // What each subscriber must receive, computed once per unit and type filter (many subscribers share one).
     const isFor = (s: Subscriber, a: SentAlert) => within(a.unitPath, s.unitPath) && (!s.types || s.types.includes(a.type));
+    const expectedByKey = new Map<string, number[]>();
+    const expectedOf = (s: Subscriber): number[] => {
+      const key = `${s.unitPath}|${s.types?.join(',') ?? '*'}`;
+      let seqs = expectedByKey.get(key);
+      if (!seqs) {
+        seqs = [];
+        for (const a of sent.values()) if (isFor(s, a)) seqs.push(a.seq);
+        expectedByKey.set(key, seqs);
+      }
+      return seqs;
+    };
     let expectedTotal = 0;
-    for (const s of subscribers) for (const a of sent.values()) if (isFor(s, a)) expectedTotal++;
+    for (const s of subscribers) expectedTotal += expectedOf(s).length;
     let last = -1;
     let lastChange = Date.now();
     for (;;) {
@@ -368,9 +446,9 @@ async function main(): Promise<void> {
     probing = false;
     await probeLoop;
     probes.sort((a, b) => a - b);
-    const after = usageOf(hubPid);
-    peakRss = Math.max(peakRss, after.rss);
-    const cpuSeconds = after.cpu - before.cpu;
+    sample();
+    const peakRss = sum(peaks);
+    const cpuSeconds = sum(hubPids.map((pid, h) => usageOf(pid).cpu - before[h]!.cpu));
     const cpuPercent = (cpuSeconds / ((Date.now() - loadStart) / 1000)) * 100;
 
     for (const worker of workers) worker.send({ type: 'report' });
@@ -407,9 +485,7 @@ async function main(): Promise<void> {
           if (commit !== undefined) fromCommit.push(got.arrivals[i]! - commit);
         }
       });
-      for (const alert of sent.values()) {
-        if (within(alert.unitPath, subscriber.unitPath) && (!subscriber.types || subscriber.types.includes(alert.type)) && !gotSet.has(alert.seq)) lost++;
-      }
+      for (const seq of expectedOf(subscriber)) if (!gotSet.has(seq)) lost++;
     }
     latencies.sort((a, b) => a - b);
     fromCommit.sort((a, b) => a - b);
@@ -421,6 +497,7 @@ async function main(): Promise<void> {
       `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
       `| ${subscribers.length} | ${total} in ${((loadEnd - loadStart) / 1000).toFixed(1)} s | ${deliveries} | ${percentile(fromCommit, 50)} ms | ${percentile(fromCommit, 99)} ms | ${fromCommit.at(-1)} ms | ${percentile(latencies, 50)} ms | ${percentile(latencies, 99)} ms | ${misdelivered} | ${lost} | ${(peakRss / 2 ** 20).toFixed(0)} MB | ${cpuPercent.toFixed(0)} % | ${load} |`,
       '',
+      ...(HUBS > 1 ? [`  ${HUBS} hub processes: RSS peak ${peaks.map(mb).join(' + ')} = ${mb(peakRss)}; hub CPU and RSS in the table are their sums`] : []),
       `  GET /healthz during the load (${probes.length} probes): p50 ${percentile(probes, 50)} ms, p99 ${percentile(probes, 99)} ms, max ${probes.at(-1)} ms`,
       `  hub CPU ${cpuSeconds.toFixed(1)} s (user + system) for ${deliveries} deliveries: ${((cpuSeconds / deliveries) * 1000).toFixed(3)} CPU-s per 1,000 deliveries`,
       `  all deliveries in ${(settledAfter / 1000).toFixed(1)} s after the last ingest answered; ingest request (send → answer) p50 ${percentile(ingestMs, 50)} ms, p99 ${percentile(ingestMs, 99)} ms; duplicates ${duplicates}; sockets closed by the hub: ${closes.length}${closes.length ? ` (codes ${[...new Set(closes.map((c) => c[1]))].join(', ')})` : ''}`,
@@ -429,8 +506,13 @@ async function main(): Promise<void> {
     process.exitCode = misdelivered === 0 && lost === 0 && failed === 0 ? 0 : 1;
   } finally {
     for (const worker of workers) worker.kill();
-    hub.kill('SIGTERM');
-    await new Promise((resolve) => hub.once('exit', resolve));
+    await Promise.all(
+      hubs.map((h) => {
+        const exited = new Promise((resolve) => h.once('exit', resolve));
+        h.kill('SIGTERM');
+        return exited;
+      }),
+    );
     if (args['cpu-prof'] && loadWindow.end > 0) {
       const exitedAt = Date.now();
       process.stdout.write(`  CPU profile in ${args['cpu-prof']}: the load phase is from ${((exitedAt - loadWindow.start) / 1000).toFixed(1)} s to ${((exitedAt - loadWindow.end) / 1000).toFixed(1)} s before the profile's end\n`);
