@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TEST_JWT_SECRET } from './template.js';
 
@@ -16,6 +16,26 @@ export interface HubProcess {
 const BIN = fileURLToPath(new URL('../../bin/gridhub.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const started: ChildProcess[] = [];
+
+/** Runs a `gridhub` command on `databaseUrl` with the test signing key; throws with its output if it fails. */
+export function gridhubCli(args: string[], databaseUrl: string): void {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (result.status !== 0) throw new Error(`gridhub ${args.join(' ')}: ${result.stdout}${result.stderr}`);
+}
+
+/** Waits until `condition` holds, asking every `stepMs`; returns when it held (ms since the epoch). */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, stepMs = 50): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(stepMs);
+  }
+  return Date.now();
+}
 
 /** SIGKILLs every hub process still running (for afterAll). */
 export function killHubProcesses(): void {

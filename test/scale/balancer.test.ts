@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { dbKind, freshDatabase } from '../helpers/hub.js';
-import { killHubProcesses, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { killHubProcesses, startHubProcess, until, type HubProcess } from '../helpers/hub-process.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
 import { freePort } from '../helpers/private-cluster.js';
 import { signToken } from '../../src/platform/auth/jwt.js';
@@ -136,13 +136,6 @@ function liveClient(url: string, authorization: string, backends: string[], rece
   return client;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe.runIf(dbKind === 'postgres')('three hub processes behind HAProxy', () => {
   it('spread, deliver across processes, revoke everywhere at once, run jobs once, and survive a SIGKILL', async () => {
@@ -180,7 +173,7 @@ describe.runIf(dbKind === 'postgres')('three hub processes behind HAProxy', () =
         const socket = { backends: [] as string[], received: [] as string[] };
         sockets.push(socket);
         clients.push(liveClient(url, token, socket.backends, socket.received));
-        await until(() => socket.backends.length > 0, 10_000, 'a socket');
+        await until(() => socket.backends.length > 0, 10_000, 'a socket', 100);
       }
       expect(new Set(sockets.map((s) => s.backends[0])).size).toBe(3);
       // Registration follows the ack: probe until every subscriber hears one.
@@ -188,10 +181,10 @@ describe.runIf(dbKind === 'postgres')('three hub processes behind HAProxy', () =
       await until(async () => {
         await ingestAcknowledged(url, `probe-${probe++}`);
         return sockets.every((s) => s.received.some((id) => id.startsWith('probe-')));
-      }, 20_000, 'every subscriber to register');
+      }, 20_000, 'every subscriber to register', 100);
       const sent = ['a-1', 'a-2', 'a-3', 'a-4', 'a-5', 'a-6'];
       for (const id of sent) await ingestAcknowledged(url, id);
-      await until(() => sockets.every((s) => sent.every((id) => s.received.includes(id))), 10_000, 'every alert on every socket');
+      await until(() => sockets.every((s) => sent.every((id) => s.received.includes(id))), 10_000, 'every alert on every socket', 100);
       for (const socket of sockets) expect(socket.received.filter((id) => sent.includes(id))).toEqual(sent);
 
       step('3. A grant');
@@ -211,7 +204,7 @@ describe.runIf(dbKind === 'postgres')('three hub processes behind HAProxy', () =
 
       step('4. The jobs');
       // 4. The jobs acted once: each overdue case escalated once, one report per unit and period.
-      await until(async () => (await sql`select 1 from case_history where action = 'ESCALATE' and case_id in ${sql(overdue.map((c) => c.id))}`).length >= overdue.length, 15_000, 'the SLA sweep');
+      await until(async () => (await sql`select 1 from case_history where action = 'ESCALATE' and case_id in ${sql(overdue.map((c) => c.id))}`).length >= overdue.length, 15_000, 'the SLA sweep', 100);
       await sleep(3000);
       const escalations = await sql<{ n: number }[]>`select count(*)::int as n from case_history where action = 'ESCALATE' and case_id in ${sql(overdue.map((c) => c.id))} group by case_id`;
       expect(escalations.map((e) => e.n)).toEqual(overdue.map(() => 1));
@@ -231,11 +224,11 @@ describe.runIf(dbKind === 'postgres')('three hub processes behind HAProxy', () =
           acknowledged.push(id);
         }
       })();
-      await until(() => acknowledged.length >= 20, 20_000, 'ingest before the kill');
+      await until(() => acknowledged.length >= 20, 20_000, 'ingest before the kill', 100);
       victimHub.child.kill('SIGKILL');
       await victimHub.exited;
       const atKill = acknowledged.length;
-      await until(() => acknowledged.length >= atKill + 30, 30_000, 'ingest after the kill');
+      await until(() => acknowledged.length >= atKill + 30, 30_000, 'ingest after the kill', 100);
       stop = true;
       await writer;
       const stored = await sql<{ external_id: string; n: number }[]>`
@@ -245,11 +238,11 @@ describe.runIf(dbKind === 'postgres')('three hub processes behind HAProxy', () =
 
       step('... and the socket');
       // ... and the socket that was on it comes back through the balancer to a live process and hears new alerts.
-      await until(() => sockets[0]!.backends.length > 1, 20_000, 'the socket to reconnect');
+      await until(() => sockets[0]!.backends.length > 1, 20_000, 'the socket to reconnect', 100);
       expect(sockets[0]!.backends.at(-1)).not.toBe(victim);
       await sleep(1000);
       await ingestAcknowledged(url, 'after-kill');
-      await until(() => sockets.every((s) => s.received.includes('after-kill')), 15_000, 'the alert after the kill on every socket');
+      await until(() => sockets.every((s) => s.received.includes('after-kill')), 15_000, 'the alert after the kill on every socket', 100);
 
       step('The audit chain');
       // The audit chain written by three processes at once still verifies.

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { dbKind } from '../helpers/hub.js';
-import { killHubProcesses, startHubProcess } from '../helpers/hub-process.js';
+import { gridhubCli, killHubProcesses, startHubProcess, until } from '../helpers/hub-process.js';
 import { createPrivateCluster, type PrivateCluster } from '../helpers/private-cluster.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
 import { signToken } from '../../src/platform/auth/jwt.js';
@@ -19,7 +17,6 @@ import { signToken } from '../../src/platform/auth/jwt.js';
  * directory), never the machine's shared one. Measured times go to stderr with `[outage]`.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/gridhub.js', import.meta.url));
 const OUTAGE_MS = 10_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const report = (line: string) => process.stderr.write(`[outage] ${line}\n`);
@@ -73,23 +70,7 @@ function ingested(result: Exchange): boolean {
   return status === 'ACCEPTED' || status === 'DUPLICATE';
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-  return Date.now();
-}
 
-function cli(args: string[], databaseUrl: string): void {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'warn' },
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  if (result.status !== 0) throw new Error(`gridhub ${args.join(' ')}: ${result.stdout}${result.stderr}`);
-}
 
 /** A graphql-ws subscriber on alertRaised that reconnects whenever its socket closes. */
 function subscriber(wsUrl: string, authorization: string, received: string[], heardAt: Map<string, number>, sockets: { opened: number }): Client {
@@ -126,8 +107,8 @@ describe.runIf(dbKind === 'postgres')('the database goes away for 10 s and comes
     await admin`create database gridhub`;
     await admin.end();
     const databaseUrl = cluster.url('gridhub');
-    cli(['migrate'], databaseUrl);
-    cli(['seed', '--demo'], databaseUrl);
+    gridhubCli(['migrate'], databaseUrl);
+    gridhubCli(['seed', '--demo'], databaseUrl);
     const hub = await startHubProcess({ DATABASE_URL: databaseUrl });
     const officer = `Bearer ${await signToken(TEST_JWT_SECRET, 'xuetian.officer', 3600)}`;
     const platform = `Bearer ${await signToken(TEST_JWT_SECRET, 'iot-platform', 3600)}`;

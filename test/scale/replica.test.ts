@@ -1,9 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { dbKind } from '../helpers/hub.js';
-import { killHubProcesses, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { gridhubCli, killHubProcesses, startHubProcess, until, type HubProcess } from '../helpers/hub-process.js';
 import { createPrivateCluster, createReplicaCluster, type PrivateCluster } from '../helpers/private-cluster.js';
 import { parseMetrics, valueOf } from '../helpers/metrics.js';
 import { TEST_JWT_SECRET } from '../helpers/template.js';
@@ -19,8 +17,6 @@ import { signToken } from '../../src/platform/auth/jwt.js';
  * Only on PostgreSQL: PGlite (the embedded database) has no replication.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/gridhub.js', import.meta.url));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const XUETIAN = '320613006';
 
 let primary: PrivateCluster | undefined;
@@ -31,22 +27,7 @@ afterAll(() => {
   primary?.destroy();
 });
 
-function cli(args: string[], databaseUrl: string): void {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'warn' },
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  if (result.status !== 0) throw new Error(`gridhub ${args.join(' ')}: ${result.stdout}${result.stderr}`);
-}
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const tokens = new Map<string, string>();
 async function bearer(name: string): Promise<string> {
@@ -97,8 +78,8 @@ describe.runIf(dbKind === 'postgres')('a read replica (pg_basebackup -R into a s
     const admin = postgres(primary.url('postgres'), { max: 1, onnotice: () => {} });
     await admin`create database gridhub`;
     await admin.end();
-    cli(['migrate'], primary.url('gridhub'));
-    cli(['seed', '--demo'], primary.url('gridhub'));
+    gridhubCli(['migrate'], primary.url('gridhub'));
+    gridhubCli(['seed', '--demo'], primary.url('gridhub'));
     replica = await createReplicaCluster(primary);
     const standby = postgres(replica.url('gridhub'), { max: 1, onnotice: () => {} });
     try {
