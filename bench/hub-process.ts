@@ -57,18 +57,27 @@ export function startHubProcess(options: HubProcessOptions): Promise<HubProcess>
     env: { ...process.env, ...benchHubEnv(options.databaseUrl, options.jwtSecret, options.port), ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  return awaitBanner(child, /GraphQL\s+(http:\/\/\S+?)\/graphql/, 'the hub').then(({ match, close }) => ({ url: match[1]!, child, close }));
+}
+
+/**
+ * Resolves once `child` prints a line matching `banner` on stdout (then lets the rest of its
+ * output drain unread), with a `close` that SIGTERMs it and waits for its exit; rejects if it
+ * exits first.
+ */
+export function awaitBanner(child: ChildProcess, banner: RegExp, label: string): Promise<{ match: RegExpExecArray; close: () => Promise<void> }> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
-      const listening = /GraphQL\s+(http:\/\/\S+?)\/graphql/.exec(out);
-      if (!listening) return;
+      const match = banner.exec(out);
+      if (!match) return;
       child.stdout!.off('data', onData);
       child.stdout!.resume();
-      resolve({ url: listening[1]!, child, close: () => (child.kill('SIGTERM'), exited) });
+      resolve({ match, close: () => (child.kill('SIGTERM'), exited) });
     };
     child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the hub exited with ${code}: ${out}`)));
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code}: ${out}`)));
   });
 }

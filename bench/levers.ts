@@ -12,10 +12,10 @@
  *   node  the same express stack, and the hub itself (`gridhub serve` in its own process, Q1
  *         as xuetian.officer, as bench:hub-cpu), on this Node (A) against Node 24 from the npm
  *         `node` package (B, fetched by `npx -p node@24` as .ci/run does).
- * The hubs run with COST_BUDGET_PER_MINUTE 10^12: the default budget (20,000 a minute a
- * principal) refuses one principal's Q1 after a few hundred requests; the cost is still counted.
  *   hub   only with `--before <checkout>`: the hub of that checkout (A) against this one's (B),
  *         both on this Node: a change of the hub's own per-request work.
+ *
+ * The hubs get bench/hub-process.ts's cost budget, set past what a benchmark spends.
  *
  * Within a round the order of A and B alternates (A B, then B A, …). Every server runs for the
  * whole run and is idle while the other is loaded. Run it alone: `flock /work/bench.lock …`.
@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { signToken } from '../src/platform/auth/jwt.js';
 import { benchDatabaseUrl } from './dataset.js';
-import { startHubProcess } from './hub-process.js';
+import { awaitBanner, startHubProcess } from './hub-process.js';
 import { assertListens, cpuMs } from './process-cpu.js';
 
 const { values: options } = parseArgs({
@@ -79,25 +79,14 @@ function startStack(label: string, node: string, http: 'express' | 'fastify'): P
     env: { ...process.env, DATABASE_URL: benchDatabaseUrl(), NODE_ENV: 'production', PORT: '0', STACK_HTTP: http },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer): void => {
-      out += chunk.toString();
-      const port = /listening (\d+)/.exec(out)?.[1];
-      if (!port) return;
-      child.stdout!.off('data', onData);
-      child.stdout!.resume();
-      assertListens(child.pid!, Number(port), label);
-      resolve({ label, url: `http://127.0.0.1:${port}`, child, headers: {}, close: () => (child.kill('SIGTERM'), exited) });
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code}: ${out}`)));
+  return awaitBanner(child, /listening (\d+)/, label).then(({ match, close }) => {
+    assertListens(child.pid!, Number(match[1]), label);
+    return { label, url: `http://127.0.0.1:${match[1]}`, child, headers: {}, close };
   });
 }
 
 async function startHub(label: string, secret: string, node: string, cwd = ROOT): Promise<Target> {
-  const hub = await startHubProcess({ databaseUrl: benchDatabaseUrl(), jwtSecret: secret, node, cwd, env: { LOG_LEVEL: 'silent', COST_BUDGET_PER_MINUTE: '1000000000000' } });
+  const hub = await startHubProcess({ databaseUrl: benchDatabaseUrl(), jwtSecret: secret, node, cwd, env: { LOG_LEVEL: 'silent' } });
   assertListens(hub.child.pid!, Number(new URL(hub.url).port), label);
   const token = await signToken(secret, 'xuetian.officer', 3600);
   return { label, url: hub.url, child: hub.child, headers: { authorization: `Bearer ${token}` }, close: hub.close };
