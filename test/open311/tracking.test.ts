@@ -82,6 +82,11 @@ function publicView(n: Node): Record<string, unknown> {
   };
 }
 
+/** The same request in the public listing: the state word only, and the request's id instead of its tracking code. */
+function listedView(n: Node): Record<string, unknown> {
+  return { ...publicView(n), service_request_id: n.id, status_notes: NOTES[n.status] };
+}
+
 /** The same request as staff see it: with the text, the place, the photo, the address as GraphQL shows them, and an open case's deadline. */
 function staffView(n: Node): Record<string, unknown> {
   return {
@@ -173,7 +178,7 @@ describe('the holder of a tracking code (no credentials): what the status page s
     // The oracle: every request of every community in the last 90 days, as the city's admin reads them.
     const all = (await graphql('city.admin')).filter((n) => Date.parse(n.submittedAt) >= since);
     expect(new Set(all.map((n) => n.unit.code)).size).toBeGreaterThan(1);
-    expect(listed.body).toEqual(all.map((n) => ({ ...publicView(n), status_notes: NOTES[n.status] })));
+    expect(listed.body).toEqual(all.map((n) => listedView(n)));
     for (const request of listed.body) {
       expectRequestShape(request);
       for (const key of ['description', 'address', 'lat', 'long', 'media_url', 'expected_datetime']) expect(request[key], key).toBeNull();
@@ -187,7 +192,31 @@ describe('the holder of a tracking code (no credentials): what the status page s
       if (n.address) expect(text).not.toContain(n.address);
       if (n.reply) expect(text).not.toContain(n.reply);
       expect(text).not.toContain(n.text);
+      // Holding the tracking code is the resident's permission: the listing never hands it out.
+      expect(text).not.toContain(n.trackingCode);
     }
+  });
+
+  it('a listed id reads back as the listing shows it, never as the holder sees it, and rates nothing', async () => {
+    const code = await file(DEMO_CHANNEL_TOKEN, { service_code: 'help', description: '单元门禁坏了' });
+    const shown = await node('shuguang.officer', code);
+    await hub.gql('mutation($id: ID!) { replyResidentRequest(id: $id, reply: "已收到，明天上门查看") { status } }', { id: shown.id }, { as: 'shuguang.officer' });
+    const replied = await node('shuguang.officer', code);
+    const listed = (await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json')).body.find((r) => r['service_request_id'] === shown.id);
+    expect(listed).toEqual(listedView(replied));
+    for (const path of [`/requests/${shown.id}.json`, `/requests/${shown.id.toUpperCase()}.json`]) {
+      const one = await open311<Record<string, unknown>[]>(hub, 'GET', path);
+      expect(one.status, path).toBe(200);
+      expect(one.body, path).toEqual([listedView(replied)]);
+    }
+    const many = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { query: { service_request_id: `${shown.id},${code}` } });
+    // Named both ways, it is one request, and the code shows it as its holder sees it.
+    expect(many.body).toEqual([publicView(replied)]);
+    expect(JSON.stringify((await open311(hub, 'GET', `/requests/${shown.id}.json`)).body)).not.toContain('明天上门');
+    // The holder's view by code still carries the reply.
+    expect((await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${code}.json`)).body[0]!['status_notes']).toBe('已回复：已收到，明天上门查看');
+    const rated = await hub.gql<any>('mutation($code: String!) { rateResidentRequest(trackingCode: $code, satisfaction: 1) { status } }', { code: shown.id });
+    expect(rated.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });
 

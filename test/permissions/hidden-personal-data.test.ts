@@ -153,3 +153,62 @@ describe('resident requests and cases', () => {
     return body.data.residentRequest.trackingCode;
   }
 });
+
+describe('staff free text: a reply to the resident and a note in a case history', () => {
+  const REPLY = `已安排网格员上门，可拨打${PHONE}`;
+  const MASKED_REPLY = '已安排网格员上门，可拨打139****9363';
+  const NOTE = `联系人身份证${ID_NUMBER}，电话${PHONE}`;
+  const MASKED_NOTE = '联系人身份证320613********123X，电话139****9363';
+  let requestId: string;
+  let code: string;
+
+  beforeAll(async () => {
+    const { body } = await hub.gql<any>(
+      'mutation I($input: IngestResidentRequestsInput!) { ingestResidentRequests(input: $input) { results { status id: recordId } } }',
+      { input: { source: '12345-hotline', records: [{ externalId: `hidden-staff-${Date.now()}`, category: 'HELP', text: '楼道灯坏了', unitCode: SHUGUANG, submittedAt: new Date().toISOString() }] } },
+      { as: '12345-hotline' },
+    );
+    requestId = body.data.ingestResidentRequests.results[0].id;
+    const replied = await hub.gql<any>('mutation($id: ID!, $reply: String!) { replyResidentRequest(id: $id, reply: $reply) { trackingCode reply } }', { id: requestId, reply: REPLY }, { as: 'shuguang.officer' });
+    expect(replied.body.data.replyResidentRequest.reply).toBe(REPLY);
+    code = replied.body.data.replyResidentRequest.trackingCode;
+  });
+
+  it('the reply: masked for the street and the city, in full for the community and for the holder of the tracking code', async () => {
+    const ONE = 'query($id: ID!) { residentRequest(id: $id) { reply } }';
+    for (const as of ['xuetian.officer', 'city.admin']) expect((await hub.gql<any>(ONE, { id: requestId }, { as })).body.data.residentRequest.reply, as).toBe(MASKED_REPLY);
+    expect((await hub.gql<any>(ONE, { id: requestId }, { as: 'shuguang.officer' })).body.data.residentRequest.reply).toBe(REPLY);
+    const tracked = await hub.gql<any>('query($code: String!) { residentRequestStatus(trackingCode: $code) { reply } }', { code });
+    expect(tracked.body.data.residentRequestStatus.reply).toBe(REPLY);
+  });
+
+  it('the reply in Open311: masked in the street’s staff view, in full for the holder, absent from the public listing', async () => {
+    const street = await open311<any[]>(hub, 'GET', '/requests.json', { as: 'xuetian.officer', query: { service_request_id: code } });
+    expect(street.body.map((r) => r.status_notes)).toEqual([`已回复：${MASKED_REPLY}`]);
+    const holder = await open311<any[]>(hub, 'GET', `/requests/${code}.json`);
+    expect(holder.body.map((r) => r.status_notes)).toEqual([`已回复：${REPLY}`]);
+    const listed = await open311<any[]>(hub, 'GET', '/requests.json', { query: { jurisdiction_id: SHUGUANG } });
+    expect(listed.body.find((r) => r.service_request_id === requestId)?.status_notes).toBe('已回复');
+    expect(JSON.stringify(listed.body)).not.toContain(PHONE);
+  });
+
+  it('a note in the case history: masked for the street, in full for the community, through the list and the single read', async () => {
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const opened = await hub.gql<any>('mutation($input: OpenCaseInput!) { openCase(input: $input) { id allowedActions } }', { input: { requestId } }, { as: 'shuguang.officer' });
+    const { id, allowedActions } = opened.body.data.openCase;
+    const action = allowedActions.find((a: string) => a !== 'REJECT' && a !== 'CLOSE') ?? allowedActions[0];
+    const moved = await hub.gql<any>('mutation($id: ID!, $action: CaseAction!, $note: String) { transitionCase(id: $id, action: $action, note: $note) { id } }', { id, action, note: NOTE }, { as: 'shuguang.officer' });
+    expect(moved.body.errors).toBeUndefined();
+    const notes = (c: any) => c.history.map((h: any) => h.note).filter((n: string | null) => n?.includes('联系人'));
+    const ONE = 'query($id: ID!) { case(id: $id) { history { note } } }';
+    const LIST = 'query($since: DateTime) { cases(first: 100, filter: { receivedFrom: $since }) { edges { node { id history { note } } } } }';
+    expect(notes((await hub.gql<any>(ONE, { id }, { as: 'xuetian.officer' })).body.data.case)).toEqual([MASKED_NOTE]);
+    expect(notes((await hub.gql<any>(ONE, { id }, { as: 'shuguang.officer' })).body.data.case)).toEqual([NOTE]);
+    for (const [as, expected] of [['xuetian.officer', MASKED_NOTE], ['shuguang.officer', NOTE]] as const) {
+      const edges = (await hub.gql<any>(LIST, { since }, { as })).body.data.cases.edges;
+      const mine = edges.find((e: any) => e.node.id === id);
+      expect(mine, as).toBeDefined();
+      expect(notes(mine.node), as).toEqual([expected]);
+    }
+  });
+});

@@ -5,8 +5,9 @@ import type { FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import type { TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
+import { holdsPersonalNumbers } from '../../platform/privacy/free-text.js';
 import { cases, type CaseRow } from './case.table.js';
-import { Case } from './case.type.js';
+import { Case, CaseHistoryEntry } from './case.type.js';
 import { CASE_MASKS, CASE_PERSONAL_FIELDS, type CasePersonalField } from './case.policy.js';
 import { SLA_STATES, allowedActions, type ActorRole, type CaseActionName } from './case.workflow.js';
 
@@ -100,6 +101,19 @@ export function personalCaseField(ctx: RequestContext, c: Case, field: CasePerso
 /** A case's title or description: phone and ID numbers in it masked unless the caller sees its reporter's phone in full. */
 export function caseText(ctx: RequestContext, c: Case, field: 'title' | 'description'): string {
   return personalText(ctx, 'Case', { ...caseSubject(c) }, 'reporterPhone', field, c[field]);
+}
+
+/**
+ * The history as this caller may read it: a note is free text staff wrote, so phone and ID
+ * numbers in it are masked unless the caller sees the reporter's phone in full. Entries without
+ * such numbers are returned as they are.
+ */
+export function caseHistoryAsSeen(ctx: RequestContext, c: Case, entries: CaseHistoryEntry[]): CaseHistoryEntry[] {
+  return entries.map((entry) => {
+    if (entry.note === null || !holdsPersonalNumbers(entry.note)) return entry;
+    const note = personalText(ctx, 'Case', { ...caseSubject(c) }, 'reporterPhone', 'history.note', entry.note);
+    return note === entry.note ? entry : Object.assign(new CaseHistoryEntry(), entry, { note });
+  });
 }
 
 /**

@@ -15,7 +15,7 @@ import { IngestReport } from '../ingest/index.js';
 import { Case, CaseAction, CaseConnection, CaseHistoryEntry } from './case.type.js';
 import { CaseChangedFilter, CaseFilter, IngestCasesInput, OpenCaseInput } from './case.input.js';
 import type { CaseActionName } from './case.workflow.js';
-import { actionsFor, caseLocation, caseSubject, caseText, isOverdue, maskedCaseFields, personalCaseField, toCaseKey } from './case.model.js';
+import { actionsFor, caseHistoryAsSeen, caseLocation, caseSubject, caseText, isOverdue, maskedCaseFields, personalCaseField, toCaseKey } from './case.model.js';
 import { getCase, joinedCaseLinks, listCases } from './case.read.js';
 import { openCase, transitionCase } from './case.command.js';
 import { ingestCases } from './case.ingest.js';
@@ -61,7 +61,7 @@ export class CaseResolver {
   })
   transitionCase(
     @Arg('id', () => ID, { description: "The case's id." }) id: string,
-    @Arg('action', () => CaseAction, { description: 'What to do; availableActions lists what you may.' }) action: CaseActionName,
+    @Arg('action', () => CaseAction, { description: 'What to do; the case\'s allowedActions lists what you may.' }) action: CaseActionName,
     @Arg('note', () => String, { nullable: true, description: 'Written to the history entry.' }) note: string | undefined,
     @Arg('assigneeUnitCode', () => String, { nullable: true, description: 'DISPATCH: the unit that handles it next (within your unit).' }) assigneeUnitCode: string | undefined,
     @Arg('expectedVersion', () => Int, { nullable: true, description: 'The version you read; CONFLICT if the case changed since.' }) expectedVersion: number | undefined,
@@ -136,7 +136,9 @@ export class CaseResolver {
 
   @FieldResolver(() => [CaseHistoryEntry], { description: 'Every change, oldest first.' })
   history(@Root() c: Case, @Ctx() ctx: RequestContext): CaseHistoryEntry[] | Promise<CaseHistoryEntry[]> {
-    return joinedCaseLinks(c)?.history ?? ctx.loaders.of(createCaseHistoryLoader).load(c.id);
+    const joined = joinedCaseLinks(c)?.history;
+    if (joined) return caseHistoryAsSeen(ctx, c, joined);
+    return ctx.loaders.of(createCaseHistoryLoader).load(c.id).then((entries) => caseHistoryAsSeen(ctx, c, entries));
   }
 
   @FieldResolver(() => Alert, { nullable: true, description: 'The alert it was opened from, when you may read it.' })

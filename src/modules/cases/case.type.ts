@@ -98,7 +98,7 @@ export class CaseHistoryEntry {
   @Field(() => CaseState, { description: 'The state after.' })
   toState!: CaseStateName;
 
-  @Field(() => String, { nullable: true, description: 'What the actor wrote with it.' })
+  @Field(() => String, { nullable: true, description: "What the actor wrote with it; phone and ID numbers in it are masked unless you see the case's reporter in full." })
   note!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Assignee unit code before the change.' })

@@ -6,7 +6,7 @@
 //   GET  /v2/services/{code}.{fmt}    a service's definition (no attributes)
 //   POST /v2/requests.{fmt}           file a request; api_key = a community channel's token
 //   GET  /v2/requests.{fmt}           by service_request_id, the public listing, or a staff query (Authorization)
-//   GET  /v2/requests/{id}.{fmt}      one request by tracking code
+//   GET  /v2/requests/{id}.{fmt}      one request by tracking code (or the listing's id)
 //
 // Errors are Open311's `[{ "code": <HTTP status>, "description": "…" }]` (`<errors><error>…`), one per problem.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lte, ne, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { Principal } from '../../platform/auth/principal.js';
@@ -6,6 +6,7 @@ import { abilityToSql } from '../../platform/auth/ability-sql.js';
 import { requireCan } from '../../platform/auth/guard.js';
 import { ErrorCode } from '../../platform/errors.js';
 import { invariant } from '../../platform/invariant.js';
+import { isUuid } from '../../platform/db/ids.js';
 import { CST_OFFSET_MS, cstDateTime, DAY_MS } from '../../platform/time.js';
 import { unitsByCodes, units, type UnitRow } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
@@ -16,6 +17,7 @@ import {
   personalField,
   requestFields,
   requestLocation,
+  requestReply,
   requestText,
   residentRequests,
   submissionProblems,
@@ -307,14 +309,14 @@ async function findRows(db: Executor, where: SQL, limit: number): Promise<Found[
     .limit(limit);
 }
 
-/** What both views share: the status, its notes (with the public reply), the service, the community and the times. */
-function publicView({ request, agency, caseOpenedAt }: Found): Open311Request {
+/** What every view shares: the status, its notes with `reply` (as this viewer may read it), the service, the community and the times. */
+function sharedView({ request, agency, caseOpenedAt }: Found, reply: string | null): Open311Request {
   const service = serviceOf(request.category);
   const times = [request.submittedAt, request.repliedAt, request.closedAt, caseOpenedAt].filter((t): t is Date => t !== null).map((t) => t.getTime());
   return {
     service_request_id: request.trackingCode,
     status: request.status === 'CLOSED' ? 'closed' : 'open',
-    status_notes: request.reply ? `${STATUS_NOTES[request.status]}：${request.reply}` : STATUS_NOTES[request.status],
+    status_notes: reply ? `${STATUS_NOTES[request.status]}：${reply}` : STATUS_NOTES[request.status],
     service_name: service.name,
     service_code: service.code,
     description: null,
@@ -332,22 +334,28 @@ function publicView({ request, agency, caseOpenedAt }: Found): Open311Request {
   };
 }
 
+/** What the holder of the tracking code sees: the status page, with the public reply written to the resident. */
+function holderView(found: Found): Open311Request {
+  return sharedView(found, found.request.reply);
+}
+
 /**
  * What anyone may list (the spec's public GET requests): the status, the service, the community
  * and the times — no text, place, photo or reply, which a resident wrote or was written for
- * the resident alone.
+ * the resident alone. Its `service_request_id` is the request's id, never the tracking code:
+ * holding the code is the resident's permission, so a listing must not hand it out.
  */
 function listedView(found: Found): Open311Request {
-  return { ...publicView(found), status_notes: STATUS_NOTES[found.request.status] };
+  return { ...sharedView(found, null), service_request_id: found.request.id };
 }
 
-/** The staff view: the text, the place and the photo; the address, the phone and ID numbers in the text and the exact place masked unless the caller may unmask them (noted for the audit log). */
+/** The staff view: the text, the place and the photo; the address, the phone and ID numbers in the text and reply, and the exact place masked unless the caller may unmask them (noted for the audit log). */
 function staffView(ctx: RequestContext, found: Found): Open311Request {
   const request = toResidentRequest(found.request);
   const open = found.caseDeadlineAt !== null && found.caseClosedAt === null;
   const point = requestLocation(ctx, request);
   return {
-    ...publicView(found),
+    ...sharedView(found, requestReply(ctx, request)),
     description: requestText(ctx, request),
     expected_datetime: open ? open311Time(found.caseDeadlineAt as Date) : null,
     address: personalField(ctx, request, 'address'),
@@ -367,29 +375,47 @@ function staffScope(ctx: RequestContext): SQL {
   return abilityToSql(ctx.ability, 'read', 'ResidentRequest', requestFields);
 }
 
-/** Codes as stored (case, spaces and dashes ignored); those that cannot be codes name nothing. */
-function storedCodes(codes: readonly string[]): string[] {
-  return [...new Set(codes.map(normalizeTrackingCode).filter((c): c is string => c !== undefined))];
+/**
+ * What a list of `service_request_id`s names: tracking codes as stored (case, spaces and dashes
+ * ignored) and request ids as the public listing gives them; anything else names nothing.
+ */
+function namedRequests(ids: readonly string[]): { codes: string[]; ids: string[] } {
+  const codes = new Set<string>();
+  const uuids = new Set<string>();
+  for (const id of ids) {
+    const code = normalizeTrackingCode(id);
+    if (code !== undefined) codes.add(code);
+    else if (isUuid(id.trim())) uuids.add(id.trim().toLowerCase());
+  }
+  return { codes: [...codes], ids: [...uuids] };
 }
 
-/** Requests named by code that exist but lie outside the staff caller's scope: denials for the audit log. */
-async function noteHidden(ctx: RequestContext, codes: readonly string[], found: readonly Found[]): Promise<void> {
-  const seen = new Set(found.map((f) => f.request.trackingCode));
-  const missing = codes.filter((c) => !seen.has(c));
-  if (missing.length === 0) return;
-  const hidden = await ctx.db.select({ id: residentRequests.id }).from(residentRequests).where(inArray(residentRequests.trackingCode, missing));
+/** Requests named that exist but lie outside the staff caller's scope: denials for the audit log. */
+async function noteHidden(ctx: RequestContext, named: ReturnType<typeof namedRequests>, found: readonly Found[]): Promise<void> {
+  const codes = new Set(found.map((f) => f.request.trackingCode));
+  const ids = new Set(found.map((f) => f.request.id));
+  const missingCodes = named.codes.filter((c) => !codes.has(c));
+  const missingIds = named.ids.filter((id) => !ids.has(id));
+  if (missingCodes.length === 0 && missingIds.length === 0) return;
+  const hidden = await ctx.db.select({ id: residentRequests.id }).from(residentRequests).where(or(inArray(residentRequests.trackingCode, missingCodes), inArray(residentRequests.id, missingIds)));
   for (const { id } of hidden) ctx.ledger.denied({ operation: 'read', kind: 'ResidentRequest', recordId: id, reason: 'outside the scope of the caller (Open311)' });
 }
 
-/** Requests by tracking code, in the caller's view: the staff view within its scope, the public view for everyone else. */
-async function byCodes(ctx: RequestContext, codes: readonly string[], jurisdiction: UnitRow | undefined): Promise<Open311Request[]> {
-  const stored = storedCodes(codes);
-  if (stored.length === 0) return [];
-  const where: SQL[] = [inArray(residentRequests.trackingCode, stored)];
+/**
+ * Requests by tracking code or by listed id, in the caller's view: the staff view within its
+ * scope; for everyone else the holder's view by tracking code and the listed view by id.
+ */
+async function byIds(ctx: RequestContext, ids: readonly string[], jurisdiction: UnitRow | undefined): Promise<Open311Request[]> {
+  const named = namedRequests(ids);
+  if (named.codes.length === 0 && named.ids.length === 0) return [];
+  const where: SQL[] = [or(inArray(residentRequests.trackingCode, named.codes), inArray(residentRequests.id, named.ids)) as SQL];
   if (jurisdiction) where.push(eq(residentRequests.communityCode, jurisdiction.code));
-  if (!isStaff(ctx)) return (await findRows(ctx.db, and(...where) as SQL, MAX_RESULTS)).map(publicView);
+  if (!isStaff(ctx)) {
+    const codes = new Set(named.codes);
+    return (await findRows(ctx.db, and(...where) as SQL, MAX_RESULTS)).map((f) => (codes.has(f.request.trackingCode) ? holderView(f) : listedView(f)));
+  }
   const found = await findRows(ctx.db, and(staffScope(ctx), ...where) as SQL, MAX_RESULTS);
-  await noteHidden(ctx, stored, found);
+  await noteHidden(ctx, named, found);
   return found.map((f) => staffView(ctx, f));
 }
 
@@ -400,9 +426,9 @@ async function checkKey(ctx: RequestContext, apiKey: string | undefined): Promis
 
 /**
  * `GET /requests.json`.
- * - `service_request_id` (tracking codes, comma-separated): those requests, whoever asks —
- *   the public view without staff credentials; it overrides every other parameter but
- *   `jurisdiction_id`.
+ * - `service_request_id` (comma-separated tracking codes or listed ids): those requests, whoever
+ *   asks — without staff credentials the holder's view by code and the listed view by id; it
+ *   overrides every other parameter but `jurisdiction_id`.
  * - otherwise a listing: for staff (`Authorization`) the requests the caller's ability lets it
  *   read in the staff view, for anyone else every request in the listed view (no personal
  *   data); filtered in SQL by `service_code`, `status`, `start_date`/`end_date` (at most 90 days
@@ -416,7 +442,7 @@ export async function findServiceRequests(ctx: RequestContext, apiKey: string | 
   if (codes !== undefined) {
     if (codes.length > MAX_RESULTS) params.fault(400, `service_request_id names more than ${MAX_RESULTS} requests`);
     params.throwFaults();
-    return byCodes(ctx, codes, jurisdiction);
+    return byIds(ctx, codes, jurisdiction);
   }
   const staff = isStaff(ctx);
   const where: SQL[] = staff ? [staffScope(ctx)] : [];
@@ -450,13 +476,13 @@ export async function findServiceRequests(ctx: RequestContext, apiKey: string | 
   return staff ? found.map((f) => staffView(ctx, f)) : found.map(listedView);
 }
 
-/** `GET /requests/{id}.json`: one request by tracking code, as `findServiceRequests` would show it; 404 otherwise. */
+/** `GET /requests/{id}.json`: one request by tracking code or listed id, as `findServiceRequests` would show it; 404 otherwise. */
 export async function findServiceRequest(ctx: RequestContext, apiKey: string | undefined, id: string, query: Readonly<Record<string, unknown>>): Promise<Open311Request[]> {
   await checkKey(ctx, apiKey);
   const params = new Params(query);
   const jurisdiction = await jurisdictionOf(ctx.db, params);
   params.throwFaults();
-  const found = await byCodes(ctx, [id], jurisdiction);
+  const found = await byIds(ctx, [id], jurisdiction);
   if (found.length === 0) throw Open311Error.of(404, `service_request_id ${id} was not found`);
   return found;
 }

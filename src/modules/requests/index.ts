@@ -32,6 +32,7 @@ export {
   normalizeTrackingCode,
   personalField,
   requestLocation,
+  requestReply,
   requestText,
   subjectOf,
 } from './request.service.js';

@@ -16,6 +16,7 @@ import {
   personalField,
   rateResidentRequest,
   requestLocation,
+  requestReply,
   requestText,
   residentChannel,
   submitResidentRequest,
@@ -146,6 +147,11 @@ export class ResidentRequestResolver {
   @FieldResolver(() => String, { description: 'What the resident wrote; phone and ID numbers in it are masked (`138****1234`) unless you see its contact data in full.' })
   text(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string {
     return requestText(ctx, request);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "The community's reply; phone and ID numbers in it are masked unless you see the request's contact data in full." })
+  reply(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string | null {
+    return requestReply(ctx, request);
   }
 
   @FieldResolver(() => GeoPoint, { nullable: true, description: 'Where it is about: exact for whoever sees its address in full, rounded to 3 decimals (about 100 m) for everyone else.' })

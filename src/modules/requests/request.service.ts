@@ -366,6 +366,11 @@ export function requestText(ctx: RequestContext, request: ResidentRequest): stri
   return personalText(ctx, 'ResidentRequest', subjectOf(request), 'contactPhone', 'text', request.text);
 }
 
+/** The community's reply as staff see it: written to the resident, so phone and ID numbers in it are masked like the text's. */
+export function requestReply(ctx: RequestContext, request: ResidentRequest): string | null {
+  return request.reply === null ? null : personalText(ctx, 'ResidentRequest', subjectOf(request), 'contactPhone', 'reply', request.reply);
+}
+
 /** Its position: a resident's request is personal, so exact only for whoever sees its address in full. */
 export function requestLocation(ctx: RequestContext, request: ResidentRequest): ResidentRequest['location'] {
   return personalPoint(ctx, 'ResidentRequest', subjectOf(request), 'address', request.location);

@@ -58,7 +58,7 @@ export class ResidentRequest {
   @Field(() => RequestCategory, { description: 'What it is about.' })
   category!: RequestCategoryName;
 
-  @Field(() => String, { description: 'What the resident wrote.' })
+  @Field(() => String, { description: 'What the resident wrote; phone and ID numbers in it are masked (`138****1234`) unless you see its contact data in full.' })
   text!: string;
 
   @Field(() => String, { nullable: true, description: 'A photo the resident attached.' })
@@ -70,7 +70,7 @@ export class ResidentRequest {
   @Field(() => RequestStatus, { description: 'Where it stands.' })
   status!: RequestStatusName;
 
-  @Field(() => String, { nullable: true, description: "The community's reply, once there is one." })
+  @Field(() => String, { nullable: true, description: "The community's reply, once there is one; phone and ID numbers in it are masked unless you see the request's contact data in full." })
   reply!: string | null;
 
   @Field(() => DateTimeResolver, { nullable: true, description: 'When the community replied.' })
