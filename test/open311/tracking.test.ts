@@ -5,7 +5,7 @@ import { DEMO_CHANNEL_TOKEN } from '../../src/seed/demo.js';
 import { residentRequests } from '../../src/modules/requests/index.js';
 import { auditLog } from '../../src/modules/audit/index.js';
 import { SERVICES } from '../../src/modules/open311/index.js';
-import { createChannelOk, ok } from '../requests/fixtures.js';
+import { createChannelOk, ok, requestIdOf } from '../requests/fixtures.js';
 import { expectRequestShape, faults, inShanghai, open311, writes } from './fixtures.js';
 
 /**
@@ -58,11 +58,11 @@ const NAMES = { SUGGESTION: '建议', COMPLAINT: '投诉', HELP: '求助', HAZAR
 const NOTES = { SUBMITTED: '已提交', REPLIED: '已回复', IN_CASE: '已立案办理', CLOSED: '已办结' } as const;
 const notice = (category: Node['category']) => SERVICES.find((s) => s.category === category)!.notice;
 
-/** A request as the holder of its tracking code sees it over Open311. */
-function publicView(n: Node): Record<string, unknown> {
+/** A request as the holder of its tracking code (`code`: staff above the community see it masked in `n`) sees it over Open311. */
+function publicView(n: Node, code = n.trackingCode): Record<string, unknown> {
   const times = [n.submittedAt, n.repliedAt, n.closedAt, n.case?.openedAt ?? null].filter((t): t is string => t !== null).map((t) => Date.parse(t));
   return {
-    service_request_id: n.trackingCode,
+    service_request_id: code,
     status: n.status === 'CLOSED' ? 'closed' : 'open',
     status_notes: n.reply ? `${NOTES[n.status]}：${n.reply}` : NOTES[n.status],
     service_name: NAMES[n.category],
@@ -91,6 +91,8 @@ function listedView(n: Node): Record<string, unknown> {
 function staffView(n: Node): Record<string, unknown> {
   return {
     ...publicView(n),
+    // Staff who see the tracking code masked get the request's id instead, as the public listing does.
+    service_request_id: n.trackingCode.startsWith('*') ? n.id : n.trackingCode,
     description: n.text,
     expected_datetime: n.case && n.case.closedAt === null ? inShanghai(n.case.deadlineAt) : null,
     address: n.address,
@@ -130,8 +132,10 @@ afterAll(() => hub?.close());
 /** A header value as the UTF-8 bytes curl would send (fetch takes only Latin-1 characters). */
 const utf8Header = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
+/** The request behind a tracking code as `as` reads it through GraphQL. */
 async function node(as: string, code: string): Promise<Node> {
-  const found = (await graphql(as)).find((n) => n.trackingCode === code);
+  const id = await requestIdOf(hub, code);
+  const found = (await graphql(as)).find((n) => n.id === id);
   expect(found, code).toBeDefined();
   return found!;
 }
@@ -163,7 +167,7 @@ describe('the holder of a tracking code (no credentials): what the status page s
     expect(response.status).toBe(200);
     expect(response.body.map((r) => r['service_request_id'])).toEqual([cbd, mine]);
     for (const request of response.body) expectRequestShape(request);
-    expect(response.body[0]).toEqual(publicView(await node('wenfeng.officer', cbd)));
+    expect(response.body[0]).toEqual(publicView(await node('wenfeng.officer', cbd), cbd));
     // Repeated parameters are joined, as comma lists are.
     const repeated = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { query: { service_request_id: [mine, cbd] } });
     expect(repeated.body).toEqual(response.body);
@@ -225,12 +229,15 @@ describe('staff (Authorization): scoped by their ability, in SQL', () => {
     const response = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'xuetian.officer' });
     expect(response.status).toBe(200);
     for (const request of response.body) expectRequestShape(request);
+    const mineId = await requestIdOf(hub, mine);
     const since = clock.now().getTime() - 90 * DAY;
     const expected = (await graphql('xuetian.officer')).filter((n) => Date.parse(n.submittedAt) >= since);
     expect(expected.length).toBeGreaterThan(30);
     expect(response.body).toEqual(expected.map(staffView));
-    expect(response.body.map((r) => r['service_request_id'])).not.toContain(old);
-    const masked = response.body.find((r) => r['service_request_id'] === mine)!;
+    // Above the community the tracking code is not handed out: the staff view names each request by id.
+    expect(response.body.map((r) => r['service_request_id'])).not.toContain(await requestIdOf(hub, old));
+    for (const r of response.body) expect(r['service_request_id']).toMatch(/^[0-9a-f-]{36}$/);
+    const masked = response.body.find((r) => r['service_request_id'] === mineId)!;
     // Above the community the position of a personal record is rounded to about 100 m.
     expect(masked).toMatchObject({ description: MINE.description, address: '曙光示例小区3幢****', lat: 32.015, long: 120.865, media_url: MINE.media_url });
   });
@@ -249,10 +256,12 @@ describe('staff (Authorization): scoped by their ability, in SQL', () => {
 
   it('wenfeng.officer (another street) gets none of 学田’s: not in its list, not by code (a denial is audited), 404 by id', async () => {
     const list = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'wenfeng.officer' });
-    expect(list.body.map((r) => r['service_request_id'])).toEqual([cbd]);
+    // A street sees tracking codes masked, so its staff view names requests by id.
+    const cbdId = await requestIdOf(hub, cbd);
+    expect(list.body.map((r) => r['service_request_id'])).toEqual([cbdId]);
     expect(list.body[0]).toEqual(staffView(await node('wenfeng.officer', cbd)));
     expect(list.body[0]!['address']).toBe('文峰示例小区8栋****');
-    expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { service_request_id: `${mine},${cbd}` } })).body.map((r: any) => r.service_request_id)).toEqual([cbd]);
+    expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { service_request_id: `${mine},${cbd}` } })).body.map((r: any) => r.service_request_id)).toEqual([cbdId]);
     expect(faults(await open311(hub, 'GET', `/requests/${mine}.json`, { as: 'wenfeng.officer' }), 404)).toHaveLength(1);
     expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { jurisdiction_id: '320613006001' } })).body).toEqual([]);
     const [row] = await hub.database.db.select({ id: residentRequests.id }).from(residentRequests).where(eq(residentRequests.trackingCode, mine));
@@ -280,7 +289,7 @@ describe('staff (Authorization): scoped by their ability, in SQL', () => {
     await expectIds({ service_code: 'hazard,help' }, (r) => r['service_code'] === 'hazard' || r['service_code'] === 'help');
     await expectIds({ status: 'open' }, (r) => r['status'] === 'open');
     await expectIds({ status: 'closed' }, (r) => r['status'] === 'closed');
-    const unitOf = new Map((await graphql('xuetian.officer')).map((n) => [n.trackingCode, n.unit.code]));
+    const unitOf = new Map((await graphql('xuetian.officer')).map((n) => [n.id, n.unit.code]));
     await expectIds({ jurisdiction_id: '320613006002' }, (r) => unitOf.get(r['service_request_id'] as string) === '320613006002');
     expect((await open311(hub, 'GET', '/requests.json', { as: 'xuetian.officer', query: { status: 'open,closed' } })).body).toEqual(all);
     for (const r of all.filter((x) => x['status'] === 'closed')) expect(r['status_notes']).toMatch(/^已办结/);
@@ -345,13 +354,13 @@ describe('the finer state in status_notes as the request moves', () => {
     clock.advance(60_000);
     const closed = ok(await hub.gql<{ closeResidentRequest: { closedAt: string } }>('mutation($id: ID!) { closeResidentRequest(id: $id) { closedAt } }', { id }, { as: 'wenfeng.officer' })).closeResidentRequest;
     const afterClose = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${cbd}.json`)).body[0]!;
-    expect(afterClose).toEqual(publicView(await node('wenfeng.officer', cbd)));
+    expect(afterClose).toEqual(publicView(await node('wenfeng.officer', cbd), cbd));
     expect(afterClose).toMatchObject({ status: 'closed', status_notes: '已办结：已联系广场舞队，晚上九点后停止播放音乐。', updated_datetime: inShanghai(closed.closedAt) });
     expect((await open311(hub, 'GET', '/requests.json', { as: 'wenfeng.officer', query: { status: 'open' } })).body).toEqual([]);
   });
 
   it('closed requests (seeded): closed, 已办结 and the public reply, for the resident as well', async () => {
-    const closed = (await graphql('xuetian.officer', { statuses: ['CLOSED'] }))[0]!;
+    const closed = (await graphql('shuguang.officer', { statuses: ['CLOSED'] }))[0]!;
     expect(closed.reply).not.toBeNull();
     const resident = (await open311<Record<string, unknown>[]>(hub, 'GET', `/requests/${closed.trackingCode}.json`)).body[0]!;
     expect(resident).toEqual(publicView(closed));
@@ -378,7 +387,7 @@ describe('at most 1,000 requests per answer', () => {
     const before = await writes(hub);
     const response = await open311<Record<string, unknown>[]>(hub, 'GET', '/requests.json', { as: 'xuetian.officer' });
     expect(response.body).toHaveLength(1000);
-    const expected = (await graphql('xuetian.officer')).slice(0, 1000).map((n) => n.trackingCode);
+    const expected = (await graphql('xuetian.officer')).slice(0, 1000).map((n) => n.id);
     expect(response.body.map((r) => r['service_request_id'])).toEqual(expected);
     expect(await writes(hub)).toEqual(before);
   });

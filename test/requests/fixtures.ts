@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
+import { eq } from 'drizzle-orm';
 import type { GqlOptions, GqlResponse, TestHub } from '../helpers/hub.js';
+import { residentRequests } from '../../src/modules/requests/index.js';
 
 /** Queries and small helpers the resident-request tests share. */
 
@@ -103,3 +105,13 @@ export interface CreatedChannel {
 export async function createChannelOk(hub: TestHub, communityCode: string, name: string, as = 'city.admin'): Promise<CreatedChannel> {
   return ok(await hub.gql<{ createChannel: CreatedChannel }>(CREATE_CHANNEL, { input: { communityCode, name } }, { as })).createChannel;
 }
+
+/** A request's id by its tracking code, from the database (staff above the community see codes masked). */
+export async function requestIdOf(hub: TestHub, trackingCode: string): Promise<string> {
+  const [row] = await hub.database.db.select({ id: residentRequests.id }).from(residentRequests).where(eq(residentRequests.trackingCode, trackingCode));
+  expect(row, trackingCode).toBeDefined();
+  return row!.id;
+}
+
+/** A tracking code as staff who may not hold it see it: its last four characters. */
+export const maskedCode = (code: string) => `********${code.slice(-4)}`;

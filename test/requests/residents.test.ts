@@ -19,6 +19,7 @@ import {
   createChannelOk,
   ok,
   onlyError,
+  requestIdOf,
   submit,
   submitOk,
 } from './fixtures.js';
@@ -52,10 +53,11 @@ async function status(code: string): Promise<Tracked> {
   return ok(await hub.gql<{ residentRequestStatus: Tracked }>(STATUS, { code })).residentRequestStatus;
 }
 
-/** The stored request behind a tracking code, as the owning community's officer reads it. */
+/** The stored request behind a tracking code, as `as` reads it in its list (undefined when it is not there). */
 async function asCommunityReads(trackingCode: string, as: string): Promise<Record<string, unknown> | undefined> {
+  const id = await requestIdOf(hub, trackingCode);
   const { residentRequests: page } = ok(await hub.gql<{ residentRequests: { edges: { node: Record<string, unknown> }[] } }>(LIST, { first: 100 }, { as }));
-  return page.edges.map((e) => e.node).find((n) => n['trackingCode'] === trackingCode);
+  return page.edges.map((e) => e.node).find((n) => n['id'] === id);
 }
 
 async function requestCount(): Promise<number> {

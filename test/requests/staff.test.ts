@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type GqlResponse, type TestHub } from '../helpers/hub.js';
 import { DEMO_CHANNEL_TOKEN } from '../../src/seed/demo.js';
 import { departments, principals } from '../../src/modules/principals/index.js';
-import { LIST, MISSING_ID, ONE, createChannelOk, ok, onlyError, submitOk, type ErrorBody } from './fixtures.js';
+import { LIST, MISSING_ID, ONE, createChannelOk, maskedCode, ok, onlyError, requestIdOf, submitOk, type ErrorBody } from './fixtures.js';
 
 /**
  * Staff read resident requests exactly like alerts: within their unit (data officers: their
@@ -36,6 +36,8 @@ let mine: Node;
 /** One sent through a 文峰 community's channel. */
 let cbd: Node;
 let city: Node[];
+/** Its tracking code, which only the community sees in full. */
+let code: string;
 
 const CONTACT = { address: '崇川区曙光新村12幢3单元401室', contactName: '张三', contactPhone: '13812341234' };
 const MASKED = { address: '崇川区曙光新村12幢****', contactName: '张*', contactPhone: '138****1234', maskedFields: ['address', 'contactName', 'contactPhone'] };
@@ -79,16 +81,18 @@ beforeAll(async () => {
   const { token } = await createChannelOk(hub, '320613008001', '中央商务区社区居民服务码');
   const other = await submitOk(hub, token, { category: 'HAZARD', text: '井盖松动', contactName: '欧阳小明', contactPhone: '13900001111', address: '文峰示例小区8栋1单元' });
   city = (await readAll('city.admin')).nodes;
-  mine = city.find((n) => n.trackingCode === receipt.trackingCode)!;
-  cbd = city.find((n) => n.trackingCode === other.trackingCode)!;
+  code = receipt.trackingCode;
+  const [mineId, cbdId] = [await requestIdOf(hub, receipt.trackingCode), await requestIdOf(hub, other.trackingCode)];
+  mine = city.find((n) => n.id === mineId)!;
+  cbd = city.find((n) => n.id === cbdId)!;
 });
 afterAll(() => hub?.close());
 
 describe('what each tier sees of one request sent to 曙光社区', () => {
-  /** Everything but the personal fields, as every reader sees it. */
-  const stored = () => ({
+  /** Everything but the personal fields, as every reader sees it (the tracking code masked above the community). */
+  const stored = (trackingCode = maskedCode(code)) => ({
     id: mine.id,
-    trackingCode: mine.trackingCode,
+    trackingCode,
     category: 'COMPLAINT',
     text: '楼下餐馆油烟扰民',
     photoUrl: null,
@@ -104,7 +108,7 @@ describe('what each tier sees of one request sent to 曙光社区', () => {
 
   it('shuguang.officer (the community) sees the contact in full', async () => {
     const { residentRequest } = ok(await one(mine.id, 'shuguang.officer'));
-    expect(residentRequest).toEqual({ ...stored(), ...CONTACT, maskedFields: [] });
+    expect(residentRequest).toEqual({ ...stored(code), ...CONTACT, maskedFields: [] });
   });
 
   it.each(['xuetian.officer', 'chongchuan.officer', 'city.admin'])('%s (above the community) sees it masked, and maskedFields lists the fields', async (as) => {
@@ -118,11 +122,16 @@ describe('what each tier sees of one request sent to 曙光社区', () => {
       expect(node.maskedFields).toEqual(['address', 'contactName', 'contactPhone'].filter((f) => node[f] !== null));
       if (node.contactPhone !== null) expect(node.contactPhone).toMatch(/^138\*{4}\d{4}$/);
       if (node.contactName !== null) expect(node.contactName).toMatch(/^.\*+$/u);
+      // The tracking code lets its holder read the reply and rate: above the community, only its last four characters.
+      expect(node.trackingCode).toMatch(/^\*{8}[2-9A-Z]{4}$/);
     }
     const masked = street.nodes.find((n) => n.id === mine.id)!;
     expect({ address: masked.address, contactName: masked.contactName, contactPhone: masked.contactPhone, maskedFields: masked.maskedFields }).toEqual(MASKED);
     const community = await readAll('shuguang.officer');
-    for (const node of community.nodes) expect(node.maskedFields).toEqual([]);
+    for (const node of community.nodes) {
+      expect(node.maskedFields).toEqual([]);
+      expect(node.trackingCode).toMatch(/^[2-9A-Z]{12}$/);
+    }
     expect(community.nodes.find((n) => n.id === mine.id)).toMatchObject(CONTACT);
   });
 

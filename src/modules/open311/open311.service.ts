@@ -19,6 +19,7 @@ import {
   requestLocation,
   requestReply,
   requestText,
+  requestTrackingCode,
   residentRequests,
   submissionProblems,
   submitResidentRequest,
@@ -354,8 +355,11 @@ function staffView(ctx: RequestContext, found: Found): Open311Request {
   const request = toResidentRequest(found.request);
   const open = found.caseDeadlineAt !== null && found.caseClosedAt === null;
   const point = requestLocation(ctx, request);
+  const code = requestTrackingCode(ctx, request);
   return {
     ...sharedView(found, requestReply(ctx, request)),
+    // A staff member who may not hold the code gets the id, as the public listing does.
+    service_request_id: code === request.trackingCode ? code : request.id,
     description: requestText(ctx, request),
     expected_datetime: open ? open311Time(found.caseDeadlineAt as Date) : null,
     address: personalField(ctx, request, 'address'),

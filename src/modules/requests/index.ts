@@ -34,6 +34,7 @@ export {
   requestLocation,
   requestReply,
   requestText,
+  requestTrackingCode,
   subjectOf,
 } from './request.service.js';
 export { replyResidentRequest, closeResidentRequest, closeRequestOfCase, DEFAULT_CLOSING_REPLY } from './request.staff.js';

@@ -18,6 +18,7 @@ import {
   requestLocation,
   requestReply,
   requestText,
+  requestTrackingCode,
   residentChannel,
   submitResidentRequest,
   toRequestKey,
@@ -147,6 +148,11 @@ export class ResidentRequestResolver {
   @FieldResolver(() => String, { description: 'What the resident wrote; phone and ID numbers in it are masked (`138****1234`) unless you see its contact data in full.' })
   text(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string {
     return requestText(ctx, request);
+  }
+
+  @FieldResolver(() => String, { description: 'In full only for whoever sees the contact data in full; `********SEDT` otherwise.' })
+  trackingCode(@Root() request: ResidentRequest, @Ctx() ctx: RequestContext): string {
+    return requestTrackingCode(ctx, request);
   }
 
   @FieldResolver(() => String, { nullable: true, description: "The community's reply; phone and ID numbers in it are masked unless you see the request's contact data in full." })

@@ -13,7 +13,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { addressBlock, countHit, enforceRateLimits, type RateLimit } from '../../platform/ratelimit/ratelimit.js';
 import { invariant } from '../../platform/invariant.js';
 import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
-import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
+import { maskedFields, personalPoint, personalText, personalValue, seesInFull } from '../../platform/privacy/personal.js';
 import { requireUnit, units } from '../units/index.js';
 import { residentFor } from '../channels/index.js';
 import { storable } from '../ingest/index.js';
@@ -364,6 +364,21 @@ export function personalField(ctx: RequestContext, request: ResidentRequest, fie
 /** The request's text, its phone and ID numbers masked unless the caller sees its contact phone in full. */
 export function requestText(ctx: RequestContext, request: ResidentRequest): string {
   return personalText(ctx, 'ResidentRequest', subjectOf(request), 'contactPhone', 'text', request.text);
+}
+
+/**
+ * The tracking code as staff see it. The code is the resident's permission to read the reply
+ * and rate the request, so it is in full only for whoever sees the request's contact data in
+ * full (the community, its grid, a grant's holder); everyone else sees its last four characters,
+ * enough to match what a resident reads out on the phone.
+ */
+export function requestTrackingCode(ctx: RequestContext, request: ResidentRequest): string {
+  return seesInFull(ctx, 'ResidentRequest', subjectOf(request), 'contactPhone') ? request.trackingCode : maskTrackingCode(request.trackingCode);
+}
+
+/** `********SEDT`: the last four characters of a tracking code. */
+export function maskTrackingCode(code: string): string {
+  return `${'*'.repeat(Math.max(0, code.length - 4))}${code.slice(-4)}`;
 }
 
 /** The community's reply as staff see it: written to the resident, so phone and ID numbers in it are masked like the text's. */

@@ -45,7 +45,7 @@ async function requireHandled(ctx: RequestContext, tx: Executor, id: string, ope
     if (row) ctx.ledger.denied({ operation, kind: 'ResidentRequest', recordId: id, reason: 'outside the scope of the caller' });
     throw new NotFoundError('ResidentRequest', id);
   }
-  if (!ctx.ability.can('handle', found)) throw new ForbiddenError('handle', 'ResidentRequest', `Not allowed to ${operation} request ${row.trackingCode}`, row.id);
+  if (!ctx.ability.can('handle', found)) throw new ForbiddenError('handle', 'ResidentRequest', `Not allowed to ${operation} request ${row.id}`, row.id);
   return row;
 }
 
@@ -59,7 +59,7 @@ export async function replyResidentRequest(ctx: RequestContext, id: string, repl
   const now = ctx.hub.clock.now();
   const row = await ctx.db.transaction(async (tx) => {
     const current = await requireHandled(ctx, tx, id, 'replyResidentRequest');
-    if (current.status === 'CLOSED') throw new ConflictError(`Request ${current.trackingCode} is closed: its reply can no longer change`, { status: current.status });
+    if (current.status === 'CLOSED') throw new ConflictError(`Request ${current.id} is closed: its reply can no longer change`, { status: current.status });
     const [updated] = await tx
       .update(residentRequests)
       .set({ reply: text, repliedAt: now, status: current.status === 'SUBMITTED' ? 'REPLIED' : current.status })
@@ -85,10 +85,10 @@ export async function closeResidentRequest(ctx: RequestContext, id: string, repl
   const now = ctx.hub.clock.now();
   const row = await ctx.db.transaction(async (tx) => {
     const current = await requireHandled(ctx, tx, id, 'closeResidentRequest');
-    if (current.status === 'CLOSED') throw new ConflictError(`Request ${current.trackingCode} is already closed`, { status: current.status });
+    if (current.status === 'CLOSED') throw new ConflictError(`Request ${current.id} is already closed`, { status: current.status });
     const linked = current.status === 'IN_CASE' ? await link.caseOf(tx, current.id) : undefined;
     if (linked && !linked.final) {
-      throw new ConflictError(`Request ${current.trackingCode} is handled as case ${linked.number} (${linked.state}): close the case, and the request closes with it`, {
+      throw new ConflictError(`Request ${current.id} is handled as case ${linked.number} (${linked.state}): close the case, and the request closes with it`, {
         status: current.status, caseId: linked.id, caseNumber: linked.number, caseState: linked.state,
       });
     }
@@ -113,7 +113,7 @@ export async function releaseResidentRequest(ctx: RequestContext, id: string): P
   requireCan(ctx, 'handle', 'ResidentRequest');
   const row = await ctx.db.transaction(async (tx) => {
     const current = await requireHandled(ctx, tx, id, 'releaseResidentRequest');
-    if (current.heldAt === null) throw new ConflictError(`Request ${current.trackingCode} is not held for review`, { heldAt: null });
+    if (current.heldAt === null) throw new ConflictError(`Request ${current.id} is not held for review`, { heldAt: null });
     const [updated] = await tx.update(residentRequests).set({ heldAt: null }).where(eq(residentRequests.id, current.id)).returning();
     invariant(updated, 'a locked row updates');
     await audit(ctx, tx, { operation: 'releaseResidentRequest', kind: 'ResidentRequest', recordIds: [updated.id], details: { heldAt: current.heldAt.toISOString() } });

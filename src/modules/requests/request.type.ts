@@ -52,7 +52,10 @@ export class ResidentRequest {
   })
   cursor?: string | null;
 
-  @Field(() => String, { description: "The resident's handle on it (residentRequestStatus)." })
+  @Field(() => String, {
+    description:
+      "The resident's handle on it (residentRequestStatus): whoever holds it reads the reply and rates the request, so it shows in full only to whoever sees the request's contact data in full, and as `********SEDT` (the last four characters) to everyone else.",
+  })
   trackingCode!: string;
 
   @Field(() => RequestCategory, { description: 'What it is about.' })
