@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createTestHub, type TestHub } from '../helpers/hub.js';
+import { createTestHub, type GqlResponse, type TestHub } from '../helpers/hub.js';
 import { wsClient } from '../helpers/ws.js';
 import { tables } from '../../src/tables.js';
 
@@ -127,6 +127,32 @@ describe('importPrincipals', () => {
     expect(notAdmin.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const [entry] = await hub.database.db.select().from(auditLog).where(eq(auditLog.operation, 'importPrincipals'));
     expect(entry).toBeDefined();
+  });
+
+  it('pages both ways like every list: last/before walks back exactly what first/after walked forward', async () => {
+    const PAGE = /* GraphQL */ `query P($first: Int, $after: String, $last: Int, $before: String) { principals(first: $first, after: $after, last: $last, before: $before) { edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+    type Paged = { principals: { edges: { node: { name: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null } } };
+    const forward: string[][] = [];
+    for (let after: string | null = null; ; ) {
+      const { body }: GqlResponse<Paged> = await hub.gql<Paged>(PAGE, { first: 4, after }, { as: 'city.admin' });
+      const page: Paged['principals'] = body.data!.principals;
+      forward.push(page.edges.map((e) => e.node.name));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(forward.length).toBeGreaterThan(2);
+    const backward: string[][] = [];
+    for (let before: string | null = null; ; ) {
+      const { body }: GqlResponse<Paged> = await hub.gql<Paged>(PAGE, { last: 4, before }, { as: 'city.admin' });
+      const page: Paged['principals'] = body.data!.principals;
+      backward.unshift(page.edges.map((e) => e.node.name));
+      if (!page.pageInfo.hasPreviousPage) break;
+      before = page.pageInfo.startCursor;
+    }
+    expect(backward.flat()).toEqual(forward.flat());
+    for (const names of backward) expect(names.length).toBeLessThanOrEqual(4);
+    const mixed = await hub.gql(PAGE, { first: 2, last: 2 }, { as: 'city.admin' });
+    expect(mixed.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
   it('a disabled principal is refused 401 DISABLED_PRINCIPAL at its next request and its WebSocket closes 4401', async () => {

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { RequestContext } from '../../platform/context.js';
 import { subject } from '../../platform/auth/ability.js';
@@ -6,7 +6,7 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import type { Principal, Role } from '../../platform/auth/principal.js';
 import { withinPath } from '../../platform/db/path.js';
 import { ForbiddenError } from '../../platform/errors.js';
-import { decodeCursor, pageSize, type Page, type TimeKey } from '../../platform/graphql/connection.js';
+import { pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { departments, principals, type DepartmentRow, type PrincipalRow } from '../principals/index.js';
 import { checkBatchSize, checkSource, checks, markRepeats, rejection, RecordErrorCode, retiredRejection, type IngestReport, type Verdict } from '../ingest/index.js';
@@ -148,41 +148,39 @@ export async function importPrincipals(ctx: RequestContext, input: ImportPrincip
 
 const jurisdiction = alias(units, 'jurisdiction');
 
-/** principals(filter, first, after): the principals working (or owning data) within the admin's unit, newest first. */
-export async function listPrincipals(ctx: RequestContext, filter: PrincipalFilter | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<DirectoryPrincipal>> {
+/** principals(filter, first/after or last/before): the principals working (or owning data) within the admin's unit, newest first, paged on (createdAt, name). */
+export async function listPrincipals(ctx: RequestContext, filter: PrincipalFilter | undefined, args: PageArgs): Promise<Page<DirectoryPrincipal>> {
   const caller = requirePrincipal(ctx);
   requireCan(ctx, 'manage', 'Principal');
-  const limit = pageSize(first);
-  const cursor = decodeCursor(after);
+  const page = pageRequest(args);
   const root = caller.unit!.path;
   const where: SQL[] = [or(withinPath(units.path, root), and(isNull(principals.unitCode), withinPath(jurisdiction.path, root))) as SQL];
   if (filter?.unitCode) where.push(withinPath(units.path, (await requireUnit(ctx.db, filter.unitCode)).path));
   if (filter?.kind) where.push(eq(principals.kind, filter.kind));
   if (filter?.disabled != null) where.push(filter.disabled ? isNotNull(principals.disabledAt) : isNull(principals.disabledAt));
-  if (cursor) where.push(sql`(${principals.createdAt}, ${principals.name}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id})`);
-  const base = () =>
+  const keyset = page.cursor ? sql`(${principals.createdAt}, ${principals.name}) ${page.backward ? sql`>` : sql`<`} (${page.cursor.at.toISOString()}::timestamptz, ${page.cursor.id})` : undefined;
+  const from = () =>
     ctx.db
       .select({ principal: principals, unit: units })
       .from(principals)
       .leftJoin(units, eq(units.code, principals.unitCode))
       .leftJoin(departments, eq(departments.code, principals.departmentCode))
       .leftJoin(jurisdiction, eq(jurisdiction.code, departments.jurisdictionCode));
-  const rows = await base().where(and(...where)).orderBy(desc(principals.createdAt), desc(principals.name)).limit(limit + 1);
-  return {
-    nodes: rows.slice(0, limit).map(({ principal, unit }) => Object.assign(new DirectoryPrincipal(), { ...principal, unit: unit ? toUnit(unit) : null })),
-    hasNextPage: rows.length > limit,
-    hasPreviousPage: false,
-    count: async () => {
-      const [row] = await ctx.db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(principals)
-        .leftJoin(units, eq(units.code, principals.unitCode))
-        .leftJoin(departments, eq(departments.code, principals.departmentCode))
-        .leftJoin(jurisdiction, eq(jurisdiction.code, departments.jurisdictionCode))
-        .where(and(...where.slice(0, cursor ? -1 : undefined)));
-      return Number(row?.n ?? 0);
-    },
-  };
+  const rows = await from()
+    .where(and(...where, keyset))
+    .orderBy(pageOrder(principals.createdAt, principals.name, page))
+    .limit(page.limit + 1);
+  const toNode = ({ principal, unit }: (typeof rows)[number]) => Object.assign(new DirectoryPrincipal(), { ...principal, unit: unit ? toUnit(unit) : null });
+  return pageOf(rows, page, toNode, async () => {
+    const [row] = await ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(principals)
+      .leftJoin(units, eq(units.code, principals.unitCode))
+      .leftJoin(departments, eq(departments.code, principals.departmentCode))
+      .leftJoin(jurisdiction, eq(jurisdiction.code, departments.jurisdictionCode))
+      .where(and(...where));
+    return Number(row?.n ?? 0);
+  });
 }
 
 export function toPrincipalKey(principal: DirectoryPrincipal): TimeKey {

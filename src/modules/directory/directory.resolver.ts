@@ -41,6 +41,6 @@ export class DirectoryResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<InstanceType<typeof PrincipalConnection>> {
-    return new PrincipalConnection(await listPrincipals(ctx, filter, page.first, page.after), toPrincipalKey);
+    return new PrincipalConnection(await listPrincipals(ctx, filter, page), toPrincipalKey);
   }
 }
