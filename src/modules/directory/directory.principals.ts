@@ -6,7 +6,7 @@ import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import type { Principal, Role } from '../../platform/auth/principal.js';
 import { withinPath } from '../../platform/db/path.js';
 import { ForbiddenError } from '../../platform/errors.js';
-import { pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
+import { pageOf, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { requireUnit, toUnit, units, unitsByCodes, type UnitRow } from '../units/index.js';
 import { departments, principals, type DepartmentRow, type PrincipalRow } from '../principals/index.js';
 import { checkBatchSize, checkSource, checks, markRepeats, rejection, RecordErrorCode, retiredRejection, type IngestReport, type Verdict } from '../ingest/index.js';
@@ -158,7 +158,9 @@ export async function listPrincipals(ctx: RequestContext, filter: PrincipalFilte
   if (filter?.unitCode) where.push(withinPath(units.path, (await requireUnit(ctx.db, filter.unitCode)).path));
   if (filter?.kind) where.push(eq(principals.kind, filter.kind));
   if (filter?.disabled != null) where.push(filter.disabled ? isNotNull(principals.disabledAt) : isNull(principals.disabledAt));
-  const keyset = page.cursor ? sql`(${principals.createdAt}, ${principals.name}) ${page.backward ? sql`>` : sql`<`} (${page.cursor.at.toISOString()}::timestamptz, ${page.cursor.id})` : undefined;
+  // createdAt keeps microseconds and a cursor milliseconds: page on the time as the cursor has it.
+  const createdAt = sql`date_trunc('milliseconds', ${principals.createdAt})`;
+  const keyset = page.cursor ? sql`(${createdAt}, ${principals.name}) ${page.backward ? sql`>` : sql`<`} (${page.cursor.at.toISOString()}::timestamptz, ${page.cursor.id})` : undefined;
   const from = () =>
     ctx.db
       .select({ principal: principals, unit: units })
@@ -168,7 +170,7 @@ export async function listPrincipals(ctx: RequestContext, filter: PrincipalFilte
       .leftJoin(jurisdiction, eq(jurisdiction.code, departments.jurisdictionCode));
   const rows = await from()
     .where(and(...where, keyset))
-    .orderBy(pageOrder(principals.createdAt, principals.name, page))
+    .orderBy(page.backward ? sql`${createdAt} asc, ${principals.name} asc` : sql`${createdAt} desc, ${principals.name} desc`)
     .limit(page.limit + 1);
   const toNode = ({ principal, unit }: (typeof rows)[number]) => Object.assign(new DirectoryPrincipal(), { ...principal, unit: unit ? toUnit(unit) : null });
   return pageOf(rows, page, toNode, async () => {
