@@ -30,7 +30,7 @@ export const alertsModule = defineModule({
   rules: defineAlertRules,
   tables: { alerts },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { nodeKinds: [{ type: 'Alert', table: alerts, key: alerts.id, accepts: isUuid, load: (ctx, id) => getAlert(ctx, id) }], placedRecords: [{ table: alerts, id: alerts.id, paths: [placedBy(alerts)] }] },
+  hooks: { nodeKinds: [{ type: 'Alert', table: alerts, key: alerts.id, accepts: isUuid, load: (ctx, id) => getAlert(ctx, id) }], placedRecords: [{ table: alerts, id: alerts.id, paths: [placedBy(alerts, alerts.occurredAt)] }] },
   grantable: { ALERT: { subject: 'Alert', types: ALERT_TYPES, personalFields: ['payload'] } },
   push: [alertsPush],
   live: [alertLive],

@@ -40,7 +40,7 @@ export const casesModule = defineModule({
   live: [caseLive],
   hooks: {
     // Cases follow their unit, and their assignee, when it moves or is merged (directory).
-    placedRecords: [{ table: cases, id: cases.id, paths: [placedBy(cases), { path: cases.assigneePath, code: cases.assigneeCode }] }],
+    placedRecords: [{ table: cases, id: cases.id, paths: [placedBy(cases, cases.openedAt), { path: cases.assigneePath, code: cases.assigneeCode }] }],
     nodeKinds: [{ type: 'Case', table: cases, key: cases.id, accepts: isUuid, load: (ctx, id) => getCase(ctx, id) }],
     // Cases open from ingested alerts in the alerts' own transaction.
     alertsInserted: openCasesForAlerts,

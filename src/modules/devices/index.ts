@@ -30,7 +30,7 @@ export const devicesModule = defineModule({
   rules: defineDeviceRules,
   tables: { devices },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { nodeKinds: [{ type: 'Device', table: devices, key: devices.id, accepts: isUuid, load: (ctx, id) => getDevice(ctx, id) }], placedRecords: [{ table: devices, id: devices.id, paths: [placedBy(devices)] }] },
+  hooks: { nodeKinds: [{ type: 'Device', table: devices, key: devices.id, accepts: isUuid, load: (ctx, id) => getDevice(ctx, id) }], placedRecords: [{ table: devices, id: devices.id, paths: [placedBy(devices, devices.createdAt)] }] },
   grantable: { DEVICE: { subject: 'Device', types: DEVICE_TYPES, personalFields: Object.keys(DEVICE_PERSONAL_FIELDS) } },
   push: [devicesPush, heartbeatsPush],
   live: [deviceLive],

@@ -50,17 +50,47 @@ function stillThere(spec: PlacedTable['paths'][number], move: UnitMoveRow): SQL 
   return and(eq(tierColumn(spec.tiers, tier), lastCode(move.fromPath)), within) as SQL;
 }
 
-/** One batch of one path column: how many rows it rewrote. */
-async function rehomeBatch(db: Executor, placed: PlacedTable, spec: PlacedTable['paths'][number], move: UnitMoveRow): Promise<number> {
+type PathSpec = PlacedTable['paths'][number];
+
+/** Where a walk down a tier index stopped: the last row of the previous batch (time as text, exact to the microsecond). */
+interface Walked {
+  at: string;
+  id: string;
+}
+
+/** How a batch finds its rows: walking down the tier index (from the start, or after a row), or any row still there. */
+type Pass = { walk: true; after: Walked | undefined } | { walk: false };
+
+/** The next batch's rows (`id`, and `t`, the time, when walking). */
+function nextRows(placed: PlacedTable, spec: PathSpec, move: UnitMoveRow, pass: Pass, batch: number): SQL {
+  invariant(Number.isInteger(batch) && batch > 0, `rehome batch ${batch}`);
+  // A literal, not a parameter: the planner sizes the scan by it (see pageLimit).
+  const limit = sql.raw(String(batch));
+  const there = stillThere(spec, move);
+  if (!pass.walk || !spec.time) return sql`select ${placed.id} as id, null::timestamptz as t from ${placed.table} where ${there} limit ${limit}`;
+  const past = pass.after ? sql` and (${spec.time}, ${placed.id}) < (${pass.after.at}::timestamptz, ${pass.after.id}::uuid)` : sql``;
+  return sql`select ${placed.id} as id, ${spec.time} as t from ${placed.table} where ${there}${past} order by ${spec.time} desc, ${placed.id} desc limit ${limit}`;
+}
+
+/**
+ * One batch of one path column: how many rows it rewrote, and where it stopped. Without a time
+ * column each batch looks again from the start, past the rows already moved that the tier index
+ * still holds (a street keeps its code when it moves), so walking the index in its own order
+ * keeps a move linear in the rows it moves.
+ */
+async function rehomeBatch(db: Executor, placed: PlacedTable, spec: PathSpec, move: UnitMoveRow, pass: Pass, batch: number): Promise<{ n: number; last: Walked | undefined }> {
   const result = await db.execute(sql`
-    with moved as (
+    with batch as materialized (${nextRows(placed, spec, move, pass, batch)}),
+    moved as (
       update ${placed.table} set ${assignments(spec, move)}
-      where ${placed.id} in (select ${placed.id} from ${placed.table} where ${stillThere(spec, move)} limit ${REHOME_BATCH})
+      where ${placed.id} in (select id from batch)
       returning 1
     )
-    select count(*)::int as n from moved`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-  return Number(rows[0]?.n ?? 0);
+    select (select count(*)::int from moved) as n, last.t::text as at, last.id::text as id
+    from (select 1) one left join lateral (select t, id from batch order by t asc, id asc limit 1) last on true`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number; at: string | null; id: string | null }[];
+  const row = rows[0];
+  return { n: Number(row?.n ?? 0), last: row?.at && row.id ? { at: row.at, id: row.id } : undefined };
 }
 
 /** On a merge: the columns that name a unit by code alone now name the successor (small tables: one statement each). */
@@ -74,17 +104,22 @@ export function placedTables(hub: Hub): PlacedTable[] {
   return hub.hooks('placedRecords').flat();
 }
 
-/** Rewrites every record of a move, batch after batch, then marks the move done; the number of rows rewritten. */
-export async function rehome(hub: Hub, move: UnitMoveRow): Promise<number> {
+/** Rewrites every record of a move, `batch` rows a statement, then marks the move done; the number of rows rewritten. */
+export async function rehome(hub: Hub, move: UnitMoveRow, batch = REHOME_BATCH): Promise<number> {
   let rows = 0;
   let batches = 0;
   for (const placed of placedTables(hub)) {
     for (const spec of placed.paths) {
+      // Down the tier index once, then a sweep from the start for rows the walk had passed when
+      // they were written (a transaction that placed them before the move committed).
+      let pass: Pass = spec.time ? { walk: true, after: undefined } : { walk: false };
       for (;;) {
-        const n = await rehomeBatch(hub.database.db, placed, spec, move);
+        const { n, last } = await rehomeBatch(hub.database.db, placed, spec, move, pass, batch);
         rows += n;
         batches++;
-        if (n < REHOME_BATCH) break;
+        if (n === batch) pass = pass.walk ? { walk: true, after: last } : pass;
+        else if (pass.walk) pass = { walk: false };
+        else break;
       }
     }
   }

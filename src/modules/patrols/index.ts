@@ -19,7 +19,7 @@ export const patrolsModule = defineModule({
   tables: { patrolReports, patrolFindings },
   // Records follow their unit when it moves or is merged (directory).
   hooks: { nodeKinds: [{ type: 'PatrolReport', table: patrolReports, key: patrolReports.id, accepts: isUuid, load: (ctx, id) => getPatrolReport(ctx, id) }], placedRecords: [
-    { table: patrolReports, id: patrolReports.id, paths: [placedBy(patrolReports)] },
+    { table: patrolReports, id: patrolReports.id, paths: [placedBy(patrolReports, patrolReports.startedAt)] },
     { table: patrolFindings, id: patrolFindings.id, paths: [placedBy(patrolFindings)] },
   ] },
   push: [patrolsPush],

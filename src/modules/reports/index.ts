@@ -21,7 +21,7 @@ export const reportsModule = defineModule({
   rules: defineReportRules,
   tables: { reports },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { nodeKinds: [{ type: 'Report', table: reports, key: reports.id, accepts: isUuid, load: (ctx, id) => getReport(ctx, id) }], placedRecords: [{ table: reports, id: reports.id, paths: [{ path: reports.unitPath, tiers: reports }] }] },
+  hooks: { nodeKinds: [{ type: 'Report', table: reports, key: reports.id, accepts: isUuid, load: (ctx, id) => getReport(ctx, id) }], placedRecords: [{ table: reports, id: reports.id, paths: [{ path: reports.unitPath, tiers: reports, time: reports.periodFrom }] }] },
   // A report's period kind (WEEK, MONTH, CUSTOM) is its `type`; no personal fields.
   grantable: { REPORT: { subject: 'Report', types: REPORT_PERIODS, personalFields: [] } },
   jobs: [weeklyReportsJob],

@@ -53,7 +53,7 @@ export const requestsModule = defineModule({
   rules: defineRequestRules,
   tables: { residentRequests },
   // Records follow their unit when it moves or is merged (directory).
-  hooks: { nodeKinds: [{ type: 'ResidentRequest', table: residentRequests, key: residentRequests.id, accepts: isUuid, load: (ctx, id) => getResidentRequest(ctx, id) }], placedRecords: [{ table: residentRequests, id: residentRequests.id, paths: [placedBy(residentRequests)] }] },
+  hooks: { nodeKinds: [{ type: 'ResidentRequest', table: residentRequests, key: residentRequests.id, accepts: isUuid, load: (ctx, id) => getResidentRequest(ctx, id) }], placedRecords: [{ table: residentRequests, id: residentRequests.id, paths: [placedBy(residentRequests, residentRequests.submittedAt)] }] },
   // A request's category is its `type` in the ability.
   grantable: { RESIDENT_REQUEST: { subject: 'ResidentRequest', types: REQUEST_CATEGORIES, personalFields: RESIDENT_REQUEST_PERSONAL_FIELDS } },
   push: [requestsPush],

@@ -121,11 +121,17 @@ export function placementIndexes(
 export interface PlacedTable {
   readonly table: PgTable;
   readonly id: PgColumn;
-  readonly paths: readonly { readonly path: PgColumn; readonly code?: PgColumn; readonly tiers?: PlacementTable }[];
+  readonly paths: readonly {
+    readonly path: PgColumn;
+    readonly code?: PgColumn;
+    readonly tiers?: PlacementTable;
+    /** With `tiers`: the time column of the table's tier indexes, so that a rewrite walks the index once instead of re-reading the rows it already moved. */
+    readonly time?: PgColumn;
+  }[];
   readonly codes?: readonly PgColumn[];
 }
 
-/** A record's full placement, as a PlacedTable's path entry names it. */
-export function placedBy(table: PlacementTable & { unitPath: PgColumn; unitCode: PgColumn }) {
-  return { path: table.unitPath, code: table.unitCode, tiers: table };
+/** A record's full placement, as a PlacedTable's path entry names it; `time` is the time column its `placementIndexes` were made with (none: the table has no tier indexes). */
+export function placedBy(table: PlacementTable & { unitPath: PgColumn; unitCode: PgColumn }, time?: PgColumn) {
+  return { path: table.unitPath, code: table.unitCode, tiers: table, ...(time ? { time } : {}) };
 }
