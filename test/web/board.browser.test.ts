@@ -110,6 +110,10 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
 
       beforeAll(async () => {
         caseId = await openOverdueCase(t);
+        // A device of the place falls silent, never heard from: the longest silent of all.
+        await hub.database.db.execute(
+          sql`update devices set status = 'OFFLINE', last_heartbeat_at = null where id = (select id from devices where unit_code = ${t.place} and status = 'ONLINE' order by id limit 1)`,
+        );
         page = await openBoard(t.principal);
         await ready(page, t.unit);
       }, 120_000);
@@ -122,6 +126,14 @@ describe.skipIf(!hasChromium)('the board in Chromium', () => {
         expect(await page.locator('#title').innerText()).toContain(t.unitName);
         expect(await page.locator('#stream li.alert').count()).toBeGreaterThan(0);
         await page.locator(`#overdue-list li[data-case-id="${caseId}"]`).waitFor({ timeout: 5000 });
+        // The silent list is the hub's own order (silentDevices), the devices never heard from first.
+        const { body } = await hub.gql<{ silentDevices: { id: string; lastHeartbeatAt: string | null }[] }>('query($unit: String!) { silentDevices(filter: { unitCode: $unit }, first: 5) { id lastHeartbeatAt } }', { unit: t.unit }, { as: t.principal });
+        const silent = body.data!.silentDevices;
+        expect(silent[0]?.lastHeartbeatAt).toBeNull();
+        await page.locator('#silent-list li[data-device-id]').first().waitFor({ timeout: 5000 });
+        const shown: (string | null)[] = [];
+        for (const item of await page.locator('#silent-list li').all()) shown.push(await item.getAttribute('data-device-id'));
+        expect(shown).toEqual(silent.map((d) => d.id));
         await page.screenshot({ path: `${ARTIFACTS}board-${t.tier}.png` });
       });
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../platform/context.js';
 import { PageArgs } from '../../platform/graphql/connection.js';
 import { maskedFields, personalPoint, personalValue, PURPOSE_ARG } from '../../platform/privacy/personal.js';
@@ -10,7 +10,7 @@ import { DeviceFilter, HeartbeatDevicesInput, IngestDevicesInput } from './devic
 import { heartbeatDevices, ingestDevices } from './device.ingest.js';
 import { deviceLive } from './device.live.js';
 import { DEVICE_TYPES, HEARTBEAT_INTERVAL_SECONDS } from './device.table.js';
-import { getDevice, listDevices, toDeviceKey } from './device.service.js';
+import { getDevice, listDevices, silentDevices, toDeviceKey } from './device.service.js';
 import { DEVICE_PERSONAL_FIELDS } from './device.personal.js';
 
 type PersonalField = 'address' | 'holderName' | 'holderPhone' | 'holderIdNumber';
@@ -37,6 +37,19 @@ export class DeviceResolver {
   ): Promise<InstanceType<typeof DeviceConnection>> {
     ctx.ledger.statePurpose(purpose);
     return new DeviceConnection(await listDevices(ctx, filter, page), toDeviceKey);
+  }
+
+  @Query(() => [Device], {
+    description: 'The devices silent longest: OFFLINE devices you may see, the one heard from longest ago first (never heard from: before all others). For a "gone quiet" list; `devices` pages them in registration order.',
+  })
+  silentDevices(
+    @Arg('filter', () => DeviceFilter, { nullable: true, description: 'Narrows the list; never widens your scope.' }) filter: DeviceFilter | undefined,
+    @Arg('first', () => Int, { nullable: true, description: 'How many: default 20, at most 100.' }) first: number | undefined,
+    @Arg('purpose', () => String, PURPOSE_ARG) purpose: string | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Device[]> {
+    ctx.ledger.statePurpose(purpose);
+    return silentDevices(ctx, filter, first);
   }
 
   @Query(() => Device, { description: 'One device; NOT_FOUND when it does not exist or lies outside your scope.' })

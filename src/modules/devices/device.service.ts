@@ -1,4 +1,4 @@
-import { and, count, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/database.js';
 import { withinPlacement } from '../../platform/db/placement.js';
@@ -7,7 +7,7 @@ import { abilityToSql, type FieldMap } from '../../platform/auth/ability-sql.js'
 import { subject } from '../../platform/auth/ability.js';
 import { requireCan, requirePrincipal } from '../../platform/auth/guard.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { keysetCondition, pageOf, pageOrder, pageRequest, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
+import { keysetCondition, pageOf, pageOrder, pageRequest, pageSize, type Page, type PageArgs, type TimeKey } from '../../platform/graphql/connection.js';
 import { isUuid } from '../../platform/db/ids.js';
 import { requireUnit } from '../units/index.js';
 import { devices } from './device.table.js';
@@ -56,6 +56,20 @@ export async function listDevices(
     const [row] = await db.select({ n: count() }).from(devices).where(scope);
     return Number(row?.n ?? 0);
   });
+}
+
+/**
+ * The devices silent longest: OFFLINE devices within the caller's scope and the filter, the one
+ * heard from longest ago first and those never heard from before all others; `first` of them
+ * (default 20, at most 100). A command centre's "who has gone quiet" list, sorted in SQL.
+ */
+export async function silentDevices(ctx: RequestContext, filter: DeviceFilter | null | undefined, first: number | null | undefined): Promise<Device[]> {
+  requireCan(ctx, 'read', 'Device');
+  const limit = pageSize(first);
+  const db = await ctx.reads.db();
+  const scope = and(abilityToSql(ctx.ability, 'read', 'Device', deviceFields), eq(devices.status, 'OFFLINE'), ...(await filterSql(db, filter))) as SQL;
+  const rows = await db.select().from(devices).where(scope).orderBy(sql`${devices.lastHeartbeatAt} asc nulls first`, asc(devices.id)).limit(limit);
+  return rows.map(toDevice);
 }
 
 /** One device the caller may read; otherwise NOT_FOUND, whether or not it exists. */

@@ -1,4 +1,5 @@
 import { pgTable, text, uuid, timestamp, doublePrecision, jsonb, integer, unique, index } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { placementColumns, placementIndexes } from '../../platform/db/placement.js';
 
 export const DEVICE_TYPES = [
@@ -68,6 +69,8 @@ export const devices = pgTable(
     ...placementIndexes('devices', t, t.createdAt),
     // Geographic filters: a range on lat, then lng (src/platform/db/geo.ts).
     index('devices_lat_lng_idx').on(t.lat, t.lng),
+    // silentDevices: the offline ones in the order of their silence, whatever the tier.
+    index('devices_offline_silence_idx').on(t.lastHeartbeatAt.asc().nullsFirst(), t.id).where(sql`${t.status} = 'OFFLINE'`),
   ],
 );
 

@@ -253,11 +253,11 @@ export function createBoard({ api, page, onDrill }) {
       }
       for (const status of DEVICE_STATUSES) byId(`devices-${status.toLowerCase()}`).textContent = String(totals[status]);
       drawDevices(byId('chart-devices'), [...byType.values()], L.deviceStatuses);
-      const silent = data.silent.edges.map((e) => e.node).sort((a, b) => (a.lastHeartbeatAt ?? '').localeCompare(b.lastHeartbeatAt ?? ''));
+      // Longest silent first, sorted by the hub over every offline device in the unit.
       byId('silent-list').replaceChildren(
-        ...silent.slice(0, 5).map((d) => el('li', { data: { deviceId: d.id } }, el('span', { class: 'late', text: d.lastHeartbeatAt ? `静默${ago(d.lastHeartbeatAt)}` : '从未上线' }), el('span', { class: 'what', text: d.name }), el('span', { class: 'where', text: d.unit.name }))),
+        ...data.silent.map((d) => el('li', { data: { deviceId: d.id } }, el('span', { class: 'late', text: d.lastHeartbeatAt ? `静默${ago(d.lastHeartbeatAt)}` : '从未上线' }), el('span', { class: 'what', text: d.name }), el('span', { class: 'where', text: d.unit.name }))),
       );
-      devicePoints = [...data.silent.edges, ...data.faults.edges].map((e) => e.node).filter((d) => d.location);
+      devicePoints = [...data.offline.edges, ...data.faults.edges].map((e) => e.node).filter((d) => d.location);
       redrawMap();
     } catch (error) {
       if (fresh(gen)) byId('silent-list').replaceChildren(el('li', { class: 'empty', text: words(error) }));

@@ -44,8 +44,9 @@ export const CASES = `query BoardCases($unit: String!, $weekAgo: DateTime!, $now
 
 export const DEVICES = `query BoardDevices($unit: String!) {
   byType: stats(kind: DEVICES, unitCode: $unit, groupBy: [TYPE, STATUS]) { total buckets { count keys { type status } } }
-  silent: devices(filter: { unitCode: $unit, statuses: [OFFLINE] }, first: 100) {
-    edges { node { id name type status lastHeartbeatAt location { lat lng } unit { name } } }
+  silent: silentDevices(filter: { unitCode: $unit }, first: 5) { id name lastHeartbeatAt unit { name } }
+  offline: devices(filter: { unitCode: $unit, statuses: [OFFLINE] }, first: 100) {
+    edges { node { id type status location { lat lng } } }
   }
   faults: devices(filter: { unitCode: $unit, statuses: [FAULT] }, first: 100) {
     edges { node { id type status location { lat lng } } }

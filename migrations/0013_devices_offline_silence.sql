@@ -1,0 +1,1 @@
+CREATE INDEX "devices_offline_silence_idx" ON "devices" USING btree ("last_heartbeat_at" NULLS FIRST,"id") WHERE "devices"."status" = 'OFFLINE';
