@@ -5,7 +5,6 @@ import type { FieldMap } from '../../platform/auth/ability-sql.js';
 import { subject } from '../../platform/auth/ability.js';
 import type { TimeKey } from '../../platform/graphql/connection.js';
 import { maskedFields, personalPoint, personalText, personalValue } from '../../platform/privacy/personal.js';
-import { holdsPersonalNumbers } from '../../platform/privacy/free-text.js';
 import { cases, type CaseRow } from './case.table.js';
 import { Case, CaseHistoryEntry } from './case.type.js';
 import { CASE_MASKS, CASE_PERSONAL_FIELDS, type CasePersonalField } from './case.policy.js';
@@ -109,9 +108,10 @@ export function caseText(ctx: RequestContext, c: Case, field: 'title' | 'descrip
  * such numbers are returned as they are.
  */
 export function caseHistoryAsSeen(ctx: RequestContext, c: Case, entries: CaseHistoryEntry[]): CaseHistoryEntry[] {
+  const record = { ...caseSubject(c) };
   return entries.map((entry) => {
-    if (entry.note === null || !holdsPersonalNumbers(entry.note)) return entry;
-    const note = personalText(ctx, 'Case', { ...caseSubject(c) }, 'reporterPhone', 'history.note', entry.note);
+    if (entry.note === null) return entry;
+    const note = personalText(ctx, 'Case', record, 'reporterPhone', 'history.note', entry.note);
     return note === entry.note ? entry : Object.assign(new CaseHistoryEntry(), entry, { note });
   });
 }
